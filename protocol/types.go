@@ -1,0 +1,265 @@
+// Package protocol holds the Hearth wire format, version 1: the entities, the change feed, the
+// request and response bodies, the error codes and limits, ids, invitation links and certificate
+// pinning. Both the facility server and the app's sync client use it, so the two cannot drift.
+package protocol
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Version is the protocol version this package speaks.
+const Version = 1
+
+// Roles of a person.
+const (
+	RoleResident = "resident"
+	RoleFamily   = "family"
+	RoleStaff    = "staff"
+)
+
+// Audiences of an announcement.
+const (
+	AudienceResidents = "residents"
+	AudienceEveryone  = "everyone"
+)
+
+// Kinds of change in the feed.
+const (
+	KindPerson       = "person"
+	KindCircle       = "circle"
+	KindMember       = "member"
+	KindPost         = "post"
+	KindMessage      = "message"
+	KindReaction     = "reaction"
+	KindSeen         = "seen"
+	KindAnnouncement = "announcement"
+)
+
+// Operations of a change.
+const (
+	OpPut    = "put"
+	OpDelete = "delete"
+)
+
+// Person is someone who uses Hearth: a resident, a family member or friend, or staff.
+type Person struct {
+	ID         string     `json:"id"`
+	Name       string     `json:"name"`
+	Role       string     `json:"role"`
+	Room       string     `json:"room,omitempty"`
+	Avatar     string     `json:"avatar,omitempty"`
+	LastActive *time.Time `json:"last_active,omitempty"` // only in feeds of staff
+}
+
+// Circle is the group of people around one resident.
+type Circle struct {
+	ID         string `json:"id"`
+	ResidentID string `json:"resident_id"`
+	Name       string `json:"name"`
+}
+
+// Member says that a person belongs to a circle.
+type Member struct {
+	CircleID  string `json:"circle_id"`
+	PersonID  string `json:"person_id"`
+	Relation  string `json:"relation"`
+	CanInvite bool   `json:"can_invite"`
+}
+
+// PhotoRef names an uploaded photo by the SHA-256 of its bytes (lowercase hex).
+type PhotoRef struct {
+	SHA256 string `json:"sha256"`
+	Width  int    `json:"width"`
+	Height int    `json:"height"`
+}
+
+// Post is a caption with photos shared in a circle.
+type Post struct {
+	ID        string     `json:"id"`
+	CircleID  string     `json:"circle_id"`
+	AuthorID  string     `json:"author_id"`
+	Caption   string     `json:"caption"`
+	Photos    []PhotoRef `json:"photos"`
+	CreatedAt time.Time  `json:"created_at"`
+}
+
+// Message is a private message between two people.
+type Message struct {
+	ID        string    `json:"id"`
+	From      string    `json:"from"`
+	To        string    `json:"to"`
+	Text      string    `json:"text"`
+	Photo     *PhotoRef `json:"photo,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Reaction is a one-tap answer ("heart") to a post, message or announcement.
+type Reaction struct {
+	ID        string    `json:"id"`
+	TargetID  string    `json:"target_id"`
+	AuthorID  string    `json:"author_id"`
+	Kind      string    `json:"kind"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Seen records that a person saw an item.
+type Seen struct {
+	TargetID string    `json:"target_id"`
+	PersonID string    `json:"person_id"`
+	At       time.Time `json:"at"`
+}
+
+// Announcement is news from staff to residents or everyone.
+type Announcement struct {
+	ID        string    `json:"id"`
+	AuthorID  string    `json:"author_id"`
+	Text      string    `json:"text"`
+	Photo     *PhotoRef `json:"photo,omitempty"`
+	Audience  string    `json:"audience"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Change is one entry of a person's feed. For kinds without an id of their own the change id is
+// composite: member "CIRCLE_ID/PERSON_ID", seen "TARGET_ID/PERSON_ID". A delete carries the
+// identifying fields in Data (for example {"id":...} or {"circle_id":...,"person_id":...}).
+type Change struct {
+	Seq  int64           `json:"seq"`
+	Kind string          `json:"kind"`
+	Op   string          `json:"op"`
+	ID   string          `json:"id"`
+	Data json.RawMessage `json:"data"`
+}
+
+// SyncResponse is the answer to GET /v1/sync.
+type SyncResponse struct {
+	Changes []Change `json:"changes"`
+	Next    string   `json:"next"`
+	More    bool     `json:"more"`
+}
+
+// MemberID is the change id of a membership.
+func MemberID(circleID, personID string) string { return circleID + "/" + personID }
+
+// SeenID is the change id of a seen mark.
+func SeenID(targetID, personID string) string { return targetID + "/" + personID }
+
+// PairRequest is the body of POST /v1/pair.
+type PairRequest struct {
+	Code       string `json:"code"`
+	DeviceName string `json:"device_name"`
+}
+
+// FacilityRef names the facility a device paired with.
+type FacilityRef struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// PairResponse is the answer to POST /v1/pair.
+type PairResponse struct {
+	Token    string      `json:"token"`
+	DeviceID string      `json:"device_id"`
+	Person   Person      `json:"person"`
+	Facility FacilityRef `json:"facility"`
+}
+
+// PutPost is the body of PUT /v1/posts/{id}. Photos are SHA-256 hex strings of uploaded blobs.
+type PutPost struct {
+	CircleID string   `json:"circle_id"`
+	Caption  string   `json:"caption"`
+	Photos   []string `json:"photos"`
+}
+
+// PutMessage is the body of PUT /v1/messages/{id}. Photo is the SHA-256 of an uploaded blob.
+type PutMessage struct {
+	To    string `json:"to"`
+	Text  string `json:"text"`
+	Photo string `json:"photo,omitempty"`
+}
+
+// PutReaction is the body of PUT /v1/reactions/{id}.
+type PutReaction struct {
+	TargetID string `json:"target_id"`
+	Kind     string `json:"kind"`
+}
+
+// SeenRequest is the body of POST /v1/seen.
+type SeenRequest struct {
+	IDs []string `json:"ids"`
+}
+
+// PutAnnouncement is the body of PUT /v1/announcements/{id}.
+type PutAnnouncement struct {
+	Text     string `json:"text"`
+	Photo    string `json:"photo,omitempty"`
+	Audience string `json:"audience"`
+}
+
+// CreatePerson is the body of POST /v1/people.
+type CreatePerson struct {
+	Name string `json:"name"`
+	Role string `json:"role"`
+	Room string `json:"room,omitempty"`
+}
+
+// CreatePersonResponse is the answer to POST /v1/people; Circle is set for a new resident.
+type CreatePersonResponse struct {
+	Person Person  `json:"person"`
+	Circle *Circle `json:"circle,omitempty"`
+}
+
+// CreateInvitation is the body of POST /v1/invitations. ExpiresIn is in seconds (default 7 days).
+type CreateInvitation struct {
+	PersonID  string `json:"person_id"`
+	CircleID  string `json:"circle_id,omitempty"`
+	Relation  string `json:"relation,omitempty"`
+	CanInvite bool   `json:"can_invite,omitempty"`
+	ExpiresIn int64  `json:"expires_in,omitempty"`
+}
+
+// InvitationResponse is the answer to POST /v1/invitations.
+type InvitationResponse struct {
+	Code      string    `json:"code"`
+	Link      string    `json:"link"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// Device is a paired device as staff see it.
+type Device struct {
+	ID        string     `json:"id"`
+	PersonID  string     `json:"person_id"`
+	Name      string     `json:"name"`
+	CreatedAt time.Time  `json:"created_at"`
+	LastSeen  *time.Time `json:"last_seen,omitempty"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+}
+
+// DeviceList is the answer to GET /v1/devices.
+type DeviceList struct {
+	Devices []Device `json:"devices"`
+}
+
+// AuditEntry records who did what to circles, people and devices.
+type AuditEntry struct {
+	ID       int64     `json:"id"`
+	At       time.Time `json:"at"`
+	ActorID  string    `json:"actor_id,omitempty"` // empty: the server's command line
+	Action   string    `json:"action"`
+	TargetID string    `json:"target_id"`
+	Detail   string    `json:"detail,omitempty"`
+}
+
+// AuditList is the answer to GET /v1/audit. Next is the value for ?before= of the next page.
+type AuditList struct {
+	Entries []AuditEntry `json:"entries"`
+	Next    int64        `json:"next,omitempty"`
+}
+
+// Info is the answer to GET /v1/info.
+type Info struct {
+	ID              string `json:"id"`
+	Name            string `json:"name"`
+	ProtocolVersion int    `json:"protocol_version"`
+	ServerVersion   string `json:"server_version"`
+}
