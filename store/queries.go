@@ -1,0 +1,536 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"time"
+
+	"hearth/protocol"
+)
+
+// Send states of something this person wrote, as the screens show them.
+const (
+	SendQueued  = "queued"  // waiting on this device
+	SendSending = "sending" // going out now
+	SendSent    = "sent"    // the server has it
+	SendSeen    = "seen"    // the server has it and someone saw it (see SeenBy)
+	SendFailed  = "failed"  // could not be sent; Reason says why; offer Try again / Remove
+)
+
+// Person is someone of this person's circles.
+type Person struct {
+	ID, Name, Role, Room string
+	Avatar               string // SHA-256 of the avatar photo, "" for none
+}
+
+// PhotoItem is one photo of a post, for the album (newest first, one at a time).
+type PhotoItem struct {
+	PostID      string
+	Index       int // position in its post
+	PostPhotos  int // how many photos the post has
+	SHA256      string
+	Width       int
+	Height      int
+	Caption     string
+	CircleID    string
+	Author      Person
+	CreatedAt   time.Time
+	New         bool // not seen by this person yet
+	Mine        bool
+	Hearts      int  // reactions of any kind
+	ReactedByMe bool // this person reacted already
+	Send        SendState
+}
+
+// SendState is where something this person wrote stands. Zero for others' items.
+type SendState struct {
+	State  string   // SendQueued ... SendFailed; "" when not this person's
+	Reason string   // why it failed, in words
+	SeenBy []string // names of who saw it (for "Anna saw this")
+}
+
+func scanTime(ns int64) time.Time { return time.Unix(0, ns).UTC() }
+
+// NewestPhotos returns a page of the album, newest first: offset photos skipped, at most limit.
+func (s *Store) NewestPhotos(ctx context.Context, offset, limit int) ([]PhotoItem, error) {
+	me := s.currentMe()
+	rows, err := s.rdb.QueryContext(ctx, `SELECT pp.post_id, pp.idx, pp.sha256, pp.width, pp.height, pp.created_at,
+		p.caption, p.circle_id, p.author_id, coalesce(a.name, ''), coalesce(a.role, ''), coalesce(a.avatar, ''),
+		p.seen_by_me, p.mine,
+		(SELECT count(*) FROM post_photos x WHERE x.post_id = pp.post_id),
+		(SELECT count(*) FROM reactions r WHERE r.target_id = pp.post_id),
+		(SELECT count(*) FROM reactions r WHERE r.target_id = pp.post_id AND r.author_id = ?)
+		FROM post_photos pp JOIN posts p ON p.id = pp.post_id LEFT JOIN people a ON a.id = p.author_id
+		ORDER BY pp.created_at DESC, pp.post_id DESC, pp.idx LIMIT ? OFFSET ?`, me, limit, offset)
+	if err != nil {
+		return nil, fmt.Errorf("newest photos: %w", err)
+	}
+	defer rows.Close()
+	var out []PhotoItem
+	for rows.Next() {
+		var p PhotoItem
+		var at int64
+		var seen bool
+		var mine int
+		if err := rows.Scan(&p.PostID, &p.Index, &p.SHA256, &p.Width, &p.Height, &at, &p.Caption, &p.CircleID,
+			&p.Author.ID, &p.Author.Name, &p.Author.Role, &p.Author.Avatar, &seen, &mine, &p.PostPhotos, &p.Hearts, &p.ReactedByMe); err != nil {
+			return nil, fmt.Errorf("newest photos: %w", err)
+		}
+		p.CreatedAt = scanTime(at)
+		p.Mine = mine == 1
+		p.New = !seen && !p.Mine
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("newest photos: %w", err)
+	}
+	for i := range out {
+		if out[i].Mine && (i == 0 || out[i-1].PostID != out[i].PostID) {
+			st, err := s.sendState(ctx, out[i].PostID, kindPost)
+			if err != nil {
+				return nil, err
+			}
+			for j := i; j < len(out) && out[j].PostID == out[i].PostID; j++ {
+				out[j].Send = st
+			}
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) currentMe() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.me
+}
+
+// sendState is the state of an item this person wrote: from the outbox while it is there, and
+// from the seen marks of others once sent.
+func (s *Store) sendState(ctx context.Context, id, kind string) (SendState, error) {
+	var st SendState
+	err := s.rdb.QueryRowContext(ctx, `SELECT state, reason FROM outbox WHERE item_id = ? AND kind = ?`, id, kind).Scan(&st.State, &st.Reason)
+	switch {
+	case err == sql.ErrNoRows:
+		st.State = SendSent // sent long ago, pruned from the outbox
+	case err != nil:
+		return st, fmt.Errorf("send state: %w", err)
+	case st.State == "verify":
+		st.State = SendSent
+	}
+	if st.State != SendSent {
+		return st, nil
+	}
+	rows, err := s.rdb.QueryContext(ctx, `SELECT coalesce(p.name, '') FROM seen s LEFT JOIN people p ON p.id = s.person_id
+		WHERE s.target_id = ? AND s.person_id != ? ORDER BY s.at`, id, s.currentMe())
+	if err != nil {
+		return st, fmt.Errorf("send state: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return st, fmt.Errorf("send state: %w", err)
+		}
+		st.SeenBy = append(st.SeenBy, name)
+	}
+	if len(st.SeenBy) > 0 {
+		st.State = SendSeen
+	}
+	return st, rows.Err()
+}
+
+// Conversation is one person this person can write to, with the last message and unread count.
+type Conversation struct {
+	Peer   Person
+	Last   *Message // nil when they have not written yet
+	Unread int
+}
+
+// Conversations lists the people of this person's circles (and anyone they have messages with),
+// the most recent conversation first, then by name.
+func (s *Store) Conversations(ctx context.Context) ([]Conversation, error) {
+	me := s.currentMe()
+	rows, err := s.rdb.QueryContext(ctx, `SELECT p.id, p.name, p.role, p.room, p.avatar,
+		(SELECT m.id FROM messages m WHERE m.peer_id = p.id ORDER BY m.created_at DESC LIMIT 1),
+		(SELECT count(*) FROM messages m WHERE m.peer_id = p.id AND m.seen_by_me = 0 AND m.mine = 0)
+		FROM people p
+		WHERE p.id != ?1 AND (
+			EXISTS (SELECT 1 FROM messages m WHERE m.peer_id = p.id)
+			OR EXISTS (SELECT 1 FROM members a JOIN members b ON a.circle_id = b.circle_id
+				WHERE a.person_id = ?1 AND b.person_id = p.id)
+			OR EXISTS (SELECT 1 FROM members a JOIN circles c ON c.id = a.circle_id
+				WHERE a.person_id = ?1 AND c.resident_id = p.id))`, me)
+	if err != nil {
+		return nil, fmt.Errorf("conversations: %w", err)
+	}
+	var out []Conversation
+	var lastIDs []sql.NullString
+	for rows.Next() {
+		var c Conversation
+		var last sql.NullString
+		if err := rows.Scan(&c.Peer.ID, &c.Peer.Name, &c.Peer.Role, &c.Peer.Room, &c.Peer.Avatar, &last, &c.Unread); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("conversations: %w", err)
+		}
+		out = append(out, c)
+		lastIDs = append(lastIDs, last)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("conversations: %w", err)
+	}
+	for i, id := range lastIDs {
+		if !id.Valid {
+			continue
+		}
+		m, err := s.messagesWhere(ctx, `m.id = ?`, id.String)
+		if err != nil {
+			return nil, err
+		}
+		if len(m) == 1 {
+			out[i].Last = &m[0]
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i].Last, out[j].Last
+		switch {
+		case a != nil && b != nil:
+			return a.CreatedAt.After(b.CreatedAt)
+		case a != nil || b != nil:
+			return a != nil
+		}
+		return out[i].Peer.Name < out[j].Peer.Name
+	})
+	return out, nil
+}
+
+// Message is a private message, as a conversation shows it.
+type Message struct {
+	ID          string
+	From, To    string // person ids
+	FromName    string
+	Text        string
+	Photo       *protocol.PhotoRef
+	CreatedAt   time.Time
+	Mine        bool
+	New         bool // to this person and not seen yet
+	Hearts      int
+	ReactedByMe bool
+	Send        SendState // for this person's own messages
+}
+
+// Messages returns one conversation: the limit newest messages with peer written before before
+// (zero time: the newest), oldest first, ready to show top to bottom.
+func (s *Store) Messages(ctx context.Context, peerID string, before time.Time, limit int) ([]Message, error) {
+	b := int64(1<<63 - 1)
+	if !before.IsZero() {
+		b = nanos(before)
+	}
+	out, err := s.messagesWhere(ctx, `m.peer_id = ? AND m.created_at < ? ORDER BY m.created_at DESC LIMIT ?`, peerID, b, limit)
+	if err != nil {
+		return nil, err
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out, nil
+}
+
+func (s *Store) messagesWhere(ctx context.Context, where string, args ...any) ([]Message, error) {
+	me := s.currentMe()
+	rows, err := s.rdb.QueryContext(ctx, `SELECT m.id, m.from_id, m.to_id, coalesce(f.name, ''), m.text, m.photo_sha256,
+		m.photo_width, m.photo_height, m.created_at, m.mine, m.seen_by_me,
+		(SELECT count(*) FROM reactions r WHERE r.target_id = m.id),
+		(SELECT count(*) FROM reactions r WHERE r.target_id = m.id AND r.author_id = ?)
+		FROM messages m LEFT JOIN people f ON f.id = m.from_id WHERE `+where, append([]any{me}, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("messages: %w", err)
+	}
+	var out []Message
+	for rows.Next() {
+		var m Message
+		var sha string
+		var w, h int
+		var at int64
+		var seen bool
+		if err := rows.Scan(&m.ID, &m.From, &m.To, &m.FromName, &m.Text, &sha, &w, &h, &at, &m.Mine, &seen, &m.Hearts, &m.ReactedByMe); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("messages: %w", err)
+		}
+		if sha != "" {
+			m.Photo = &protocol.PhotoRef{SHA256: sha, Width: w, Height: h}
+		}
+		m.CreatedAt = scanTime(at)
+		m.New = !m.Mine && !seen
+		out = append(out, m)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("messages: %w", err)
+	}
+	for i := range out {
+		if out[i].Mine {
+			if out[i].Send, err = s.sendState(ctx, out[i].ID, kindMessage); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
+
+// SenderCount is how many new things one person sent.
+type SenderCount struct {
+	Person Person
+	Count  int
+}
+
+// News is what is new since this person last looked (items they have not seen), for the home
+// screen's tiles: "3 new photos from Anna".
+type News struct {
+	Photos        int
+	PhotosFrom    []SenderCount // most first
+	Messages      int
+	MessagesFrom  []SenderCount
+	Announcements int
+}
+
+// WhatsNew counts what this person has not seen yet, per kind and per sender. Showing an item
+// and calling MarkSeen is the "look" that clears it.
+func (s *Store) WhatsNew(ctx context.Context) (News, error) {
+	var n News
+	var err error
+	n.PhotosFrom, n.Photos, err = s.senderCounts(ctx, `SELECT p.author_id, count(*) FROM posts p
+		JOIN post_photos pp ON pp.post_id = p.id WHERE p.seen_by_me = 0 AND p.mine = 0 GROUP BY p.author_id`)
+	if err != nil {
+		return n, fmt.Errorf("what's new: %w", err)
+	}
+	n.MessagesFrom, n.Messages, err = s.senderCounts(ctx, `SELECT peer_id, count(*) FROM messages
+		WHERE seen_by_me = 0 AND mine = 0 GROUP BY peer_id`)
+	if err != nil {
+		return n, fmt.Errorf("what's new: %w", err)
+	}
+	err = s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM announcements WHERE seen_by_me = 0 AND mine = 0`).Scan(&n.Announcements)
+	if err != nil {
+		return n, fmt.Errorf("what's new: %w", err)
+	}
+	return n, nil
+}
+
+func (s *Store) senderCounts(ctx context.Context, q string) ([]SenderCount, int, error) {
+	rows, err := s.rdb.QueryContext(ctx, q)
+	if err != nil {
+		return nil, 0, err
+	}
+	var out []SenderCount
+	total := 0
+	for rows.Next() {
+		var c SenderCount
+		if err := rows.Scan(&c.Person.ID, &c.Count); err != nil {
+			rows.Close()
+			return nil, 0, err
+		}
+		total += c.Count
+		out = append(out, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	for i := range out {
+		p, err := s.Person(ctx, out[i].Person.ID)
+		if err != nil {
+			return nil, 0, err
+		}
+		if p != nil {
+			out[i].Person = *p
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Count > out[j].Count })
+	return out, total, nil
+}
+
+// Person returns one person, or nil if this person cannot see them (any more).
+func (s *Store) Person(ctx context.Context, id string) (*Person, error) {
+	var p Person
+	err := s.rdb.QueryRowContext(ctx, `SELECT id, name, role, room, avatar FROM people WHERE id = ?`, id).
+		Scan(&p.ID, &p.Name, &p.Role, &p.Room, &p.Avatar)
+	if err == sql.ErrNoRows {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("person: %w", err)
+	}
+	return &p, nil
+}
+
+// Me returns the person using this device, or nil before pairing (or before the first sync).
+func (s *Store) Me(ctx context.Context) (*Person, error) {
+	return s.Person(ctx, s.currentMe())
+}
+
+// Sent is one thing this person wrote, for "what I sent" and the failed list.
+type Sent struct {
+	ItemID    string
+	Kind      string // post, message, announcement, reaction
+	Summary   string // the caption or text, for a one-line list
+	To        string // for messages: the person's name
+	CreatedAt time.Time
+	Send      SendState
+}
+
+// SentItems lists what this person wrote from this device, newest first. With failedOnly only
+// what could not be sent (for a "Could not be sent" list with Try again / Remove).
+func (s *Store) SentItems(ctx context.Context, limit int, failedOnly bool) ([]Sent, error) {
+	q := `SELECT item_id, kind, created_at FROM outbox WHERE kind IN ('post','message','announcement','reaction')
+		ORDER BY seq DESC LIMIT ?`
+	if failedOnly {
+		q = `SELECT item_id, kind, created_at FROM outbox WHERE state = 'failed' ORDER BY seq DESC LIMIT ?`
+	}
+	rows, err := s.rdb.QueryContext(ctx, q, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sent items: %w", err)
+	}
+	var out []Sent
+	for rows.Next() {
+		var it Sent
+		var at int64
+		if err := rows.Scan(&it.ItemID, &it.Kind, &at); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("sent items: %w", err)
+		}
+		it.CreatedAt = time.UnixMilli(at).UTC()
+		out = append(out, it)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sent items: %w", err)
+	}
+	for i := range out {
+		it := &out[i]
+		switch it.Kind {
+		case kindPost:
+			s.rdb.QueryRowContext(ctx, `SELECT caption FROM posts WHERE id = ?`, it.ItemID).Scan(&it.Summary)
+		case kindMessage:
+			s.rdb.QueryRowContext(ctx, `SELECT m.text, coalesce(p.name, '') FROM messages m LEFT JOIN people p ON p.id = m.to_id
+				WHERE m.id = ?`, it.ItemID).Scan(&it.Summary, &it.To)
+		case kindAnnouncement:
+			s.rdb.QueryRowContext(ctx, `SELECT text FROM announcements WHERE id = ?`, it.ItemID).Scan(&it.Summary)
+		case kindReaction:
+			s.rdb.QueryRowContext(ctx, `SELECT kind FROM reactions WHERE id = ?`, it.ItemID).Scan(&it.Summary)
+		}
+		if it.Send, err = s.sendState(ctx, it.ItemID, it.Kind); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Member is a person in a circle.
+type Member struct {
+	Person    Person
+	Relation  string // "Daughter"
+	CanInvite bool
+}
+
+// Circle is the group around one resident, with its members.
+type Circle struct {
+	ID       string
+	Name     string
+	Resident Person
+	Members  []Member // the resident first, then by name
+}
+
+// Circles lists the circles this person belongs to (all of them for staff), with their people.
+func (s *Store) Circles(ctx context.Context) ([]Circle, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT c.id, c.name, c.resident_id, coalesce(r.name, ''), coalesce(r.role, ''),
+		coalesce(r.room, ''), coalesce(r.avatar, '') FROM circles c LEFT JOIN people r ON r.id = c.resident_id ORDER BY c.name`)
+	if err != nil {
+		return nil, fmt.Errorf("circles: %w", err)
+	}
+	var out []Circle
+	for rows.Next() {
+		var c Circle
+		if err := rows.Scan(&c.ID, &c.Name, &c.Resident.ID, &c.Resident.Name, &c.Resident.Role, &c.Resident.Room, &c.Resident.Avatar); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("circles: %w", err)
+		}
+		out = append(out, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("circles: %w", err)
+	}
+	for i := range out {
+		mrows, err := s.rdb.QueryContext(ctx, `SELECT p.id, p.name, p.role, p.room, p.avatar, m.relation, m.can_invite
+			FROM members m JOIN people p ON p.id = m.person_id WHERE m.circle_id = ?
+			ORDER BY p.id = ? DESC, p.name`, out[i].ID, out[i].Resident.ID)
+		if err != nil {
+			return nil, fmt.Errorf("circles: %w", err)
+		}
+		for mrows.Next() {
+			var m Member
+			if err := mrows.Scan(&m.Person.ID, &m.Person.Name, &m.Person.Role, &m.Person.Room, &m.Person.Avatar, &m.Relation, &m.CanInvite); err != nil {
+				mrows.Close()
+				return nil, fmt.Errorf("circles: %w", err)
+			}
+			out[i].Members = append(out[i].Members, m)
+		}
+		mrows.Close()
+	}
+	return out, nil
+}
+
+// Announcement is news from staff.
+type Announcement struct {
+	ID        string
+	Author    Person
+	Text      string
+	Photo     *protocol.PhotoRef
+	Audience  string
+	CreatedAt time.Time
+	New       bool
+	Mine      bool
+	Send      SendState
+}
+
+// Announcements returns the newest news first: offset skipped, at most limit.
+func (s *Store) Announcements(ctx context.Context, offset, limit int) ([]Announcement, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT a.id, a.author_id, coalesce(p.name, ''), coalesce(p.role, ''), a.text,
+		a.photo_sha256, a.photo_width, a.photo_height, a.audience, a.created_at, a.seen_by_me, a.mine
+		FROM announcements a LEFT JOIN people p ON p.id = a.author_id ORDER BY a.created_at DESC LIMIT ? OFFSET ?`, limit, offset)
+	if err != nil {
+		return nil, fmt.Errorf("announcements: %w", err)
+	}
+	var out []Announcement
+	for rows.Next() {
+		var a Announcement
+		var sha string
+		var w, h int
+		var at int64
+		var seen bool
+		if err := rows.Scan(&a.ID, &a.Author.ID, &a.Author.Name, &a.Author.Role, &a.Text, &sha, &w, &h, &a.Audience, &at, &seen, &a.Mine); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("announcements: %w", err)
+		}
+		if sha != "" {
+			a.Photo = &protocol.PhotoRef{SHA256: sha, Width: w, Height: h}
+		}
+		a.CreatedAt = scanTime(at)
+		a.New = !seen && !a.Mine
+		out = append(out, a)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("announcements: %w", err)
+	}
+	for i := range out {
+		if out[i].Mine {
+			if out[i].Send, err = s.sendState(ctx, out[i].ID, kindAnnouncement); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,298 @@
+// Package store is the app's local SQLite store: a mirror of what this person may see, the
+// outbox of what this device wrote, the sync cursor and a photo cache on disk addressed by hash.
+//
+// The screens read it and write to it (writes go through the outbox); the sync engine keeps it in
+// step with the facility server. After each commit the store tells its listeners what changed.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"hearth/sqlitedb"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// DefaultPhotoCacheBytes is the photo cache cap unless SetPhotoCacheLimit says otherwise.
+const DefaultPhotoCacheBytes = 512 << 20
+
+// Store is one person's local store on one device. It is safe for concurrent use.
+type Store struct {
+	db  *sql.DB // the single writer connection
+	rdb *sql.DB // read-only pool, so screens read while the sync engine writes
+	dir string
+	log *slog.Logger
+
+	// writeMu serialises write transactions: SQLite has one writer anyway, and taking the lock
+	// here instead of waiting on SQLITE_BUSY keeps writers fair and errors out of the logs.
+	writeMu sync.Mutex
+
+	mu       sync.Mutex
+	subs     map[int]func(Change)
+	nextSub  int
+	conn     connState
+	photoCap int64
+	me       string
+
+	outboxCh chan struct{} // poked when the outbox has something new to send
+	wantCh   chan struct{} // poked when a screen wants a photo that is not cached
+}
+
+// OutboxReady is poked (without blocking) whenever something is queued or retried.
+func (s *Store) OutboxReady() <-chan struct{} { return s.outboxCh }
+
+// PhotoWanted is poked (without blocking) whenever a photo is wanted that is not cached.
+func (s *Store) PhotoWanted() <-chan struct{} { return s.wantCh }
+
+func poke(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// Open opens (creating if needed) the store in the app's data directory dir: the database file
+// store.db and the photo cache under photos/. Pending migrations are applied.
+func Open(ctx context.Context, dir string, log *slog.Logger) (*Store, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "photos"), 0o700); err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	path := filepath.Join(dir, "store.db")
+	// Durable commits (synchronous=FULL): an outbox row the screen showed as queued must survive
+	// a power cut, not only a crash.
+	db, err := sqlitedb.Open(ctx, path)
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	if err := sqlitedb.Migrate(ctx, db, sub); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	rdb, err := sqlitedb.OpenWith(ctx, path, sqlitedb.Options{ReadOnly: true, MaxOpenConns: 4})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	s := &Store{db: db, rdb: rdb, dir: dir, log: log, subs: map[int]func(Change){}, photoCap: DefaultPhotoCacheBytes,
+		outboxCh: make(chan struct{}, 1), wantCh: make(chan struct{}, 1)}
+	s.conn.state = StateStarting
+	if err := s.recover(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	return s, nil
+}
+
+// recover puts back what a crash may have left half done: items marked "sending" go back to the
+// queue, and photos waiting for removal are removed.
+func (s *Store) recover(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, `UPDATE outbox SET state = 'queued' WHERE state = 'sending'`); err != nil {
+		return fmt.Errorf("requeue sending items: %w", err)
+	}
+	// Sent items are kept a while so that a server restored from an older backup gets back what
+	// it lost; after a month they are history.
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM outbox WHERE state = 'sent' AND sent_at < ?`,
+		time.Now().Add(-keepSent).UnixMilli()); err != nil {
+		return fmt.Errorf("prune sent items: %w", err)
+	}
+	me, err := s.meta(ctx, s.db, metaMe)
+	if err != nil {
+		return err
+	}
+	s.me = me
+	return s.collectGarbage(ctx)
+}
+
+// Close closes the database. Listeners get nothing after Close.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	s.subs = map[int]func(Change){}
+	s.mu.Unlock()
+	return errors.Join(s.rdb.Close(), s.db.Close())
+}
+
+// Dir is the app's data directory the store lives in.
+func (s *Store) Dir() string { return s.dir }
+
+// DB gives tests and benchmarks read access to the database (integrity checks, query plans).
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Kinds of change a listener is told about: the feed kinds of PROTOCOL.md, plus the store's own.
+const (
+	ChangePerson       = "person"
+	ChangeCircle       = "circle"
+	ChangeMember       = "member"
+	ChangePost         = "post"
+	ChangeMessage      = "message"
+	ChangeReaction     = "reaction"
+	ChangeSeen         = "seen"
+	ChangeAnnouncement = "announcement"
+	ChangeOutbox       = "outbox" // something was queued, sent, failed, retried or removed
+	ChangePhoto        = "photo"  // a photo file arrived in the cache (IDs are SHA-256 hashes)
+	ChangeStatus       = "status" // the sync status changed
+	ChangeReset        = "reset"  // the mirror was dropped: reload everything
+)
+
+// Change tells listeners what a commit changed: the kinds, and the ids of the items.
+type Change struct {
+	Kinds []string
+	IDs   []string
+}
+
+// Has reports whether the change touches kind.
+func (c Change) Has(kind string) bool {
+	for _, k := range c.Kinds {
+		if k == kind {
+			return true
+		}
+	}
+	return false
+}
+
+// Subscribe calls fn after each commit that changed something, on the committing goroutine, in
+// commit order. fn must return quickly (a screen hands the work to fyne.Do). The returned
+// function unsubscribes.
+func (s *Store) Subscribe(fn func(Change)) (unsubscribe func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := s.nextSub
+	s.nextSub++
+	s.subs[id] = fn
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		delete(s.subs, id)
+	}
+}
+
+func (s *Store) notify(c Change) {
+	if len(c.Kinds) == 0 {
+		return
+	}
+	s.mu.Lock()
+	fns := make([]func(Change), 0, len(s.subs))
+	for _, fn := range s.subs {
+		fns = append(fns, fn)
+	}
+	s.mu.Unlock()
+	for _, fn := range fns {
+		fn(c)
+	}
+}
+
+// changeSet collects what a transaction changed.
+type changeSet struct {
+	kinds map[string]bool
+	ids   []string
+	seen  map[string]bool
+}
+
+func (c *changeSet) add(kind string, ids ...string) {
+	if c.kinds == nil {
+		c.kinds = map[string]bool{}
+		c.seen = map[string]bool{}
+	}
+	c.kinds[kind] = true
+	for _, id := range ids {
+		if !c.seen[id] {
+			c.seen[id] = true
+			c.ids = append(c.ids, id)
+		}
+	}
+}
+
+func (c *changeSet) change() Change {
+	var ch Change
+	for _, k := range allKinds {
+		if c.kinds[k] {
+			ch.Kinds = append(ch.Kinds, k)
+		}
+	}
+	ch.IDs = c.ids
+	return ch
+}
+
+var allKinds = []string{ChangeReset, ChangePerson, ChangeCircle, ChangeMember, ChangePost, ChangeMessage,
+	ChangeReaction, ChangeSeen, ChangeAnnouncement, ChangeOutbox, ChangePhoto, ChangeStatus}
+
+// write runs fn in one write transaction, then tells listeners what it changed.
+func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx, cs *changeSet) error) error {
+	s.writeMu.Lock()
+	cs := &changeSet{}
+	err := func() error {
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if err := fn(tx, cs); err != nil {
+			tx.Rollback()
+			return err
+		}
+		return tx.Commit()
+	}()
+	s.writeMu.Unlock()
+	if err != nil {
+		return err
+	}
+	s.notify(cs.change())
+	return nil
+}
+
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// Keys of the meta table.
+const (
+	metaCursor       = "cursor"
+	metaMe           = "me"
+	metaAccount      = "account"
+	metaResyncVerify = "resync_verify"
+)
+
+func (s *Store) meta(ctx context.Context, q querier, key string) (string, error) {
+	var v string
+	err := q.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", key, err)
+	}
+	return v, nil
+}
+
+func setMeta(ctx context.Context, q querier, key, value string) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES(?, ?)
+		ON CONFLICT(key) DO UPDATE SET value = excluded.value`, key, value)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", key, err)
+	}
+	return nil
+}
+
+// keepSent is how long sent outbox items are kept for re-sending after a server restore.
+const keepSent = 30 * 24 * time.Hour
+
+func nowMS() int64 { return time.Now().UnixMilli() }
