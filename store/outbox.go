@@ -34,7 +34,9 @@ type InputError struct{ Message string }
 
 func (e *InputError) Error() string { return e.Message }
 
-func inputErr(format string, args ...any) error { return &InputError{Message: fmt.Sprintf(format, args...)} }
+func inputErr(format string, args ...any) error {
+	return &InputError{Message: fmt.Sprintf(format, args...)}
+}
 
 // PreparedPhoto is a photo made ready to send: upright, at most 2560 px, JPEG, no metadata.
 type PreparedPhoto struct {

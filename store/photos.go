@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"hearth/protocol"
 )
@@ -206,7 +207,7 @@ func (s *Store) evict(ctx context.Context) error {
 	})
 }
 
-// referenced is the SQL condition for a photo something in the store still uses.
+// referenced is the SQL condition for a photo (?1) something in the store still uses.
 const referenced = `(EXISTS (SELECT 1 FROM post_photos WHERE sha256 = ?1)
 	OR EXISTS (SELECT 1 FROM messages WHERE photo_sha256 = ?1)
 	OR EXISTS (SELECT 1 FROM announcements WHERE photo_sha256 = ?1)
@@ -217,7 +218,7 @@ const referenced = `(EXISTS (SELECT 1 FROM post_photos WHERE sha256 = ?1)
 // collectGarbage removes the files of photos that may have lost their last user (deleted items,
 // a circle left) and that nothing uses any more.
 func (s *Store) collectGarbage(ctx context.Context) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT sha256, `+referenced+` FROM blob_gc`)
+	rows, err := s.db.QueryContext(ctx, `SELECT sha256, `+strings.ReplaceAll(referenced, "?1", "blob_gc.sha256")+` FROM blob_gc`)
 	if err != nil {
 		return fmt.Errorf("collect photos: %w", err)
 	}

@@ -19,6 +19,32 @@ const (
 	SendFailed  = "failed"  // could not be sent; Reason says why; offer Try again / Remove
 )
 
+// qNewestPhotos is the album, newest first.
+const qNewestPhotos = `SELECT pp.post_id, pp.idx, pp.sha256, pp.width, pp.height, pp.created_at,
+		p.caption, p.circle_id, p.author_id, coalesce(a.name, ''), coalesce(a.role, ''), coalesce(a.avatar, ''),
+		p.seen_by_me, p.mine,
+		(SELECT count(*) FROM post_photos x WHERE x.post_id = pp.post_id),
+		(SELECT count(*) FROM reactions r WHERE r.target_id = pp.post_id),
+		(SELECT count(*) FROM reactions r WHERE r.target_id = pp.post_id AND r.author_id = ?)
+		FROM post_photos pp JOIN posts p ON p.id = pp.post_id LEFT JOIN people a ON a.id = p.author_id
+		ORDER BY pp.created_at DESC, pp.post_id DESC, pp.idx LIMIT ? OFFSET ?`
+
+// qNewPhotos counts unseen photos per sender.
+const qNewPhotos = `SELECT p.author_id, count(*) FROM posts p
+		JOIN post_photos pp ON pp.post_id = p.id WHERE p.seen_by_me = 0 AND p.mine = 0 GROUP BY p.author_id`
+
+// qNewMessages counts unseen messages per sender.
+const qNewMessages = `SELECT peer_id, count(*) FROM messages
+		WHERE seen_by_me = 0 AND mine = 0 GROUP BY peer_id`
+
+// qNewAnnouncements counts unseen news.
+const qNewAnnouncements = `SELECT count(*) FROM announcements WHERE seen_by_me = 0 AND mine = 0`
+
+// qAnnouncements is the news, newest first.
+const qAnnouncements = `SELECT a.id, a.author_id, coalesce(p.name, ''), coalesce(p.role, ''), a.text,
+		a.photo_sha256, a.photo_width, a.photo_height, a.audience, a.created_at, a.seen_by_me, a.mine
+		FROM announcements a LEFT JOIN people p ON p.id = a.author_id ORDER BY a.created_at DESC LIMIT ? OFFSET ?`
+
 // Person is someone of this person's circles.
 type Person struct {
 	ID, Name, Role, Room string
@@ -56,14 +82,7 @@ func scanTime(ns int64) time.Time { return time.Unix(0, ns).UTC() }
 // NewestPhotos returns a page of the album, newest first: offset photos skipped, at most limit.
 func (s *Store) NewestPhotos(ctx context.Context, offset, limit int) ([]PhotoItem, error) {
 	me := s.currentMe()
-	rows, err := s.rdb.QueryContext(ctx, `SELECT pp.post_id, pp.idx, pp.sha256, pp.width, pp.height, pp.created_at,
-		p.caption, p.circle_id, p.author_id, coalesce(a.name, ''), coalesce(a.role, ''), coalesce(a.avatar, ''),
-		p.seen_by_me, p.mine,
-		(SELECT count(*) FROM post_photos x WHERE x.post_id = pp.post_id),
-		(SELECT count(*) FROM reactions r WHERE r.target_id = pp.post_id),
-		(SELECT count(*) FROM reactions r WHERE r.target_id = pp.post_id AND r.author_id = ?)
-		FROM post_photos pp JOIN posts p ON p.id = pp.post_id LEFT JOIN people a ON a.id = p.author_id
-		ORDER BY pp.created_at DESC, pp.post_id DESC, pp.idx LIMIT ? OFFSET ?`, me, limit, offset)
+	rows, err := s.rdb.QueryContext(ctx, qNewestPhotos, me, limit, offset)
 	if err != nil {
 		return nil, fmt.Errorf("newest photos: %w", err)
 	}
@@ -148,20 +167,27 @@ type Conversation struct {
 	Unread int
 }
 
+// qConversations finds the people to show: circle-mates, residents of this person's circles and
+// anyone with messages (the distinct peers are read by skipping through the messages_peer index,
+// one probe per peer, instead of scanning every message).
+const qConversations = `WITH RECURSIVE peers(p) AS (
+		SELECT (SELECT min(peer_id) FROM messages)
+		UNION ALL
+		SELECT (SELECT min(peer_id) FROM messages WHERE peer_id > peers.p) FROM peers WHERE peers.p IS NOT NULL),
+	ids(id) AS (
+		SELECT p FROM peers WHERE p IS NOT NULL
+		UNION SELECT b.person_id FROM members a JOIN members b ON b.circle_id = a.circle_id WHERE a.person_id = ?1
+		UNION SELECT c.resident_id FROM members a JOIN circles c ON c.id = a.circle_id WHERE a.person_id = ?1)
+	SELECT p.id, p.name, p.role, p.room, p.avatar,
+		(SELECT m.id FROM messages m WHERE m.peer_id = p.id ORDER BY m.created_at DESC LIMIT 1),
+		(SELECT count(*) FROM messages m WHERE m.peer_id = p.id AND m.seen_by_me = 0 AND m.mine = 0)
+	FROM ids JOIN people p ON p.id = ids.id WHERE p.id != ?1`
+
 // Conversations lists the people of this person's circles (and anyone they have messages with),
 // the most recent conversation first, then by name.
 func (s *Store) Conversations(ctx context.Context) ([]Conversation, error) {
 	me := s.currentMe()
-	rows, err := s.rdb.QueryContext(ctx, `SELECT p.id, p.name, p.role, p.room, p.avatar,
-		(SELECT m.id FROM messages m WHERE m.peer_id = p.id ORDER BY m.created_at DESC LIMIT 1),
-		(SELECT count(*) FROM messages m WHERE m.peer_id = p.id AND m.seen_by_me = 0 AND m.mine = 0)
-		FROM people p
-		WHERE p.id != ?1 AND (
-			EXISTS (SELECT 1 FROM messages m WHERE m.peer_id = p.id)
-			OR EXISTS (SELECT 1 FROM members a JOIN members b ON a.circle_id = b.circle_id
-				WHERE a.person_id = ?1 AND b.person_id = p.id)
-			OR EXISTS (SELECT 1 FROM members a JOIN circles c ON c.id = a.circle_id
-				WHERE a.person_id = ?1 AND c.resident_id = p.id))`, me)
+	rows, err := s.rdb.QueryContext(ctx, qConversations, me)
 	if err != nil {
 		return nil, fmt.Errorf("conversations: %w", err)
 	}
@@ -228,7 +254,7 @@ func (s *Store) Messages(ctx context.Context, peerID string, before time.Time, l
 	if !before.IsZero() {
 		b = nanos(before)
 	}
-	out, err := s.messagesWhere(ctx, `m.peer_id = ? AND m.created_at < ? ORDER BY m.created_at DESC LIMIT ?`, peerID, b, limit)
+	out, err := s.messagesWhere(ctx, qConversationWhere, peerID, b, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -238,13 +264,19 @@ func (s *Store) Messages(ctx context.Context, peerID string, before time.Time, l
 	return out, nil
 }
 
-func (s *Store) messagesWhere(ctx context.Context, where string, args ...any) ([]Message, error) {
-	me := s.currentMe()
-	rows, err := s.rdb.QueryContext(ctx, `SELECT m.id, m.from_id, m.to_id, coalesce(f.name, ''), m.text, m.photo_sha256,
+// qMessagesBase reads messages; a WHERE clause follows.
+const qMessagesBase = `SELECT m.id, m.from_id, m.to_id, coalesce(f.name, ''), m.text, m.photo_sha256,
 		m.photo_width, m.photo_height, m.created_at, m.mine, m.seen_by_me,
 		(SELECT count(*) FROM reactions r WHERE r.target_id = m.id),
 		(SELECT count(*) FROM reactions r WHERE r.target_id = m.id AND r.author_id = ?)
-		FROM messages m LEFT JOIN people f ON f.id = m.from_id WHERE `+where, append([]any{me}, args...)...)
+		FROM messages m LEFT JOIN people f ON f.id = m.from_id WHERE `
+
+// qConversationWhere is one conversation, newest first, before a time.
+const qConversationWhere = `m.peer_id = ? AND m.created_at < ? ORDER BY m.created_at DESC LIMIT ?`
+
+func (s *Store) messagesWhere(ctx context.Context, where string, args ...any) ([]Message, error) {
+	me := s.currentMe()
+	rows, err := s.rdb.QueryContext(ctx, qMessagesBase+where, append([]any{me}, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("messages: %w", err)
 	}
@@ -301,17 +333,15 @@ type News struct {
 func (s *Store) WhatsNew(ctx context.Context) (News, error) {
 	var n News
 	var err error
-	n.PhotosFrom, n.Photos, err = s.senderCounts(ctx, `SELECT p.author_id, count(*) FROM posts p
-		JOIN post_photos pp ON pp.post_id = p.id WHERE p.seen_by_me = 0 AND p.mine = 0 GROUP BY p.author_id`)
+	n.PhotosFrom, n.Photos, err = s.senderCounts(ctx, qNewPhotos)
 	if err != nil {
 		return n, fmt.Errorf("what's new: %w", err)
 	}
-	n.MessagesFrom, n.Messages, err = s.senderCounts(ctx, `SELECT peer_id, count(*) FROM messages
-		WHERE seen_by_me = 0 AND mine = 0 GROUP BY peer_id`)
+	n.MessagesFrom, n.Messages, err = s.senderCounts(ctx, qNewMessages)
 	if err != nil {
 		return n, fmt.Errorf("what's new: %w", err)
 	}
-	err = s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM announcements WHERE seen_by_me = 0 AND mine = 0`).Scan(&n.Announcements)
+	err = s.rdb.QueryRowContext(ctx, qNewAnnouncements).Scan(&n.Announcements)
 	if err != nil {
 		return n, fmt.Errorf("what's new: %w", err)
 	}
@@ -380,13 +410,19 @@ type Sent struct {
 	Send      SendState
 }
 
+// qSentItems and qFailedItems list this device's writes, newest first.
+const (
+	qSentItems = `SELECT item_id, kind, created_at FROM outbox WHERE kind IN ('post','message','announcement','reaction')
+		ORDER BY seq DESC LIMIT ?`
+	qFailedItems = `SELECT item_id, kind, created_at FROM outbox WHERE state = 'failed' ORDER BY seq DESC LIMIT ?`
+)
+
 // SentItems lists what this person wrote from this device, newest first. With failedOnly only
 // what could not be sent (for a "Could not be sent" list with Try again / Remove).
 func (s *Store) SentItems(ctx context.Context, limit int, failedOnly bool) ([]Sent, error) {
-	q := `SELECT item_id, kind, created_at FROM outbox WHERE kind IN ('post','message','announcement','reaction')
-		ORDER BY seq DESC LIMIT ?`
+	q := qSentItems
 	if failedOnly {
-		q = `SELECT item_id, kind, created_at FROM outbox WHERE state = 'failed' ORDER BY seq DESC LIMIT ?`
+		q = qFailedItems
 	}
 	rows, err := s.rdb.QueryContext(ctx, q, limit)
 	if err != nil {
@@ -497,9 +533,7 @@ type Announcement struct {
 
 // Announcements returns the newest news first: offset skipped, at most limit.
 func (s *Store) Announcements(ctx context.Context, offset, limit int) ([]Announcement, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT a.id, a.author_id, coalesce(p.name, ''), coalesce(p.role, ''), a.text,
-		a.photo_sha256, a.photo_width, a.photo_height, a.audience, a.created_at, a.seen_by_me, a.mine
-		FROM announcements a LEFT JOIN people p ON p.id = a.author_id ORDER BY a.created_at DESC LIMIT ? OFFSET ?`, limit, offset)
+	rows, err := s.rdb.QueryContext(ctx, qAnnouncements, limit, offset)
 	if err != nil {
 		return nil, fmt.Errorf("announcements: %w", err)
 	}

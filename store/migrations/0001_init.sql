@@ -127,6 +127,7 @@ CREATE TABLE outbox (
 ) STRICT;
 CREATE UNIQUE INDEX outbox_item ON outbox(item_id, kind);
 CREATE INDEX outbox_state ON outbox(state, seq);
+CREATE INDEX outbox_writes ON outbox(seq) WHERE kind IN ('post','message','announcement','reaction');
 
 -- Photos an outbox item carries, uploaded before the item itself.
 CREATE TABLE outbox_photos (
