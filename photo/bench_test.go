@@ -1,0 +1,121 @@
+package photo
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/jpeg"
+	"os"
+	"testing"
+
+	"github.com/disintegration/imaging"
+)
+
+const phone12MP = "testdata/phone-12mp-gps-rotated.jpg"
+
+func readBench(b *testing.B) []byte {
+	b.Helper()
+	data, err := os.ReadFile(phone12MP)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return data
+}
+
+// BenchmarkVariants12MP is the server's whole job for one phone photo: gate, decode, display
+// and thumb, orientation, both JPEGs.
+func BenchmarkVariants12MP(b *testing.B) {
+	data := readBench(b)
+	p := NewProcessor(2)
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := p.MakeVariants(context.Background(), data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkVariants12MPImagingOnly is the reference: the same job done the plain way, with
+// imaging.Resize (Lanczos) straight from the full decode for each variant.
+func BenchmarkVariants12MPImagingOnly(b *testing.B) {
+	data := readBench(b)
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		imagingVariants(b, data)
+	}
+}
+
+func imagingVariants(tb testing.TB, data []byte) (thumb, display []byte) {
+	img, err := jpeg.Decode(bytes.NewReader(data))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	enc := func(m image.Image) []byte {
+		var buf bytes.Buffer
+		if err := jpeg.Encode(&buf, imaging.Rotate270(m), &jpeg.Options{Quality: JPEGQuality}); err != nil {
+			tb.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	display = enc(imaging.Resize(img, DisplaySide, 0, imaging.Lanczos))
+	thumb = enc(imaging.Resize(img, ThumbSide, 0, imaging.Lanczos))
+	return thumb, display
+}
+
+func decodedBench(b *testing.B) *image.YCbCr {
+	img, err := jpeg.Decode(bytes.NewReader(readBench(b)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return img.(*image.YCbCr)
+}
+
+// BenchmarkResize12MPTo1280 and its two references compare only the resizing of an already
+// decoded 12 MP photo to 1280 px: the figure the design was based on (box-averaging the
+// planes before imaging made this about 1.4× faster than imaging alone).
+func BenchmarkResize12MPTo1280(b *testing.B) {
+	src := decodedBench(b)
+	for b.Loop() {
+		scaleYCbCr(src, 1280, 960)
+	}
+}
+
+func BenchmarkResize12MPTo1280ImagingOnly(b *testing.B) {
+	src := decodedBench(b)
+	for b.Loop() {
+		imaging.Resize(src, 1280, 960, imaging.Lanczos)
+	}
+}
+
+func BenchmarkResize12MPTo1280BoxThenImaging(b *testing.B) {
+	src := decodedBench(b)
+	for b.Loop() {
+		imaging.Resize(halveYCbCr(src), 1280, 960, imaging.Lanczos)
+	}
+}
+
+// halveYCbCr is the design's first idea: one 2×2 box step on each plane, then imaging.
+func halveYCbCr(m *image.YCbCr) *image.YCbCr {
+	y, cb, cr := ycbcrPlanes(m)
+	hy, hcb, hcr := halve(y), halve(cb), halve(cr)
+	return &image.YCbCr{Y: hy.pix, Cb: hcb.pix, Cr: hcr.pix, YStride: hy.stride, CStride: hcb.stride,
+		SubsampleRatio: m.SubsampleRatio, Rect: image.Rect(0, 0, hy.w, hy.h)}
+}
+
+func BenchmarkDecode12MP(b *testing.B) {
+	data := readBench(b)
+	for b.Loop() {
+		if _, err := jpeg.Decode(bytes.NewReader(data)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkPrepare12MP(b *testing.B) {
+	data := readBench(b)
+	for b.Loop() {
+		if _, _, err := Prepare(context.Background(), data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

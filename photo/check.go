@@ -1,0 +1,114 @@
+package photo
+
+import (
+	"bytes"
+	"errors"
+	"image"
+	"image/jpeg"
+	"image/png"
+	"io"
+)
+
+var (
+	jpegMagic = []byte{0xff, 0xd8, 0xff}
+	pngMagic  = []byte("\x89PNG\r\n\x1a\n")
+)
+
+// Check is the upload gate. It looks only at the size, the magic bytes and the image header
+// (never at a file name or a Content-Type), so it costs microseconds and allocates almost
+// nothing whatever the header claims; nothing is decoded until it has said yes.
+func Check(data []byte) (Info, error) {
+	if len(data) == 0 {
+		return Info{}, errorf(ErrInvalid, "This file is empty: there is no photo in it.")
+	}
+	if len(data) > MaxUploadBytes {
+		return Info{}, errorf(ErrTooLarge, "This photo file is too big: at most 16 MB.")
+	}
+	format, err := sniff(data)
+	if err != nil {
+		return Info{}, err
+	}
+	var cfg image.Config
+	switch format {
+	case "jpeg":
+		cfg, err = jpeg.DecodeConfig(bytes.NewReader(data))
+	case "png":
+		cfg, err = png.DecodeConfig(bytes.NewReader(data))
+	}
+	if err != nil {
+		return Info{}, decodeError(err)
+	}
+	w, h := cfg.Width, cfg.Height
+	if w <= 0 || h <= 0 {
+		return Info{}, errorf(ErrInvalid, "This photo is damaged: it says it has no pixels.")
+	}
+	if w > MaxSide || h > MaxSide {
+		return Info{}, errorf(ErrTooLarge,
+			"This photo is too big: each side may be at most 20,000 pixels, and this one is %d × %d.", w, h)
+	}
+	if int64(w)*int64(h) > MaxPixels {
+		return Info{}, errorf(ErrTooLarge,
+			"This photo is too big: at most 50 megapixels, and this one has %d.", (int64(w)*int64(h)+500_000)/1_000_000)
+	}
+	info := Info{Format: format, Width: w, Height: h, Orientation: 1}
+	if format == "jpeg" {
+		info.Orientation = jpegOrientation(data)
+	}
+	if info.Orientation >= 5 {
+		info.Width, info.Height = h, w
+	}
+	return info, nil
+}
+
+// sniff decides the format from the first bytes, and names the common formats we refuse so
+// that the message can say what the file is.
+func sniff(data []byte) (string, error) {
+	switch {
+	case bytes.HasPrefix(data, jpegMagic):
+		return "jpeg", nil
+	case bytes.HasPrefix(data, pngMagic):
+		return "png", nil
+	case len(data) < len(pngMagic) && (bytes.HasPrefix(jpegMagic, data) || bytes.HasPrefix(pngMagic, data)):
+		return "", errorf(ErrInvalid, "This photo is cut off: the file ends before the picture begins.")
+	}
+	name := ""
+	switch {
+	case bytes.HasPrefix(data, []byte("GIF87a")), bytes.HasPrefix(data, []byte("GIF89a")):
+		name = "a GIF image"
+	case len(data) >= 12 && string(data[:4]) == "RIFF" && string(data[8:12]) == "WEBP":
+		name = "a WebP image"
+	case len(data) >= 12 && string(data[4:8]) == "ftyp":
+		switch string(data[8:12]) {
+		case "avif", "avis":
+			name = "an AVIF image"
+		default:
+			name = "a HEIC image (the iPhone format)"
+		}
+	case bytes.HasPrefix(data, []byte("BM")):
+		name = "a BMP image"
+	case bytes.HasPrefix(data, []byte("II*\x00")), bytes.HasPrefix(data, []byte("MM\x00*")):
+		name = "a TIFF image"
+	case bytes.HasPrefix(data, []byte("%PDF")):
+		name = "a PDF document"
+	}
+	if name != "" {
+		return "", errorf(ErrUnsupported, "This file is %s. Hearth can show JPEG and PNG photos: please send it as one of those.", name)
+	}
+	return "", errorf(ErrUnsupported, "This file is not a photo Hearth can show. Please send a JPEG or PNG photo.")
+}
+
+// decodeError turns an error of image/jpeg or image/png (header or pixels) into an *Error.
+func decodeError(err error) error {
+	var ju jpeg.UnsupportedError
+	var pu png.UnsupportedError
+	switch {
+	case errors.As(err, &ju), errors.As(err, &pu):
+		return errorf(ErrUnsupported, "This photo is saved in a way Hearth cannot read. Please send it as an ordinary JPEG or PNG.")
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF),
+		// what image/jpeg says when the file ends inside or before the pixel data
+		errors.Is(err, jpeg.FormatError("short Huffman data")), errors.Is(err, jpeg.FormatError("missing SOS marker")):
+		return errorf(ErrInvalid, "This photo is incomplete: the file was cut off. Please try sending it again.")
+	default:
+		return errorf(ErrInvalid, "This photo is damaged and cannot be shown. Please try sending it again.")
+	}
+}

@@ -1,0 +1,94 @@
+package photo
+
+import "encoding/binary"
+
+// jpegOrientation returns the EXIF orientation (1..8) of a JPEG, or 1 when there is none or
+// it cannot be read. It walks the marker segments up to the first scan and reads only the
+// first APP1 "Exif" segment. Every offset is checked: the input is hostile.
+func jpegOrientation(data []byte) int {
+	if len(data) < 2 || data[0] != 0xff || data[1] != 0xd8 {
+		return 1
+	}
+	i := 2
+	for {
+		// A marker is 0xFF, any number of 0xFF fill bytes, then the marker code.
+		if i >= len(data) || data[i] != 0xff {
+			return 1
+		}
+		for i < len(data) && data[i] == 0xff {
+			i++
+		}
+		if i >= len(data) {
+			return 1
+		}
+		marker := data[i]
+		i++
+		switch {
+		case marker == 0xda || marker == 0xd9: // start of scan, end of image: no EXIF before.
+			return 1
+		case marker == 0x01 || (marker >= 0xd0 && marker <= 0xd7): // no length field
+			continue
+		}
+		if i+2 > len(data) {
+			return 1
+		}
+		n := int(binary.BigEndian.Uint16(data[i:])) // includes its own two bytes
+		if n < 2 || i+n > len(data) {
+			return 1
+		}
+		seg := data[i+2 : i+n]
+		i += n
+		if marker == 0xe1 && len(seg) >= 6 && string(seg[:6]) == "Exif\x00\x00" {
+			return tiffOrientation(seg[6:])
+		}
+	}
+}
+
+// tiffOrientation reads tag 0x0112 (Orientation) from IFD0 of a TIFF structure (the body of
+// an EXIF segment). It returns 1 for anything missing, malformed or out of range.
+func tiffOrientation(t []byte) int {
+	if len(t) < 8 {
+		return 1
+	}
+	var bo binary.ByteOrder
+	switch string(t[:2]) {
+	case "II":
+		bo = binary.LittleEndian
+	case "MM":
+		bo = binary.BigEndian
+	default:
+		return 1
+	}
+	if bo.Uint16(t[2:]) != 42 {
+		return 1
+	}
+	ifd := uint64(bo.Uint32(t[4:])) // 64-bit so that offset+size cannot overflow
+	if ifd+2 > uint64(len(t)) {
+		return 1
+	}
+	count := uint64(bo.Uint16(t[ifd:]))
+	entries := ifd + 2
+	if entries+12*count > uint64(len(t)) {
+		return 1
+	}
+	for k := uint64(0); k < count; k++ {
+		e := t[entries+12*k : entries+12*k+12]
+		if bo.Uint16(e) != 0x0112 {
+			continue
+		}
+		var v uint32
+		switch typ, n := bo.Uint16(e[2:]), bo.Uint32(e[4:]); {
+		case typ == 3 && n == 1: // SHORT, the value sits in the first two bytes of the field
+			v = uint32(bo.Uint16(e[8:]))
+		case typ == 4 && n == 1: // LONG: wrong by the spec, but some writers do it
+			v = bo.Uint32(e[8:])
+		default:
+			return 1
+		}
+		if v < 1 || v > 8 {
+			return 1
+		}
+		return int(v)
+	}
+	return 1
+}
