@@ -1,0 +1,135 @@
+// Package datadir is a facility server on one data directory: the SQLite database, the photo
+// directory and the TLS certificate. It is what `hearth-facility` and the app's in-process demo
+// open; backups and restores work on it as a whole.
+//
+//	DIR/facility.db   the database (WAL mode: also facility.db-wal and -shm while open)
+//	DIR/blobs/        photo variants (facility/blobdir)
+//	DIR/cert.pem      the self-signed certificate made at init
+//	DIR/key.pem       its private key (0600)
+package datadir
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"hearth/facility"
+	"hearth/facility/blobdir"
+	"hearth/facility/sqlitestore"
+	"hearth/protocol"
+)
+
+// File names inside the data directory.
+const (
+	DBFile   = "facility.db"
+	BlobDir  = "blobs"
+	CertFile = "cert.pem"
+	KeyFile  = "key.pem"
+)
+
+// Config says which data directory to serve and how devices reach it.
+type Config struct {
+	DataDir string
+	// PublicHost is HOST:PORT as devices reach the server (in invitation links).
+	PublicHost string
+	// Insecure: the server speaks plain HTTP on loopback; links say so and carry no pin.
+	Insecure bool
+	// CertFile and KeyFile name a CA-signed pair to use instead of DIR's self-signed one;
+	// invitation links then carry no pin and clients verify normally.
+	CertFile, KeyFile string
+	Logger            *slog.Logger
+	Version           string
+	// Synchronous overrides the durable "FULL" (benchmarks only).
+	Synchronous string
+}
+
+// Facility is an opened data directory.
+type Facility struct {
+	*facility.Server
+	Store *sqlitestore.Store
+	Blobs *blobdir.Dir
+	// TLS is the server certificate configuration (nil when Insecure).
+	TLS *tls.Config
+	// Pin is the SPKI pin of the self-signed certificate ("" for a CA-signed one or Insecure).
+	Pin string
+}
+
+// Initialized reports whether dir holds a facility.
+func Initialized(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, DBFile))
+	return err == nil
+}
+
+// Init makes a new facility in dir: the database, the photo directory and a self-signed
+// certificate. It refuses a directory that already holds one.
+func Init(ctx context.Context, dir, name string) error {
+	if name == "" {
+		return errors.New("init: the facility needs a name (--name)")
+	}
+	if err := protocol.CheckText("The facility name", name, protocol.MaxNameChars); err != nil {
+		return fmt.Errorf("init: %w", err)
+	}
+	if Initialized(dir) {
+		return fmt.Errorf("init: %s already holds a facility; use another directory, or restore into this one", dir)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, BlobDir), 0o700); err != nil {
+		return fmt.Errorf("init: %w", err)
+	}
+	if err := WriteSelfSigned(dir, name); err != nil {
+		return fmt.Errorf("init: %w", err)
+	}
+	st, err := sqlitestore.Open(ctx, filepath.Join(dir, DBFile), sqlitestore.Options{Name: name})
+	if err != nil {
+		return fmt.Errorf("init: %w", err)
+	}
+	return st.Close()
+}
+
+// Open opens the facility in cfg.DataDir, ready to serve.
+func Open(ctx context.Context, cfg Config) (*Facility, error) {
+	if !Initialized(cfg.DataDir) {
+		return nil, fmt.Errorf("%s holds no facility: run hearth-facility init --data %s --name NAME first", cfg.DataDir, cfg.DataDir)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	f := &Facility{}
+	if !cfg.Insecure {
+		certFile, keyFile := cfg.CertFile, cfg.KeyFile
+		selfSigned := certFile == ""
+		if selfSigned {
+			certFile, keyFile = filepath.Join(cfg.DataDir, CertFile), filepath.Join(cfg.DataDir, KeyFile)
+		}
+		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+		if err != nil {
+			return nil, fmt.Errorf("load certificate: %w", err)
+		}
+		if selfSigned {
+			f.Pin = protocol.SPKIPin(cert.Leaf)
+		}
+		f.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	hub := facility.NewHub()
+	st, err := sqlitestore.Open(ctx, filepath.Join(cfg.DataDir, DBFile), sqlitestore.Options{
+		Notify: hub.Notify, Logger: cfg.Logger, Synchronous: cfg.Synchronous})
+	if err != nil {
+		return nil, err
+	}
+	blobs, err := blobdir.Open(filepath.Join(cfg.DataDir, BlobDir))
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	srv, err := facility.New(ctx, facility.Config{Store: st, Blobs: blobs, Hub: hub, Logger: cfg.Logger,
+		PublicHost: cfg.PublicHost, Pin: f.Pin, Insecure: cfg.Insecure, Version: cfg.Version})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	f.Server, f.Store, f.Blobs = srv, st, blobs
+	return f, nil
+}

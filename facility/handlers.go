@@ -1,0 +1,514 @@
+package facility
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"io/fs"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"hearth/photo"
+	"hearth/protocol"
+)
+
+func (s *Server) info(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, protocol.Info{ID: s.facility.ID, Name: s.facility.Name,
+		ProtocolVersion: protocol.Version, ServerVersion: s.cfg.Version})
+}
+
+func (s *Server) pair(w http.ResponseWriter, r *http.Request) {
+	addr := clientAddr(r)
+	if blocked, wait := s.pairFail.blocked(addr); blocked {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
+		writeError(w, Errorf(http.StatusTooManyRequests, protocol.CodeRateLimited,
+			"Too many wrong codes from this device. Wait a minute and try again."))
+		return
+	}
+	resp, err := s.pairOnce(w, r)
+	if err != nil {
+		if e, ok := AsError(err); ok && e.Status < 500 {
+			s.pairFail.fail(addr)
+		}
+		writeError(w, s.internal(r, err))
+		return
+	}
+	s.log.Info("device paired", "device", resp.DeviceID, "person", resp.Person.ID)
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func (s *Server) pairOnce(w http.ResponseWriter, r *http.Request) (protocol.PairResponse, error) {
+	var req protocol.PairRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		return protocol.PairResponse{}, err
+	}
+	code, err := protocol.NormalizeCode(req.Code)
+	if err != nil {
+		return protocol.PairResponse{}, Invalid("The code should be 16 letters and digits, like K7QX-M2PD-9FJ4-ABCD.")
+	}
+	req.DeviceName = strings.TrimSpace(req.DeviceName)
+	if req.DeviceName == "" {
+		req.DeviceName = "Device"
+	}
+	if err := protocol.CheckText("The device name", req.DeviceName, protocol.MaxNameChars); err != nil {
+		return protocol.PairResponse{}, Invalid(err.Error())
+	}
+	tok, hash := newToken()
+	resp, err := s.store.Pair(r.Context(), code, req.DeviceName, hash)
+	if err != nil {
+		return resp, err
+	}
+	resp.Token = tok
+	return resp, nil
+}
+
+func (s *Server) sync(w http.ResponseWriter, r *http.Request, a Actor) {
+	q := r.URL.Query()
+	limit, err := intParam(q.Get("limit"), protocol.DefaultSyncLimit, 1, protocol.MaxSyncLimit)
+	if err != nil {
+		writeError(w, Invalid("limit must be a whole number from 1 to 1000."))
+		return
+	}
+	wait, err := intParam(q.Get("wait"), 0, 0, protocol.MaxWaitSeconds)
+	if err != nil {
+		writeError(w, Invalid("wait must be a whole number of seconds from 0 to 60."))
+		return
+	}
+	var after int64
+	if since := q.Get("since"); since != "" {
+		epoch, seq, err := decodeCursor(since)
+		if err != nil {
+			writeError(w, Invalid("The cursor in since is not one this server made. Sync from the start (no since)."))
+			return
+		}
+		if epoch != s.epoch {
+			writeError(w, Errorf(http.StatusGone, protocol.CodeCursorReset,
+				"The server's data was restored. Forget the local copy and sync again from the start."))
+			return
+		}
+		after = seq
+	}
+	if wait > 0 {
+		// The server-wide write timeout is short; a long poll may take the full wait.
+		http.NewResponseController(w).SetWriteDeadline(time.Now().Add(time.Duration(wait)*time.Second + 15*time.Second))
+	}
+	var timer <-chan time.Time
+	for {
+		woken := s.hub.Subscribe(a.PersonID) // before reading: a write after the read still wakes us
+		changes, more, err := s.store.Changes(r.Context(), a.PersonID, after, limit)
+		if err != nil {
+			writeError(w, s.internal(r, err))
+			return
+		}
+		if len(changes) > 0 || wait == 0 {
+			next := after
+			if len(changes) > 0 {
+				next = changes[len(changes)-1].Seq
+			}
+			writeJSON(w, http.StatusOK, protocol.SyncResponse{Changes: changes, Next: encodeCursor(s.epoch, next), More: more})
+			return
+		}
+		if timer == nil {
+			t := time.NewTimer(time.Duration(wait) * time.Second)
+			defer t.Stop()
+			timer = t.C
+		}
+		select {
+		case <-woken:
+			continue
+		case <-timer:
+		case <-s.hub.Done():
+		case <-r.Context().Done():
+			return
+		}
+		writeJSON(w, http.StatusOK, protocol.SyncResponse{Changes: []protocol.Change{}, Next: encodeCursor(s.epoch, after)})
+		return
+	}
+}
+
+func intParam(s string, def, min, max int) (int, error) {
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < min {
+		return 0, errors.New("bad number")
+	}
+	return min2(n, max), nil
+}
+
+func min2(a, b int) int {
+	if a < b {
+		return a
+	}
+	return b
+}
+
+var errBadHash = Invalid("A photo is named by its SHA-256: 64 characters 0-9 and a-f.")
+
+func (s *Server) putBlob(w http.ResponseWriter, r *http.Request, a Actor) {
+	sha := r.PathValue("sha256")
+	if !protocol.ValidSHA256(sha) {
+		writeError(w, errBadHash)
+		return
+	}
+	tooLarge := Errorf(http.StatusRequestEntityTooLarge, protocol.CodeTooLarge, "The photo is larger than 16 MiB. Send a smaller photo.")
+	if r.ContentLength > protocol.MaxBlobBytes {
+		writeError(w, tooLarge)
+		return
+	}
+	select { // at most a few bodies in memory at once, whatever the number of uploaders
+	case s.uploads <- struct{}{}:
+		defer func() { <-s.uploads }()
+	case <-r.Context().Done():
+		return
+	}
+	var buf bytes.Buffer
+	if r.ContentLength > 0 {
+		buf.Grow(int(r.ContentLength))
+	}
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, protocol.MaxBlobBytes))
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		writeError(w, tooLarge)
+		return
+	case err != nil:
+		writeError(w, Invalid("The upload was cut off. Send the photo again."))
+		return
+	case buf.Len() == 0:
+		writeError(w, Invalid("The upload is empty. Send the photo's bytes."))
+		return
+	}
+	data := buf.Bytes()
+	if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != sha {
+		writeError(w, Errorf(http.StatusBadRequest, protocol.CodeHashMismatch,
+			"The photo's bytes do not match its SHA-256 in the address. It may have been damaged on the way; send it again."))
+		return
+	}
+	if ref, ok, err := s.store.Blob(r.Context(), sha); err != nil {
+		writeError(w, s.internal(r, err))
+		return
+	} else if ok {
+		writeJSON(w, http.StatusOK, ref)
+		return
+	}
+	info, err := photo.Check(data)
+	if err != nil {
+		writeError(w, photoError(err))
+		return
+	}
+	v, err := s.photos.MakeVariants(r.Context(), data)
+	if err != nil {
+		writeError(w, s.internal(r, photoError(err)))
+		return
+	}
+	if err := s.blobs.Put(r.Context(), sha, VariantThumb, v.Thumb); err != nil {
+		writeError(w, s.internal(r, err))
+		return
+	}
+	if err := s.blobs.Put(r.Context(), sha, VariantDisplay, v.Display); err != nil {
+		writeError(w, s.internal(r, err))
+		return
+	}
+	ref := protocol.PhotoRef{SHA256: sha, Width: info.Width, Height: info.Height}
+	created, err := s.store.PutBlob(r.Context(), a, ref)
+	if err != nil {
+		writeError(w, s.internal(r, err))
+		return
+	}
+	writeJSON(w, createdStatus(created), ref)
+}
+
+// photoError maps the photo package's refusals to protocol errors.
+func photoError(err error) error {
+	var pe *photo.Error
+	msg := "The photo could not be read."
+	if errors.As(err, &pe) {
+		msg = pe.Message
+	}
+	switch {
+	case errors.Is(err, photo.ErrTooLarge):
+		return Errorf(http.StatusRequestEntityTooLarge, protocol.CodeTooLarge, "%s", msg)
+	case errors.Is(err, photo.ErrUnsupported):
+		return Errorf(http.StatusUnsupportedMediaType, protocol.CodeUnsupportedMedia, "%s", msg)
+	case errors.Is(err, photo.ErrInvalid):
+		return Invalid(msg)
+	}
+	return err
+}
+
+func createdStatus(created bool) int {
+	if created {
+		return http.StatusCreated
+	}
+	return http.StatusOK
+}
+
+func (s *Server) getBlob(w http.ResponseWriter, r *http.Request, a Actor) {
+	sha := r.PathValue("sha256")
+	if !protocol.ValidSHA256(sha) {
+		writeError(w, errBadHash)
+		return
+	}
+	variant := r.URL.Query().Get("variant")
+	if variant == "" {
+		variant = VariantDisplay
+	}
+	if variant != VariantThumb && variant != VariantDisplay {
+		writeError(w, Invalid("variant must be thumb or display."))
+		return
+	}
+	notFound := NotFound("There is no such photo, or it is not shared with you.")
+	ok, err := s.store.CanSeeBlob(r.Context(), a, sha)
+	if err != nil {
+		writeError(w, s.internal(r, err))
+		return
+	}
+	if !ok {
+		writeError(w, notFound)
+		return
+	}
+	f, _, mod, err := s.blobs.Open(r.Context(), sha, variant)
+	if errors.Is(err, fs.ErrNotExist) {
+		writeError(w, notFound)
+		return
+	} else if err != nil {
+		writeError(w, s.internal(r, err))
+		return
+	}
+	defer f.Close()
+	h := w.Header()
+	h.Set("Content-Type", "image/jpeg")
+	h.Set("ETag", `"`+sha+"-"+variant+`"`)
+	h.Set("Cache-Control", "private, max-age=31536000, immutable")
+	http.ServeContent(w, r, "", mod, f)
+}
+
+func (s *Server) putPost(w http.ResponseWriter, r *http.Request, a Actor) {
+	id := r.PathValue("id")
+	var req protocol.PutPost
+	if err := s.decodeFor(w, r, id, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	req.Caption = strings.TrimSpace(req.Caption)
+	if err := checkPost(req); err != nil {
+		writeError(w, err)
+		return
+	}
+	created, err := s.store.PutPost(r.Context(), a, id, req)
+	s.answerPut(w, r, created, err)
+}
+
+func (s *Server) putMessage(w http.ResponseWriter, r *http.Request, a Actor) {
+	id := r.PathValue("id")
+	var req protocol.PutMessage
+	if err := s.decodeFor(w, r, id, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	if err := checkMessage(req); err != nil {
+		writeError(w, err)
+		return
+	}
+	created, err := s.store.PutMessage(r.Context(), a, id, req)
+	s.answerPut(w, r, created, err)
+}
+
+func (s *Server) putReaction(w http.ResponseWriter, r *http.Request, a Actor) {
+	id := r.PathValue("id")
+	var req protocol.PutReaction
+	if err := s.decodeFor(w, r, id, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	if err := checkReaction(req); err != nil {
+		writeError(w, err)
+		return
+	}
+	created, err := s.store.PutReaction(r.Context(), a, id, req)
+	s.answerPut(w, r, created, err)
+}
+
+func (s *Server) putAnnouncement(w http.ResponseWriter, r *http.Request, a Actor) {
+	id := r.PathValue("id")
+	var req protocol.PutAnnouncement
+	if err := s.decodeFor(w, r, id, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	if err := checkAnnouncement(req); err != nil {
+		writeError(w, err)
+		return
+	}
+	if !a.Staff() {
+		writeError(w, ErrStaffOnly)
+		return
+	}
+	created, err := s.store.PutAnnouncement(r.Context(), a, id, req)
+	s.answerPut(w, r, created, err)
+}
+
+// decodeFor checks the id in the address and reads the body.
+func (s *Server) decodeFor(w http.ResponseWriter, r *http.Request, id string, v any) error {
+	if !protocol.ValidID(id) {
+		return Invalid("The id in the address must be a UUID like 0190c7c2-7a54-7bd2-8c1e-7a3f9d1b2c3d (lowercase).")
+	}
+	return decodeJSON(w, r, v)
+}
+
+type putResult struct {
+	Status string `json:"status"`
+}
+
+func (s *Server) answerPut(w http.ResponseWriter, r *http.Request, created bool, err error) {
+	if err != nil {
+		writeError(w, s.internal(r, err))
+		return
+	}
+	st := "exists"
+	if created {
+		st = "created"
+	}
+	writeJSON(w, createdStatus(created), putResult{Status: st})
+}
+
+func (s *Server) seen(w http.ResponseWriter, r *http.Request, a Actor) {
+	var req protocol.SeenRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	if len(req.IDs) == 0 || len(req.IDs) > protocol.MaxSeenIDs {
+		writeError(w, Invalid("ids must list from 1 to 1000 items."))
+		return
+	}
+	for _, id := range req.IDs {
+		if !protocol.ValidID(id) {
+			writeError(w, Invalid("Every id in ids must be a UUID."))
+			return
+		}
+	}
+	if err := s.store.MarkSeen(r.Context(), a, req.IDs); err != nil {
+		writeError(w, s.internal(r, err))
+		return
+	}
+	writeJSON(w, http.StatusOK, struct{}{})
+}
+
+func (s *Server) deleteItem(w http.ResponseWriter, r *http.Request, a Actor) {
+	id := r.PathValue("id")
+	if !protocol.ValidID(id) {
+		writeError(w, Invalid("The id in the address must be a UUID."))
+		return
+	}
+	if err := s.store.DeleteItem(r.Context(), a, id); err != nil {
+		writeError(w, s.internal(r, err))
+		return
+	}
+	writeJSON(w, http.StatusOK, struct{}{})
+}
+
+func (s *Server) createPerson(w http.ResponseWriter, r *http.Request, a Actor) {
+	var req protocol.CreatePerson
+	if err := decodeJSON(w, r, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	if !a.Staff() {
+		writeError(w, ErrStaffOnly)
+		return
+	}
+	resp, err := s.CreatePerson(r.Context(), a, req)
+	if err != nil {
+		writeError(w, s.internal(r, err))
+		return
+	}
+	writeJSON(w, http.StatusCreated, resp)
+}
+
+func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request, a Actor) {
+	var req protocol.CreateInvitation
+	if err := decodeJSON(w, r, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	resp, err := s.Invite(r.Context(), a, req)
+	if err != nil {
+		writeError(w, s.internal(r, err))
+		return
+	}
+	writeJSON(w, http.StatusCreated, resp)
+}
+
+func (s *Server) removeMember(w http.ResponseWriter, r *http.Request, a Actor) {
+	circle, person := r.PathValue("id"), r.PathValue("person_id")
+	if !protocol.ValidID(circle) || !protocol.ValidID(person) {
+		writeError(w, Invalid("The circle and person in the address must be UUIDs."))
+		return
+	}
+	if !a.Staff() {
+		writeError(w, ErrStaffOnly)
+		return
+	}
+	if err := s.store.RemoveMember(r.Context(), a, circle, person); err != nil {
+		writeError(w, s.internal(r, err))
+		return
+	}
+	writeJSON(w, http.StatusOK, struct{}{})
+}
+
+func (s *Server) devices(w http.ResponseWriter, r *http.Request, a Actor) {
+	ds, err := s.store.Devices(r.Context(), a)
+	if err != nil {
+		writeError(w, s.internal(r, err))
+		return
+	}
+	writeJSON(w, http.StatusOK, protocol.DeviceList{Devices: ds})
+}
+
+func (s *Server) revokeDevice(w http.ResponseWriter, r *http.Request, a Actor) {
+	id := r.PathValue("id")
+	if !protocol.ValidID(id) {
+		writeError(w, Invalid("The device id in the address must be a UUID."))
+		return
+	}
+	if err := s.store.RevokeDevice(r.Context(), a, id); err != nil {
+		writeError(w, s.internal(r, err))
+		return
+	}
+	writeJSON(w, http.StatusOK, struct{}{})
+}
+
+func (s *Server) audit(w http.ResponseWriter, r *http.Request, a Actor) {
+	q := r.URL.Query()
+	limit, err := intParam(q.Get("limit"), 100, 1, 1000)
+	if err != nil {
+		writeError(w, Invalid("limit must be a whole number from 1 to 1000."))
+		return
+	}
+	var before int64
+	if b := q.Get("before"); b != "" {
+		if before, err = strconv.ParseInt(b, 10, 64); err != nil || before < 1 {
+			writeError(w, Invalid("before must be an entry id from a previous page."))
+			return
+		}
+	}
+	if !a.Staff() {
+		writeError(w, ErrStaffOnly)
+		return
+	}
+	list, err := s.store.Audit(r.Context(), a, before, limit)
+	if err != nil {
+		writeError(w, s.internal(r, err))
+		return
+	}
+	writeJSON(w, http.StatusOK, list)
+}
+
+var _ = io.EOF

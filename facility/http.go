@@ -1,0 +1,121 @@
+package facility
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+
+	"hearth/protocol"
+)
+
+type ctxKey struct{}
+
+// actorFrom returns the authenticated actor of a request.
+func actorFrom(r *http.Request) Actor { a, _ := r.Context().Value(ctxKey{}).(Actor); return a }
+
+func (s *Server) routes() {
+	m := http.NewServeMux()
+	m.HandleFunc("GET /v1/info", s.info)
+	m.HandleFunc("POST /v1/pair", s.pair)
+	m.Handle("GET /v1/sync", s.auth(s.sync))
+	m.Handle("PUT /v1/blobs/{sha256}", s.auth(s.putBlob))
+	m.Handle("GET /v1/blobs/{sha256}", s.auth(s.getBlob))
+	m.Handle("PUT /v1/posts/{id}", s.auth(s.putPost))
+	m.Handle("PUT /v1/messages/{id}", s.auth(s.putMessage))
+	m.Handle("PUT /v1/reactions/{id}", s.auth(s.putReaction))
+	m.Handle("POST /v1/seen", s.auth(s.seen))
+	m.Handle("DELETE /v1/items/{id}", s.auth(s.deleteItem))
+	m.Handle("PUT /v1/announcements/{id}", s.auth(s.putAnnouncement))
+	m.Handle("POST /v1/people", s.auth(s.createPerson))
+	m.Handle("POST /v1/invitations", s.auth(s.createInvitation))
+	m.Handle("DELETE /v1/circles/{id}/members/{person_id}", s.auth(s.removeMember))
+	m.Handle("GET /v1/devices", s.auth(s.devices))
+	m.Handle("POST /v1/devices/{id}/revoke", s.auth(s.revokeDevice))
+	m.Handle("GET /v1/audit", s.auth(s.audit))
+	s.mux = m
+}
+
+// ServeHTTP adds the headers every response carries and turns the mux's own plain-text 404 and
+// 405 answers into JSON errors.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	if _, pattern := s.mux.Handler(r); pattern != "" {
+		s.mux.ServeHTTP(w, r) // (Handler alone would not fill in the path values)
+		return
+	}
+	rec := &statusOnly{ResponseWriter: w}
+	s.mux.ServeHTTP(rec, r) // learns 404 or 405 (and sets Allow) without writing a body
+	if rec.status == http.StatusMethodNotAllowed {
+		writeError(w, Errorf(rec.status, protocol.CodeMethodNotAllowed, "This address does not take %s requests.", r.Method))
+		return
+	}
+	writeError(w, NotFound("There is nothing at this address."))
+}
+
+// statusOnly remembers the status and swallows the body.
+type statusOnly struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusOnly) WriteHeader(code int)        { s.status = code }
+func (s *statusOnly) Write(b []byte) (int, error) { return len(b), nil }
+
+// auth checks the bearer token on every request; nothing is cached, so a revoked device is
+// refused on its very next request.
+func (s *Server) auth(next func(http.ResponseWriter, *http.Request, Actor)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || len(tok) != 43 {
+			writeError(w, ErrUnauthorized)
+			return
+		}
+		a, err := s.store.Authenticate(r.Context(), hashToken(tok))
+		if err != nil {
+			writeError(w, s.internal(r, err))
+			return
+		}
+		next(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, a)), a)
+	})
+}
+
+// internal logs a failure that is not the client's and hides its details.
+func (s *Server) internal(r *http.Request, err error) error {
+	if _, ok := AsError(err); ok {
+		return err
+	}
+	if r.Context().Err() != nil {
+		return err
+	}
+	s.log.Error("request failed", slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
+	return err
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	e, ok := AsError(err)
+	if !ok {
+		e = Errorf(http.StatusInternalServerError, protocol.CodeInternal,
+			"Something went wrong on the server. Please try again in a moment.")
+	}
+	writeJSON(w, e.Status, protocol.ErrorBody{Error: protocol.ErrorDetail{Code: e.Code, Message: e.Message}})
+}
+
+// clientAddr is the client's IP address, without the port.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

@@ -1,0 +1,55 @@
+package facility
+
+import "sync"
+
+// Hub wakes long-polling requests. A waiter takes its person's channel before it reads the feed;
+// Notify closes the channels of the persons whose feeds grew, so a write that lands between the
+// read and the wait is never missed, and persons who cannot see a write are never woken.
+type Hub struct {
+	mu     sync.Mutex
+	chans  map[string]chan struct{}
+	closed chan struct{}
+	once   sync.Once
+}
+
+// NewHub returns an empty hub.
+func NewHub() *Hub {
+	return &Hub{chans: map[string]chan struct{}{}, closed: make(chan struct{})}
+}
+
+// Subscribe returns a channel that is closed at the next Notify for personID.
+func (h *Hub) Subscribe(personID string) <-chan struct{} {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	ch, ok := h.chans[personID]
+	if !ok {
+		ch = make(chan struct{})
+		h.chans[personID] = ch
+	}
+	return ch
+}
+
+// Notify wakes every waiter of these persons (all their devices).
+func (h *Hub) Notify(personIDs []string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, id := range personIDs {
+		if ch, ok := h.chans[id]; ok {
+			close(ch)
+			delete(h.chans, id)
+		}
+	}
+}
+
+// Done is closed by Close: waiters answer at once (server shutdown).
+func (h *Hub) Done() <-chan struct{} { return h.closed }
+
+// Close releases all waiters, now and later.
+func (h *Hub) Close() { h.once.Do(func() { close(h.closed) }) }
+
+// Waiting is the number of persons with a pending subscription (for tests and metrics).
+func (h *Hub) Waiting() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.chans)
+}

@@ -1,0 +1,287 @@
+package sqlitestore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"hearth/facility"
+	"hearth/protocol"
+)
+
+// scope says who sees an item; see the items table.
+type scope struct {
+	CircleID string
+	P1, P2   string
+	Audience string
+}
+
+// emit writes one change and an inbox row for each person in audience.
+func (t *tx) emit(kind, op, id string, data any, audience []string) error {
+	var raw []byte
+	switch d := data.(type) {
+	case []byte:
+		raw = d
+	case string:
+		raw = []byte(d)
+	default:
+		var err error
+		if raw, err = json.Marshal(d); err != nil {
+			return fmt.Errorf("encode %s: %w", kind, err)
+		}
+	}
+	res, err := t.exec(`INSERT INTO changes(kind, op, id, data) VALUES (?, ?, ?, ?)`, kind, op, id, string(raw))
+	if err != nil {
+		return fmt.Errorf("write change: %w", err)
+	}
+	seq, _ := res.LastInsertId()
+	return t.deliver(seq, audience)
+}
+
+func (t *tx) deliver(seq int64, audience []string) error {
+	for _, p := range audience {
+		if _, err := t.exec(`INSERT OR IGNORE INTO inbox(person_id, seq) VALUES (?, ?)`, p, seq); err != nil {
+			return fmt.Errorf("write inbox: %w", err)
+		}
+		t.woke[p] = struct{}{}
+	}
+	return nil
+}
+
+// snapshot copies, as new changes in person's inbox only, the rows that q selects as
+// (kind, op, id, data). It is how a person who joins a circle gets that circle's current state.
+func (t *tx) snapshot(person, q string, args ...any) error {
+	res, err := t.exec(`INSERT INTO changes(kind, op, id, data) `+q, args...)
+	if err != nil {
+		return fmt.Errorf("snapshot: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	if n == 0 {
+		return nil
+	}
+	last, _ := res.LastInsertId()
+	// One writer, INTEGER PRIMARY KEY: the rows of one INSERT ... SELECT have consecutive seqs.
+	if _, err := t.exec(`INSERT OR IGNORE INTO inbox(person_id, seq) SELECT ?, seq FROM changes WHERE seq > ? AND seq <= ?`,
+		person, last-n, last); err != nil {
+		return fmt.Errorf("snapshot inbox: %w", err)
+	}
+	t.woke[person] = struct{}{}
+	return nil
+}
+
+func (t *tx) staffIDs() ([]string, error) {
+	return t.strings(`SELECT id FROM people WHERE role = 'staff'`)
+}
+
+// audience returns everyone who sees an item of scope sc.
+func (t *tx) audience(sc scope) ([]string, error) {
+	switch {
+	case sc.CircleID != "":
+		return t.strings(`SELECT person_id FROM members WHERE circle_id = ?
+			UNION SELECT id FROM people WHERE role = 'staff'`, sc.CircleID)
+	case sc.P1 != "":
+		if sc.P1 == sc.P2 {
+			return []string{sc.P1}, nil
+		}
+		return []string{sc.P1, sc.P2}, nil
+	case sc.Audience == protocol.AudienceEveryone:
+		return t.strings(`SELECT id FROM people`)
+	case sc.Audience == protocol.AudienceResidents:
+		return t.strings(`SELECT id FROM people WHERE role IN ('resident', 'staff')`)
+	}
+	return nil, fmt.Errorf("item without a scope")
+}
+
+// personAudience returns everyone who sees person p: p, staff, the people who share a circle
+// with p, and everyone when p is staff (staff share every circle).
+func (t *tx) personAudience(p, role string) ([]string, error) {
+	if role == protocol.RoleStaff {
+		return t.strings(`SELECT id FROM people`)
+	}
+	return t.strings(`SELECT ? UNION SELECT id FROM people WHERE role = 'staff'
+		UNION SELECT m2.person_id FROM members m1 JOIN members m2 ON m2.circle_id = m1.circle_id WHERE m1.person_id = ?`, p, p)
+}
+
+// canSee reports whether actor a sees an item of scope sc.
+func (t *tx) canSee(a facility.Actor, sc scope) (bool, error) {
+	switch {
+	case sc.CircleID != "":
+		if a.Staff() {
+			return true, nil
+		}
+		return t.exists(`SELECT 1 FROM members WHERE circle_id = ? AND person_id = ?`, sc.CircleID, a.PersonID)
+	case sc.P1 != "":
+		return a.PersonID != "" && (a.PersonID == sc.P1 || a.PersonID == sc.P2), nil
+	case sc.Audience == protocol.AudienceEveryone:
+		return true, nil
+	case sc.Audience == protocol.AudienceResidents:
+		return a.Staff() || a.Role == protocol.RoleResident, nil
+	}
+	return false, nil
+}
+
+// joinCircle makes p a member of circle c and gives p the circle's current state.
+func (t *tx) joinCircle(p, role, c, relation string, canInvite bool) error {
+	m := protocol.Member{CircleID: c, PersonID: p, Relation: relation, CanInvite: canInvite}
+	data, _ := json.Marshal(m)
+	res, err := t.exec(`INSERT INTO members(circle_id, person_id, relation, can_invite, data) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`, c, p, relation, canInvite, string(data))
+	if err != nil {
+		return fmt.Errorf("add member: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil // a member already
+	}
+	aud, err := t.audience(scope{CircleID: c})
+	if err != nil {
+		return err
+	}
+	if err := t.emit(protocol.KindMember, protocol.OpPut, protocol.MemberID(c, p), data, aud); err != nil {
+		return err
+	}
+	var pdata string
+	if err := t.queryRow(`SELECT data FROM people WHERE id = ?`, p).Scan(&pdata); err != nil {
+		return fmt.Errorf("read person: %w", err)
+	}
+	if err := t.emit(protocol.KindPerson, protocol.OpPut, p, pdata, aud); err != nil {
+		return err
+	}
+	if role == protocol.RoleStaff {
+		return nil // staff see every circle already
+	}
+	return t.snapshotCircle(p, c)
+}
+
+// snapshotCircle puts circle c's current state into p's inbox.
+func (t *tx) snapshotCircle(p, c string) error {
+	steps := []struct {
+		q    string
+		args []any
+	}{
+		{`SELECT 'circle', 'put', id, data FROM circles WHERE id = ?`, []any{c}},
+		{`SELECT 'person', 'put', pe.id, pe.data FROM members m JOIN people pe ON pe.id = m.person_id
+			WHERE m.circle_id = ? AND m.person_id <> ?`, []any{c, p}},
+		{`SELECT 'member', 'put', circle_id || '/' || person_id, data FROM members
+			WHERE circle_id = ? AND person_id <> ?`, []any{c, p}},
+		{`SELECT kind, 'put', id, data FROM items WHERE circle_id = ? AND deleted_at IS NULL
+			ORDER BY kind = 'reaction', rowid`, []any{c}},
+		{`SELECT 'seen', 'put', s.target_id || '/' || s.person_id, s.data FROM seen s JOIN items i ON i.id = s.target_id
+			WHERE i.circle_id = ? AND i.deleted_at IS NULL`, []any{c}},
+	}
+	for _, st := range steps {
+		if err := t.snapshot(p, st.q, st.args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// snapshotNewPerson gives a new person what they see from the start: staff, announcements and,
+// for staff, every person, circle and circle item.
+func (t *tx) snapshotNewPerson(p, role string) error {
+	var aud []any
+	audWhere := `audience = 'everyone'`
+	if role != protocol.RoleFamily {
+		audWhere = `audience IS NOT NULL`
+	}
+	steps := []struct {
+		q    string
+		args []any
+	}{
+		{`SELECT 'person', 'put', id, data FROM people WHERE role = 'staff' AND id <> ?`, []any{p}},
+		{`SELECT kind, 'put', id, data FROM items WHERE ` + audWhere + ` AND deleted_at IS NULL
+			ORDER BY kind = 'reaction', rowid`, aud},
+		{`SELECT 'seen', 'put', s.target_id || '/' || s.person_id, s.data FROM seen s JOIN items i ON i.id = s.target_id
+			WHERE i.` + audWhere + ` AND i.deleted_at IS NULL`, aud},
+	}
+	if role == protocol.RoleStaff {
+		steps = append(steps[:0], []struct {
+			q    string
+			args []any
+		}{
+			{`SELECT 'person', 'put', id, data FROM people WHERE id <> ?`, []any{p}},
+			{`SELECT 'circle', 'put', id, data FROM circles`, nil},
+			{`SELECT 'member', 'put', circle_id || '/' || person_id, data FROM members`, nil},
+			{`SELECT kind, 'put', id, data FROM items WHERE (circle_id IS NOT NULL OR audience IS NOT NULL)
+				AND deleted_at IS NULL ORDER BY kind = 'reaction', rowid`, nil},
+			{`SELECT 'seen', 'put', s.target_id || '/' || s.person_id, s.data FROM seen s JOIN items i ON i.id = s.target_id
+				WHERE (i.circle_id IS NOT NULL OR i.audience IS NOT NULL) AND i.deleted_at IS NULL`, nil},
+		}...)
+	}
+	for _, st := range steps {
+		if err := t.snapshot(p, st.q, st.args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// leaveCircle removes p from circle c and sends p deletes for everything of the circle.
+func (t *tx) leaveCircle(p, role, c string) error {
+	var mdata string
+	err := t.queryRow(`SELECT data FROM members WHERE circle_id = ? AND person_id = ?`, c, p).Scan(&mdata)
+	if err != nil {
+		return facility.NotFound("That person is not in this circle.")
+	}
+	aud, err := t.audience(scope{CircleID: c}) // before the delete: includes p
+	if err != nil {
+		return err
+	}
+	if _, err := t.exec(`DELETE FROM members WHERE circle_id = ? AND person_id = ?`, c, p); err != nil {
+		return fmt.Errorf("remove member: %w", err)
+	}
+	if err := t.emit(protocol.KindMember, protocol.OpDelete, protocol.MemberID(c, p), mdata, aud); err != nil {
+		return err
+	}
+	if role == protocol.RoleStaff {
+		return nil
+	}
+	steps := []struct {
+		q    string
+		args []any
+	}{
+		{`SELECT kind, 'delete', id, json_object('id', id) FROM items WHERE circle_id = ? AND deleted_at IS NULL
+			ORDER BY kind <> 'reaction', rowid`, []any{c}},
+		{`SELECT 'member', 'delete', circle_id || '/' || person_id, data FROM members WHERE circle_id = ?`, []any{c}},
+		{`SELECT 'circle', 'delete', id, json_object('id', id) FROM circles WHERE id = ?`, []any{c}},
+		// people p no longer shares any circle with (staff stay visible to everyone)
+		{`SELECT 'person', 'delete', pe.id, json_object('id', pe.id) FROM members m JOIN people pe ON pe.id = m.person_id
+			WHERE m.circle_id = ? AND pe.role <> 'staff' AND pe.id <> ?
+			AND NOT EXISTS (SELECT 1 FROM members a JOIN members b ON b.circle_id = a.circle_id
+				WHERE a.person_id = ? AND b.person_id = pe.id)`, []any{c, p, p}},
+	}
+	for _, st := range steps {
+		if err := t.snapshot(p, st.q, st.args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Changes implements facility.Store: one range scan of the person's inbox.
+func (s *Store) Changes(ctx context.Context, personID string, after int64, limit int) ([]protocol.Change, bool, error) {
+	rows, err := s.query(ctx, `SELECT c.seq, c.kind, c.op, c.id, c.data FROM inbox i JOIN changes c ON c.seq = i.seq
+		WHERE i.person_id = ? AND i.seq > ? ORDER BY i.seq LIMIT ?`, personID, after, limit+1)
+	if err != nil {
+		return nil, false, fmt.Errorf("read feed: %w", err)
+	}
+	defer rows.Close()
+	out := make([]protocol.Change, 0, 8)
+	for rows.Next() {
+		var c protocol.Change
+		var data string
+		if err := rows.Scan(&c.Seq, &c.Kind, &c.Op, &c.ID, &data); err != nil {
+			return nil, false, fmt.Errorf("read feed: %w", err)
+		}
+		c.Data = []byte(data)
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, fmt.Errorf("read feed: %w", err)
+	}
+	more := len(out) > limit
+	if more {
+		out = out[:limit]
+	}
+	return out, more, nil
+}

@@ -1,0 +1,738 @@
+package sqlitestore
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"hearth/facility"
+	"hearth/protocol"
+)
+
+var errNotVisible = facility.NotFound("There is no such item, or it is not shared with you.")
+
+func (t *tx) audit(a facility.Actor, action, target, detail string) error {
+	_, err := t.exec(`INSERT INTO audit(at, actor_id, action, target_id, detail) VALUES (?, ?, ?, ?, ?)`,
+		t.now, a.PersonID, action, target, detail)
+	if err != nil {
+		return fmt.Errorf("write audit: %w", err)
+	}
+	return nil
+}
+
+// Authenticate implements facility.Store. It reads the database on every call: a revoked device
+// is refused on its next request.
+func (s *Store) Authenticate(ctx context.Context, tokenHash []byte) (facility.Actor, error) {
+	var a facility.Actor
+	var stored []byte
+	var revoked bool
+	err := s.queryRow(ctx, `SELECT d.id, d.person_id, d.token_hash, d.revoked_at IS NOT NULL, p.role
+		FROM devices d JOIN people p ON p.id = d.person_id WHERE d.token_hash = ?`, tokenHash).
+		Scan(&a.DeviceID, &a.PersonID, &stored, &revoked, &a.Role)
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, facility.ErrUnauthorized
+	}
+	if err != nil {
+		return a, fmt.Errorf("authenticate: %w", err)
+	}
+	if subtle.ConstantTimeCompare(stored, tokenHash) != 1 || revoked {
+		return facility.Actor{}, facility.ErrUnauthorized
+	}
+	return a, nil
+}
+
+func (t *tx) person(id string) (protocol.Person, error) {
+	var p protocol.Person
+	var data string
+	err := t.queryRow(`SELECT data FROM people WHERE id = ?`, id).Scan(&data)
+	if err != nil {
+		return p, err
+	}
+	return p, json.Unmarshal([]byte(data), &p)
+}
+
+// Pair implements facility.Store. A wrong secret counts against the invitation named by the
+// code's first four characters; the fifth burns it.
+func (s *Store) Pair(ctx context.Context, code, deviceName string, tokenHash []byte) (protocol.PairResponse, error) {
+	var resp protocol.PairResponse
+	var refused error
+	if len(code) != protocol.InvitationChars {
+		return resp, facility.ErrInvalidCode
+	}
+	lookup, secret := code[:protocol.InvitationIDChars], code[protocol.InvitationIDChars:]
+	err := s.write(ctx, func(t *tx) error {
+		var (
+			hash                        []byte
+			personID, relation, expires string
+			circleID, used              sql.NullString
+			canInvite                   bool
+			failures                    int
+		)
+		err := t.queryRow(`SELECT secret_hash, person_id, circle_id, relation, can_invite, expires_at, used_at, failures
+			FROM invitations WHERE lookup = ?`, lookup).
+			Scan(&hash, &personID, &circleID, &relation, &canInvite, &expires, &used, &failures)
+		if errors.Is(err, sql.ErrNoRows) {
+			refused = facility.ErrInvalidCode
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read invitation: %w", err)
+		}
+		if used.Valid || failures >= maxCodeFailures || parseTime(expires).Before(time.Now()) {
+			refused = facility.ErrInvalidCode
+			return nil
+		}
+		sum := sha256.Sum256([]byte(secret))
+		if subtle.ConstantTimeCompare(sum[:], hash) != 1 {
+			refused = facility.ErrInvalidCode
+			// Committed although the request fails: the count must stick.
+			_, err := t.exec(`UPDATE invitations SET failures = failures + 1 WHERE lookup = ?`, lookup)
+			return err
+		}
+		if _, err := t.exec(`UPDATE invitations SET used_at = ? WHERE lookup = ?`, t.now, lookup); err != nil {
+			return fmt.Errorf("use invitation: %w", err)
+		}
+		p, err := t.person(personID)
+		if err != nil {
+			return fmt.Errorf("read person: %w", err)
+		}
+		dev := protocol.NewID()
+		if _, err := t.exec(`INSERT INTO devices(id, person_id, name, token_hash, created_at) VALUES (?, ?, ?, ?, ?)`,
+			dev, personID, deviceName, tokenHash, t.now); err != nil {
+			return fmt.Errorf("add device: %w", err)
+		}
+		if circleID.Valid {
+			if err := t.joinCircle(personID, p.Role, circleID.String, relation, canInvite); err != nil {
+				return err
+			}
+			if err := t.audit(facility.Actor{PersonID: personID}, "member.add", protocol.MemberID(circleID.String, personID), relation); err != nil {
+				return err
+			}
+		}
+		if err := t.audit(facility.Actor{PersonID: personID}, "device.pair", dev, deviceName); err != nil {
+			return err
+		}
+		resp = protocol.PairResponse{DeviceID: dev, Person: p, Facility: s.fac}
+		return nil
+	})
+	if err != nil {
+		return resp, err
+	}
+	return resp, refused
+}
+
+const maxCodeFailures = 5
+
+// CreatePerson implements facility.Store.
+func (s *Store) CreatePerson(ctx context.Context, a facility.Actor, req protocol.CreatePerson) (protocol.CreatePersonResponse, error) {
+	var resp protocol.CreatePersonResponse
+	if !a.Staff() {
+		return resp, facility.ErrStaffOnly
+	}
+	err := s.write(ctx, func(t *tx) error {
+		var err error
+		resp, err = t.createPerson(a, req.Name, req.Role, req.Room)
+		return err
+	})
+	return resp, err
+}
+
+func (t *tx) createPerson(a facility.Actor, name, role, room string) (protocol.CreatePersonResponse, error) {
+	var resp protocol.CreatePersonResponse
+	p := protocol.Person{ID: protocol.NewID(), Name: name, Role: role, Room: room}
+	data, _ := json.Marshal(p)
+	if _, err := t.exec(`INSERT INTO people(id, name, role, room, created_at, data) VALUES (?, ?, ?, ?, ?, ?)`,
+		p.ID, name, role, room, t.now, string(data)); err != nil {
+		return resp, fmt.Errorf("add person: %w", err)
+	}
+	aud, err := t.personAudience(p.ID, role)
+	if err != nil {
+		return resp, err
+	}
+	if err := t.emit(protocol.KindPerson, protocol.OpPut, p.ID, data, aud); err != nil {
+		return resp, err
+	}
+	if err := t.snapshotNewPerson(p.ID, role); err != nil {
+		return resp, err
+	}
+	resp.Person = p
+	if role == protocol.RoleResident {
+		c := protocol.Circle{ID: protocol.NewID(), ResidentID: p.ID, Name: name}
+		cdata, _ := json.Marshal(c)
+		if _, err := t.exec(`INSERT INTO circles(id, resident_id, name, data) VALUES (?, ?, ?, ?)`,
+			c.ID, p.ID, name, string(cdata)); err != nil {
+			return resp, fmt.Errorf("add circle: %w", err)
+		}
+		caud, err := t.audience(scope{CircleID: c.ID})
+		if err != nil {
+			return resp, err
+		}
+		if err := t.emit(protocol.KindCircle, protocol.OpPut, c.ID, cdata, caud); err != nil {
+			return resp, err
+		}
+		if err := t.joinCircle(p.ID, role, c.ID, "", false); err != nil {
+			return resp, err
+		}
+		resp.Circle = &c
+	}
+	return resp, t.audit(a, "person.create", p.ID, role+": "+name)
+}
+
+// CreateInvitation implements facility.Store.
+func (s *Store) CreateInvitation(ctx context.Context, a facility.Actor, inv facility.Invitation) error {
+	if len(inv.Code) != protocol.InvitationChars {
+		return fmt.Errorf("invitation code has %d characters", len(inv.Code))
+	}
+	lookup, secret := inv.Code[:protocol.InvitationIDChars], inv.Code[protocol.InvitationIDChars:]
+	sum := sha256.Sum256([]byte(secret))
+	return s.write(ctx, func(t *tx) error {
+		if inv.CircleID != "" {
+			ok, err := t.exists(`SELECT 1 FROM circles WHERE id = ?`, inv.CircleID)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				if a.Staff() {
+					return facility.NotFound("There is no such circle.")
+				}
+				return facility.Forbidden("You cannot invite people into this circle.")
+			}
+			if !a.Staff() {
+				ok, err := t.exists(`SELECT 1 FROM members WHERE circle_id = ? AND person_id = ? AND can_invite`, inv.CircleID, a.PersonID)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					return facility.Forbidden("You cannot invite people into this circle.")
+				}
+			}
+		}
+		personID := inv.PersonID
+		if personID == "" { // a new family member, named by the inviter
+			if inv.CircleID == "" && !a.Staff() {
+				return facility.Forbidden("You can invite a new person only into a circle.")
+			}
+			resp, err := t.createPerson(a, inv.Name, protocol.RoleFamily, "")
+			if err != nil {
+				return err
+			}
+			personID = resp.Person.ID
+		} else {
+			var role string
+			err := t.queryRow(`SELECT role FROM people WHERE id = ?`, personID).Scan(&role)
+			if errors.Is(err, sql.ErrNoRows) {
+				if a.Staff() {
+					return facility.NotFound("There is no such person.")
+				}
+				return facility.Forbidden("You can invite only family members into your circle.")
+			}
+			if err != nil {
+				return fmt.Errorf("read person: %w", err)
+			}
+			if !a.Staff() {
+				switch {
+				case personID == a.PersonID && inv.CircleID == "":
+					// a new device of one's own
+				case inv.CircleID != "" && role == protocol.RoleFamily:
+				default:
+					return facility.Forbidden("You can invite only family members into your circle, or add a device of your own.")
+				}
+			}
+		}
+		var used sql.NullString
+		var expires string
+		var failures int
+		err := t.queryRow(`SELECT used_at, expires_at, failures FROM invitations WHERE lookup = ?`, lookup).Scan(&used, &expires, &failures)
+		switch {
+		case err == nil && !used.Valid && failures < maxCodeFailures && parseTime(expires).After(time.Now()):
+			return facility.ErrCodeTaken
+		case err == nil:
+			if _, err := t.exec(`DELETE FROM invitations WHERE lookup = ?`, lookup); err != nil {
+				return fmt.Errorf("forget old invitation: %w", err)
+			}
+		case !errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("read invitation: %w", err)
+		}
+		var circle any
+		if inv.CircleID != "" {
+			circle = inv.CircleID
+		}
+		if _, err := t.exec(`INSERT INTO invitations(lookup, secret_hash, person_id, circle_id, relation, can_invite, created_by, created_at, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, lookup, sum[:], personID, circle, inv.Relation, inv.CanInvite, a.PersonID, t.now,
+			inv.ExpiresAt.UTC().Format(time.RFC3339Nano)); err != nil {
+			return fmt.Errorf("add invitation: %w", err)
+		}
+		return t.audit(a, "invitation.create", personID, inv.CircleID)
+	})
+}
+
+// RemoveMember implements facility.Store.
+func (s *Store) RemoveMember(ctx context.Context, a facility.Actor, circleID, personID string) error {
+	if !a.Staff() {
+		return facility.ErrStaffOnly
+	}
+	return s.write(ctx, func(t *tx) error {
+		var resident, role string
+		if err := t.queryRow(`SELECT resident_id FROM circles WHERE id = ?`, circleID).Scan(&resident); err != nil {
+			return facility.NotFound("There is no such circle.")
+		}
+		if resident == personID {
+			return facility.Invalid("A resident cannot be removed from their own circle.")
+		}
+		if err := t.queryRow(`SELECT role FROM people WHERE id = ?`, personID).Scan(&role); err != nil {
+			return facility.NotFound("That person is not in this circle.")
+		}
+		if err := t.leaveCircle(personID, role, circleID); err != nil {
+			return err
+		}
+		return t.audit(a, "member.remove", protocol.MemberID(circleID, personID), "")
+	})
+}
+
+// Devices implements facility.Store: staff see every device, others their own.
+func (s *Store) Devices(ctx context.Context, a facility.Actor) ([]protocol.Device, error) {
+	q := `SELECT id, person_id, name, created_at, last_seen, revoked_at FROM devices WHERE ? OR person_id = ? ORDER BY created_at, id`
+	rows, err := s.query(ctx, q, a.Staff(), a.PersonID)
+	if err != nil {
+		return nil, fmt.Errorf("list devices: %w", err)
+	}
+	defer rows.Close()
+	out := []protocol.Device{}
+	for rows.Next() {
+		var d protocol.Device
+		var created string
+		var seen, revoked sql.NullString
+		if err := rows.Scan(&d.ID, &d.PersonID, &d.Name, &created, &seen, &revoked); err != nil {
+			return nil, fmt.Errorf("list devices: %w", err)
+		}
+		d.CreatedAt = parseTime(created)
+		if seen.Valid {
+			t := parseTime(seen.String)
+			d.LastSeen = &t
+		}
+		if revoked.Valid {
+			t := parseTime(revoked.String)
+			d.RevokedAt = &t
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// RevokeDevice implements facility.Store: staff revoke any device, others their own.
+func (s *Store) RevokeDevice(ctx context.Context, a facility.Actor, deviceID string) error {
+	return s.write(ctx, func(t *tx) error {
+		var owner string
+		err := t.queryRow(`SELECT person_id FROM devices WHERE id = ?`, deviceID).Scan(&owner)
+		if errors.Is(err, sql.ErrNoRows) || err == nil && !a.Staff() && owner != a.PersonID {
+			return facility.NotFound("There is no such device.")
+		}
+		if err != nil {
+			return fmt.Errorf("read device: %w", err)
+		}
+		res, err := t.exec(`UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, t.now, deviceID)
+		if err != nil {
+			return fmt.Errorf("revoke device: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // revoked already
+		}
+		return t.audit(a, "device.revoke", deviceID, owner)
+	})
+}
+
+// Audit implements facility.Store.
+func (s *Store) Audit(ctx context.Context, a facility.Actor, before int64, limit int) (protocol.AuditList, error) {
+	list := protocol.AuditList{Entries: []protocol.AuditEntry{}}
+	if !a.Staff() {
+		return list, facility.ErrStaffOnly
+	}
+	if before <= 0 {
+		before = 1 << 62
+	}
+	rows, err := s.query(ctx, `SELECT id, at, actor_id, action, target_id, detail FROM audit WHERE id < ? ORDER BY id DESC LIMIT ?`, before, limit)
+	if err != nil {
+		return list, fmt.Errorf("read audit: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e protocol.AuditEntry
+		var at string
+		if err := rows.Scan(&e.ID, &at, &e.ActorID, &e.Action, &e.TargetID, &e.Detail); err != nil {
+			return list, fmt.Errorf("read audit: %w", err)
+		}
+		e.At = parseTime(at)
+		list.Entries = append(list.Entries, e)
+	}
+	if n := len(list.Entries); n == limit {
+		list.Next = list.Entries[n-1].ID
+	}
+	return list, rows.Err()
+}
+
+// Blob implements facility.Store.
+func (s *Store) Blob(ctx context.Context, sha string) (protocol.PhotoRef, bool, error) {
+	ref := protocol.PhotoRef{SHA256: sha}
+	err := s.queryRow(ctx, `SELECT width, height FROM blobs WHERE sha256 = ?`, sha).Scan(&ref.Width, &ref.Height)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ref, false, nil
+	}
+	if err != nil {
+		return ref, false, fmt.Errorf("read blob: %w", err)
+	}
+	return ref, true, nil
+}
+
+// PutBlob implements facility.Store.
+func (s *Store) PutBlob(ctx context.Context, a facility.Actor, ref protocol.PhotoRef) (bool, error) {
+	created := false
+	err := s.write(ctx, func(t *tx) error {
+		res, err := t.exec(`INSERT INTO blobs(sha256, width, height, uploaded_by, created_at) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT DO NOTHING`, ref.SHA256, ref.Width, ref.Height, a.PersonID, t.now)
+		if err != nil {
+			return fmt.Errorf("add blob: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		created = n == 1
+		return nil
+	})
+	return created, err
+}
+
+// CanSeeBlob implements facility.Store: the actor must now see a live item that holds the photo.
+func (s *Store) CanSeeBlob(ctx context.Context, a facility.Actor, sha string) (bool, error) {
+	if a.PersonID == "" {
+		return false, nil
+	}
+	var one int
+	err := s.queryRow(ctx, `SELECT 1 FROM item_photos ip JOIN items i ON i.id = ip.item_id
+		WHERE ip.sha256 = ? AND i.deleted_at IS NULL AND (
+			(i.circle_id IS NOT NULL AND (? OR EXISTS (SELECT 1 FROM members m WHERE m.circle_id = i.circle_id AND m.person_id = ?)))
+			OR i.p1 = ? OR i.p2 = ?
+			OR i.audience = 'everyone' OR (i.audience = 'residents' AND ?))
+		LIMIT 1`, sha, a.Staff(), a.PersonID, a.PersonID, a.PersonID, a.Staff() || a.Role == protocol.RoleResident).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("check photo access: %w", err)
+	}
+	return true, nil
+}
+
+// existing checks an id against an earlier write: (false, nil) when new, (true, nil) when the
+// same author wrote the same body under this id, id_conflict otherwise.
+func (t *tx) existing(id, kind, author string, body []byte) (bool, error) {
+	var k, au string
+	var h []byte
+	err := t.queryRow(`SELECT kind, author_id, body_hash FROM items WHERE id = ?`, id).Scan(&k, &au, &h)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read item: %w", err)
+	}
+	sum := sha256.Sum256(body)
+	if k == kind && au == author && subtle.ConstantTimeCompare(h, sum[:]) == 1 {
+		return true, nil
+	}
+	return false, facility.IDConflict(id)
+}
+
+func (t *tx) photo(sha string) (protocol.PhotoRef, error) {
+	ref := protocol.PhotoRef{SHA256: sha}
+	err := t.queryRow(`SELECT width, height FROM blobs WHERE sha256 = ?`, sha).Scan(&ref.Width, &ref.Height)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ref, facility.MissingBlob(sha)
+	}
+	return ref, err
+}
+
+// putItem stores a new item with its photos and sends it to everyone who sees it.
+func (t *tx) putItem(id, kind, author, target string, sc scope, body []byte, entity any, photos []string) error {
+	data, err := json.Marshal(entity)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", kind, err)
+	}
+	sum := sha256.Sum256(body)
+	if _, err := t.exec(`INSERT INTO items(id, kind, author_id, target_id, circle_id, p1, p2, audience, body_hash, data, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, kind, author, nullable(target), nullable(sc.CircleID),
+		nullable(sc.P1), nullable(sc.P2), nullable(sc.Audience), sum[:], string(data), t.now); err != nil {
+		return fmt.Errorf("add %s: %w", kind, err)
+	}
+	for _, p := range photos {
+		if _, err := t.exec(`INSERT OR IGNORE INTO item_photos(sha256, item_id) VALUES (?, ?)`, p, id); err != nil {
+			return fmt.Errorf("add %s photo: %w", kind, err)
+		}
+	}
+	aud, err := t.audience(sc)
+	if err != nil {
+		return err
+	}
+	return t.emit(kind, protocol.OpPut, id, data, aud)
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func bodyOf(kind string, v any) []byte {
+	b, _ := json.Marshal(v)
+	return append([]byte(kind+":"), b...)
+}
+
+func needPerson(a facility.Actor) error {
+	if a.PersonID == "" {
+		return facility.Errorf(http.StatusForbidden, protocol.CodeForbidden, "Only a person's device can write this.")
+	}
+	return nil
+}
+
+// PutPost implements facility.Store.
+func (s *Store) PutPost(ctx context.Context, a facility.Actor, id string, req protocol.PutPost) (bool, error) {
+	if err := needPerson(a); err != nil {
+		return false, err
+	}
+	body := bodyOf(protocol.KindPost, req)
+	created := false
+	err := s.write(ctx, func(t *tx) error {
+		if dup, err := t.existing(id, protocol.KindPost, a.PersonID, body); dup || err != nil {
+			return err
+		}
+		sc := scope{CircleID: req.CircleID}
+		if ok, err := t.canSee(a, sc); err != nil {
+			return err
+		} else if !ok {
+			return facility.Forbidden("You can post only in circles you belong to.")
+		}
+		if ok, err := t.exists(`SELECT 1 FROM circles WHERE id = ?`, req.CircleID); err != nil {
+			return err
+		} else if !ok {
+			return facility.NotFound("There is no such circle.")
+		}
+		post := protocol.Post{ID: id, CircleID: req.CircleID, AuthorID: a.PersonID, Caption: req.Caption,
+			Photos: []protocol.PhotoRef{}, CreatedAt: parseTime(t.now)}
+		for _, sha := range req.Photos {
+			ref, err := t.photo(sha)
+			if err != nil {
+				return err
+			}
+			post.Photos = append(post.Photos, ref)
+		}
+		created = true
+		return t.putItem(id, protocol.KindPost, a.PersonID, "", sc, body, post, req.Photos)
+	})
+	return created && err == nil, err
+}
+
+// PutMessage implements facility.Store.
+func (s *Store) PutMessage(ctx context.Context, a facility.Actor, id string, req protocol.PutMessage) (bool, error) {
+	if err := needPerson(a); err != nil {
+		return false, err
+	}
+	body := bodyOf(protocol.KindMessage, req)
+	created := false
+	err := s.write(ctx, func(t *tx) error {
+		if dup, err := t.existing(id, protocol.KindMessage, a.PersonID, body); dup || err != nil {
+			return err
+		}
+		if req.To == a.PersonID {
+			return facility.Invalid("You cannot send a message to yourself.")
+		}
+		notReachable := facility.Forbidden("You can send messages only to people in your circles.")
+		var toRole string
+		if err := t.queryRow(`SELECT role FROM people WHERE id = ?`, req.To).Scan(&toRole); errors.Is(err, sql.ErrNoRows) {
+			return notReachable
+		} else if err != nil {
+			return fmt.Errorf("read person: %w", err)
+		}
+		if !a.Staff() && toRole != protocol.RoleStaff {
+			ok, err := t.exists(`SELECT 1 FROM members m1 JOIN members m2 ON m2.circle_id = m1.circle_id
+				WHERE m1.person_id = ? AND m2.person_id = ? LIMIT 1`, a.PersonID, req.To)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return notReachable
+			}
+		}
+		msg := protocol.Message{ID: id, From: a.PersonID, To: req.To, Text: req.Text, CreatedAt: parseTime(t.now)}
+		var photos []string
+		if req.Photo != "" {
+			ref, err := t.photo(req.Photo)
+			if err != nil {
+				return err
+			}
+			msg.Photo = &ref
+			photos = []string{req.Photo}
+		}
+		created = true
+		return t.putItem(id, protocol.KindMessage, a.PersonID, "", scope{P1: a.PersonID, P2: req.To}, body, msg, photos)
+	})
+	return created && err == nil, err
+}
+
+// target reads the scope of a live item that a sees; errNotVisible otherwise.
+func (t *tx) target(a facility.Actor, id string) (string, scope, error) {
+	var kind string
+	var c, p1, p2, aud, deleted sql.NullString
+	err := t.queryRow(`SELECT kind, circle_id, p1, p2, audience, deleted_at FROM items WHERE id = ?`, id).
+		Scan(&kind, &c, &p1, &p2, &aud, &deleted)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", scope{}, errNotVisible
+	}
+	if err != nil {
+		return "", scope{}, fmt.Errorf("read item: %w", err)
+	}
+	sc := scope{CircleID: c.String, P1: p1.String, P2: p2.String, Audience: aud.String}
+	ok, err := t.canSee(a, sc)
+	if err != nil {
+		return "", sc, err
+	}
+	if !ok || deleted.Valid {
+		return "", sc, errNotVisible
+	}
+	return kind, sc, nil
+}
+
+// PutReaction implements facility.Store.
+func (s *Store) PutReaction(ctx context.Context, a facility.Actor, id string, req protocol.PutReaction) (bool, error) {
+	if err := needPerson(a); err != nil {
+		return false, err
+	}
+	body := bodyOf(protocol.KindReaction, req)
+	created := false
+	err := s.write(ctx, func(t *tx) error {
+		if dup, err := t.existing(id, protocol.KindReaction, a.PersonID, body); dup || err != nil {
+			return err
+		}
+		kind, sc, err := t.target(a, req.TargetID)
+		if err != nil {
+			return err
+		}
+		if kind == protocol.KindReaction {
+			return facility.Invalid("You can react to a post, a message or an announcement, not to a reaction.")
+		}
+		r := protocol.Reaction{ID: id, TargetID: req.TargetID, AuthorID: a.PersonID, Kind: req.Kind, CreatedAt: parseTime(t.now)}
+		created = true
+		return t.putItem(id, protocol.KindReaction, a.PersonID, req.TargetID, sc, body, r, nil)
+	})
+	return created && err == nil, err
+}
+
+// PutAnnouncement implements facility.Store.
+func (s *Store) PutAnnouncement(ctx context.Context, a facility.Actor, id string, req protocol.PutAnnouncement) (bool, error) {
+	if err := needPerson(a); err != nil {
+		return false, err
+	}
+	if !a.Staff() {
+		return false, facility.ErrStaffOnly
+	}
+	body := bodyOf(protocol.KindAnnouncement, req)
+	created := false
+	err := s.write(ctx, func(t *tx) error {
+		if dup, err := t.existing(id, protocol.KindAnnouncement, a.PersonID, body); dup || err != nil {
+			return err
+		}
+		an := protocol.Announcement{ID: id, AuthorID: a.PersonID, Text: req.Text, Audience: req.Audience, CreatedAt: parseTime(t.now)}
+		var photos []string
+		if req.Photo != "" {
+			ref, err := t.photo(req.Photo)
+			if err != nil {
+				return err
+			}
+			an.Photo = &ref
+			photos = []string{req.Photo}
+		}
+		created = true
+		return t.putItem(id, protocol.KindAnnouncement, a.PersonID, "", scope{Audience: req.Audience}, body, an, photos)
+	})
+	return created && err == nil, err
+}
+
+// MarkSeen implements facility.Store.
+func (s *Store) MarkSeen(ctx context.Context, a facility.Actor, ids []string) error {
+	if err := needPerson(a); err != nil {
+		return err
+	}
+	return s.write(ctx, func(t *tx) error {
+		for _, id := range ids {
+			kind, sc, err := t.target(a, id)
+			if err == errNotVisible || kind == protocol.KindReaction {
+				continue // not visible to a: ignored, and nothing tells whether it exists
+			}
+			if err != nil {
+				return err
+			}
+			seen := protocol.Seen{TargetID: id, PersonID: a.PersonID, At: parseTime(t.now)}
+			data, _ := json.Marshal(seen)
+			res, err := t.exec(`INSERT OR IGNORE INTO seen(target_id, person_id, at, data) VALUES (?, ?, ?, ?)`, id, a.PersonID, t.now, string(data))
+			if err != nil {
+				return fmt.Errorf("mark seen: %w", err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				continue // seen before: once each
+			}
+			aud, err := t.audience(sc)
+			if err != nil {
+				return err
+			}
+			if err := t.emit(protocol.KindSeen, protocol.OpPut, protocol.SeenID(id, a.PersonID), data, aud); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// DeleteItem implements facility.Store.
+func (s *Store) DeleteItem(ctx context.Context, a facility.Actor, id string) error {
+	return s.write(ctx, func(t *tx) error {
+		var kind, author string
+		var c, p1, p2, aud, deleted sql.NullString
+		err := t.queryRow(`SELECT kind, author_id, circle_id, p1, p2, audience, deleted_at FROM items WHERE id = ?`, id).
+			Scan(&kind, &author, &c, &p1, &p2, &aud, &deleted)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errNotVisible
+		}
+		if err != nil {
+			return fmt.Errorf("read item: %w", err)
+		}
+		sc := scope{CircleID: c.String, P1: p1.String, P2: p2.String, Audience: aud.String}
+		if ok, err := t.canSee(a, sc); err != nil {
+			return err
+		} else if !ok {
+			return errNotVisible
+		}
+		if deleted.Valid {
+			return nil // deleted already
+		}
+		staffMay := a.Staff() && (kind == protocol.KindPost || kind == protocol.KindAnnouncement)
+		if author != a.PersonID && !staffMay {
+			return facility.Forbidden("Only the person who wrote this can delete it.")
+		}
+		if _, err := t.exec(`UPDATE items SET deleted_at = ? WHERE id = ?`, t.now, id); err != nil {
+			return fmt.Errorf("delete item: %w", err)
+		}
+		audience, err := t.audience(sc)
+		if err != nil {
+			return err
+		}
+		if err := t.emit(kind, protocol.OpDelete, id, map[string]string{"id": id}, audience); err != nil {
+			return err
+		}
+		if author != a.PersonID {
+			return t.audit(a, kind+".delete", id, "")
+		}
+		return nil
+	})
+}

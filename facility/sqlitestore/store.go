@@ -1,0 +1,250 @@
+// Package sqlitestore is the facility.Store on one SQLite file. One writer goroutine batches the
+// queued writes into a single transaction (a savepoint per request, so one refused request does
+// not spoil the others) and commits with synchronous=FULL before it answers any of them; reads
+// use a separate read-only connection pool.
+package sqlitestore
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"sync"
+	"time"
+
+	"hearth/facility"
+	"hearth/protocol"
+	"hearth/sqlitedb"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Migrations are the schema migrations of the facility database.
+func Migrations() fs.FS {
+	sub, _ := fs.Sub(migrationFiles, "migrations")
+	return sub
+}
+
+var _ facility.Store = (*Store)(nil)
+
+// Options configure Open.
+type Options struct {
+	// Name is the facility's name; required when the database is new.
+	Name string
+	// Notify is told whose feeds grew after each commit (facility.Hub.Notify).
+	Notify facility.Notifier
+	Logger *slog.Logger
+	// Synchronous overrides the durable default "FULL" (benchmarks may compare "NORMAL").
+	Synchronous string
+}
+
+// Store is a facility.Store on SQLite.
+type Store struct {
+	path   string
+	wdb    *sql.DB
+	wconn  *sql.Conn
+	rdb    *sql.DB
+	notify facility.Notifier
+	log    *slog.Logger
+	fac    protocol.FacilityRef
+	epoch  string
+
+	reqs     chan *writeReq
+	stop     chan struct{}
+	stopped  chan struct{}
+	closeOne sync.Once
+
+	stmts map[string]*sql.Stmt // writer statements, prepared once on wconn
+	reads map[string]*sql.Stmt // reader statements, prepared per pool connection by database/sql
+	rmu   sync.Mutex
+}
+
+// Open opens (creating when needed) the database at path, applies migrations and starts the writer.
+func Open(ctx context.Context, path string, opt Options) (*Store, error) {
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	if opt.Notify == nil {
+		opt.Notify = func([]string) {}
+	}
+	wdb, err := sqlitedb.OpenWith(ctx, path, sqlitedb.Options{Synchronous: opt.Synchronous})
+	if err != nil {
+		return nil, fmt.Errorf("open facility database: %w", err)
+	}
+	s := &Store{path: path, wdb: wdb, notify: opt.Notify, log: opt.Logger,
+		reqs: make(chan *writeReq, 1024), stop: make(chan struct{}), stopped: make(chan struct{}),
+		stmts: map[string]*sql.Stmt{}, reads: map[string]*sql.Stmt{}}
+	fail := func(err error) (*Store, error) {
+		if s.wconn != nil {
+			s.wconn.Close()
+		}
+		wdb.Close()
+		if s.rdb != nil {
+			s.rdb.Close()
+		}
+		return nil, err
+	}
+	if err := sqlitedb.Migrate(ctx, wdb, Migrations()); err != nil {
+		return fail(fmt.Errorf("open facility database: %w", err))
+	}
+	if err := s.loadMeta(ctx, opt.Name); err != nil {
+		return fail(err)
+	}
+	if s.wconn, err = wdb.Conn(ctx); err != nil {
+		return fail(fmt.Errorf("open facility database: %w", err))
+	}
+	if s.rdb, err = sqlitedb.OpenWith(ctx, path, sqlitedb.Options{ReadOnly: true, MaxOpenConns: 4}); err != nil {
+		return fail(fmt.Errorf("open facility database for reading: %w", err))
+	}
+	go s.writer()
+	return s, nil
+}
+
+func (s *Store) loadMeta(ctx context.Context, name string) error {
+	meta := map[string]string{}
+	rows, err := s.wdb.QueryContext(ctx, `SELECT key, value FROM meta`)
+	if err != nil {
+		return fmt.Errorf("read meta: %w", err)
+	}
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			rows.Close()
+			return fmt.Errorf("read meta: %w", err)
+		}
+		meta[k] = v
+	}
+	rows.Close()
+	if meta["facility_id"] == "" {
+		if name == "" {
+			return errors.New("the database has no facility yet: run hearth-facility init first")
+		}
+		meta["facility_id"] = protocol.NewID()
+		meta["name"] = name
+	}
+	if meta["epoch"] == "" {
+		meta["epoch"] = newEpoch()
+	}
+	for k, v := range meta {
+		if _, err := s.wdb.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES (?, ?)
+			ON CONFLICT(key) DO UPDATE SET value = excluded.value`, k, v); err != nil {
+			return fmt.Errorf("write meta: %w", err)
+		}
+	}
+	s.fac = protocol.FacilityRef{ID: meta["facility_id"], Name: meta["name"]}
+	s.epoch = meta["epoch"]
+	return nil
+}
+
+func newEpoch() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// NewEpoch gives the database at path a new cursor epoch, so that every client's cursor is
+// refused with cursor_reset and clients sync again from the start. Restore calls it.
+func NewEpoch(ctx context.Context, path string) error {
+	db, err := sqlitedb.Open(ctx, path)
+	if err != nil {
+		return fmt.Errorf("new epoch: %w", err)
+	}
+	defer db.Close()
+	if err := sqlitedb.Migrate(ctx, db, Migrations()); err != nil {
+		return fmt.Errorf("new epoch: %w", err)
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES ('epoch', ?)
+		ON CONFLICT(key) DO UPDATE SET value = excluded.value`, newEpoch()); err != nil {
+		return fmt.Errorf("new epoch: %w", err)
+	}
+	return nil
+}
+
+// Facility implements facility.Store.
+func (s *Store) Facility(context.Context) (protocol.FacilityRef, error) { return s.fac, nil }
+
+// Epoch implements facility.Store.
+func (s *Store) Epoch(context.Context) (string, error) { return s.epoch, nil }
+
+// DB is the read-write handle, for benchmarks that build a big history directly.
+// Use only while nothing else writes.
+func (s *Store) DB() *sql.DB { return s.wdb }
+
+// Close stops the writer after the queued writes and closes the database.
+func (s *Store) Close() error {
+	var err error
+	s.closeOne.Do(func() {
+		close(s.stop)
+		<-s.stopped
+		for _, st := range s.stmts {
+			st.Close()
+		}
+		s.wconn.Close()
+		err = errors.Join(s.rdb.Close(), s.wdb.Close())
+	})
+	return err
+}
+
+// Backup implements facility.Store with VACUUM INTO on a connection of its own: a consistent
+// snapshot that neither blocks the writer nor is blocked by it.
+func (s *Store) Backup(ctx context.Context, path string) error {
+	return BackupFile(ctx, s.path, path)
+}
+
+// BackupFile writes a consistent copy of the database at dbPath to path, while another process
+// may be serving from it.
+func BackupFile(ctx context.Context, dbPath, path string) error {
+	db, err := sqlitedb.Open(ctx, dbPath)
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	return nil
+}
+
+// readStmt returns a prepared statement of the read pool.
+func (s *Store) readStmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	s.rmu.Lock()
+	defer s.rmu.Unlock()
+	if st, ok := s.reads[q]; ok {
+		return st, nil
+	}
+	st, err := s.rdb.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	s.reads[q] = st
+	return st, nil
+}
+
+func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	st, err := s.readStmt(ctx, q)
+	if err != nil {
+		return s.rdb.QueryRowContext(ctx, q, args...) // reports the same error through Scan
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	st, err := s.readStmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+func nowText() string { return time.Now().UTC().Truncate(time.Millisecond).Format(time.RFC3339Nano) }
+
+func parseTime(s string) time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, s)
+	return t
+}

@@ -1,0 +1,189 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// maxBatch bounds how many queued writes share one transaction.
+const maxBatch = 256
+
+type writeReq struct {
+	ctx  context.Context
+	fn   func(*tx) error
+	done chan error
+}
+
+// errClosed answers writes queued after Close.
+var errClosed = errors.New("the facility store is closed")
+
+// write runs fn in the writer's next transaction and returns once that transaction is durable
+// (or fn's error, in which case nothing fn did is kept).
+func (s *Store) write(ctx context.Context, fn func(*tx) error) error {
+	req := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case s.reqs <- req:
+	case <-s.stop:
+		return errClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	// Wait for the answer even if ctx ends: the write may already be committed.
+	return <-req.done
+}
+
+func (s *Store) writer() {
+	defer close(s.stopped)
+	for {
+		var first *writeReq
+		select {
+		case first = <-s.reqs:
+		case <-s.stop:
+			for { // answer what is still queued, then stop
+				select {
+				case r := <-s.reqs:
+					s.runBatch([]*writeReq{r})
+				default:
+					return
+				}
+			}
+		}
+		batch := []*writeReq{first}
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case r := <-s.reqs:
+				batch = append(batch, r)
+			default:
+				break fill
+			}
+		}
+		s.runBatch(batch)
+	}
+}
+
+// tx is the writer's transaction as one request sees it.
+type tx struct {
+	s    *Store
+	ctx  context.Context
+	now  string
+	woke map[string]struct{} // persons whose inbox got rows in this request
+}
+
+func (s *Store) runBatch(batch []*writeReq) {
+	ctx := context.Background() // one request giving up must not abort the others
+	results := make([]error, len(batch))
+	woke := map[string]struct{}{}
+	if _, err := s.wconn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		for _, r := range batch {
+			r.done <- fmt.Errorf("begin: %w", err)
+		}
+		return
+	}
+	now := nowText()
+	for i, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			results[i] = err
+			continue
+		}
+		t := &tx{s: s, ctx: ctx, now: now, woke: map[string]struct{}{}}
+		if _, err := s.wconn.ExecContext(ctx, "SAVEPOINT req"); err != nil {
+			results[i] = err
+			continue
+		}
+		err := r.fn(t)
+		if err != nil {
+			if _, rerr := s.wconn.ExecContext(ctx, "ROLLBACK TO req"); rerr != nil {
+				err = errors.Join(err, rerr)
+			}
+		} else {
+			for p := range t.woke {
+				woke[p] = struct{}{}
+			}
+		}
+		if _, rerr := s.wconn.ExecContext(ctx, "RELEASE req"); rerr != nil && err == nil {
+			err = rerr
+		}
+		results[i] = err
+	}
+	if _, err := s.wconn.ExecContext(ctx, "COMMIT"); err != nil {
+		s.wconn.ExecContext(ctx, "ROLLBACK")
+		for _, r := range batch {
+			r.done <- fmt.Errorf("commit: %w", err)
+		}
+		return
+	}
+	if len(woke) > 0 {
+		ids := make([]string, 0, len(woke))
+		for p := range woke {
+			ids = append(ids, p)
+		}
+		s.notify(ids)
+	}
+	for i, r := range batch {
+		r.done <- results[i]
+	}
+}
+
+// stmt returns the writer's prepared statement for q.
+func (t *tx) stmt(q string) (*sql.Stmt, error) {
+	if st, ok := t.s.stmts[q]; ok {
+		return st, nil
+	}
+	st, err := t.s.wconn.PrepareContext(t.ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("prepare %q: %w", q, err)
+	}
+	t.s.stmts[q] = st
+	return st, nil
+}
+
+func (t *tx) exec(q string, args ...any) (sql.Result, error) {
+	st, err := t.stmt(q)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(t.ctx, args...)
+}
+
+func (t *tx) queryRow(q string, args ...any) *sql.Row {
+	st, err := t.stmt(q)
+	if err != nil {
+		return t.s.wconn.QueryRowContext(t.ctx, q, args...)
+	}
+	return st.QueryRowContext(t.ctx, args...)
+}
+
+// strings returns the first column of every row.
+func (t *tx) strings(q string, args ...any) ([]string, error) {
+	st, err := t.stmt(q)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(t.ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// exists reports whether q returns a row.
+func (t *tx) exists(q string, args ...any) (bool, error) {
+	var one int
+	err := t.queryRow(q, args...).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}

@@ -1,0 +1,104 @@
+package facility
+
+import (
+	"context"
+	"io"
+	"time"
+
+	"hearth/protocol"
+)
+
+// Actor is who makes a request: a paired device of a person, or the server's command line.
+type Actor struct {
+	DeviceID string // empty for the command line
+	PersonID string // empty for the command line
+	Role     string // protocol.Role*, or RoleAdmin for the command line
+}
+
+// RoleAdmin is the command line on the server itself: it may do what staff can.
+const RoleAdmin = "admin"
+
+// Admin is the Actor of the server's command line.
+var Admin = Actor{Role: RoleAdmin}
+
+// Staff reports whether the actor has staff rights.
+func (a Actor) Staff() bool { return a.Role == protocol.RoleStaff || a.Role == RoleAdmin }
+
+// Invitation is what the server asks a Store to remember for a new invitation.
+type Invitation struct {
+	Code      string // normalised code; the store keeps only its lookup part and a hash of the rest
+	PersonID  string
+	Name      string // when PersonID is empty: make a new family member with this name
+	CircleID  string
+	Relation  string
+	CanInvite bool
+	ExpiresAt time.Time
+}
+
+// Store keeps everything of a facility but the photo files. It also enforces who may do what,
+// because those checks must happen in the same transaction as the write they guard. Inputs are
+// validated (ids, lengths, hashes) by the handlers before they reach a Store. Domain refusals
+// are *Error values; anything else is a failure of the store.
+//
+// A backend must write each change and its inbox rows in the transaction of the change itself,
+// and tell its Notifier which persons' feeds grew once that transaction is durable.
+type Store interface {
+	Facility(ctx context.Context) (protocol.FacilityRef, error)
+	// Epoch is the random id of this database's history; it changes at restore.
+	Epoch(ctx context.Context) (string, error)
+
+	// Authenticate finds the device whose token hashes to tokenHash. Unknown or revoked: ErrUnauthorized.
+	Authenticate(ctx context.Context, tokenHash []byte) (Actor, error)
+	// Pair redeems an invitation code for a new device with the given token hash.
+	// Any failure (unknown, used, expired, burned, wrong secret) is ErrInvalidCode.
+	Pair(ctx context.Context, code, deviceName string, tokenHash []byte) (protocol.PairResponse, error)
+	CreatePerson(ctx context.Context, a Actor, req protocol.CreatePerson) (protocol.CreatePersonResponse, error)
+	// CreateInvitation stores inv; ErrCodeTaken when its lookup part is in use (make another code).
+	CreateInvitation(ctx context.Context, a Actor, inv Invitation) error
+	RemoveMember(ctx context.Context, a Actor, circleID, personID string) error
+	Devices(ctx context.Context, a Actor) ([]protocol.Device, error)
+	RevokeDevice(ctx context.Context, a Actor, deviceID string) error
+	Audit(ctx context.Context, a Actor, before int64, limit int) (protocol.AuditList, error)
+
+	// Writes of content. created is false when the same id with the same body exists already.
+	PutPost(ctx context.Context, a Actor, id string, req protocol.PutPost) (created bool, err error)
+	PutMessage(ctx context.Context, a Actor, id string, req protocol.PutMessage) (created bool, err error)
+	PutReaction(ctx context.Context, a Actor, id string, req protocol.PutReaction) (created bool, err error)
+	PutAnnouncement(ctx context.Context, a Actor, id string, req protocol.PutAnnouncement) (created bool, err error)
+	// MarkSeen marks the items the actor can see; ids they cannot see are ignored.
+	MarkSeen(ctx context.Context, a Actor, ids []string) error
+	DeleteItem(ctx context.Context, a Actor, id string) error
+
+	// PutBlob records an uploaded photo whose variants are in the BlobStore already.
+	PutBlob(ctx context.Context, a Actor, ref protocol.PhotoRef) (created bool, err error)
+	Blob(ctx context.Context, sha string) (protocol.PhotoRef, bool, error)
+	// CanSeeBlob reports whether the actor now sees an item that holds the photo.
+	CanSeeBlob(ctx context.Context, a Actor, sha string) (bool, error)
+
+	// Changes returns the person's feed after seq, at most limit, and whether more follow.
+	Changes(ctx context.Context, personID string, after int64, limit int) ([]protocol.Change, bool, error)
+
+	// Backup writes a consistent copy of the database to path while the store keeps serving.
+	Backup(ctx context.Context, path string) error
+	Close() error
+}
+
+// ErrCodeTaken: the invitation code's lookup part belongs to a live invitation.
+var ErrCodeTaken = &Error{409, "code_taken", "That invitation code is taken."}
+
+// Notifier is told, after a commit, whose feeds grew.
+type Notifier func(personIDs []string)
+
+// Photo variants served to clients.
+const (
+	VariantThumb   = "thumb"
+	VariantDisplay = "display"
+)
+
+// BlobStore keeps the photo variants, named by the SHA-256 of the upload and the variant.
+type BlobStore interface {
+	// Put stores data durably; storing the same name twice is harmless.
+	Put(ctx context.Context, sha, variant string, data []byte) error
+	// Open returns the variant, its size and modification time; fs.ErrNotExist when absent.
+	Open(ctx context.Context, sha, variant string) (io.ReadSeekCloser, int64, time.Time, error)
+}
