@@ -1,0 +1,27 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"hearth/facility/datadir"
+)
+
+// cmdBackup writes a consistent backup; it works while the server runs.
+func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("backup", stderr)
+	dir := fs.String("data", "", "data `directory` of the facility")
+	to := fs.String("to", "", "backup `file` to write (a tar file; it holds the TLS key: keep it safe)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "data", "to"); err != nil {
+		return err
+	}
+	if err := datadir.Backup(ctx, *dir, *to); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Backed up %s to %s.\n", *dir, *to)
+	return nil
+}

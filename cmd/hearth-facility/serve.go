@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"hearth/facility/datadir"
+)
+
+// cmdServe serves the facility until ctx ends (SIGTERM): then it stops taking requests, releases
+// long-polls, finishes the requests in flight and returns nil.
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", stderr)
+	dir := fs.String("data", "", "data `directory` of the facility")
+	addr := fs.String("addr", ":8443", "`HOST:PORT` to listen on")
+	insecure := fs.Bool("insecure-http", false, "serve plain HTTP (only on a loopback address: tests, the demo)")
+	public := fs.String("public-host", "", "`HOST:PORT` as devices reach the server, for invitation links")
+	certFile := fs.String("cert", "", "a CA-signed certificate `file` (PEM) instead of the self-signed one")
+	keyFile := fs.String("key", "", "the private key `file` (PEM) of --cert")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required(fs, "data"); err != nil {
+		return err
+	}
+	if err := expectDir(*dir); err != nil {
+		return err
+	}
+	if (*certFile == "") != (*keyFile == "") {
+		return errors.New("--cert and --key go together")
+	}
+	if *insecure {
+		if err := checkLoopback(*addr); err != nil {
+			return err
+		}
+		if *certFile != "" {
+			return errors.New("--insecure-http serves no certificate; leave out --cert and --key")
+		}
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	defer ln.Close()
+
+	settings, err := datadir.ReadSettings(*dir)
+	if err != nil {
+		return err
+	}
+	if *public != "" {
+		settings.PublicHost = *public
+	} else if settings.PublicHost == "" {
+		settings.PublicHost = publicFromAddr(ln.Addr().String())
+	}
+	if _, _, err := net.SplitHostPort(settings.PublicHost); err != nil {
+		return fmt.Errorf("--public-host must be HOST:PORT, not %q", settings.PublicHost)
+	}
+	settings.Insecure, settings.CertFile, settings.KeyFile = *insecure, *certFile, *keyFile
+	if err := datadir.WriteSettings(*dir, settings); err != nil {
+		return err
+	}
+
+	f, err := datadir.Open(ctx, datadir.Config{DataDir: *dir, PublicHost: settings.PublicHost, Insecure: *insecure,
+		CertFile: *certFile, KeyFile: *keyFile, Logger: log, Version: version})
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+
+	srv := &http.Server{
+		Handler:           f.Handler(),
+		TLSConfig:         f.TLS,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute, // a 16 MiB photo over a slow link
+		WriteTimeout:      2 * time.Minute, // long-polls extend their own deadline
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	done := make(chan error, 1)
+	go func() {
+		if *insecure {
+			done <- srv.Serve(ln)
+		} else {
+			done <- srv.ServeTLS(ln, "", "")
+		}
+	}()
+	scheme := "https"
+	if *insecure {
+		scheme = "http"
+	}
+	fac, _ := f.Store.Facility(ctx)
+	log.Info("serving", "facility", fac.Name, "addr", ln.Addr().String(), "scheme", scheme,
+		"public_host", settings.PublicHost, "pin", f.Pin, "version", version)
+
+	select {
+	case err := <-done:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight")
+	f.Shutdown() // long-polls answer now instead of holding the shutdown for up to a minute
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("close: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// checkLoopback refuses plain HTTP anywhere but on this computer.
+func checkLoopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("--addr must be HOST:PORT, not %q", addr)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(strings.Trim(host, "[]")); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("--insecure-http is allowed only on a loopback address such as 127.0.0.1:8080, not %q: "+
+		"on a network, devices must reach the server over HTTPS", addr)
+}
+
+// publicFromAddr guesses HOST:PORT for links from the listening address.
+func publicFromAddr(addr string) string {
+	host, port, _ := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		h := defaultPublicHost()
+		host = h[:strings.LastIndex(h, ":")]
+	}
+	return net.JoinHostPort(host, port)
+}
