@@ -478,5 +478,6 @@ func (s *Store) verifyAfterResync(ctx context.Context, tx *sql.Tx, cs *changeSet
 		return err
 	}
 	cs.add(ChangeOutbox)
+	cs.wake = true
 	return nil
 }

@@ -70,11 +70,12 @@ func (s *Store) whoAmI() (string, error) {
 }
 
 // enqueue adds an outbox row (and the photos it carries) inside tx.
-func enqueue(ctx context.Context, tx *sql.Tx, itemID, kind string, body any, photos []string) error {
+func enqueue(ctx context.Context, tx *sql.Tx, cs *changeSet, itemID, kind string, body any, photos []string) error {
 	b, err := json.Marshal(body)
 	if err != nil {
 		return err
 	}
+	cs.wake = true
 	res, err := tx.ExecContext(ctx, `INSERT INTO outbox(item_id, kind, body, state, created_at) VALUES(?,?,?,'queued',?)`,
 		itemID, kind, string(b), nowMS())
 	if err != nil {
@@ -163,7 +164,7 @@ func (s *Store) SendMessage(ctx context.Context, to, text string, ph *PreparedPh
 			return err
 		}
 		cs.add(ChangeOutbox)
-		return enqueue(ctx, tx, id, kindMessage, body, shas(photos))
+		return enqueue(ctx, tx, cs, id, kindMessage, body, shas(photos))
 	})
 	if err != nil {
 		return "", fmt.Errorf("send message: %w", err)
@@ -226,7 +227,7 @@ func (s *Store) PostPhotos(ctx context.Context, circleID, caption string, photos
 			}
 		}
 		cs.add(ChangeOutbox)
-		return enqueue(ctx, tx, id, kindPost, protocol.PutPost{CircleID: circleID, Caption: caption, Photos: shas(photos)}, shas(photos))
+		return enqueue(ctx, tx, cs, id, kindPost, protocol.PutPost{CircleID: circleID, Caption: caption, Photos: shas(photos)}, shas(photos))
 	})
 	if err != nil {
 		return "", fmt.Errorf("post photos: %w", err)
@@ -274,7 +275,7 @@ func (s *Store) PostAnnouncement(ctx context.Context, text, audience string, ph 
 			return err
 		}
 		cs.add(ChangeOutbox)
-		return enqueue(ctx, tx, id, kindAnnouncement, body, shas(photos))
+		return enqueue(ctx, tx, cs, id, kindAnnouncement, body, shas(photos))
 	})
 	if err != nil {
 		return "", fmt.Errorf("post announcement: %w", err)
@@ -302,7 +303,7 @@ func (s *Store) React(ctx context.Context, targetID, kind string) (string, error
 			return err
 		}
 		cs.add(ChangeOutbox)
-		return enqueue(ctx, tx, id, kindReaction, protocol.PutReaction{TargetID: targetID, Kind: kind}, nil)
+		return enqueue(ctx, tx, cs, id, kindReaction, protocol.PutReaction{TargetID: targetID, Kind: kind}, nil)
 	})
 	if err != nil {
 		return "", fmt.Errorf("react: %w", err)
@@ -351,7 +352,7 @@ func (s *Store) MarkSeen(ctx context.Context, ids ...string) error {
 		for len(fresh) > 0 {
 			batch := fresh[:min(len(fresh), protocol.MaxSeenIDs)]
 			fresh = fresh[len(batch):]
-			if err := enqueue(ctx, tx, protocol.NewID(), kindSeen, protocol.SeenRequest{IDs: batch}, nil); err != nil {
+			if err := enqueue(ctx, tx, cs, protocol.NewID(), kindSeen, protocol.SeenRequest{IDs: batch}, nil); err != nil {
 				return err
 			}
 			cs.add(ChangeOutbox)
@@ -388,7 +389,7 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 		if n, _ := res.RowsAffected(); n > 0 {
 			return nil
 		}
-		return enqueue(ctx, tx, id, kindDelete, struct{}{}, nil)
+		return enqueue(ctx, tx, cs, id, kindDelete, struct{}{}, nil)
 	})
 	if err != nil {
 		if sqlitedb.IsUnique(err) {
@@ -412,6 +413,7 @@ func (s *Store) Retry(ctx context.Context, itemID string) error {
 			return inputErr("There is nothing to try again.")
 		}
 		cs.add(ChangeOutbox, itemID)
+		cs.wake = true
 		return nil
 	})
 	if err != nil {

@@ -201,6 +201,7 @@ func (s *Store) notify(c Change) {
 
 // changeSet collects what a transaction changed.
 type changeSet struct {
+	wake  bool // the sync engine should look at the outbox
 	kinds map[string]bool
 	ids   []string
 	seen  map[string]bool
@@ -252,6 +253,9 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx, cs *changeSet) er
 	s.writeMu.Unlock()
 	if err != nil {
 		return err
+	}
+	if cs.wake {
+		poke(s.outboxCh) // something is ready to send (queued, retried, re-queued after a reset)
 	}
 	s.notify(cs.change())
 	return nil
