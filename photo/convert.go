@@ -95,6 +95,36 @@ func rowReader(img image.Image) func(y int, rgb []byte) {
 				rgb[3*x], rgb[3*x+1], rgb[3*x+2] = p[0], p[1], p[2]
 			}
 		}
+	// 16-bit PNGs: only the high byte matters for an 8-bit JPEG. Going through At would
+	// allocate once a pixel.
+	case *image.NRGBA64:
+		return func(y int, rgb []byte) {
+			s := m.Pix[m.PixOffset(b.Min.X, y):][:8*w]
+			for x := 0; x < w; x++ {
+				a := uint32(s[8*x+6])
+				for c := 0; c < 3; c++ {
+					rgb[3*x+c] = uint8((uint32(s[8*x+2*c])*a + 255*(255-a) + 127) / 255)
+				}
+			}
+		}
+	case *image.RGBA64:
+		return func(y int, rgb []byte) {
+			s := m.Pix[m.PixOffset(b.Min.X, y):][:8*w]
+			for x := 0; x < w; x++ {
+				inv := 255 - uint32(s[8*x+6])
+				for c := 0; c < 3; c++ {
+					rgb[3*x+c] = uint8(min(255, uint32(s[8*x+2*c])+inv))
+				}
+			}
+		}
+	case *image.Gray16:
+		return func(y int, rgb []byte) {
+			s := m.Pix[m.PixOffset(b.Min.X, y):][:2*w]
+			for x := 0; x < w; x++ {
+				v := s[2*x]
+				rgb[3*x], rgb[3*x+1], rgb[3*x+2] = v, v, v
+			}
+		}
 	case *image.CMYK:
 		return func(y int, rgb []byte) {
 			s := m.Pix[m.PixOffset(b.Min.X, y):][:4*w]

@@ -8,8 +8,10 @@ import (
 	"image"
 	"image/color"
 	"image/gif"
+	"image/png"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync"
@@ -190,6 +192,8 @@ func TestPNGKinds(t *testing.T) {
 	rgba := image.NewRGBA(image.Rect(0, 0, w, h))
 	gray := image.NewGray(image.Rect(0, 0, w, h))
 	gray16 := image.NewGray16(image.Rect(0, 0, w, h))
+	nrgba64 := image.NewNRGBA64(image.Rect(0, 0, w, h))
+	rgba64 := image.NewRGBA64(image.Rect(0, 0, w, h))
 	pal := image.NewPaletted(image.Rect(0, 0, w, h), color.Palette{
 		color.NRGBA{200, 40, 40, 255}, color.NRGBA{40, 40, 200, 255}, color.NRGBA{0, 0, 0, 0}})
 	for y := 0; y < h; y++ {
@@ -205,15 +209,22 @@ func TestPNGKinds(t *testing.T) {
 				nrgba.SetNRGBA(x, y, color.NRGBA{0, 0, 0, 0})
 				pal.SetColorIndex(x, y, 2)
 			}
-			rgba.Set(x, y, nrgba.At(x, y))
+			nrgba64.Set(x, y, nrgba.At(x, y))
+			// image/png decodes to RGBA and RGBA64 only what has no alpha channel
+			rgba.SetRGBA(x, y, color.RGBA{uint8(5 * x), uint8(8 * y), 100, 255})
+			rgba64.SetRGBA64(x, y, color.RGBA64{uint16(1300 * x), 100, uint16(2000 * y), 0xffff})
 			gray.SetGray(x, y, color.Gray{uint8(5 * x)})
 			gray16.SetGray16(x, y, color.Gray16{uint16(1300 * x)})
 		}
 	}
 	p := NewProcessor(2)
-	for name, img := range map[string]image.Image{"nrgba": nrgba, "rgba": rgba, "gray": gray, "gray16": gray16, "paletted": pal} {
+	for name, img := range map[string]image.Image{"nrgba": nrgba, "rgba": rgba, "gray": gray, "gray16": gray16, "paletted": pal,
+		"nrgba64": nrgba64, "rgba64": rgba64} {
 		t.Run(name, func(t *testing.T) {
 			data := encodeTestPNG(t, img)
+			if decoded, err := png.Decode(bytes.NewReader(data)); err != nil || reflect.TypeOf(decoded) != reflect.TypeOf(img) {
+				t.Fatalf("test PNG decodes to %T, %v; want %T", decoded, err, img)
+			}
 			info, err := Check(data)
 			if err != nil || info.Format != "png" || info.Width != w || info.Height != h {
 				t.Fatalf("Check = %+v, %v", info, err)
