@@ -330,4 +330,3 @@ func TestTwoDevicesOfOnePersonStayInStep(t *testing.T) {
 		t.Fatalf("devices differ:\n%v\n%v", a, b)
 	}
 }
-

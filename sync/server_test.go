@@ -11,7 +11,6 @@ import (
 	"crypto/x509/pkix"
 	"errors"
 	"image"
-	"image/color"
 	"image/jpeg"
 	"io"
 	"log/slog"
@@ -293,6 +292,14 @@ func (d *device) messages(peer string) []store.Message {
 // testPhoto makes a real JPEG.
 func testPhoto(t testing.TB, w, h int, shade uint8) []byte {
 	t.Helper()
+	b, err := makeJPEG(w, h, shade)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func makeJPEG(w, h int, shade uint8) ([]byte, error) {
 	img := image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
@@ -304,11 +311,8 @@ func testPhoto(t testing.TB, w, h int, shade uint8) []byte {
 		img.Cr[i] = 128
 	}
 	var b bytes.Buffer
-	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 92}); err != nil {
-		t.Fatal(err)
-	}
-	_ = color.White
-	return b.Bytes()
+	err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 92})
+	return b.Bytes(), err
 }
 
 func prepared(t testing.TB, w, h int, shade uint8) store.PreparedPhoto {
