@@ -172,9 +172,8 @@ func (s *Store) Facility(context.Context) (protocol.FacilityRef, error) { return
 // Epoch implements facility.Store.
 func (s *Store) Epoch(context.Context) (string, error) { return s.epoch, nil }
 
-// DB is the read-write handle, for benchmarks that build a big history directly.
-// Use only while nothing else writes.
-func (s *Store) DB() *sql.DB { return s.wdb }
+// Path is the database file.
+func (s *Store) Path() string { return s.path }
 
 // Close stops the writer after the queued writes and closes the database.
 func (s *Store) Close() error {
