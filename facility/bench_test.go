@@ -10,8 +10,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sort"
-	"sync"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -139,7 +139,6 @@ func BenchmarkMessageWrites(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "writes/s")
 }
-
 
 // raiseFileLimit lifts the soft open-file limit to the hard one: a thousand long-polls are two
 // thousand sockets on loopback.
