@@ -1,0 +1,27 @@
+# Two commands: `make run` opens the app, `make test` runs every test.
+GO ?= go
+export CGO_ENABLED := 1
+
+.PHONY: run test bench build vet unit-test window-test screenshots
+
+run: build
+	./bin/hearth $(ARGS)
+
+build:
+	@scripts/deps.sh build
+	$(GO) build -o bin/hearth .
+	$(GO) build -o bin/hearth-facility ./cmd/hearth-facility
+
+test:
+	@scripts/deps.sh test
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	@if $(GO) list -deps ./cmd/hearth-facility | grep -q fyne; then echo "hearth-facility must not depend on Fyne"; exit 1; fi
+	$(GO) test -race -timeout 20m ./...
+	$(GO) test -race -tags windowtest -count=1 -timeout 15m -v ./windowtest/
+
+# Benchmarks: Go benchmarks of every package, then each bench/*.sh.
+bench:
+	@scripts/deps.sh bench
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
+	@for s in bench/*.sh; do [ -x "$$s" ] && { echo "== $$s"; "$$s"; }; done; true
