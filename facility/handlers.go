@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -67,7 +68,11 @@ func (s *Server) pairOnce(w http.ResponseWriter, r *http.Request) (protocol.Pair
 }
 
 func (s *Server) sync(w http.ResponseWriter, r *http.Request, a Actor) {
-	q := r.URL.Query()
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		writeError(w, Invalid("The address's query is malformed: use since=CURSOR&limit=N&wait=S."))
+		return
+	}
 	limit, err := intParam(q.Get("limit"), protocol.DefaultSyncLimit, 1, protocol.MaxSyncLimit)
 	if err != nil {
 		writeError(w, Invalid("limit must be a whole number from 1 to 1000."))
