@@ -1,12 +1,14 @@
 package facility
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"hearth/protocol"
 )
@@ -20,16 +22,23 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 
 // decodeStrict is decodeJSON without the HTTP parts (fuzzed on its own).
 func decodeStrict(body io.Reader, v any) error {
-	dec := json.NewDecoder(body)
+	b, err := io.ReadAll(body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return jsonError(err)
+		}
+		return Invalid("The request was cut off. Send it again.")
+	}
+	if !utf8.Valid(b) { // encoding/json would quietly replace the bad bytes
+		return Invalid("The request is not valid UTF-8 text.")
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonError(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return jsonError(err)
-		}
 		return Invalid("The request has something after its JSON object. Send exactly one object.")
 	}
 	return nil
