@@ -152,6 +152,7 @@ func (a *applier) want(ctx context.Context, sha string) error {
 	if !protocol.ValidSHA256(sha) {
 		return nil
 	}
+	a.cs.want = true
 	_, err := a.tx.ExecContext(ctx, `INSERT INTO photo_wants(sha256, variant, asked)
 		SELECT ?, 'thumb', ? WHERE NOT EXISTS (SELECT 1 FROM blobs WHERE sha256 = ? AND variant IN ('thumb'))
 		ON CONFLICT DO NOTHING`, sha, nowMS(), sha)

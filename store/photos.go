@@ -119,37 +119,58 @@ func (s *Store) DropWant(ctx context.Context, sha, variant string) error {
 	return err
 }
 
-// PutPhoto stores a fetched photo variant in the cache and evicts the least recently used
-// photos above the cap. A photo nothing refers to any more (deleted while it was downloading)
-// is not kept.
+// FetchedPhoto is a photo variant the sync engine fetched.
+type FetchedPhoto struct {
+	SHA256, Variant string
+	Data            []byte
+}
+
+// PutPhoto stores one fetched photo variant; see PutPhotos.
 func (s *Store) PutPhoto(ctx context.Context, sha, variant string, data []byte) error {
-	if !protocol.ValidSHA256(sha) {
-		return fmt.Errorf("put photo: %q is not a SHA-256", sha)
+	return s.PutPhotos(ctx, []FetchedPhoto{{SHA256: sha, Variant: variant, Data: data}})
+}
+
+// PutPhotos stores fetched photo variants in the cache, in one transaction, and then evicts the
+// least recently used photos above the cap. A photo nothing refers to any more (deleted while it
+// was downloading) is not kept.
+func (s *Store) PutPhotos(ctx context.Context, photos []FetchedPhoto) error {
+	for _, p := range photos {
+		if !protocol.ValidSHA256(p.SHA256) || (p.Variant != VariantThumb && p.Variant != VariantDisplay) {
+			return fmt.Errorf("put photo: %q %q is not a photo variant", p.SHA256, p.Variant)
+		}
+		if err := writeFileAtomic(s.photoPath(p.SHA256, p.Variant), p.Data, false); err != nil {
+			return fmt.Errorf("put photo %s: %w", p.SHA256, err)
+		}
 	}
-	if err := writeFileAtomic(s.photoPath(sha, variant), data, false); err != nil {
-		return fmt.Errorf("put photo %s: %w", sha, err)
-	}
+	var unused []FetchedPhoto
 	err := s.write(ctx, func(tx *sql.Tx, cs *changeSet) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO blobs(sha256, variant, size, last_used) VALUES(?,?,?,?)
-			ON CONFLICT DO UPDATE SET size = excluded.size, last_used = excluded.last_used`,
-			sha, variant, len(data), nowMS()); err != nil {
-			return err
+		now := nowMS()
+		for _, p := range photos {
+			var used bool
+			if err := tx.QueryRowContext(ctx, `SELECT `+referenced, p.SHA256).Scan(&used); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM photo_wants WHERE sha256 = ? AND variant = ?`, p.SHA256, p.Variant); err != nil {
+				return err
+			}
+			if !used {
+				unused = append(unused, p)
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO blobs(sha256, variant, size, last_used) VALUES(?,?,?,?)
+				ON CONFLICT DO UPDATE SET size = excluded.size, last_used = excluded.last_used`,
+				p.SHA256, p.Variant, len(p.Data), now); err != nil {
+				return err
+			}
+			cs.add(ChangePhoto, p.SHA256)
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM photo_wants WHERE sha256 = ? AND variant = ?`, sha, variant); err != nil {
-			return err
-		}
-		// Checked by the collector below: it keeps the photo only if something still uses it.
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO blob_gc(sha256) VALUES(?)`, sha); err != nil {
-			return err
-		}
-		cs.add(ChangePhoto, sha)
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("put photo %s: %w", sha, err)
+		return fmt.Errorf("put photos: %w", err)
 	}
-	if err := s.collectGarbage(ctx); err != nil {
-		return err
+	for _, p := range unused {
+		os.Remove(s.photoPath(p.SHA256, p.Variant))
 	}
 	return s.evict(ctx)
 }

@@ -202,6 +202,7 @@ func (s *Store) notify(c Change) {
 // changeSet collects what a transaction changed.
 type changeSet struct {
 	wake  bool // the sync engine should look at the outbox
+	want  bool // photos are wanted
 	kinds map[string]bool
 	ids   []string
 	seen  map[string]bool
@@ -256,6 +257,9 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx, cs *changeSet) er
 	}
 	if cs.wake {
 		poke(s.outboxCh) // something is ready to send (queued, retried, re-queued after a reset)
+	}
+	if cs.want {
+		poke(s.wantCh) // new items whose thumbs to fetch
 	}
 	s.notify(cs.change())
 	return nil

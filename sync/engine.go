@@ -29,7 +29,7 @@ type Options struct {
 	PageLimit int
 	// MinBackoff and MaxBackoff bound the delay between retries; defaults 500 ms and 5 min.
 	MinBackoff, MaxBackoff time.Duration
-	// PhotoWorkers is how many photos are fetched at once; default 4.
+	// PhotoWorkers is how many photos are fetched at once; default 8.
 	PhotoWorkers int
 }
 
@@ -82,7 +82,7 @@ func New(st *store.Store, opts Options) (*Engine, error) {
 		opts.MaxBackoff = 5 * time.Minute
 	}
 	if opts.PhotoWorkers == 0 {
-		opts.PhotoWorkers = 4
+		opts.PhotoWorkers = 8
 	}
 	return &Engine{st: st, c: clientFor(acc, token), log: opts.Log.With("part", "sync"), opts: opts,
 		online: make(chan struct{}, 1), pullOK: true, pushOK: true}, nil

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"sync"
 	"time"
+
+	"hearth/store"
 )
 
 // photoLoop fetches the photos the store wants: thumbs of new items at once, display variants
@@ -31,7 +33,8 @@ func (e *Engine) photoLoop(ctx context.Context) {
 		}
 		var wg sync.WaitGroup
 		var mu sync.Mutex
-		fetched, transient := 0, 0
+		transient := 0
+		var fetched []store.FetchedPhoto
 		sem := make(chan struct{}, e.opts.PhotoWorkers)
 		for _, w := range wants {
 			sem <- struct{}{}
@@ -39,11 +42,11 @@ func (e *Engine) photoLoop(ctx context.Context) {
 			go func() {
 				defer wg.Done()
 				defer func() { <-sem }()
-				err := e.fetchPhoto(ctx, w.SHA256, w.Variant)
+				data, err := e.fetchPhoto(ctx, w.SHA256, w.Variant)
 				mu.Lock()
 				defer mu.Unlock()
 				if err == nil {
-					fetched++
+					fetched = append(fetched, store.FetchedPhoto{SHA256: w.SHA256, Variant: w.Variant, Data: data})
 					return
 				}
 				if ae := apiError(err); ae != nil && ae.Status >= 400 && ae.Status < 500 &&
@@ -56,7 +59,13 @@ func (e *Engine) photoLoop(ctx context.Context) {
 			}()
 		}
 		wg.Wait()
-		if transient > 0 && fetched == 0 {
+		// One transaction for the batch: a thousand thumbs are a few commits, not a thousand.
+		if len(fetched) > 0 {
+			if err := e.st.PutPhotos(ctx, fetched); err != nil && ctx.Err() == nil {
+				e.log.Error("keep fetched photos", "err", err)
+			}
+		}
+		if transient > 0 && len(fetched) == 0 {
 			failures++
 			sleep(ctx, e.backoff(failures))
 		} else {
@@ -65,12 +74,12 @@ func (e *Engine) photoLoop(ctx context.Context) {
 	}
 }
 
-func (e *Engine) fetchPhoto(ctx context.Context, sha, variant string) error {
+func (e *Engine) fetchPhoto(ctx context.Context, sha, variant string) ([]byte, error) {
 	rctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	var data []byte
 	if _, err := e.c.do(rctx, http.MethodGet, "/v1/blobs/"+sha+"?variant="+url.QueryEscape(variant), nil, "", &data); err != nil {
-		return err
+		return nil, err
 	}
-	return e.st.PutPhoto(ctx, sha, variant, data)
+	return data, nil
 }

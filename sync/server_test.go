@@ -63,6 +63,7 @@ type testServer struct {
 	mu       sync.Mutex
 	st       *sqlitestore.Store
 	srv      *facility.Server
+	bl       *blobdir.Dir
 	hs       *http.Server
 	onUpload func() // called when a photo upload request starts (to stop the server mid-upload)
 }
@@ -130,7 +131,7 @@ func (ts *testServer) start() {
 	tl := tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 	go hs.Serve(tl)
 	ts.mu.Lock()
-	ts.st, ts.srv, ts.hs = st, srv, hs
+	ts.st, ts.srv, ts.hs, ts.bl = st, srv, hs, blobs
 	ts.mu.Unlock()
 }
 
@@ -153,6 +154,12 @@ func (ts *testServer) server() *facility.Server {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
 	return ts.srv
+}
+
+func (ts *testServer) blobs() *blobdir.Dir {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	return ts.bl
 }
 
 func quietLog() *slog.Logger {
