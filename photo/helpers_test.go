@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 )
 
@@ -34,39 +33,13 @@ func decodeJPEGBytes(t testing.TB, data []byte) image.Image {
 	return img
 }
 
-// phoneReference is the 12 MP test photo decoded as stored (landscape, sideways) and shrunk
-// to 400×300 by plain 10×10 block averages (independent of the package's resizer): turned
-// clockwise by hand, as EXIF orientation 6 says, it is what every upright output must look
-// like at 300×400.
-var phoneReference = sync.OnceValues(func() (image.Image, error) {
-	data, err := os.ReadFile(filepath.Join("testdata", "phone-12mp-gps-rotated.jpg"))
-	if err != nil {
-		return nil, err
-	}
-	img, err := jpeg.Decode(bytes.NewReader(data))
-	if err != nil {
-		return nil, err
-	}
-	m := img.(*image.YCbCr)
-	const f = 10
-	out := image.NewNRGBA(image.Rect(0, 0, m.Rect.Dx()/f, m.Rect.Dy()/f))
-	for by := 0; by < out.Rect.Dy(); by++ {
-		for bx := 0; bx < out.Rect.Dx(); bx++ {
-			var sy, scb, scr int
-			for y := by * f; y < by*f+f; y++ {
-				for x := bx * f; x < bx*f+f; x++ {
-					ci := m.COffset(x, y)
-					sy += int(m.Y[m.YOffset(x, y)])
-					scb += int(m.Cb[ci])
-					scr += int(m.Cr[ci])
-				}
-			}
-			r, g, b := color.YCbCrToRGB(uint8(sy/(f*f)), uint8(scb/(f*f)), uint8(scr/(f*f)))
-			out.SetNRGBA(bx, by, color.NRGBA{r, g, b, 255})
-		}
-	}
-	return out, nil
-})
+// phoneReference is the 12 MP test photo as stored (landscape, sideways) at 320×240, made by
+// vipsthumbnail --no-rotate and ImageMagick (testdata/README.md): independent of this
+// package's decoder path and resizer. Turned clockwise by hand, as EXIF orientation 6 says, it
+// is what every upright output must look like at 240×320.
+func phoneReference(t testing.TB) image.Image {
+	return decodeJPEGBytes(t, readTestdata(t, "small-444.jpg"))
+}
 
 // rgb8 returns the 8-bit RGB of c composited on white, the way a JPEG shows it.
 func rgb8(c color.Color) (r, g, b int) {
