@@ -7,6 +7,7 @@ import (
 	"image/jpeg"
 	"image/png"
 	"io"
+	"strconv"
 )
 
 var (
@@ -44,11 +45,11 @@ func Check(data []byte) (Info, error) {
 	}
 	if w > MaxSide || h > MaxSide {
 		return Info{}, errorf(ErrTooLarge,
-			"This photo is too big: each side may be at most 20,000 pixels, and this one is %d × %d.", w, h)
+			"This photo is too big: each side may be at most 20,000 pixels, and this one is %s × %s.", thousands(w), thousands(h))
 	}
 	if int64(w)*int64(h) > MaxPixels {
 		return Info{}, errorf(ErrTooLarge,
-			"This photo is too big: at most 50 megapixels, and this one has %d.", (int64(w)*int64(h)+500_000)/1_000_000)
+			"This photo is too big: at most 50 megapixels, and this one is %d megapixels.", (int64(w)*int64(h)+500_000)/1_000_000)
 	}
 	info := Info{Format: format, Width: w, Height: h, Orientation: 1}
 	if format == "jpeg" {
@@ -77,12 +78,14 @@ func sniff(data []byte) (string, error) {
 		name = "a GIF image"
 	case len(data) >= 12 && string(data[:4]) == "RIFF" && string(data[8:12]) == "WEBP":
 		name = "a WebP image"
-	case len(data) >= 12 && string(data[4:8]) == "ftyp":
+	case len(data) >= 12 && string(data[4:8]) == "ftyp": // ISO media: HEIC, AVIF, MP4, MOV
 		switch string(data[8:12]) {
+		case "heic", "heix", "heim", "heis", "hevc", "hevx", "hevm", "hevs", "mif1", "msf1":
+			name = "a HEIC image (the iPhone format)"
 		case "avif", "avis":
 			name = "an AVIF image"
 		default:
-			name = "a HEIC image (the iPhone format)"
+			name = "a video"
 		}
 	case bytes.HasPrefix(data, []byte("BM")):
 		name = "a BMP image"
@@ -111,4 +114,13 @@ func decodeError(err error) error {
 	default:
 		return errorf(ErrInvalid, "This photo is damaged and cannot be shown. Please try sending it again.")
 	}
+}
+
+// thousands formats n with commas, as the messages are read by people: 50,000.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }

@@ -286,16 +286,17 @@ func TestHostileFiles(t *testing.T) {
 		says string // a word the message must contain
 	}{
 		{"empty", nil, ErrInvalid, "empty"},
-		{"PNG claiming 50000×50000", pngHeader(50000, 50000), ErrTooLarge, "20,000"},
+		{"PNG claiming 50000×50000", pngHeader(50000, 50000), ErrTooLarge, "this one is 50,000 × 50,000"},
 		{"PNG claiming 4294967295 wide", pngHeader(1<<32-1, 1), ErrInvalid, "damaged"},
 		{"JPEG patched to 65500×65500", patchSOF(t, small, 65500, 65500), ErrTooLarge, "20,000"},
 		{"JPEG 20001 px wide", patchSOF(t, small, 20001, 10), ErrTooLarge, "20,000"},
-		{"JPEG of 56 megapixels", patchSOF(t, small, 8000, 7000), ErrTooLarge, "50 megapixels"},
+		{"JPEG of 56 megapixels", patchSOF(t, small, 8000, 7000), ErrTooLarge, "at most 50 megapixels, and this one is 56"},
 		{"JPEG claiming 0 px", patchSOF(t, small, 0, 48), ErrInvalid, "damaged"},
 		{"17 MiB", huge, ErrTooLarge, "16 MB"},
 		{"GIF", gifBuf.Bytes(), ErrUnsupported, "GIF"},
 		{"WebP", []byte("RIFF\x24\x00\x00\x00WEBPVP8 "), ErrUnsupported, "WebP"},
 		{"HEIC", []byte("\x00\x00\x00\x18ftypheic\x00\x00\x00\x00"), ErrUnsupported, "HEIC"},
+		{"MP4 video", []byte("\x00\x00\x00\x18ftypisom\x00\x00\x02\x00"), ErrUnsupported, "a video"},
 		{"plain text", []byte("Dear Mum, here are the photos from Sunday."), ErrUnsupported, "JPEG or PNG"},
 		{"two bytes of JPEG", []byte{0xff, 0xd8}, ErrInvalid, "cut off"},
 		{"JPEG header cut before the frame", small[:20], ErrInvalid, "cut off"},
@@ -482,5 +483,17 @@ func TestExtremeShapes(t *testing.T) {
 		}
 		decodeJPEGBytes(t, v.Thumb)
 		decodeJPEGBytes(t, v.Display)
+	}
+}
+
+// TestZeroProcessor: a Processor that was not made with NewProcessor decodes one at a time
+// instead of hanging.
+func TestZeroProcessor(t *testing.T) {
+	var p Processor
+	if _, err := p.MakeVariants(context.Background(), encodeTestJPEG(t, testPattern(32, 24))); err != nil {
+		t.Fatal(err)
+	}
+	if cap(p.slots) != 1 || p.peak.Load() != 1 {
+		t.Errorf("zero Processor: %d slots, peak %d", cap(p.slots), p.peak.Load())
 	}
 }

@@ -7,12 +7,15 @@ import (
 	"image"
 	"image/jpeg"
 	"image/png"
+	"sync"
 	"sync/atomic"
 )
 
 // Processor makes variants with a bound on how many full-size photos are decoded (and so held
 // in memory) at once: a 50-megapixel photo is 75 to 200 MB decoded.
+// The zero Processor decodes one photo at a time.
 type Processor struct {
+	once  sync.Once
 	slots chan struct{}
 
 	// inFlight and peak count the holders of a decode slot; tests read them.
@@ -62,6 +65,11 @@ func (p *Processor) MakeVariants(ctx context.Context, data []byte) (Variants, er
 // to at most side px on the long side, still in the stored orientation. The slot is released
 // once the full-size pixels are garbage.
 func (p *Processor) reduce(ctx context.Context, data []byte, info Info, side int) (*image.YCbCr, error) {
+	p.once.Do(func() {
+		if p.slots == nil {
+			p.slots = make(chan struct{}, 1)
+		}
+	})
 	select {
 	case p.slots <- struct{}{}:
 	case <-ctx.Done():
