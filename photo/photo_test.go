@@ -9,6 +9,7 @@ import (
 	"image/color"
 	"image/gif"
 	"image/png"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -495,5 +496,44 @@ func TestZeroProcessor(t *testing.T) {
 	}
 	if cap(p.slots) != 1 || p.peak.Load() != 1 {
 		t.Errorf("zero Processor: %d slots, peak %d", cap(p.slots), p.peak.Load())
+	}
+}
+
+// TestResizeShapes resizes flat images of many odd shapes and every chroma subsampling to
+// many sizes, down and up: nothing may panic, and a flat colour must stay exactly that colour
+// (the filter weights sum to one, in fixed point too).
+func TestResizeShapes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	ratios := []image.YCbCrSubsampleRatio{image.YCbCrSubsampleRatio444, image.YCbCrSubsampleRatio422,
+		image.YCbCrSubsampleRatio420, image.YCbCrSubsampleRatio440, image.YCbCrSubsampleRatio411,
+		image.YCbCrSubsampleRatio410}
+	for i := 0; i < 300; i++ {
+		w, h := 1+rng.IntN(150), 1+rng.IntN(150)
+		if i%10 == 0 {
+			w, h = 1+rng.IntN(3), 1+rng.IntN(900) // slivers
+		}
+		src := image.NewYCbCr(image.Rect(0, 0, w, h), ratios[i%len(ratios)])
+		fill(src.Y, 200)
+		fill(src.Cb, 60)
+		fill(src.Cr, 170)
+		dw, dh := 1+rng.IntN(2*w), 1+rng.IntN(2*h)
+		dst := orient(scaleYCbCr(src, dw, dh), 1+i%8)
+		for _, c := range []struct {
+			name string
+			pix  []byte
+			want byte
+		}{{"Y", dst.Y, 200}, {"Cb", dst.Cb, 60}, {"Cr", dst.Cr, 170}} {
+			for j, v := range c.pix {
+				if v != c.want {
+					t.Fatalf("%d×%d %v to %d×%d: %s[%d] = %d, want %d", w, h, src.SubsampleRatio, dw, dh, c.name, j, v, c.want)
+				}
+			}
+		}
+	}
+}
+
+func fill(b []byte, v byte) {
+	for i := range b {
+		b[i] = v
 	}
 }
