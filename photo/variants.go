@@ -12,8 +12,8 @@ import (
 )
 
 // Processor makes variants with a bound on how many full-size photos are decoded (and so held
-// in memory) at once: a 50-megapixel photo is 75 to 200 MB decoded.
-// The zero Processor decodes one photo at a time.
+// in memory) at once: a 50-megapixel photo is 75 MB decoded as a JPEG, up to 400 MB as a
+// 16-bit PNG. It is safe for concurrent use; the zero Processor decodes one photo at a time.
 type Processor struct {
 	once  sync.Once
 	slots chan struct{}
