@@ -15,6 +15,7 @@ build:
 test:
 	@scripts/deps.sh test
 	$(GO) vet ./...
+	$(GO) vet -tags windowtest ./windowtest
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	@if $(GO) list -deps ./cmd/hearth-facility | grep -q fyne; then echo "hearth-facility must not depend on Fyne"; exit 1; fi
 	$(GO) test -race -timeout 20m ./...
