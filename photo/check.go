@@ -52,8 +52,11 @@ func Check(data []byte) (Info, error) {
 			"This photo is too big: at most 50 megapixels, and this one is %d megapixels.", (int64(w)*int64(h)+500_000)/1_000_000)
 	}
 	info := Info{Format: format, Width: w, Height: h, Orientation: 1}
-	if format == "jpeg" {
+	switch format {
+	case "jpeg":
 		info.Orientation = jpegOrientation(data)
+	case "png":
+		info.Orientation = pngOrientation(data)
 	}
 	if info.Orientation >= 5 {
 		info.Width, info.Height = h, w

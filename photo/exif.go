@@ -92,3 +92,21 @@ func tiffOrientation(t []byte) int {
 	}
 	return 1
 }
+
+// pngOrientation returns the orientation in a PNG's eXIf chunk (PNG 1.5 extension, honoured by
+// browsers when it comes before the image data), or 1. Chunk lengths are checked, not trusted.
+func pngOrientation(data []byte) int {
+	i := uint64(8) // after the signature
+	for i+8 <= uint64(len(data)) {
+		n := uint64(binary.BigEndian.Uint32(data[i:]))
+		typ := string(data[i+4 : i+8])
+		if typ == "IDAT" || typ == "IEND" || i+8+n+4 > uint64(len(data)) {
+			return 1
+		}
+		if typ == "eXIf" {
+			return tiffOrientation(data[i+8 : i+8+n])
+		}
+		i += 8 + n + 4
+	}
+	return 1
+}

@@ -108,6 +108,9 @@ func FuzzOrientation(f *testing.F) {
 		if o2 := jpegOrientation(tiff); o2 < 1 || o2 > 8 {
 			t.Fatalf("jpegOrientation(raw) = %d", o2)
 		}
+		if o2 := pngOrientation(tiff); o2 < 1 || o2 > 8 {
+			t.Fatalf("pngOrientation(raw) = %d", o2)
+		}
 		if len(tiff) > 0xffff-8 {
 			return
 		}
@@ -118,6 +121,9 @@ func FuzzOrientation(f *testing.F) {
 		jpg := append(append([]byte{0xff, 0xd8}, seg...), 0xff, 0xda, 0, 2)
 		if got := jpegOrientation(jpg); got != o {
 			t.Fatalf("in a JPEG: %d, alone: %d", got, o)
+		}
+		if got := pngOrientation(withPNGChunk(pngHeader(1, 1), "eXIf", tiff)); got != o {
+			t.Fatalf("in a PNG: %d, alone: %d", got, o)
 		}
 	})
 }

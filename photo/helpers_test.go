@@ -270,3 +270,13 @@ func patchSOF(t testing.TB, jpg []byte, w, h int) []byte {
 	t.Fatal("no SOF in test JPEG")
 	return nil
 }
+
+// withPNGChunk inserts a chunk right after a PNG's IHDR.
+func withPNGChunk(p []byte, typ string, data []byte) []byte {
+	const ihdrEnd = 8 + 8 + 13 + 4
+	var buf bytes.Buffer
+	buf.Write(p[:ihdrEnd])
+	writeChunk(&buf, typ, data)
+	buf.Write(p[ihdrEnd:])
+	return buf.Bytes()
+}

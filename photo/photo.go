@@ -55,7 +55,8 @@ type Info struct {
 	Format string // "jpeg" or "png", decided by the content
 	// Width and Height are as the photo is displayed: the EXIF orientation is applied.
 	Width, Height int
-	// Orientation is the EXIF orientation tag (1..8; 1 when absent or unreadable).
+	// Orientation is the EXIF orientation tag (1..8; 1 when absent or unreadable), from a
+	// JPEG's APP1 segment or a PNG's eXIf chunk.
 	Orientation int
 }
 

@@ -149,6 +149,33 @@ func TestAllOrientations(t *testing.T) {
 	}
 }
 
+// TestPNGOrientation: a PNG's eXIf orientation is applied like a JPEG's.
+func TestPNGOrientation(t *testing.T) {
+	pattern := testPattern(120, 90)
+	data := withPNGChunk(encodeTestPNG(t, pattern), "eXIf", exifSegment(8, binary.BigEndian)[10:])
+	info, err := Check(data)
+	if want := (Info{Format: "png", Width: 90, Height: 120, Orientation: 8}); err != nil || info != want {
+		t.Fatalf("Check = %+v, %v; want %+v", info, err, want)
+	}
+	v, err := NewProcessor(1).MakeVariants(context.Background(), data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := meanAbsDiff(t, decodeJPEGBytes(t, v.Display), byHand(pattern, 8)); d > 3 {
+		t.Errorf("display differs from the hand-turned picture by %.1f", d)
+	}
+	// After the image data it does not count (browsers ignore it there too).
+	late := encodeTestPNG(t, pattern)
+	iend := len(late) - 12
+	var buf bytes.Buffer
+	buf.Write(late[:iend])
+	writeChunk(&buf, "eXIf", exifSegment(8, binary.BigEndian)[10:])
+	buf.Write(late[iend:])
+	if info, err := Check(buf.Bytes()); err != nil || info.Orientation != 1 {
+		t.Errorf("eXIf after IDAT: %+v, %v", info, err)
+	}
+}
+
 // TestJPEGKinds runs JPEGs with every chroma subsampling, grey, CMYK and progressive through
 // the pipeline and compares with the decoded original at the same size.
 func TestJPEGKinds(t *testing.T) {
