@@ -10,15 +10,6 @@ import (
 	"hearth/protocol"
 )
 
-// Send states of something this person wrote, as the screens show them.
-const (
-	SendQueued  = "queued"  // waiting on this device
-	SendSending = "sending" // going out now
-	SendSent    = "sent"    // the server has it
-	SendSeen    = "seen"    // the server has it and someone saw it (see SeenBy)
-	SendFailed  = "failed"  // could not be sent; Reason says why; offer Try again / Remove
-)
-
 // qNewestPhotos is the album, newest first.
 const qNewestPhotos = `SELECT pp.post_id, pp.idx, pp.sha256, pp.width, pp.height, pp.created_at,
 		p.caption, p.circle_id, p.author_id, coalesce(a.name, ''), coalesce(a.role, ''), coalesce(a.avatar, ''),
@@ -44,38 +35,6 @@ const qNewAnnouncements = `SELECT count(*) FROM announcements WHERE seen_by_me =
 const qAnnouncements = `SELECT a.id, a.author_id, coalesce(p.name, ''), coalesce(p.role, ''), a.text,
 		a.photo_sha256, a.photo_width, a.photo_height, a.audience, a.created_at, a.seen_by_me, a.mine
 		FROM announcements a LEFT JOIN people p ON p.id = a.author_id ORDER BY a.created_at DESC LIMIT ? OFFSET ?`
-
-// Person is someone of this person's circles.
-type Person struct {
-	ID, Name, Role, Room string
-	Avatar               string // SHA-256 of the avatar photo, "" for none
-}
-
-// PhotoItem is one photo of a post, for the album (newest first, one at a time).
-type PhotoItem struct {
-	PostID      string
-	Index       int // position in its post
-	PostPhotos  int // how many photos the post has
-	SHA256      string
-	Width       int
-	Height      int
-	Caption     string
-	CircleID    string
-	Author      Person
-	CreatedAt   time.Time
-	New         bool // not seen by this person yet
-	Mine        bool
-	Hearts      int  // reactions of any kind
-	ReactedByMe bool // this person reacted already
-	Send        SendState
-}
-
-// SendState is where something this person wrote stands. Zero for others' items.
-type SendState struct {
-	State  string   // SendQueued ... SendFailed; "" when not this person's
-	Reason string   // why it failed, in words
-	SeenBy []string // names of who saw it (for "Anna saw this")
-}
 
 func scanTime(ns int64) time.Time { return time.Unix(0, ns).UTC() }
 
@@ -160,13 +119,6 @@ func (s *Store) sendState(ctx context.Context, id, kind string) (SendState, erro
 	return st, rows.Err()
 }
 
-// Conversation is one person this person can write to, with the last message and unread count.
-type Conversation struct {
-	Peer   Person
-	Last   *Message // nil when they have not written yet
-	Unread int
-}
-
 // qConversations finds the people to show: circle-mates, residents of this person's circles and
 // anyone with messages (the distinct peers are read by skipping through the messages_peer index,
 // one probe per peer, instead of scanning every message).
@@ -232,21 +184,6 @@ func (s *Store) Conversations(ctx context.Context) ([]Conversation, error) {
 	return out, nil
 }
 
-// Message is a private message, as a conversation shows it.
-type Message struct {
-	ID          string
-	From, To    string // person ids
-	FromName    string
-	Text        string
-	Photo       *protocol.PhotoRef
-	CreatedAt   time.Time
-	Mine        bool
-	New         bool // to this person and not seen yet
-	Hearts      int
-	ReactedByMe bool
-	Send        SendState // for this person's own messages
-}
-
 // Messages returns one conversation: the limit newest messages with peer written before before
 // (zero time: the newest), oldest first, ready to show top to bottom.
 func (s *Store) Messages(ctx context.Context, peerID string, before time.Time, limit int) ([]Message, error) {
@@ -310,22 +247,6 @@ func (s *Store) messagesWhere(ctx context.Context, where string, args ...any) ([
 		}
 	}
 	return out, nil
-}
-
-// SenderCount is how many new things one person sent.
-type SenderCount struct {
-	Person Person
-	Count  int
-}
-
-// News is what is new since this person last looked (items they have not seen), for the home
-// screen's tiles: "3 new photos from Anna".
-type News struct {
-	Photos        int
-	PhotosFrom    []SenderCount // most first
-	Messages      int
-	MessagesFrom  []SenderCount
-	Announcements int
 }
 
 // WhatsNew counts what this person has not seen yet, per kind and per sender. Showing an item
@@ -400,16 +321,6 @@ func (s *Store) Me(ctx context.Context) (*Person, error) {
 	return s.Person(ctx, s.currentMe())
 }
 
-// Sent is one thing this person wrote, for "what I sent" and the failed list.
-type Sent struct {
-	ItemID    string
-	Kind      string // post, message, announcement, reaction
-	Summary   string // the caption or text, for a one-line list
-	To        string // for messages: the person's name
-	CreatedAt time.Time
-	Send      SendState
-}
-
 // qSentItems and qFailedItems list this device's writes, newest first.
 const (
 	qSentItems = `SELECT item_id, kind, created_at FROM outbox WHERE kind IN ('post','message','announcement','reaction')
@@ -463,21 +374,6 @@ func (s *Store) SentItems(ctx context.Context, limit int, failedOnly bool) ([]Se
 	return out, nil
 }
 
-// Member is a person in a circle.
-type Member struct {
-	Person    Person
-	Relation  string // "Daughter"
-	CanInvite bool
-}
-
-// Circle is the group around one resident, with its members.
-type Circle struct {
-	ID       string
-	Name     string
-	Resident Person
-	Members  []Member // the resident first, then by name
-}
-
 // Circles lists the circles this person belongs to (all of them for staff), with their people.
 func (s *Store) Circles(ctx context.Context) ([]Circle, error) {
 	rows, err := s.rdb.QueryContext(ctx, `SELECT c.id, c.name, c.resident_id, coalesce(r.name, ''), coalesce(r.role, ''),
@@ -516,19 +412,6 @@ func (s *Store) Circles(ctx context.Context) ([]Circle, error) {
 		mrows.Close()
 	}
 	return out, nil
-}
-
-// Announcement is news from staff.
-type Announcement struct {
-	ID        string
-	Author    Person
-	Text      string
-	Photo     *protocol.PhotoRef
-	Audience  string
-	CreatedAt time.Time
-	New       bool
-	Mine      bool
-	Send      SendState
 }
 
 // Announcements returns the newest news first: offset skipped, at most limit.

@@ -84,15 +84,6 @@ func (s *Store) SetConnection(state string) {
 	s.notify(Change{Kinds: []string{ChangeStatus}})
 }
 
-// SyncStatus is what the quiet status line shows.
-type SyncStatus struct {
-	State   string    // one of the State constants
-	Since   time.Time // when the state began (for "Offline since 14:05")
-	Waiting int       // items queued or being sent
-	Failed  int       // items that could not be sent (the screens offer "Try again")
-	Text    string    // the status in words, for the status line
-}
-
 // Status returns the sync status with its words.
 func (s *Store) Status(ctx context.Context) (SyncStatus, error) {
 	s.mu.Lock()

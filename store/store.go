@@ -152,22 +152,6 @@ const (
 	ChangeReset        = "reset"  // the mirror was dropped: reload everything
 )
 
-// Change tells listeners what a commit changed: the kinds, and the ids of the items.
-type Change struct {
-	Kinds []string
-	IDs   []string
-}
-
-// Has reports whether the change touches kind.
-func (c Change) Has(kind string) bool {
-	for _, k := range c.Kinds {
-		if k == kind {
-			return true
-		}
-	}
-	return false
-}
-
 // Subscribe calls fn after each commit that changed something, on the committing goroutine, in
 // commit order. fn must return quickly (a screen hands the work to fyne.Do). The returned
 // function unsubscribes.
@@ -236,12 +220,34 @@ func (c *changeSet) change() Change {
 var allKinds = []string{ChangeReset, ChangePerson, ChangeCircle, ChangeMember, ChangePost, ChangeMessage,
 	ChangeReaction, ChangeSeen, ChangeAnnouncement, ChangeOutbox, ChangePhoto, ChangeStatus}
 
-// write runs fn in one write transaction, then tells listeners what it changed.
+// write runs fn in one durable write transaction (synchronous=FULL: it survives a power cut),
+// then tells listeners what it changed. For what a person wrote: the outbox, the account.
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx, cs *changeSet) error) error {
+	return s.writeWith(ctx, "FULL", fn)
+}
+
+// writeLight is write for what can be had again if a power cut rolls it back: mirror pages with
+// their cursor (pulled again), the photo cache (fetched again), the engine's bookkeeping (an item
+// sent twice is answered "already have it"). synchronous=NORMAL in WAL mode skips the fsync per
+// commit and still never corrupts; a process crash loses nothing.
+func (s *Store) writeLight(ctx context.Context, fn func(tx *sql.Tx, cs *changeSet) error) error {
+	return s.writeWith(ctx, "NORMAL", fn)
+}
+
+func (s *Store) writeWith(ctx context.Context, sync string, fn func(tx *sql.Tx, cs *changeSet) error) error {
 	s.writeMu.Lock()
 	cs := &changeSet{}
 	err := func() error {
-		tx, err := s.db.BeginTx(ctx, nil)
+		// One connection for the pragma and the transaction: synchronous is per connection.
+		conn, err := s.db.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, "PRAGMA synchronous = "+sync); err != nil {
+			return err
+		}
+		tx, err := conn.BeginTx(ctx, nil)
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,153 @@
+// Package content holds the plain records of what a person sees in Hearth:
+// photos, messages, people, news, and the state of what they sent. The local
+// store fills them; the screens show them. It has no cgo and no database, so
+// the UI can depend on it and still test headless.
+package content
+
+import (
+	"time"
+
+	"hearth/protocol"
+)
+
+// Send states of something this person wrote, as the screens show them.
+const (
+	SendQueued  = "queued"  // waiting on this device
+	SendSending = "sending" // going out now
+	SendSent    = "sent"    // the server has it
+	SendSeen    = "seen"    // the server has it and someone saw it (see SeenBy)
+	SendFailed  = "failed"  // could not be sent; Reason says why; offer Try again / Remove
+)
+
+// Person is someone of this person's circles.
+type Person struct {
+	ID, Name, Role, Room string
+	Avatar               string // SHA-256 of the avatar photo, "" for none
+}
+
+// PhotoItem is one photo of a post, for the album (newest first, one at a time).
+type PhotoItem struct {
+	PostID      string
+	Index       int // position in its post
+	PostPhotos  int // how many photos the post has
+	SHA256      string
+	Width       int
+	Height      int
+	Caption     string
+	CircleID    string
+	Author      Person
+	CreatedAt   time.Time
+	New         bool // not seen by this person yet
+	Mine        bool
+	Hearts      int  // reactions of any kind
+	ReactedByMe bool // this person reacted already
+	Send        SendState
+}
+
+// SendState is where something this person wrote stands. Zero for others' items.
+type SendState struct {
+	State  string   // SendQueued ... SendFailed; "" when not this person's
+	Reason string   // why it failed, in words
+	SeenBy []string // names of who saw it (for "Anna saw this")
+}
+
+// Conversation is one person this person can write to, with the last message and unread count.
+type Conversation struct {
+	Peer   Person
+	Last   *Message // nil when they have not written yet
+	Unread int
+}
+
+// Message is a private message, as a conversation shows it.
+type Message struct {
+	ID          string
+	From, To    string // person ids
+	FromName    string
+	Text        string
+	Photo       *protocol.PhotoRef
+	CreatedAt   time.Time
+	Mine        bool
+	New         bool // to this person and not seen yet
+	Hearts      int
+	ReactedByMe bool
+	Send        SendState // for this person's own messages
+}
+
+// SenderCount is how many new things one person sent.
+type SenderCount struct {
+	Person Person
+	Count  int
+}
+
+// News is what is new since this person last looked (items they have not seen), for the home
+// screen's tiles: "3 new photos from Anna".
+type News struct {
+	Photos        int
+	PhotosFrom    []SenderCount // most first
+	Messages      int
+	MessagesFrom  []SenderCount
+	Announcements int
+}
+
+// Sent is one thing this person wrote, for "what I sent" and the failed list.
+type Sent struct {
+	ItemID    string
+	Kind      string // post, message, announcement, reaction
+	Summary   string // the caption or text, for a one-line list
+	To        string // for messages: the person's name
+	CreatedAt time.Time
+	Send      SendState
+}
+
+// Member is a person in a circle.
+type Member struct {
+	Person    Person
+	Relation  string // "Daughter"
+	CanInvite bool
+}
+
+// Circle is the group around one resident, with its members.
+type Circle struct {
+	ID       string
+	Name     string
+	Resident Person
+	Members  []Member // the resident first, then by name
+}
+
+// Announcement is news from staff.
+type Announcement struct {
+	ID        string
+	Author    Person
+	Text      string
+	Photo     *protocol.PhotoRef
+	Audience  string
+	CreatedAt time.Time
+	New       bool
+	Mine      bool
+	Send      SendState
+}
+
+// SyncStatus is what the quiet status line shows.
+type SyncStatus struct {
+	State   string    // one of the State constants
+	Since   time.Time // when the state began (for "Offline since 14:05")
+	Waiting int       // items queued or being sent
+	Failed  int       // items that could not be sent (the screens offer "Try again")
+	Text    string    // the status in words, for the status line
+}
+
+// Change tells listeners what a commit changed: the kinds, and the ids of the items.
+type Change struct {
+	Kinds []string
+	IDs   []string
+}
+
+// Has reports whether the change touches kind.
+func (c Change) Has(kind string) bool {
+	for _, k := range c.Kinds {
+		if k == kind {
+			return true
+		}
+	}
+	return false
+}
