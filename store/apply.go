@@ -20,7 +20,7 @@ func (s *Store) Cursor(ctx context.Context) (string, error) {
 // transaction: a crash leaves either the page and its cursor, or neither. more is the page's
 // "more" flag; when it is false the mirror is caught up.
 func (s *Store) ApplyPage(ctx context.Context, changes []protocol.Change, next string, more bool) error {
-	err := s.write(ctx, func(tx *sql.Tx, cs *changeSet) error {
+	err := s.writeLight(ctx, func(tx *sql.Tx, cs *changeSet) error {
 		a := applier{s: s, tx: tx, cs: cs, me: s.me}
 		for i := range changes {
 			if err := a.apply(ctx, &changes[i]); err != nil {
@@ -409,7 +409,7 @@ func forgetCircle(ctx context.Context, tx *sql.Tx, cs *changeSet, circle string)
 // (and the local copies of what is still waiting to go), and remembers to check, once the sync
 // from the start has caught up, which already-sent items the server lost, so they are sent again.
 func (s *Store) ResetMirror(ctx context.Context) error {
-	err := s.write(ctx, func(tx *sql.Tx, cs *changeSet) error {
+	err := s.writeLight(ctx, func(tx *sql.Tx, cs *changeSet) error {
 		keep := `(SELECT item_id FROM outbox WHERE state IN ('queued','sending','failed'))`
 		stmts := []string{
 			`DELETE FROM people`, `DELETE FROM circles`, `DELETE FROM members`, `DELETE FROM seen`,

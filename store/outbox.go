@@ -500,7 +500,7 @@ func (s *Store) NextOutbox(ctx context.Context) (*OutboxItem, error) {
 // (deleted before it left).
 func (s *Store) MarkSending(ctx context.Context, seq int64) (bool, error) {
 	ok := false
-	err := s.write(ctx, func(tx *sql.Tx, cs *changeSet) error {
+	err := s.writeLight(ctx, func(tx *sql.Tx, cs *changeSet) error {
 		res, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'sending' WHERE seq = ? AND state IN ('queued','sending')`, seq)
 		if err != nil {
 			return err
@@ -515,7 +515,7 @@ func (s *Store) MarkSending(ctx context.Context, seq int64) (bool, error) {
 
 // MarkPhotoUploaded records that the server has photo idx of the item.
 func (s *Store) MarkPhotoUploaded(ctx context.Context, seq int64, idx int) error {
-	return s.write(ctx, func(tx *sql.Tx, cs *changeSet) error {
+	return s.writeLight(ctx, func(tx *sql.Tx, cs *changeSet) error {
 		_, err := tx.ExecContext(ctx, `UPDATE outbox_photos SET uploaded = 1 WHERE outbox_seq = ? AND idx = ?`, seq, idx)
 		return err
 	})
@@ -523,7 +523,7 @@ func (s *Store) MarkPhotoUploaded(ctx context.Context, seq int64, idx int) error
 
 // MarkPhotosNotUploaded forgets that the item's photos were uploaded (the server lost them).
 func (s *Store) MarkPhotosNotUploaded(ctx context.Context, seq int64) error {
-	return s.write(ctx, func(tx *sql.Tx, cs *changeSet) error {
+	return s.writeLight(ctx, func(tx *sql.Tx, cs *changeSet) error {
 		_, err := tx.ExecContext(ctx, `UPDATE outbox_photos SET uploaded = 0 WHERE outbox_seq = ?`, seq)
 		return err
 	})
@@ -531,7 +531,7 @@ func (s *Store) MarkPhotosNotUploaded(ctx context.Context, seq int64) error {
 
 // MarkSent records that the server accepted the item.
 func (s *Store) MarkSent(ctx context.Context, seq int64) error {
-	return s.write(ctx, func(tx *sql.Tx, cs *changeSet) error {
+	return s.writeLight(ctx, func(tx *sql.Tx, cs *changeSet) error {
 		var id string
 		if err := tx.QueryRowContext(ctx, `SELECT item_id FROM outbox WHERE seq = ?`, seq).Scan(&id); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
@@ -550,7 +550,7 @@ func (s *Store) MarkSent(ctx context.Context, seq int64) error {
 // MarkRetry puts the item back in the queue until next (the server could not be reached or
 // answered "later").
 func (s *Store) MarkRetry(ctx context.Context, seq int64, next time.Time) error {
-	return s.write(ctx, func(tx *sql.Tx, cs *changeSet) error {
+	return s.writeLight(ctx, func(tx *sql.Tx, cs *changeSet) error {
 		_, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'queued', attempts = attempts + 1, next_try_at = ?
 			WHERE seq = ? AND state IN ('queued','sending')`, next.UnixMilli(), seq)
 		cs.add(ChangeOutbox)
@@ -561,7 +561,7 @@ func (s *Store) MarkRetry(ctx context.Context, seq int64, next time.Time) error 
 // MarkFailed gives up on the item with a reason a person can read; the screens offer "Try again"
 // and "Remove".
 func (s *Store) MarkFailed(ctx context.Context, seq int64, reason string) error {
-	return s.write(ctx, func(tx *sql.Tx, cs *changeSet) error {
+	return s.writeLight(ctx, func(tx *sql.Tx, cs *changeSet) error {
 		var id string
 		if err := tx.QueryRowContext(ctx, `SELECT item_id FROM outbox WHERE seq = ?`, seq).Scan(&id); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {

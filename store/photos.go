@@ -143,7 +143,7 @@ func (s *Store) PutPhotos(ctx context.Context, photos []FetchedPhoto) error {
 		}
 	}
 	var unused []FetchedPhoto
-	err := s.write(ctx, func(tx *sql.Tx, cs *changeSet) error {
+	err := s.writeLight(ctx, func(tx *sql.Tx, cs *changeSet) error {
 		now := nowMS()
 		for _, p := range photos {
 			var used bool
@@ -218,7 +218,7 @@ func (s *Store) evict(ctx context.Context) error {
 			return fmt.Errorf("evict photo %s: %w", v.SHA256, err)
 		}
 	}
-	return s.write(ctx, func(tx *sql.Tx, cs *changeSet) error {
+	return s.writeLight(ctx, func(tx *sql.Tx, cs *changeSet) error {
 		for _, v := range victims {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM blobs WHERE sha256 = ? AND variant = ?`, v.SHA256, v.Variant); err != nil {
 				return err
@@ -274,7 +274,7 @@ func (s *Store) collectGarbage(ctx context.Context) error {
 			}
 		}
 	}
-	return s.write(ctx, func(tx *sql.Tx, cs *changeSet) error {
+	return s.writeLight(ctx, func(tx *sql.Tx, cs *changeSet) error {
 		for _, sha := range dead {
 			for _, q := range []string{`DELETE FROM blobs WHERE sha256 = ?`, `DELETE FROM photo_wants WHERE sha256 = ?`,
 				`DELETE FROM blob_gc WHERE sha256 = ?`} {

@@ -170,41 +170,68 @@ func BenchmarkSendToStoreLatency(b *testing.B) {
 	tr := &http.Transport{TLSClientConfig: protocol.PinnedTLSConfig(ts.pin), MaxIdleConnsPerHost: others + 10, MaxConnsPerHost: 0}
 	hc := &http.Client{Transport: tr}
 	ready := make(chan struct{}, others)
+	// Made 32 at a time: the server's writer batches concurrent requests into one commit.
+	sem := make(chan struct{}, 32)
+	var setup sync.WaitGroup
+	setupErr := make(chan error, others)
 	for i := 0; i < others; i++ {
-		p := ts.family(fmt.Sprintf("Other %d", i))
-		c := ""
-		if i%2 == 0 {
-			c = circle
-		}
-		inv, err := protocol.ParseInvitation(ts.invite(p, c, ""))
-		if err != nil {
-			b.Fatal(err)
-		}
-		cl := &client{base: "https://" + inv.Host, hc: hc}
-		var pr protocol.PairResponse
-		if _, err := cl.doJSON(ctx, http.MethodPost, "/v1/pair", protocol.PairRequest{Code: inv.Code, DeviceName: "other"}, &pr); err != nil {
-			b.Fatal(err)
-		}
-		cl.token = pr.Token
-		waiters.Add(1)
+		sem <- struct{}{}
+		setup.Add(1)
 		go func() {
-			defer waiters.Done()
-			cursor, first := "", true
-			for wctx.Err() == nil {
-				resp, err := cl.pull(wctx, cursor, 1000, 60*time.Second)
-				if err != nil {
-					if wctx.Err() == nil {
-						time.Sleep(100 * time.Millisecond)
-					}
-					continue
-				}
-				cursor = resp.Next
-				if first && !resp.More {
-					first = false
-					ready <- struct{}{}
-				}
+			defer setup.Done()
+			defer func() { <-sem }()
+			resp, err := ts.server().CreatePerson(ctx, facility.Admin, protocol.CreatePerson{Name: fmt.Sprintf("Other %d", i), Role: protocol.RoleFamily})
+			if err != nil {
+				setupErr <- err
+				return
 			}
+			req := protocol.CreateInvitation{PersonID: resp.Person.ID}
+			if i%2 == 0 {
+				req.CircleID = circle
+			}
+			ir, err := ts.server().Invite(ctx, facility.Admin, req)
+			if err != nil {
+				setupErr <- err
+				return
+			}
+			inv, err := protocol.ParseInvitation(ir.Link)
+			if err != nil {
+				setupErr <- err
+				return
+			}
+			cl := &client{base: "https://" + inv.Host, hc: hc}
+			var pr protocol.PairResponse
+			if _, err := cl.doJSON(ctx, http.MethodPost, "/v1/pair", protocol.PairRequest{Code: inv.Code, DeviceName: "other"}, &pr); err != nil {
+				setupErr <- err
+				return
+			}
+			cl.token = pr.Token
+			waiters.Add(1)
+			go func() {
+				defer waiters.Done()
+				cursor, first := "", true
+				for wctx.Err() == nil {
+					resp, err := cl.pull(wctx, cursor, 1000, 60*time.Second)
+					if err != nil {
+						if wctx.Err() == nil {
+							time.Sleep(100 * time.Millisecond)
+						}
+						continue
+					}
+					cursor = resp.Next
+					if first && !resp.More {
+						first = false
+						ready <- struct{}{}
+					}
+				}
+			}()
 		}()
+	}
+	setup.Wait()
+	select {
+	case err := <-setupErr:
+		b.Fatal(err)
+	default:
 	}
 	for i := 0; i < others; i++ {
 		<-ready
