@@ -49,6 +49,7 @@ func FuzzCheck(f *testing.F) {
 	f.Add(phoneHeader(f))
 	f.Add(withSegment(small, exifSegment(6, binary.BigEndian)))
 	f.Add(encodeTestPNG(f, tiny))
+	f.Add(withPNGChunk(encodeTestPNG(f, tiny), "eXIf", exifSegment(6, binary.LittleEndian)[10:]))
 	f.Add(pngHeader(50000, 50000))
 	f.Add(patchSOF(f, small, 65500, 65500))
 	f.Add([]byte("GIF89a"))
