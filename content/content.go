@@ -19,6 +19,13 @@ const (
 	SendFailed  = "failed"  // could not be sent; Reason says why; offer Try again / Remove
 )
 
+// PreparedPhoto is a photo made ready to send: upright, at most 2560 px, JPEG, no metadata.
+type PreparedPhoto struct {
+	Data          []byte
+	SHA256        string
+	Width, Height int
+}
+
 // Person is someone of this person's circles.
 type Person struct {
 	ID, Name, Role, Room string

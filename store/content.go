@@ -5,19 +5,20 @@ import "hearth/content"
 // The records the screens read are defined in package content (no cgo), so the UI
 // can use them without linking SQLite.
 type (
-	Person       = content.Person
-	PhotoItem    = content.PhotoItem
-	SendState    = content.SendState
-	Conversation = content.Conversation
-	Message      = content.Message
-	SenderCount  = content.SenderCount
-	News         = content.News
-	Sent         = content.Sent
-	Member       = content.Member
-	Circle       = content.Circle
-	Announcement = content.Announcement
-	SyncStatus   = content.SyncStatus
-	Change       = content.Change
+	PreparedPhoto = content.PreparedPhoto
+	Person        = content.Person
+	PhotoItem     = content.PhotoItem
+	SendState     = content.SendState
+	Conversation  = content.Conversation
+	Message       = content.Message
+	SenderCount   = content.SenderCount
+	News          = content.News
+	Sent          = content.Sent
+	Member        = content.Member
+	Circle        = content.Circle
+	Announcement  = content.Announcement
+	SyncStatus    = content.SyncStatus
+	Change        = content.Change
 )
 
 // Send states, as in package content.

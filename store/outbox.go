@@ -38,12 +38,6 @@ func inputErr(format string, args ...any) error {
 	return &InputError{Message: fmt.Sprintf(format, args...)}
 }
 
-// PreparedPhoto is a photo made ready to send: upright, at most 2560 px, JPEG, no metadata.
-type PreparedPhoto struct {
-	Data          []byte
-	SHA256        string
-	Width, Height int
-}
 
 // PreparePhoto prepares a photo the person picked (JPEG or PNG bytes) for sending. Photos are
 // decoded one at a time across the app, so a few 48-megapixel photos cannot exhaust memory. A
