@@ -123,3 +123,37 @@ func BenchmarkPrepare12MP(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPrepare48MP is the app's worst everyday case: a 48-megapixel phone photo (here the
+// 12 MP photo tiled 2×2, 8000×6000). B/op is what one preparation allocates; Prepare runs one
+// at a time across the app, so this bounds its photo memory.
+func BenchmarkPrepare48MP(b *testing.B) {
+	small := decodedBench(b)
+	w, h := small.Rect.Dx(), small.Rect.Dy()
+	big := image.NewYCbCr(image.Rect(0, 0, 2*w, 2*h), image.YCbCrSubsampleRatio420)
+	for y := 0; y < 2*h; y++ {
+		sy := small.Y[(y%h)*small.YStride:][:w]
+		copy(big.Y[y*big.YStride:], sy)
+		copy(big.Y[y*big.YStride+w:], sy)
+	}
+	for y := 0; y < h; y++ { // chroma rows of a 4:2:0 image: h/2 of them
+		for _, p := range [][2][]byte{{big.Cb, small.Cb}, {big.Cr, small.Cr}} {
+			s := p[1][((y)%(h/2))*small.CStride:][: w/2 : w/2]
+			copy(p[0][y*big.CStride:], s)
+			copy(p[0][y*big.CStride+w/2:], s)
+		}
+	}
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, big, &jpeg.Options{Quality: 90}); err != nil {
+		b.Fatal(err)
+	}
+	data := buf.Bytes()
+	if info, err := Check(data); err != nil || info.Width*info.Height != 48_000_000 {
+		b.Fatalf("test photo: %+v, %v", info, err)
+	}
+	for b.Loop() {
+		if _, _, err := Prepare(context.Background(), data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
