@@ -20,6 +20,20 @@ func (s *Store) Cursor(ctx context.Context) (string, error) {
 // transaction: a crash leaves either the page and its cursor, or neither. more is the page's
 // "more" flag; when it is false the mirror is caught up.
 func (s *Store) ApplyPage(ctx context.Context, changes []protocol.Change, next string, more bool) error {
+	if len(changes) == 0 && !more {
+		// An empty long-poll: nothing to write unless the cursor moved or a reset waits to be checked.
+		cur, err := s.meta(ctx, s.db, metaCursor)
+		if err != nil {
+			return fmt.Errorf("apply page: %w", err)
+		}
+		pending, err := s.meta(ctx, s.db, metaResyncVerify)
+		if err != nil {
+			return fmt.Errorf("apply page: %w", err)
+		}
+		if cur == next && pending == "" {
+			return nil
+		}
+	}
 	err := s.writeLight(ctx, func(tx *sql.Tx, cs *changeSet) error {
 		a := applier{s: s, tx: tx, cs: cs, me: s.me}
 		for i := range changes {

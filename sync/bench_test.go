@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"os"
 	"sort"
 	"sync"
 	"testing"
@@ -24,7 +25,7 @@ type circleFixture struct {
 	rose, circle string
 }
 
-func newCircleFixture(b *testing.B, messages, photos int) *circleFixture {
+func newCircleFixture(b testing.TB, messages, photos int) *circleFixture {
 	ctx := context.Background()
 	ts := newTestServer(b)
 	rose, circle := ts.resident("Rose")
@@ -107,7 +108,7 @@ func putPhotoPost(ctx context.Context, ts *testServer, a facility.Actor, circle 
 // is one whole initial sync, from pairing to the last thumbnail in the cache.
 func BenchmarkInitialSync(b *testing.B) {
 	const messages, photos = 5000, 1000
-	fx := newCircleFixture(b, messages, photos)
+	fx := fixtures.circle()
 	ctx := context.Background()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -154,6 +155,77 @@ func BenchmarkInitialSync(b *testing.B) {
 // Rose's store (the moment the store tells the screens), while 1,000 other devices wait in
 // long-poll on the same server. Reports p50 and p99 in milliseconds.
 func BenchmarkSendToStoreLatency(b *testing.B) {
+	fx := fixtures.latency()
+	ctx := context.Background()
+	ts, rd, ad, rose := fx.ts, fx.rd, fx.ad, fx.rose
+	if w := ts.server().Hub().Waiting(); w < 1000 {
+		b.Logf("only %d requests waiting in long-poll", w)
+	}
+
+	// Commit times in Rose's store, by message id, told by the store's change listener.
+	var mu sync.Mutex
+	arrivedAt := map[string]time.Time{}
+	poke := make(chan struct{}, 1)
+	unsub := rd.st.Subscribe(func(c store.Change) {
+		if !c.Has(store.ChangeMessage) {
+			return
+		}
+		now := time.Now()
+		mu.Lock()
+		for _, id := range c.IDs {
+			arrivedAt[id] = now
+		}
+		mu.Unlock()
+		select {
+		case poke <- struct{}{}:
+		default:
+		}
+	})
+	defer unsub()
+
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		id, err := ad.st.SendMessage(ctx, rose, fmt.Sprint("latency ", i), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		deadline := time.After(10 * time.Second)
+		for {
+			mu.Lock()
+			at, ok := arrivedAt[id]
+			mu.Unlock()
+			if ok {
+				lat = append(lat, at.Sub(start))
+				break
+			}
+			select {
+			case <-poke:
+			case <-deadline:
+				b.Fatalf("message %s never arrived", id)
+			}
+		}
+	}
+	b.StopTimer()
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	pct := func(p float64) float64 {
+		return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds()) / 1000
+	}
+	b.ReportMetric(pct(0.50), "p50-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
+	b.ReportMetric(float64(ts.server().Hub().Waiting()), "waiting")
+}
+
+// latencyFixture is Rose's and Anna's devices on a server where 1,000 other devices (of 1,000
+// other people, half of them in Rose's circle) wait in long-poll.
+type latencyFixture struct {
+	ts     *testServer
+	rd, ad *device
+	rose   string
+}
+
+func newLatencyFixture(b testing.TB) *latencyFixture {
 	ctx := context.Background()
 	ts := newTestServer(b)
 	rose, circle := ts.resident("Rose")
@@ -166,7 +238,7 @@ func BenchmarkSendToStoreLatency(b *testing.B) {
 	const others = 1000
 	wctx, stopWaiters := context.WithCancel(ctx)
 	var waiters sync.WaitGroup
-	defer func() { stopWaiters(); waiters.Wait() }()
+	b.Cleanup(func() { stopWaiters(); waiters.Wait() })
 	tr := &http.Transport{TLSClientConfig: protocol.PinnedTLSConfig(ts.pin), MaxIdleConnsPerHost: others + 10, MaxConnsPerHost: 0}
 	hc := &http.Client{Transport: tr}
 	ready := make(chan struct{}, others)
@@ -237,63 +309,8 @@ func BenchmarkSendToStoreLatency(b *testing.B) {
 		<-ready
 	}
 	time.Sleep(200 * time.Millisecond) // let the last ones settle into their long-poll
-	if w := ts.server().Hub().Waiting(); w < others {
-		b.Logf("only %d requests waiting in long-poll", w)
-	}
 
-	// Commit times in Rose's store, by message id, told by the store's change listener.
-	var mu sync.Mutex
-	arrivedAt := map[string]time.Time{}
-	poke := make(chan struct{}, 1)
-	unsub := rd.st.Subscribe(func(c store.Change) {
-		if !c.Has(store.ChangeMessage) {
-			return
-		}
-		now := time.Now()
-		mu.Lock()
-		for _, id := range c.IDs {
-			arrivedAt[id] = now
-		}
-		mu.Unlock()
-		select {
-		case poke <- struct{}{}:
-		default:
-		}
-	})
-	defer unsub()
-
-	lat := make([]time.Duration, 0, b.N)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		start := time.Now()
-		id, err := ad.st.SendMessage(ctx, rose, fmt.Sprint("latency ", i), nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		deadline := time.After(10 * time.Second)
-		for {
-			mu.Lock()
-			at, ok := arrivedAt[id]
-			mu.Unlock()
-			if ok {
-				lat = append(lat, at.Sub(start))
-				break
-			}
-			select {
-			case <-poke:
-			case <-deadline:
-				b.Fatalf("message %s never arrived", id)
-			}
-		}
-	}
-	b.StopTimer()
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	pct := func(p float64) float64 {
-		return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds()) / 1000
-	}
-	b.ReportMetric(pct(0.50), "p50-ms")
-	b.ReportMetric(pct(0.99), "p99-ms")
-	b.ReportMetric(float64(ts.server().Hub().Waiting()), "waiting")
+	return &latencyFixture{ts: ts, rd: rd, ad: ad, rose: rose}
 }
 
 func sha256Hex(b []byte) string {
@@ -302,3 +319,78 @@ func sha256Hex(b []byte) string {
 }
 
 const debugBench = false
+
+// fixtures are built once per test process: the benchmark functions run several times (b.N
+// = 1, then more), and building 1,000 devices or 6,000 items each time would dwarf the
+// measurement. They live until TestMain ends.
+var fixtures = &fixtureSet{}
+
+type fixtureSet struct {
+	tb         processTB
+	circleOnce sync.Once
+	circleFx   *circleFixture
+	latOnce    sync.Once
+	latFx      *latencyFixture
+}
+
+func (f *fixtureSet) circle() *circleFixture {
+	f.circleOnce.Do(func() { f.circleFx = newCircleFixture(&f.tb, 5000, 1000) })
+	return f.circleFx
+}
+
+func (f *fixtureSet) latency() *latencyFixture {
+	f.latOnce.Do(func() { f.latFx = newLatencyFixture(&f.tb) })
+	return f.latFx
+}
+
+func (f *fixtureSet) cleanup() { f.tb.cleanup() }
+
+// processTB is the testing.TB of fixtures that outlive one benchmark run: temporary
+// directories under one root, cleanups at the end of the process, failures as panics.
+type processTB struct {
+	testing.TB
+	mu       sync.Mutex
+	root     string
+	cleanups []func()
+}
+
+func (p *processTB) Helper()                           {}
+func (p *processTB) Logf(format string, args ...any)   {}
+func (p *processTB) Fatal(args ...any)                 { panic(fmt.Sprint(args...)) }
+func (p *processTB) Fatalf(format string, args ...any) { panic(fmt.Sprintf(format, args...)) }
+func (p *processTB) Error(args ...any)                 { panic(fmt.Sprint(args...)) }
+
+func (p *processTB) TempDir() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.root == "" {
+		var err error
+		if p.root, err = os.MkdirTemp("", "hearth-sync-bench-"); err != nil {
+			panic(err)
+		}
+	}
+	d, err := os.MkdirTemp(p.root, "d")
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+func (p *processTB) Cleanup(f func()) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cleanups = append(p.cleanups, f)
+}
+
+func (p *processTB) cleanup() {
+	p.mu.Lock()
+	fns, root := p.cleanups, p.root
+	p.cleanups = nil
+	p.mu.Unlock()
+	for i := len(fns) - 1; i >= 0; i-- {
+		fns[i]()
+	}
+	if root != "" {
+		os.RemoveAll(root)
+	}
+}

@@ -24,7 +24,9 @@ func TestMain(m *testing.M) {
 	if dir := os.Getenv(crashChildEnv); dir != "" {
 		os.Exit(crashChild(dir, os.Getenv("HEARTH_SYNC_CRASH_PEER"), os.Getenv("HEARTH_SYNC_CRASH_ITER")))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	fixtures.cleanup()
+	os.Exit(code)
 }
 
 // crashChild is the app until it is killed: it syncs, and writes messages (some with a photo)

@@ -105,14 +105,22 @@ func (e *Engine) Run(ctx context.Context) error {
 	return nil
 }
 
-// backoff is exponential with full jitter in [d/2, d]: many devices coming back after a server
+// backoff is exponential with jitter in [d/2, d]: many devices coming back after a server
 // restart do not all knock at once.
 func (e *Engine) backoff(attempt int) time.Duration {
+	return e.backoffMax(attempt, e.opts.MaxBackoff)
+}
+
+// maxPullBackoff caps the wait between pulls to an unreachable server lower than pushes: a pull
+// is what notices that the server is back (and then wakes the pushes).
+const maxPullBackoff = 30 * time.Second
+
+func (e *Engine) backoffMax(attempt int, ceiling time.Duration) time.Duration {
 	d := e.opts.MinBackoff
-	for i := 0; i < attempt && d < e.opts.MaxBackoff; i++ {
+	for i := 0; i < attempt && d < ceiling; i++ {
 		d *= 2
 	}
-	d = min(d, e.opts.MaxBackoff)
+	d = min(d, ceiling)
 	return d/2 + rand.N(d/2+1)
 }
 
@@ -121,6 +129,8 @@ func (e *Engine) report(f func()) {
 	e.mu.Lock()
 	wasOK := e.pullOK && e.pushOK
 	f()
+	// The server answers pulls again: let a push waiting out its backoff go now.
+	back := e.pullOK && !wasOK
 	state := store.StateSyncing
 	switch {
 	case e.revoked:
@@ -130,10 +140,9 @@ func (e *Engine) report(f func()) {
 	case e.caughtUp:
 		state = store.StateUpToDate
 	}
-	nowOK := e.pullOK && e.pushOK
 	e.mu.Unlock()
 	e.st.SetConnection(state)
-	if nowOK && !wasOK {
+	if back {
 		select {
 		case e.online <- struct{}{}:
 		default:

@@ -40,8 +40,9 @@ func (e *Engine) pullLoop(ctx context.Context) {
 			e.report(func() { e.pullOK = false })
 		}
 		failures++
-		e.log.Debug("pull failed", "err", err, "retry_in", e.backoff(failures))
-		sleep(ctx, e.backoff(failures))
+		d := e.backoffMax(failures, min(e.opts.MaxBackoff, maxPullBackoff))
+		e.log.Debug("pull failed", "err", err, "retry_in", d)
+		sleep(ctx, d)
 	}
 }
 
