@@ -2,7 +2,6 @@ package facility_test
 
 import (
 	"encoding/json"
-	"fmt"
 	"testing"
 
 	"hearth/protocol"
@@ -19,7 +18,7 @@ type world struct {
 	photoA, photoB, photoMsg, photoAnn        string
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	e := newEnv(t)
 	w := &world{env: e}
 	w.staff = e.addPerson("Sam Staff", protocol.RoleStaff)
@@ -265,5 +264,4 @@ func TestAuthorizationMatrix(t *testing.T) {
 			t.Error("staff could mark a private message seen")
 		}
 	}
-	fmt.Sprint()
 }

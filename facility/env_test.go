@@ -22,13 +22,13 @@ import (
 
 // env is a real facility server on loopback over a real data directory.
 type env struct {
-	t   *testing.T
+	t   testing.TB
 	dir string
 	f   *datadir.Facility
 	ts  *httptest.Server
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	dir := t.TempDir()
 	ctx := context.Background()
