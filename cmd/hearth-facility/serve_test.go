@@ -1,0 +1,205 @@
+package main
+
+import (
+	"bufio"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"hearth/protocol"
+)
+
+func TestServeRefusesInsecureOffLoopback(t *testing.T) {
+	dir, _ := initFacility(t)
+	for _, addr := range []string{"0.0.0.0:0", ":0", "192.0.2.1:8080"} {
+		code, _, stderr := runCmd(t, "serve", "--data", dir, "--addr", addr, "--insecure-http")
+		if code != 1 || !strings.Contains(stderr, "only on a loopback address") {
+			t.Errorf("--insecure-http on %s: %d %s", addr, code, stderr)
+		}
+	}
+	if code, _, stderr := runCmd(t, "serve", "--data", dir, "--cert", "x.pem"); code != 1 || !strings.Contains(stderr, "go together") {
+		t.Errorf("--cert without --key: %d %s", code, stderr)
+	}
+}
+
+// buildBinary builds hearth-facility once for the tests that run the real program.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "hearth-facility")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func freeAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// startServe starts the real binary and waits until it answers /v1/info.
+func startServe(t *testing.T, bin string, client *http.Client, base string, args ...string) (*exec.Cmd, *strings.Builder) {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"serve"}, args...)...)
+	logs := &strings.Builder{}
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { // copy the logs
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			logs.WriteString(sc.Text() + "\n")
+		}
+		close(done)
+	}()
+	t.Cleanup(func() { cmd.Process.Kill(); <-done })
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := client.Get(base + "/v1/info")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return cmd, logs
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the server did not come up: %v\n%s", err, logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestServeGracefulShutdown runs the real binary: on SIGTERM it releases a waiting long-poll,
+// finishes, exits 0, and takes no more connections.
+func TestServeGracefulShutdown(t *testing.T) {
+	bin := buildBinary(t)
+	dir, inv := initFacility(t)
+	addr := freeAddr(t)
+	base := "http://" + addr
+	cmd, logs := startServe(t, bin, http.DefaultClient, base, "--data", dir, "--addr", addr, "--insecure-http")
+
+	pr, status := pair(t, base, inv.Code)
+	if status != 200 {
+		t.Fatalf("pair: %d", status)
+	}
+	type result struct {
+		status int
+		sr     protocol.SyncResponse
+		err    error
+	}
+	polled := make(chan result, 1)
+	go func() {
+		req, _ := http.NewRequest("GET", base+"/v1/sync?wait=50", nil)
+		req.Header.Set("Authorization", "Bearer "+pr.Token)
+		// first drain the history, then wait
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			polled <- result{err: err}
+			return
+		}
+		var sr protocol.SyncResponse
+		json.NewDecoder(resp.Body).Decode(&sr)
+		resp.Body.Close()
+		req, _ = http.NewRequest("GET", base+"/v1/sync?wait=50&since="+sr.Next, nil)
+		req.Header.Set("Authorization", "Bearer "+pr.Token)
+		resp, err = http.DefaultClient.Do(req)
+		if err != nil {
+			polled <- result{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		var r result
+		r.status = resp.StatusCode
+		r.err = json.NewDecoder(resp.Body).Decode(&r.sr)
+		polled <- r
+	}()
+	time.Sleep(300 * time.Millisecond) // the long-poll is waiting
+
+	start := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-polled:
+		if r.err != nil || r.status != 200 || len(r.sr.Changes) != 0 {
+			t.Fatalf("the waiting long-poll got %d %+v %v", r.status, r.sr, r.err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("SIGTERM did not release the long-poll")
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v\n%s", err, logs)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the server did not exit after SIGTERM")
+	}
+	if d := time.Since(start); d > 8*time.Second {
+		t.Errorf("shutdown took %v", d)
+	}
+	if _, err := http.Get(base + "/v1/info"); err == nil {
+		t.Error("the server still answers after exiting")
+	}
+	if !strings.Contains(logs.String(), "msg=stopped") {
+		t.Errorf("logs:\n%s", logs)
+	}
+}
+
+// TestServeTLSPinned runs the real binary on HTTPS with the certificate made at init: a client
+// that pins the invitation's key gets in; one with another pin, or verifying normally, does not.
+func TestServeTLSPinned(t *testing.T) {
+	bin := buildBinary(t)
+	dir, inv := initFacility(t)
+	addr := freeAddr(t)
+	base := "https://" + addr
+	pinned := &http.Client{Transport: &http.Transport{TLSClientConfig: protocol.PinnedTLSConfig(inv.Pin)}}
+	startServe(t, bin, pinned, base, "--data", dir, "--addr", addr)
+
+	resp, err := pinned.Get(base + "/v1/info")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var info protocol.Info
+	json.NewDecoder(resp.Body).Decode(&info)
+	resp.Body.Close()
+	if info.Name != "Maple Grove" || info.ProtocolVersion != 1 || resp.TLS == nil {
+		t.Fatalf("info %+v", info)
+	}
+	wrong := &http.Client{Transport: &http.Transport{TLSClientConfig: protocol.PinnedTLSConfig("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")}}
+	if _, err := wrong.Get(base + "/v1/info"); err == nil {
+		t.Error("a wrong pin was accepted")
+	}
+	normal := &http.Client{Transport: &http.Transport{TLSClientConfig: protocol.PinnedTLSConfig("")}}
+	_, err = normal.Get(base + "/v1/info")
+	var cv *tls.CertificateVerificationError
+	if err == nil || !errors.As(err, &cv) {
+		t.Errorf("normal verification of a self-signed certificate: %v", err)
+	}
+	// Plain HTTP to the TLS port gets nothing useful.
+	if resp, err := http.Get("http://" + addr + "/v1/info"); err == nil {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == 200 {
+			t.Errorf("plain HTTP answered: %s", b)
+		}
+	}
+}
