@@ -112,7 +112,7 @@ func TestResizeQualityMatchesImaging(t *testing.T) {
 // TestAllOrientations checks all eight EXIF orientations, in both byte orders, against the
 // picture turned by hand: Check's sizes in both byte orders, the variants and Prepare.
 func TestAllOrientations(t *testing.T) {
-	t.Parallel() // heavy under -race; the 12 MP decodes are single-threaded
+	t.Parallel()                     // heavy under -race; the 12 MP decodes are single-threaded
 	pattern := testPattern(480, 360) // large enough that the thumb is really resized
 	jpg := encodeTestJPEG(t, pattern)
 	stored := decodeJPEGBytes(t, jpg)
