@@ -50,7 +50,7 @@ func assertUpright(t *testing.T, jpg []byte) {
 }
 
 func TestMakeVariantsPhonePhoto(t *testing.T) {
-	t.Parallel() // heavy under -race; the 12 MP decodes are single-threaded
+	t.Parallel() // heavy under -race
 	data := readTestdata(t, "phone-12mp-gps-rotated.jpg")
 	v, err := NewProcessor(2).MakeVariants(context.Background(), data)
 	if err != nil {
@@ -76,7 +76,7 @@ func TestMakeVariantsPhonePhoto(t *testing.T) {
 }
 
 func TestPreparePhonePhoto(t *testing.T) {
-	t.Parallel() // heavy under -race; the 12 MP decodes are single-threaded
+	t.Parallel() // heavy under -race
 	out, info, err := Prepare(context.Background(), readTestdata(t, "phone-12mp-gps-rotated.jpg"))
 	if err != nil {
 		t.Fatal(err)
@@ -112,7 +112,7 @@ func TestResizeQualityMatchesImaging(t *testing.T) {
 // TestAllOrientations checks all eight EXIF orientations, in both byte orders, against the
 // picture turned by hand: Check's sizes in both byte orders, the variants and Prepare.
 func TestAllOrientations(t *testing.T) {
-	t.Parallel()                     // heavy under -race; the 12 MP decodes are single-threaded
+	t.Parallel()                     // heavy under -race
 	pattern := testPattern(480, 360) // large enough that the thumb is really resized
 	jpg := encodeTestJPEG(t, pattern)
 	stored := decodeJPEGBytes(t, jpg)
@@ -182,7 +182,7 @@ func TestPNGOrientation(t *testing.T) {
 // TestJPEGKinds runs JPEGs with every chroma subsampling, grey, CMYK and progressive through
 // the pipeline and compares with the decoded original at the same size.
 func TestJPEGKinds(t *testing.T) {
-	t.Parallel() // heavy under -race; the 12 MP decodes are single-threaded
+	t.Parallel() // heavy under -race
 	reference := decodeJPEGBytes(t, readTestdata(t, "small-444.jpg"))
 	p := NewProcessor(2)
 	for _, kind := range []string{"444", "422", "440", "411", "gray", "cmyk", "progressive"} {
