@@ -112,8 +112,9 @@ func TestResizeQualityMatchesImaging(t *testing.T) {
 // TestAllOrientations checks all eight EXIF orientations, in both byte orders, against the
 // picture turned by hand: Check's sizes in both byte orders, the variants and Prepare.
 func TestAllOrientations(t *testing.T) {
-	t.Parallel()                     // heavy under -race
-	pattern := testPattern(480, 360) // large enough that the thumb is really resized
+	t.Parallel() // heavy under -race
+	// Large enough that the thumb is really resized.
+	pattern := testPattern(480, 360)
 	jpg := encodeTestJPEG(t, pattern)
 	stored := decodeJPEGBytes(t, jpg)
 	p := NewProcessor(2)
