@@ -56,8 +56,14 @@ func TestSendWhileServerDownThenStartIt(t *testing.T) {
 			strings.HasPrefix(st.Text, "Offline since ") && strings.HasSuffix(st.Text, "your messages will be sent later")
 	})
 	// The screens show them as queued meanwhile.
-	if m := ad.messages(rose); len(m) != 5 || m[0].Send.State != store.SendQueued {
+	m := ad.messages(rose)
+	if len(m) != 5 {
 		t.Fatalf("queued messages: %+v", m)
+	}
+	for _, x := range m {
+		if x.Send.State != store.SendQueued && x.Send.State != store.SendSending {
+			t.Fatalf("a message written offline shows %q", x.Send.State)
+		}
 	}
 
 	ts.start()

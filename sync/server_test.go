@@ -13,6 +13,7 @@ import (
 	"image"
 	"image/jpeg"
 	"io"
+	"log"
 	"log/slog"
 	"math/big"
 	"net"
@@ -127,7 +128,7 @@ func (ts *testServer) start() {
 			hook()
 		}
 		h.ServeHTTP(w, r)
-	}), ErrorLog: nil}
+	}), ErrorLog: log.New(io.Discard, "", 0)}
 	tl := tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 	go hs.Serve(tl)
 	ts.mu.Lock()

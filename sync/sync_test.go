@@ -7,8 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
+	"hearth/facility"
 	"hearth/protocol"
 	"hearth/store"
 )
@@ -147,4 +147,73 @@ func TestPairRefusesAWrongPinAndABadCode(t *testing.T) {
 	}
 }
 
-var _ = time.Second
+
+func TestRefusedItemFailsWithAReadableReasonAndCanBeRemoved(t *testing.T) {
+	ctx := context.Background()
+	ts := newTestServer(t)
+	rose, circle := ts.resident("Rose")
+	walter, _ := ts.resident("Walter") // not in Anna's circle
+	anna := ts.family("Anna")
+	ad := pairDevice(t, ts.invite(anna, circle, "Daughter"))
+	waitFor(t, "settled", ad.settled)
+
+	refused, err := ad.st.SendMessage(ctx, walter, "Hello stranger", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok, err := ad.st.SendMessage(ctx, rose, "Hello Mum", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var failed []store.Sent
+	waitFor(t, "the refused message to fail and the next to go", func() bool {
+		failed, _ = ad.st.SentItems(ctx, 10, true)
+		m := ad.messages(rose)
+		return len(failed) == 1 && len(m) == 1 && m[0].ID == ok && m[0].Send.State == store.SendSent
+	})
+	if failed[0].ItemID != refused || failed[0].Send.State != store.SendFailed ||
+		failed[0].Send.Reason != "This message could not be sent: you and this person no longer share a circle." {
+		t.Fatalf("failed item: %+v", failed[0])
+	}
+	st, _ := ad.st.Status(ctx)
+	if st.Failed != 1 || st.Text != "Up to date · 1 could not be sent" {
+		t.Fatalf("status: %+v", st)
+	}
+	// "Try again" sends it again (and it fails again); "Remove" forgets it.
+	if err := ad.st.Retry(ctx, refused); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the retry to fail again", func() bool {
+		f, _ := ad.st.SentItems(ctx, 10, true)
+		return len(f) == 1
+	})
+	if err := ad.st.RemoveFailed(ctx, refused); err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := ad.st.SentItems(ctx, 10, true); len(f) != 0 {
+		t.Fatalf("still failed: %+v", f)
+	}
+	if m := ad.messages(walter); len(m) != 0 {
+		t.Fatalf("removed message still shown: %+v", m)
+	}
+	_ = rose
+}
+
+func TestRevokedDeviceSaysSoInWords(t *testing.T) {
+	ctx := context.Background()
+	ts := newTestServer(t)
+	rose, _ := ts.resident("Rose")
+	rd := pairDevice(t, ts.invite(rose, "", ""))
+	waitFor(t, "settled", rd.settled)
+	acc, _, _ := rd.st.Account(ctx)
+	if err := ts.server().Store().RevokeDevice(ctx, facility.Admin, acc.DeviceID); err != nil {
+		t.Fatal(err)
+	}
+	// The long-poll in flight ends; the next request is refused.
+	ts.stop()
+	ts.start()
+	waitFor(t, "the status to say the device is no longer connected", func() bool {
+		st, _ := rd.st.Status(ctx)
+		return st.State == store.StateRevoked && strings.Contains(st.Text, "ask the staff")
+	})
+}
