@@ -38,7 +38,6 @@ func inputErr(format string, args ...any) error {
 	return &InputError{Message: fmt.Sprintf(format, args...)}
 }
 
-
 // PreparePhoto prepares a photo the person picked (JPEG or PNG bytes) for sending. Photos are
 // decoded one at a time across the app, so a few 48-megapixel photos cannot exhaust memory. A
 // photo that cannot be sent gets an *InputError saying why in plain words.

@@ -147,7 +147,6 @@ func TestPairRefusesAWrongPinAndABadCode(t *testing.T) {
 	}
 }
 
-
 func TestRefusedItemFailsWithAReadableReasonAndCanBeRemoved(t *testing.T) {
 	ctx := context.Background()
 	ts := newTestServer(t)
