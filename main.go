@@ -1,35 +1,101 @@
 // Command hearth is the Hearth app: the large-type screens a resident, their
-// family and the care home's staff use.
+// family and the care home's staff use. With -demo it runs a live demo care
+// home on this computer and opens the app as one of its people.
 package main
 
 import (
 	"context"
 	"flag"
+	"fmt"
 	"log/slog"
 	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"hearth/app"
 	"hearth/assets"
+	"hearth/store"
+	hearthsync "hearth/sync"
 )
 
 func main() {
-	textSize := flag.String("text-size", "", "start with this text size: Large, Larger or Largest")
+	var (
+		dataDir  = flag.String("data", "", "folder for the app's local copy (default: Hearth's folder in your settings)")
+		pairLink = flag.String("pair", "", "pair this device with an invitation link (hearth://...)")
+		textSize = flag.String("text-size", "", "start with this text size: Large, Larger or Largest")
+		idle     = flag.Duration("idle", 3*time.Minute, "become a photo frame after this long without a touch (0: never)")
+	)
 	flag.Parse()
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	slog.SetDefault(log)
 
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+
+	if err := run(ctx, log, *dataDir, *pairLink, *textSize, *idle); err != nil {
+		fmt.Fprintln(os.Stderr, "hearth:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, log *slog.Logger, dataDir, link, textSize string, idle time.Duration) error {
 	a := fyneapp.NewWithID("org.hearth.app")
 	a.SetIcon(assets.Icon)
-	if *textSize != "" {
-		a.Preferences().SetString("textSize", app.ParseTextSize(*textSize).String())
+	if textSize != "" {
+		a.Preferences().SetString("textSize", app.ParseTextSize(textSize).String())
 	}
+
+	if dataDir == "" {
+		dataDir = filepath.Join(a.Storage().RootURI().Path(), "local")
+	}
+	st, err := store.Open(ctx, dataDir, log)
+	if err != nil {
+		return fmt.Errorf("open the local copy in %s: %w", dataDir, err)
+	}
+	defer st.Close()
+
+	if link != "" {
+		if _, err := hearthsync.Pair(ctx, st, link, deviceName()); err != nil {
+			return fmt.Errorf("pair: %w", err)
+		}
+	}
+	acc, paired, err := st.Account(ctx)
+	if err != nil {
+		return fmt.Errorf("read account: %w", err)
+	}
+	if paired {
+		eng, err := hearthsync.New(st, hearthsync.Options{Log: log})
+		if err != nil {
+			return fmt.Errorf("start sync: %w", err)
+		}
+		go func() {
+			if err := eng.Run(ctx); err != nil && ctx.Err() == nil {
+				log.Error("sync stopped", "err", err)
+			}
+		}()
+	}
+
 	w := a.NewWindow("Hearth")
 	w.Resize(fyne.NewSize(1280, 800))
-
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	app.New(a, w).Start(ctx)
-	slog.Info("hearth started", "pid", os.Getpid())
+	app.New(a, w, st, app.Options{HomeName: acc.FacilityName, IdleAfter: idle, Log: log}).Start(ctx)
+	go func() {
+		<-ctx.Done()
+		fyne.Do(a.Quit)
+	}()
+	log.Info("hearth started", "data", dataDir, "paired", paired)
 	w.ShowAndRun()
+	return nil
+}
+
+// deviceName is how staff see this device in their list.
+func deviceName() string {
+	if h, err := os.Hostname(); err == nil && h != "" {
+		return "Hearth on " + h
+	}
+	return "Hearth app"
 }

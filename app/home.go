@@ -7,10 +7,12 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"hearth/content"
 )
 
-// home is the first screen: the day in words, four big tiles, and a quiet
-// status line.
+// home is the first screen: the day in words, four big tiles that say what is
+// new, and a quiet status line.
 type home struct {
 	ui      *UI
 	day     *widget.Label
@@ -26,17 +28,77 @@ func newHome(u *UI) *home {
 	h := &home{ui: u}
 	h.day = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameHeadingText, Wrapping: fyne.TextWrapWord}
 	h.setDay(u.now())
-	h.photos = NewTile(theme.MediaPhotoIcon(), "Photos", "No photos yet", nil)
-	h.msgs = NewTile(theme.MailComposeIcon(), "Messages", "No messages yet", nil)
-	h.people = NewTile(theme.AccountIcon(), "My people", "Nobody here yet", nil)
-	h.news = NewTile(theme.InfoIcon(), "News", "No news yet", nil)
-	h.status = &widget.Label{Text: "Not connected to a care home yet", Wrapping: fyne.TextWrapWord}
-	settings := &widget.Button{Text: "Settings", Icon: theme.SettingsIcon(), OnTapped: u.ShowSettings}
+	h.photos = NewTile(theme.MediaPhotoIcon(), "Photos", "", u.tap(u.ShowPhotos))
+	h.msgs = NewTile(theme.MailComposeIcon(), "Messages", "", u.tap(u.ShowMessages))
+	h.people = NewTile(theme.AccountIcon(), "My people", "", u.tap(u.ShowPeople))
+	h.news = NewTile(theme.InfoIcon(), "News", "", u.tap(u.ShowNews))
+	h.status = &widget.Label{Wrapping: fyne.TextWrapWord}
+	settings := &widget.Button{Text: "Settings", Icon: theme.SettingsIcon(), OnTapped: u.tap(u.ShowSettings)}
 
 	tiles := container.NewGridWithColumns(2, h.photos, h.msgs, h.people, h.news)
 	bottom := container.NewBorder(nil, nil, nil, settings, h.status)
 	h.content = container.NewPadded(container.NewBorder(h.day, bottom, nil, nil, tiles))
+	h.load()
 	return h
 }
 
+func (h *home) view() fyne.CanvasObject { return h.content }
+
 func (h *home) setDay(t time.Time) { h.day.SetText(DayInWords(t)) }
+
+// load reads what is new and the sync status from the store.
+func (h *home) load() {
+	ctx := h.ui.ctx
+	n, err := h.ui.src.WhatsNew(ctx)
+	h.ui.logErr("what's new", err)
+	h.photos.SetDetail(photosNews(n))
+	h.msgs.SetDetail(messagesNews(n))
+	h.news.SetDetail(newsNews(n))
+
+	circles, err := h.ui.src.Circles(ctx)
+	h.ui.logErr("circles", err)
+	h.people.SetDetail(peopleSentence(circles, h.me()))
+
+	st, err := h.ui.src.Status(ctx)
+	h.ui.logErr("status", err)
+	h.status.SetText(st.Text)
+}
+
+func (h *home) me() string {
+	me, err := h.ui.src.Me(h.ui.ctx)
+	if err != nil || me == nil {
+		return ""
+	}
+	return me.ID
+}
+
+func (h *home) refresh(c content.Change) {
+	for _, k := range []string{changePost, changeMessage, changeSeen, changeAnnouncement, changeStatus,
+		changeOutbox, changePerson, changeMember, changeCircle, changeReset} {
+		if c.Has(k) {
+			h.load()
+			return
+		}
+	}
+}
+
+// peopleSentence names the first few people of the circle: "Anna, Tom and 4 more".
+func peopleSentence(circles []content.Circle, me string) string {
+	var names []string
+	seen := map[string]bool{me: true}
+	for _, c := range circles {
+		for _, m := range c.Members {
+			if !seen[m.Person.ID] {
+				seen[m.Person.ID] = true
+				names = append(names, firstName(m.Person))
+			}
+		}
+	}
+	switch {
+	case len(names) == 0:
+		return "Nobody here yet"
+	case len(names) <= 3:
+		return andList(names)
+	}
+	return names[0] + ", " + names[1] + " and " + plural(len(names)-2, "more", "more")
+}

@@ -1,13 +1,17 @@
 // Package app holds Hearth's screens and its large-type theme. It reads what it
-// shows from the local store and never touches the network; it does not import
-// fyne/app, so its tests run on Fyne's test driver.
+// shows from the local store (through Source) and never touches the network;
+// it imports neither fyne/app nor SQLite, so its tests run on Fyne's test driver.
 package app
 
 import (
 	"context"
+	"log/slog"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
+
+	"hearth/content"
 )
 
 // Preference keys, stored with the app's own preferences.
@@ -16,19 +20,49 @@ const (
 	prefDark     = "dark"
 )
 
+// Options are the things a UI is told rather than reads from its Source.
+type Options struct {
+	HomeName   string        // the care home this device belongs to ("Maple Grove")
+	IdleAfter  time.Duration // no touch for this long starts the photo frame; 0: never
+	FrameEvery time.Duration // how long the photo frame shows each photo (default 12 s)
+	Log        *slog.Logger
+}
+
+// screen is one of the app's screens. refresh runs on the Fyne goroutine
+// after the store changed something.
+type screen interface {
+	view() fyne.CanvasObject
+	refresh(c content.Change)
+}
+
 // UI is the app's window and the screen shown in it.
 type UI struct {
-	app fyne.App
-	win fyne.Window
-	now func() time.Time
+	app  fyne.App
+	win  fyne.Window
+	src  Source
+	opts Options
+	now  func() time.Time
+	ctx  context.Context
+	log  *slog.Logger
 
-	theme Theme
-	home  *home
+	theme   Theme
+	current screen
+	home    *home
+
+	mu        sync.Mutex // guards idleTimer, which the clock goroutine resets
+	idleTimer *time.Timer
+	frame     *photoFrame
 }
 
 // New makes the UI for a window. Call Start to show it.
-func New(a fyne.App, w fyne.Window) *UI {
-	u := &UI{app: a, win: w, now: time.Now}
+func New(a fyne.App, w fyne.Window, src Source, opts Options) *UI {
+	if opts.FrameEvery <= 0 {
+		opts.FrameEvery = 12 * time.Second
+	}
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	u := &UI{app: a, win: w, src: src, opts: opts, now: time.Now, ctx: context.Background(), log: opts.Log}
 	u.theme = Theme{
 		Scale: ParseTextSize(a.Preferences().StringWithFallback(prefTextSize, Large.String())),
 		Dark:  a.Preferences().Bool(prefDark),
@@ -36,16 +70,33 @@ func New(a fyne.App, w fyne.Window) *UI {
 	return u
 }
 
-// Start applies the saved theme, shows the home screen and keeps its clock
-// line current until ctx ends.
+// Start applies the saved theme, shows the home screen, follows the store's
+// changes and keeps the clock line current until ctx ends.
 func (u *UI) Start(ctx context.Context) {
+	u.ctx = ctx
 	u.app.Settings().SetTheme(u.theme)
+	unsubscribe := u.src.Subscribe(func(c content.Change) {
+		// The store calls from its own goroutine: widgets change only on Fyne's.
+		fyne.Do(func() { u.changed(c) })
+	})
 	u.ShowHome()
-	go u.keepTime(ctx)
+	go func() {
+		u.keepTime(ctx)
+		unsubscribe()
+	}()
 }
 
-// keepTime refreshes the date line each minute. It runs on its own goroutine,
-// so it hands the widget change to the Fyne goroutine with fyne.Do.
+func (u *UI) changed(c content.Change) {
+	if u.frame != nil {
+		u.frame.refresh(c)
+	}
+	if u.current != nil {
+		u.current.refresh(c)
+	}
+}
+
+// keepTime refreshes the date line each minute, handing the change to the
+// Fyne goroutine.
 func (u *UI) keepTime(ctx context.Context) {
 	tick := time.NewTicker(time.Minute)
 	defer tick.Stop()
@@ -55,12 +106,52 @@ func (u *UI) keepTime(ctx context.Context) {
 			return
 		case <-tick.C:
 			fyne.Do(func() {
-				if u.home != nil {
+				if u.current == u.home && u.home != nil {
 					u.home.setDay(u.now())
 				}
 			})
 		}
 	}
+}
+
+// show puts a screen in the window. Any navigation counts as a touch.
+func (u *UI) show(s screen) {
+	u.current = s
+	u.win.SetContent(s.view())
+	u.touched()
+}
+
+// tap wraps a button's action so that it also counts as a touch.
+func (u *UI) tap(fn func()) func() {
+	return func() {
+		u.touched()
+		fn()
+	}
+}
+
+// touched restarts the wait before the photo frame.
+func (u *UI) touched() {
+	if u.opts.IdleAfter <= 0 {
+		return
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.idleTimer != nil {
+		u.idleTimer.Stop()
+	}
+	u.idleTimer = time.AfterFunc(u.opts.IdleAfter, func() {
+		fyne.Do(u.startFrame)
+	})
+}
+
+// photo finds a cached photo; a missing one is fetched and announced later.
+func (u *UI) photo(sha, variant string) (string, bool) {
+	path, ok, err := u.src.PhotoFile(u.ctx, sha, variant)
+	if err != nil {
+		u.log.Warn("photo file", "sha256", sha, "err", err)
+		return "", false
+	}
+	return path, ok
 }
 
 // Theme returns the theme in use.
@@ -83,10 +174,30 @@ func (u *UI) SetDark(dark bool) {
 // ShowHome shows the home screen.
 func (u *UI) ShowHome() {
 	u.home = newHome(u)
-	u.win.SetContent(u.home.content)
+	u.show(u.home)
 }
 
+// ShowPhotos shows the photos, newest first.
+func (u *UI) ShowPhotos() { u.show(newPhotos(u)) }
+
+// ShowMessages shows the list of conversations.
+func (u *UI) ShowMessages() { u.show(newConversations(u)) }
+
+// ShowConversation shows the messages with one person.
+func (u *UI) ShowConversation(peer content.Person) { u.show(newConversation(u, peer)) }
+
+// ShowPeople shows the people of the resident's circle.
+func (u *UI) ShowPeople() { u.show(newPeople(u)) }
+
+// ShowNews shows the home's announcements.
+func (u *UI) ShowNews() { u.show(newNews(u)) }
+
 // ShowSettings shows the settings screen.
-func (u *UI) ShowSettings() {
-	u.win.SetContent(newSettings(u).content)
+func (u *UI) ShowSettings() { u.show(newSettings(u)) }
+
+// logErr records a failure the resident must not see in technical words.
+func (u *UI) logErr(what string, err error) {
+	if err != nil {
+		u.log.Warn(what, "err", err)
+	}
 }

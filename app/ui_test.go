@@ -2,12 +2,15 @@ package app
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+
+	"hearth/content"
 )
 
 func TestDayInWords(t *testing.T) {
@@ -28,33 +31,237 @@ func TestDayInWords(t *testing.T) {
 	}
 }
 
-func newTestUI(t *testing.T) (*UI, fyne.Window) {
-	t.Helper()
-	a := test.NewTempApp(t)
-	w := a.NewWindow("Hearth")
-	w.Resize(fyne.NewSize(1280, 800))
-	u := New(a, w)
-	u.now = func() time.Time { return time.Date(2026, 11, 22, 15, 0, 0, 0, time.Local) }
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	u.Start(ctx)
-	return u, w
-}
-
-func TestHomeShowsDayAndTiles(t *testing.T) {
-	u, w := newTestUI(t)
-	if got := u.home.day.Text; got != "Sunday 22 November, afternoon" {
+func TestHomeSaysWhatIsNew(t *testing.T) {
+	c := newCircle(t)
+	c.history(t)
+	u, w := newTestUI(t, c, Options{})
+	if got := u.home.day.Text; got != "Sunday 15 November, afternoon" {
 		t.Errorf("day line = %q", got)
 	}
-	for _, title := range []string{"Photos", "Messages", "My people", "News"} {
-		if findTile(w.Content(), title) == nil {
-			t.Errorf("home has no %q tile", title)
+	want := map[string]string{
+		"Photos":    "3 new photos from Anna and Tom",
+		"Messages":  "2 new messages from ",
+		"News":      "1 new notice from the home",
+		"My people": "Anna and Tom",
+	}
+	for title, detail := range want {
+		tile := findTile(w.Content(), title)
+		if tile == nil {
+			t.Fatalf("home has no %q tile", title)
+		}
+		if !strings.HasPrefix(tile.Detail, detail) && tile.Detail != detail {
+			t.Errorf("%s tile says %q, want %q", title, tile.Detail, detail)
+		}
+	}
+	if u.home.status.Text == "" || strings.Contains(strings.ToLower(u.home.status.Text), "error") {
+		t.Errorf("status line = %q", u.home.status.Text)
+	}
+}
+
+func TestHomeFollowsTheStoreLive(t *testing.T) {
+	c := newCircle(t)
+	_, w := newTestUI(t, c, Options{})
+	if got := findTile(w.Content(), "Photos").Detail; got != "No new photos" {
+		t.Fatalf("empty circle: %q", got)
+	}
+	// A change arriving through the store (as the sync engine applies it) updates the tile.
+	c.post(t, c.anna, 0, "Just now from the park", 0.01)
+	if got := findTile(w.Content(), "Photos").Detail; got != "1 new photo from Anna" {
+		t.Errorf("after a new post the tile says %q", got)
+	}
+}
+
+func TestNavigationReachesEveryScreenAndBack(t *testing.T) {
+	c := newCircle(t)
+	c.history(t)
+	u, w := newTestUI(t, c, Options{})
+	for _, step := range []struct {
+		tile string
+		is   func(screen) bool
+		back string
+	}{
+		{"Photos", func(s screen) bool { _, ok := s.(*photos); return ok }, "Home"},
+		{"Messages", func(s screen) bool { _, ok := s.(*conversations); return ok }, "Home"},
+		{"My people", func(s screen) bool { _, ok := s.(*people); return ok }, "Home"},
+		{"News", func(s screen) bool { _, ok := s.(*news); return ok }, "Home"},
+	} {
+		test.Tap(findTile(w.Content(), step.tile))
+		if !step.is(u.current) {
+			t.Fatalf("tapping %s showed %T", step.tile, u.current)
+		}
+		test.Tap(findButton(t, w.Content(), step.back))
+		if u.current != u.home {
+			t.Fatalf("%s: %s did not go home", step.tile, step.back)
+		}
+	}
+	test.Tap(findButton(t, w.Content(), "Settings"))
+	if _, ok := u.current.(*settings); !ok {
+		t.Fatalf("Settings showed %T", u.current)
+	}
+	if findLabel(w.Content(), "Belongs to Margaret Hughes at Maple Grove.") == nil {
+		t.Errorf("settings do not say whose tablet this is")
+	}
+}
+
+func TestPhotosNewestFirstMarkedSeenAndReacted(t *testing.T) {
+	c := newCircle(t)
+	c.history(t)
+	u, w := newTestUI(t, c, Options{})
+	test.Tap(findTile(w.Content(), "Photos"))
+	p := u.current.(*photos)
+	if p.caption.Text != "Sunday lunch at ours — we saved you a seat" {
+		t.Fatalf("first photo caption = %q, want the newest", p.caption.Text)
+	}
+	if p.from.Text != "From Anna · This afternoon" {
+		t.Errorf("from line = %q", p.from.Text)
+	}
+	if !p.prev.Disabled() || p.next.Disabled() {
+		t.Errorf("at the newest photo: Previous should be off and Next on")
+	}
+	if p.photo.img.File == "" {
+		t.Errorf("the photo is not shown")
+	}
+	test.Tap(findButton(t, w.Content(), "Next"))
+	if p.caption.Text != "Lucy's first dragonfly!" || p.from.Text != "From Anna · Yesterday evening" {
+		t.Errorf("second photo: %q / %q", p.caption.Text, p.from.Text)
+	}
+	test.Tap(findButton(t, w.Content(), "Next"))
+	if !strings.HasPrefix(p.from.Text, "From Tom · ") || !p.next.Disabled() {
+		t.Errorf("oldest photo: %q, next disabled=%v", p.from.Text, p.next.Disabled())
+	}
+	n, err := c.st.WhatsNew(context.Background())
+	if err != nil || n.Photos != 0 {
+		t.Errorf("after showing all three photos, %d are still new (%v)", n.Photos, err)
+	}
+
+	test.Tap(findButton(t, w.Content(), "Love it"))
+	items, err := c.st.NewestPhotos(context.Background(), 2, 1)
+	if err != nil || len(items) != 1 || !items[0].ReactedByMe {
+		t.Fatalf("the heart did not reach the store: %+v %v", items, err)
+	}
+	sent, err := c.st.SentItems(context.Background(), 10, false)
+	if err != nil || len(sent) == 0 || sent[0].Kind != "reaction" {
+		t.Errorf("the reaction is not in the outbox: %+v %v", sent, err)
+	}
+	if p.love.Text != "You loved this" {
+		t.Errorf("love button says %q after tapping", p.love.Text)
+	}
+}
+
+func TestNewPhotoDoesNotMoveThePictureBeingLookedAt(t *testing.T) {
+	c := newCircle(t)
+	c.history(t)
+	u, w := newTestUI(t, c, Options{})
+	test.Tap(findTile(w.Content(), "Photos"))
+	p := u.current.(*photos)
+	test.Tap(findButton(t, w.Content(), "Next"))
+	before := p.caption.Text
+	c.post(t, c.tom, 0, "Brand new", 0.01)
+	if p.caption.Text != before {
+		t.Errorf("a new photo moved the screen from %q to %q", before, p.caption.Text)
+	}
+}
+
+func TestQuickReplyAndTypedReplyGoToTheOutbox(t *testing.T) {
+	c := newCircle(t)
+	c.history(t)
+	u, w := newTestUI(t, c, Options{})
+	test.Tap(findTile(w.Content(), "Messages"))
+	test.Tap(findRow(t, w.Content(), "Anna Hughes"))
+	conv, ok := u.current.(*conversation)
+	if !ok {
+		t.Fatalf("tapping Anna showed %T", u.current)
+	}
+	test.Tap(findButton(t, w.Content(), "Thank you!"))
+	test.Type(conv.entry, "See you on Saturday")
+	test.Tap(findButton(t, w.Content(), "Send"))
+
+	msgs, err := c.st.Messages(context.Background(), c.anna, time.Time{}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, m := range msgs {
+		if m.Mine {
+			texts = append(texts, m.Text)
+			if m.Text != "Lovely, see you then" && m.Send.State != content.SendQueued && m.Send.State != content.SendSending {
+				t.Errorf("%q is %q before any sync, want queued", m.Text, m.Send.State)
+			}
+		}
+	}
+	got := strings.Join(texts, "|")
+	if !strings.HasPrefix(got, "Lovely, see you then|") {
+		t.Errorf("the earlier message should come first: %q", got)
+	}
+	if !strings.HasSuffix(got, "Thank you!|See you on Saturday") {
+		t.Errorf("my messages to Anna: %q", got)
+	}
+	if conv.entry.Text != "" {
+		t.Errorf("text box not emptied after sending: %q", conv.entry.Text)
+	}
+	// The bubble says in words that it is waiting, never a code.
+	if findLabelPrefix(w.Content(), "Just now · Waiting to send") == nil {
+		t.Errorf("no bubble says the reply is waiting to send")
+	}
+	// Anna's message was shown, so it is seen.
+	n, _ := c.st.WhatsNew(context.Background())
+	for _, s := range n.MessagesFrom {
+		if s.Person.ID == c.anna {
+			t.Errorf("Anna's message still counts as new after the conversation was shown")
+		}
+	}
+}
+
+func TestNewsShowsAnnouncementsAndMarksThemSeen(t *testing.T) {
+	c := newCircle(t)
+	c.history(t)
+	_, w := newTestUI(t, c, Options{})
+	test.Tap(findTile(w.Content(), "News"))
+	if findLabel(w.Content(), "The garden party is on Friday at 3 o'clock.") == nil {
+		t.Fatalf("the announcement is not shown")
+	}
+	if n, _ := c.st.WhatsNew(context.Background()); n.Announcements != 0 {
+		t.Errorf("%d announcements still new after News was shown", n.Announcements)
+	}
+}
+
+func TestPeopleShowsNamesAndRelations(t *testing.T) {
+	c := newCircle(t)
+	_, w := newTestUI(t, c, Options{})
+	test.Tap(findTile(w.Content(), "My people"))
+	for _, want := range []struct{ name, lower string }{{"Anna Hughes", "Daughter"}, {"Tom Hughes", "Son"}} {
+		r := findRow(t, w.Content(), want.name)
+		if r.lower != want.lower {
+			t.Errorf("%s: %q, want %q", want.name, r.lower, want.lower)
+		}
+	}
+}
+
+func TestTextSizeScalesEveryScreen(t *testing.T) {
+	c := newCircle(t)
+	c.history(t)
+	u, w := newTestUI(t, c, Options{})
+	shows := map[string]func(){
+		"home": u.ShowHome, "photos": u.ShowPhotos, "messages": u.ShowMessages, "people": u.ShowPeople,
+		"news": u.ShowNews, "settings": u.ShowSettings,
+		"conversation": func() { u.ShowConversation(content.Person{ID: c.anna, Name: "Anna Hughes"}) },
+	}
+	for name, show := range shows {
+		u.SetTextSize(Large)
+		show()
+		small := w.Content().MinSize()
+		u.SetTextSize(Largest)
+		show()
+		big := w.Content().MinSize()
+		if big.Height < small.Height*1.3 && big.Width < small.Width*1.3 {
+			t.Errorf("%s: min size %v at Largest vs %v at Large: not scaled", name, big, small)
 		}
 	}
 }
 
 func TestSettingsChangeTextSizeAndRemember(t *testing.T) {
-	u, w := newTestUI(t)
+	c := newCircle(t)
+	u, w := newTestUI(t, c, Options{})
 	before := findTile(w.Content(), "Photos").MinSize()
 
 	test.Tap(findButton(t, w.Content(), "Settings"))
@@ -69,16 +276,44 @@ func TestSettingsChangeTextSizeAndRemember(t *testing.T) {
 	if !u.Theme().Dark || !u.app.Preferences().Bool(prefDark) {
 		t.Errorf("dark colours not chosen or not saved")
 	}
-	test.Tap(findButton(t, w.Content(), "Back to home"))
+	test.Tap(findButton(t, w.Content(), "Home"))
 	after := findTile(w.Content(), "Photos").MinSize()
 	if after.Height < before.Height*1.4 {
 		t.Errorf("Photos tile min height %.0f at Largest, %.0f at Large: want about 1.5x", after.Height, before.Height)
 	}
-
-	// A new UI on the same app starts with the saved choices.
-	again := New(u.app, w)
+	again := New(u.app, w, c.st, Options{})
 	if again.Theme().Scale != Largest || !again.Theme().Dark {
 		t.Errorf("saved choices not restored: %+v", again.Theme())
+	}
+}
+
+func TestPhotoFrameStartsWhenLeftAloneAndATouchEndsIt(t *testing.T) {
+	c := newCircle(t)
+	c.history(t)
+	u, w := newTestUI(t, c, Options{IdleAfter: 50 * time.Millisecond, FrameEvery: 20 * time.Millisecond})
+	test.Tap(findTile(w.Content(), "News"))
+	deadline := time.Now().Add(5 * time.Second)
+	var f *photoFrame
+	for time.Now().Before(deadline) {
+		if x, ok := w.Content().(*photoFrame); ok {
+			f = x
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if f == nil {
+		t.Fatalf("no photo frame after being left alone; showing %T", w.Content())
+	}
+	first := f.items[f.at].SHA256
+	time.Sleep(100 * time.Millisecond)
+	moved := false
+	fyne.DoAndWait(func() { moved = f.items[f.at].SHA256 != first || f.at != 0 })
+	if !moved {
+		t.Errorf("the frame did not move on to another photo")
+	}
+	fyne.DoAndWait(func() { test.Tap(f) })
+	if _, ok := u.current.(*news); !ok || w.Content() != u.current.view() {
+		t.Errorf("a touch did not bring back the News screen: %T", w.Content())
 	}
 }
 
@@ -98,7 +333,7 @@ func TestTileTap(t *testing.T) {
 
 // walk visits every object under o.
 func walk(o fyne.CanvasObject, visit func(fyne.CanvasObject) bool) bool {
-	if !visit(o) {
+	if o == nil || !visit(o) {
 		return false
 	}
 	switch x := o.(type) {
@@ -109,7 +344,8 @@ func walk(o fyne.CanvasObject, visit func(fyne.CanvasObject) bool) bool {
 			}
 		}
 	case fyne.Widget:
-		if _, isTile := x.(*Tile); isTile {
+		switch x.(type) {
+		case *Tile, *personRow:
 			return true
 		}
 		for _, c := range test.WidgetRenderer(x).Objects() {
@@ -121,11 +357,11 @@ func walk(o fyne.CanvasObject, visit func(fyne.CanvasObject) bool) bool {
 	return true
 }
 
-func findTile(root fyne.CanvasObject, title string) *Tile {
-	var found *Tile
+func find[T fyne.CanvasObject](root fyne.CanvasObject, match func(T) bool) T {
+	var found T
 	walk(root, func(o fyne.CanvasObject) bool {
-		if tile, ok := o.(*Tile); ok && tile.Title == title {
-			found = tile
+		if x, ok := o.(T); ok && match(x) {
+			found = x
 			return false
 		}
 		return true
@@ -133,18 +369,32 @@ func findTile(root fyne.CanvasObject, title string) *Tile {
 	return found
 }
 
+func findTile(root fyne.CanvasObject, title string) *Tile {
+	return find(root, func(t *Tile) bool { return t.Title == title })
+}
+
+func findLabel(root fyne.CanvasObject, text string) *widget.Label {
+	return find(root, func(l *widget.Label) bool { return l.Text == text })
+}
+
+func findLabelPrefix(root fyne.CanvasObject, prefix string) *widget.Label {
+	return find(root, func(l *widget.Label) bool { return strings.HasPrefix(l.Text, prefix) })
+}
+
+func findRow(t *testing.T, root fyne.CanvasObject, title string) *personRow {
+	t.Helper()
+	r := find(root, func(r *personRow) bool { return r.title == title })
+	if r == nil {
+		t.Fatalf("no row for %q on screen", title)
+	}
+	return r
+}
+
 func findButton(t *testing.T, root fyne.CanvasObject, text string) *widget.Button {
 	t.Helper()
-	var found *widget.Button
-	walk(root, func(o fyne.CanvasObject) bool {
-		if b, ok := o.(*widget.Button); ok && b.Text == text {
-			found = b
-			return false
-		}
-		return true
-	})
-	if found == nil {
+	b := find(root, func(b *widget.Button) bool { return b.Text == text })
+	if b == nil {
 		t.Fatalf("no %q button on screen", text)
 	}
-	return found
+	return b
 }

@@ -1,0 +1,127 @@
+package app
+
+import (
+	"image/color"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"hearth/content"
+)
+
+// frameSize is how many recent photos the photo frame goes round.
+const frameSize = 30
+
+// photoFrame is what the app becomes when left alone: a slideshow of recent
+// photos with their captions, like a photo frame. Any touch ends it.
+type photoFrame struct {
+	widget.BaseWidget
+	ui      *UI
+	back    screen
+	items   []content.PhotoItem
+	at      int
+	photo   *photoView
+	caption *canvas.Text
+	from    *canvas.Text
+	stop    chan struct{}
+}
+
+// startFrame turns the window into the photo frame, if there are photos.
+func (u *UI) startFrame() {
+	if u.frame != nil || u.current == nil {
+		return
+	}
+	items, err := u.src.NewestPhotos(u.ctx, 0, frameSize)
+	u.logErr("photo frame", err)
+	if len(items) == 0 {
+		return
+	}
+	f := &photoFrame{ui: u, back: u.current, items: items, photo: newPhotoView(), stop: make(chan struct{})}
+	f.ExtendBaseWidget(f)
+	f.caption = &canvas.Text{Color: color.White, TextStyle: fyne.TextStyle{Bold: true}}
+	f.from = &canvas.Text{Color: color.White}
+	u.frame = f
+	f.showAt(0)
+	u.win.SetContent(f)
+	go f.run(u.opts.FrameEvery)
+}
+
+// run moves to the next photo every so often until the frame ends.
+func (f *photoFrame) run(every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-f.stop:
+			return
+		case <-f.ui.ctx.Done():
+			return
+		case <-t.C:
+			fyne.Do(func() { f.showAt(f.at + 1) })
+		}
+	}
+}
+
+func (f *photoFrame) showAt(i int) {
+	f.at = i % len(f.items)
+	it := f.items[f.at]
+	f.photo.show(f.ui, it.SHA256)
+	f.caption.Text = it.Caption
+	f.from.Text = "From " + firstName(it.Author) + " · " + WhenInWords(it.CreatedAt, f.ui.now())
+	f.caption.Refresh()
+	f.from.Refresh()
+}
+
+// Tapped ends the frame and goes back to where the resident was.
+func (f *photoFrame) Tapped(*fyne.PointEvent) { f.ui.endFrame() }
+
+func (u *UI) endFrame() {
+	if u.frame == nil {
+		return
+	}
+	close(u.frame.stop)
+	back := u.frame.back
+	u.frame = nil
+	u.show(back)
+}
+
+func (f *photoFrame) refresh(c content.Change) {
+	if c.Has(changePhoto) {
+		f.photo.show(f.ui, f.items[f.at].SHA256)
+	}
+}
+
+func (f *photoFrame) CreateRenderer() fyne.WidgetRenderer {
+	th := f.Theme()
+	f.caption.TextSize = th.Size(theme.SizeNameHeadingText)
+	f.from.TextSize = th.Size(theme.SizeNameText)
+	pad := th.Size(theme.SizeNameInnerPadding)
+	band := &canvas.Rectangle{FillColor: color.NRGBA{A: 0xc0}}
+	words := container.NewVBox(f.caption, f.from)
+	bottom := container.NewStack(band, container.New(&paddingLayout{pad}, words))
+	bg := &canvas.Rectangle{FillColor: color.Black}
+	f.photo.wait.Importance = widget.MediumImportance
+	return widget.NewSimpleRenderer(container.NewStack(bg, container.NewBorder(nil, bottom, nil, nil, f.photo.box)))
+}
+
+// paddingLayout pads its content by a fixed amount on every side.
+type paddingLayout struct{ pad float32 }
+
+func (l *paddingLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.NewPos(l.pad, l.pad))
+		o.Resize(size.SubtractWidthHeight(2*l.pad, 2*l.pad))
+	}
+}
+
+func (l *paddingLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	for _, o := range objs {
+		s = s.Max(o.MinSize())
+	}
+	return s.AddWidthHeight(2*l.pad, 2*l.pad)
+}

@@ -1,0 +1,57 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"hearth/content"
+)
+
+// Photo variants a screen can ask for.
+const (
+	Thumb   = "thumb"
+	Display = "display"
+)
+
+// Source is what the screens read and write: the app's local store. The
+// screens never touch the network; what they send goes to the store's outbox.
+// *store.Store implements it.
+type Source interface {
+	Me(ctx context.Context) (*content.Person, error)
+	WhatsNew(ctx context.Context) (content.News, error)
+	NewestPhotos(ctx context.Context, offset, limit int) ([]content.PhotoItem, error)
+	Conversations(ctx context.Context) ([]content.Conversation, error)
+	Messages(ctx context.Context, peerID string, before time.Time, limit int) ([]content.Message, error)
+	Circles(ctx context.Context) ([]content.Circle, error)
+	Announcements(ctx context.Context, offset, limit int) ([]content.Announcement, error)
+	Status(ctx context.Context) (content.SyncStatus, error)
+
+	// PhotoFile gives the path of a cached photo; when ok is false the photo
+	// is fetched and a change of kind "photo" with its hash follows.
+	PhotoFile(ctx context.Context, sha, variant string) (path string, ok bool, err error)
+
+	SendMessage(ctx context.Context, to, text string, ph *content.PreparedPhoto) (string, error)
+	React(ctx context.Context, targetID, kind string) (string, error)
+	MarkSeen(ctx context.Context, ids ...string) error
+	Retry(ctx context.Context, itemID string) error
+	RemoveFailed(ctx context.Context, itemID string) error
+
+	// Subscribe calls fn after each change, on the store's goroutine.
+	Subscribe(fn func(content.Change)) (unsubscribe func())
+}
+
+// Change kinds the screens listen for (the store's names).
+const (
+	changePost         = "post"
+	changeMessage      = "message"
+	changeReaction     = "reaction"
+	changeSeen         = "seen"
+	changeAnnouncement = "announcement"
+	changePerson       = "person"
+	changeMember       = "member"
+	changeCircle       = "circle"
+	changeOutbox       = "outbox"
+	changePhoto        = "photo"
+	changeStatus       = "status"
+	changeReset        = "reset"
+)

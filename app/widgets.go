@@ -1,0 +1,221 @@
+package app
+
+import (
+	_ "embed"
+	"image/color"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"hearth/content"
+)
+
+//go:embed heart.svg
+var heartSVG []byte
+
+// heartIcon is a heart drawn in the theme's colours, for "Love it".
+var heartIcon = theme.NewThemedResource(fyne.NewStaticResource("heart.svg", heartSVG))
+
+// avatarColours are calm, dark fills that white initials read well on (7:1 or more).
+var avatarColours = []color.NRGBA{
+	rgb(0x7A2E0E), rgb(0x0A4D8C), rgb(0x1B5E20), rgb(0x5B2A86), rgb(0x6B3F00), rgb(0x00606B),
+}
+
+// initials are the letters shown for someone without a photo: "AH" for "Anna Hughes".
+func initials(name string) string {
+	var out []rune
+	for _, w := range strings.Fields(name) {
+		for _, r := range w {
+			out = append(out, r)
+			break
+		}
+		if len(out) == 2 {
+			break
+		}
+	}
+	return strings.ToUpper(string(out))
+}
+
+// avatar shows a person's photo, or their initials in a coloured circle.
+func avatar(src photoSource, p content.Person, side float32) fyne.CanvasObject {
+	if p.Avatar != "" {
+		if path, ok := src.photo(p.Avatar, Thumb); ok {
+			img := canvas.NewImageFromFile(path)
+			img.FillMode = canvas.ImageFillContain
+			img.SetMinSize(fyne.NewSquareSize(side))
+			return img
+		}
+	}
+	var sum int
+	for _, r := range p.ID + p.Name {
+		sum += int(r)
+	}
+	circle := &canvas.Circle{FillColor: avatarColours[sum%len(avatarColours)]}
+	text := &canvas.Text{Text: initials(p.Name), Color: color.White, TextSize: side * 0.4,
+		TextStyle: fyne.TextStyle{Bold: true}, Alignment: fyne.TextAlignCenter}
+	box := container.NewStack(circle, container.NewCenter(text))
+	return container.NewGridWrap(fyne.NewSquareSize(side), box)
+}
+
+// photoSource finds cached photos for widgets.
+type photoSource interface {
+	photo(sha, variant string) (path string, ok bool)
+}
+
+// photoView shows one photo as large as it fits, keeping its shape. It shows
+// the thumbnail until the full-size picture arrives.
+type photoView struct {
+	img  *canvas.Image
+	wait *widget.Label
+	box  *fyne.Container
+	sha  string
+}
+
+func newPhotoView() *photoView {
+	v := &photoView{img: &canvas.Image{FillMode: canvas.ImageFillContain, ScaleMode: canvas.ImageScaleSmooth},
+		wait: &widget.Label{Text: "The photo is on its way…", Alignment: fyne.TextAlignCenter}}
+	v.box = container.NewStack(container.NewCenter(v.wait), v.img)
+	return v
+}
+
+// show loads sha, the display size if it is here, else the thumbnail.
+func (v *photoView) show(src photoSource, sha string) {
+	v.sha = sha
+	var path string
+	var ok bool
+	if sha != "" {
+		if path, ok = src.photo(sha, Display); !ok {
+			path, ok = src.photo(sha, Thumb)
+		}
+	}
+	if !ok {
+		v.img.File = ""
+		v.img.Image = nil
+		v.img.Hide()
+		v.wait.Show()
+		return
+	}
+	v.wait.Hide()
+	v.img.Show()
+	if v.img.File != path {
+		v.img.File = path
+		v.img.Refresh()
+	}
+}
+
+// bubbleLayout places one speech bubble at the left (theirs) or right (mine)
+// of its row, at most four fifths of the row wide.
+type bubbleLayout struct{ mine bool }
+
+func (l bubbleLayout) width(o fyne.CanvasObject, row float32) float32 {
+	w := row * 0.8
+	if m := o.MinSize().Width; m < w {
+		// Short messages get a snug bubble; the label's MinSize is one word wide when wrapping,
+		// so measure the text on one line instead.
+		if lw := oneLineWidth(o); lw > 0 && lw < w {
+			return lw
+		}
+		_ = m
+	}
+	return w
+}
+
+func (l bubbleLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		w := l.width(o, size.Width)
+		o.Resize(fyne.NewSize(w, o.MinSize().Height))
+		o.Resize(fyne.NewSize(w, o.MinSize().Height)) // wrapped text knows its height once it knows its width
+		x := float32(0)
+		if l.mine {
+			x = size.Width - w
+		}
+		o.Move(fyne.NewPos(x, 0))
+	}
+}
+
+func (l bubbleLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	for _, o := range objs {
+		s = s.Max(o.MinSize())
+	}
+	return s
+}
+
+// bubble is one message: its text, and under it when and, for mine, where it stands.
+type bubble struct {
+	widget.BaseWidget
+	text, meta string
+	mine       bool
+	extra      fyne.CanvasObject // a photo or Try again / Remove buttons, may be nil
+}
+
+func newBubble(text, meta string, mine bool, extra fyne.CanvasObject) *bubble {
+	b := &bubble{text: text, meta: meta, mine: mine, extra: extra}
+	b.ExtendBaseWidget(b)
+	return b
+}
+
+func (b *bubble) CreateRenderer() fyne.WidgetRenderer {
+	th := b.Theme()
+	v := fyne.CurrentApp().Settings().ThemeVariant()
+	fill := th.Color(theme.ColorNameInputBackground, v)
+	if b.mine {
+		fill = th.Color(theme.ColorNameButton, v)
+	}
+	bg := &canvas.Rectangle{FillColor: fill, CornerRadius: th.Size(theme.SizeNameButtonRadius),
+		StrokeColor: th.Color(theme.ColorNameSeparator, v), StrokeWidth: th.Size(theme.SizeNameInputBorder) / 2}
+	parts := []fyne.CanvasObject{}
+	if b.text != "" {
+		parts = append(parts, &widget.Label{Text: b.text, Wrapping: fyne.TextWrapWord})
+	}
+	if b.extra != nil {
+		parts = append(parts, b.extra)
+	}
+	parts = append(parts, &widget.Label{Text: b.meta, Wrapping: fyne.TextWrapWord, Importance: widget.MediumImportance, TextStyle: fyne.TextStyle{Italic: true}})
+	return widget.NewSimpleRenderer(container.NewStack(bg, container.NewPadded(container.NewVBox(parts...))))
+}
+
+// oneLineWidth is how wide a bubble would be with its text on one line.
+func oneLineWidth(o fyne.CanvasObject) float32 {
+	b, ok := o.(*bubble)
+	if !ok {
+		return 0
+	}
+	th := b.Theme()
+	size := th.Size(theme.SizeNameText)
+	pad := th.Size(theme.SizeNameInnerPadding)*2 + th.Size(theme.SizeNamePadding)*4
+	w := fyne.MeasureText(b.text, size, fyne.TextStyle{}).Width
+	if m := fyne.MeasureText(b.meta, size, fyne.TextStyle{Italic: true}).Width; m > w {
+		w = m
+	}
+	if b.extra != nil && b.extra.MinSize().Width > w {
+		w = b.extra.MinSize().Width
+	}
+	return w + pad
+}
+
+// bubbleRow puts a bubble on its side of the conversation.
+func bubbleRow(b *bubble) fyne.CanvasObject {
+	return container.New(bubbleLayout{mine: b.mine}, b)
+}
+
+// header is the top of every screen but home: a big way back and a title.
+func header(title string, back func()) fyne.CanvasObject {
+	b := &widget.Button{Text: "Home", Icon: theme.NavigateBackIcon(), OnTapped: back}
+	t := &widget.Label{Text: title, TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameHeadingText, Truncation: fyne.TextTruncateEllipsis}
+	return container.NewBorder(nil, nil, b, nil, t)
+}
+
+// spacer is fixed empty room.
+func spacer(w, h float32) fyne.CanvasObject {
+	r := canvas.NewRectangle(color.Transparent)
+	r.SetMinSize(fyne.NewSize(w, h))
+	return r
+}
+
+var _ = layout.NewSpacer
