@@ -24,11 +24,11 @@ var testNow = time.Date(2026, 11, 15, 15, 0, 0, 0, time.Local)
 // circle is a real local store holding a small care-home circle: resident
 // Margaret (this device), her daughter Anna, her son Tom, and nurse Grace.
 type circle struct {
-	st                                  *store.Store
+	st                                 *store.Store
 	margaret, anna, tom, grace, circle string
-	seq                                 int64
-	photos                              []string // SHA-256 of the real demo photos
-	photoData                           map[string][]byte
+	seq                                int64
+	photos                             []string // SHA-256 of the real demo photos
+	photoData                          map[string][]byte
 }
 
 func (c *circle) put(kind, id string, v any) protocol.Change {
