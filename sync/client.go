@@ -80,7 +80,16 @@ func (c *client) do(ctx context.Context, method, path string, body []byte, conte
 		return resp.StatusCode, err
 	}
 	if b, ok := out.(*[]byte); ok {
+		if n := resp.ContentLength; n >= 0 && n <= protocol.MaxBlobBytes {
+			// Photos come with their length: one allocation instead of ReadAll's doublings.
+			*b = make([]byte, n)
+			_, err = io.ReadFull(resp.Body, *b)
+			return resp.StatusCode, err
+		}
 		*b, err = io.ReadAll(io.LimitReader(resp.Body, protocol.MaxBlobBytes+1))
+		if err == nil && len(*b) > protocol.MaxBlobBytes {
+			err = fmt.Errorf("%s %s: answer larger than %d bytes", method, path, protocol.MaxBlobBytes)
+		}
 		return resp.StatusCode, err
 	}
 	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
