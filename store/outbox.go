@@ -289,6 +289,15 @@ func (s *Store) React(ctx context.Context, targetID, kind string) (string, error
 	if !s.itemExists(ctx, targetID) {
 		return "", inputErr("This is no longer here.")
 	}
+	// A second tap (shaky hands, double taps) does not make a second reaction.
+	var existing string
+	err = s.rdb.QueryRowContext(ctx, `SELECT id FROM reactions WHERE target_id = ? AND author_id = ? AND kind = ?`, targetID, me, kind).Scan(&existing)
+	if err == nil {
+		return existing, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("react: %w", err)
+	}
 	id := protocol.NewID()
 	err = s.write(ctx, func(tx *sql.Tx, cs *changeSet) error {
 		a := applier{s: s, tx: tx, cs: cs, me: me}
@@ -524,7 +533,7 @@ func (s *Store) MarkPhotosNotUploaded(ctx context.Context, seq int64) error {
 
 // MarkSent records that the server accepted the item.
 func (s *Store) MarkSent(ctx context.Context, seq int64) error {
-	return s.writeLight(ctx, func(tx *sql.Tx, cs *changeSet) error {
+	err := s.writeLight(ctx, func(tx *sql.Tx, cs *changeSet) error {
 		var id string
 		if err := tx.QueryRowContext(ctx, `SELECT item_id FROM outbox WHERE seq = ?`, seq).Scan(&id); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
@@ -535,9 +544,17 @@ func (s *Store) MarkSent(ctx context.Context, seq int64) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = 'sent', sent_at = ?, reason = '' WHERE seq = ?`, nowMS(), seq); err != nil {
 			return err
 		}
+		// Its photos are no longer pinned: if the item was deleted meanwhile, they go now.
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO blob_gc(sha256) SELECT sha256 FROM outbox_photos WHERE outbox_seq = ?`, seq); err != nil {
+			return err
+		}
 		cs.add(ChangeOutbox, id)
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	return s.collectGarbage(ctx)
 }
 
 // MarkRetry puts the item back in the queue until next (the server could not be reached or

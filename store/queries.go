@@ -16,7 +16,7 @@ const qNewestPhotos = `SELECT pp.post_id, pp.idx, pp.sha256, pp.width, pp.height
 		p.seen_by_me, p.mine,
 		(SELECT count(*) FROM post_photos x WHERE x.post_id = pp.post_id),
 		(SELECT count(*) FROM reactions r WHERE r.target_id = pp.post_id),
-		(SELECT count(*) FROM reactions r WHERE r.target_id = pp.post_id AND r.author_id = ?)
+		coalesce((SELECT r.id FROM reactions r WHERE r.target_id = pp.post_id AND r.author_id = ? LIMIT 1), '')
 		FROM post_photos pp JOIN posts p ON p.id = pp.post_id LEFT JOIN people a ON a.id = p.author_id
 		ORDER BY pp.created_at DESC, pp.post_id DESC, pp.idx LIMIT ? OFFSET ?`
 
@@ -51,12 +51,14 @@ func (s *Store) NewestPhotos(ctx context.Context, offset, limit int) ([]PhotoIte
 		var p PhotoItem
 		var at int64
 		var seen bool
+		var myReaction string // its id; content.PhotoItem has no field for it yet
 		var mine int
 		if err := rows.Scan(&p.PostID, &p.Index, &p.SHA256, &p.Width, &p.Height, &at, &p.Caption, &p.CircleID,
-			&p.Author.ID, &p.Author.Name, &p.Author.Role, &p.Author.Avatar, &seen, &mine, &p.PostPhotos, &p.Hearts, &p.ReactedByMe); err != nil {
+			&p.Author.ID, &p.Author.Name, &p.Author.Role, &p.Author.Avatar, &seen, &mine, &p.PostPhotos, &p.Hearts, &myReaction); err != nil {
 			return nil, fmt.Errorf("newest photos: %w", err)
 		}
 		p.CreatedAt = scanTime(at)
+		p.ReactedByMe = myReaction != ""
 		p.Mine = mine == 1
 		p.New = !seen && !p.Mine
 		out = append(out, p)
@@ -205,7 +207,7 @@ func (s *Store) Messages(ctx context.Context, peerID string, before time.Time, l
 const qMessagesBase = `SELECT m.id, m.from_id, m.to_id, coalesce(f.name, ''), m.text, m.photo_sha256,
 		m.photo_width, m.photo_height, m.created_at, m.mine, m.seen_by_me,
 		(SELECT count(*) FROM reactions r WHERE r.target_id = m.id),
-		(SELECT count(*) FROM reactions r WHERE r.target_id = m.id AND r.author_id = ?)
+		coalesce((SELECT r.id FROM reactions r WHERE r.target_id = m.id AND r.author_id = ? LIMIT 1), '')
 		FROM messages m LEFT JOIN people f ON f.id = m.from_id WHERE `
 
 // qConversationWhere is one conversation, newest first, before a time.
@@ -224,7 +226,8 @@ func (s *Store) messagesWhere(ctx context.Context, where string, args ...any) ([
 		var w, h int
 		var at int64
 		var seen bool
-		if err := rows.Scan(&m.ID, &m.From, &m.To, &m.FromName, &m.Text, &sha, &w, &h, &at, &m.Mine, &seen, &m.Hearts, &m.ReactedByMe); err != nil {
+		var myReaction string
+		if err := rows.Scan(&m.ID, &m.From, &m.To, &m.FromName, &m.Text, &sha, &w, &h, &at, &m.Mine, &seen, &m.Hearts, &myReaction); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("messages: %w", err)
 		}
@@ -232,6 +235,7 @@ func (s *Store) messagesWhere(ctx context.Context, where string, args ...any) ([
 			m.Photo = &protocol.PhotoRef{SHA256: sha, Width: w, Height: h}
 		}
 		m.CreatedAt = scanTime(at)
+		m.ReactedByMe = myReaction != ""
 		m.New = !m.Mine && !seen
 		out = append(out, m)
 	}

@@ -537,3 +537,33 @@ func TestPreparePhotoRefusesBadFilesInWords(t *testing.T) {
 		}
 	}
 }
+
+func TestReactTwiceMakesOneReaction(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld()
+	s := openTestStore(t, w.rose)
+	c, post := w.post(w.anna, 1, fakeSHA(1))
+	must(t, s.ApplyPage(ctx, append(w.basics(), c), "c1", false))
+	a, err := s.React(ctx, post, "heart")
+	must(t, err)
+	b, err := s.React(ctx, post, "heart")
+	must(t, err)
+	if a != b {
+		t.Fatalf("a double tap made two reactions: %s, %s", a, b)
+	}
+	p, _ := s.NewestPhotos(ctx, 0, 1)
+	if p[0].Hearts != 1 || !p[0].ReactedByMe {
+		t.Fatalf("hearts %d, reacted %v", p[0].Hearts, p[0].ReactedByMe)
+	}
+	var n int
+	must(t, s.DB().QueryRow(`SELECT count(*) FROM outbox WHERE kind = 'reaction'`).Scan(&n))
+	if n != 1 {
+		t.Fatalf("%d reactions queued", n)
+	}
+	// Taking it back: Delete the reaction.
+	must(t, s.Delete(ctx, a))
+	p, _ = s.NewestPhotos(ctx, 0, 1)
+	if p[0].Hearts != 0 || p[0].ReactedByMe {
+		t.Fatalf("after taking it back: hearts %d, reacted %v", p[0].Hearts, p[0].ReactedByMe)
+	}
+}

@@ -32,6 +32,14 @@ func (e *Engine) pullLoop(ctx context.Context) {
 			}
 			e.report(func() { e.caughtUp = false })
 			continue
+		case ae != nil && ae.Status == http.StatusBadRequest && ae.Code == protocol.CodeInvalid:
+			// The server does not understand our cursor (damaged, or from another server): the
+			// only way on is from the start, as after a reset.
+			e.log.Warn("the server refused the sync cursor; syncing from the start", "message", ae.Message)
+			if err := e.st.ResetMirror(ctx); err != nil {
+				e.log.Error("reset the local mirror", "err", err)
+			}
+			e.report(func() { e.caughtUp = false })
 		case ae != nil && ae.Status == http.StatusUnauthorized:
 			e.report(func() { e.revoked = true })
 		case ae != nil && ae.Status < 500 && ae.Status != http.StatusTooManyRequests && ae.Status != http.StatusRequestTimeout:
