@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 )
 
@@ -22,13 +24,29 @@ type Account struct {
 	Role         string `json:"role,omitempty"` // resident, family or staff
 }
 
-// SetAccount records the result of pairing.
+// SetAccount records the result of pairing. Paired again as someone else (or with another care
+// home), the device first forgets everything of the previous person: their mirror, their outbox
+// and their photos, so nothing of one circle shows to another.
 func (s *Store) SetAccount(ctx context.Context, a Account) error {
 	b, err := json.Marshal(a)
 	if err != nil {
 		return err
 	}
+	old, had, err := s.Account(ctx)
+	if err != nil {
+		return err
+	}
+	forget := had && (old.PersonID != a.PersonID || old.FacilityID != a.FacilityID)
 	err = s.write(ctx, func(tx *sql.Tx, cs *changeSet) error {
+		if forget {
+			for _, table := range []string{"people", "circles", "members", "posts", "post_photos", "messages",
+				"reactions", "seen", "announcements", "outbox_photos", "outbox", "blobs", "photo_wants", "blob_gc", "meta"} {
+				if _, err := tx.ExecContext(ctx, `DELETE FROM `+table); err != nil {
+					return err
+				}
+			}
+			cs.add(ChangeReset)
+		}
 		if err := setMeta(ctx, tx, metaAccount, string(b)); err != nil {
 			return err
 		}
@@ -41,6 +59,16 @@ func (s *Store) SetAccount(ctx context.Context, a Account) error {
 	s.mu.Lock()
 	s.me = a.PersonID
 	s.mu.Unlock()
+	if forget {
+		// The rows are gone; now the files (a crash before this leaves files nothing refers to,
+		// which are never shown and are removed by the next pairing).
+		if err := os.RemoveAll(filepath.Join(s.dir, "photos")); err != nil {
+			return fmt.Errorf("save account: forget the previous person's photos: %w", err)
+		}
+		if err := os.MkdirAll(filepath.Join(s.dir, "photos"), 0o700); err != nil {
+			return fmt.Errorf("save account: %w", err)
+		}
+	}
 	return nil
 }
 

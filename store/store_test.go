@@ -567,3 +567,37 @@ func TestReactTwiceMakesOneReaction(t *testing.T) {
 		t.Fatalf("after taking it back: hearts %d, reacted %v", p[0].Hearts, p[0].ReactedByMe)
 	}
 }
+
+func TestPairingAsSomeoneElseForgetsThePreviousPerson(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld()
+	s := openTestStore(t, w.rose)
+	c, _ := w.post(w.anna, 1, fakeSHA(1))
+	must(t, s.ApplyPage(ctx, append(w.basics(), c), "c1", false))
+	must(t, s.PutPhoto(ctx, fakeSHA(1), VariantThumb, []byte("thumb")))
+	_, err := s.SendMessage(ctx, w.anna, "from Rose", nil)
+	must(t, err)
+	thumb := s.photoPath(fakeSHA(1), VariantThumb)
+
+	// The same person paired again (a new token): everything stays.
+	must(t, s.SetAccount(ctx, Account{Host: "127.0.0.1:1", PersonID: w.rose, DeviceID: protocol.NewID()}))
+	if p, _ := s.NewestPhotos(ctx, 0, 10); len(p) != 1 || !fileExists(thumb) {
+		t.Fatal("re-pairing the same person lost their mirror")
+	}
+	// Someone else: nothing of Rose's is left.
+	must(t, s.SetAccount(ctx, Account{Host: "127.0.0.1:1", PersonID: w.ben, DeviceID: protocol.NewID()}))
+	var n int
+	must(t, s.DB().QueryRow(`SELECT (SELECT count(*) FROM posts) + (SELECT count(*) FROM messages) + (SELECT count(*) FROM people)
+		+ (SELECT count(*) FROM outbox) + (SELECT count(*) FROM blobs)`).Scan(&n))
+	if n != 0 || fileExists(thumb) {
+		t.Fatalf("%d rows of the previous person left; thumb on disk: %v", n, fileExists(thumb))
+	}
+	if cur, _ := s.Cursor(ctx); cur != "" {
+		t.Fatalf("cursor kept: %q", cur)
+	}
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
