@@ -1,8 +1,26 @@
 // Package store is the app's local SQLite store: a mirror of what this person may see, the
 // outbox of what this device wrote, the sync cursor and a photo cache on disk addressed by hash.
 //
-// The screens read it and write to it (writes go through the outbox); the sync engine keeps it in
-// step with the facility server. After each commit the store tells its listeners what changed.
+// The screens read it and write to it (writes go through the outbox); the sync engine (package
+// hearthsync in sync/) keeps it in step with the facility server. After each commit the store
+// tells its listeners what changed. The records are plain structs (package content).
+//
+// For the screens:
+//
+//	Me, Person, Circles                 who I am, the people of my circles
+//	WhatsNew                            the home tiles: new photos/messages per sender, news
+//	NewestPhotos(offset, limit)         the album, newest first, one photo per item
+//	Conversations, Messages(peer, ...)  conversations with unread counts; one conversation
+//	Announcements(offset, limit)        news
+//	SentItems(limit, failedOnly)        what I sent and where it stands (queued … seen by, failed)
+//	PhotoFile(sha, variant)             a cached photo's path; if missing, asked for (ChangePhoto)
+//	Status                              the status line in words
+//	Subscribe(func(Change))             after each commit: the kinds and ids that changed
+//
+// Writes (each commits to the outbox first, so nothing is lost; bad input is an *InputError):
+//
+//	PreparePhoto, SendMessage, PostPhotos, PostAnnouncement, React, MarkSeen, Delete,
+//	Retry and RemoveFailed (for items that could not be sent)
 package store
 
 import (
