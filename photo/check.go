@@ -49,7 +49,7 @@ func Check(data []byte) (Info, error) {
 	}
 	if int64(w)*int64(h) > MaxPixels {
 		return Info{}, errorf(ErrTooLarge,
-			"This photo is too big: at most 50 megapixels, and this one is %d megapixels.", (int64(w)*int64(h)+500_000)/1_000_000)
+			"This photo is too big: at most 50 megapixels, and this one is %s megapixels.", megapixels(int64(w)*int64(h)))
 	}
 	info := Info{Format: format, Width: w, Height: h, Orientation: 1}
 	switch format {
@@ -126,4 +126,14 @@ func thousands(n int) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
+}
+
+// megapixels formats a pixel count over the limit, rounded up to a tenth so that it never
+// reads as the limit itself: 50,000,001 is "50.1", 56,000,000 is "56".
+func megapixels(n int64) string {
+	tenths := (n + 99_999) / 100_000
+	if tenths%10 == 0 {
+		return strconv.FormatInt(tenths/10, 10)
+	}
+	return strconv.FormatInt(tenths/10, 10) + "." + strconv.FormatInt(tenths%10, 10)
 }
