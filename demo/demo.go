@@ -102,17 +102,22 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "hearth-demo-")
+	log := opts.Log.With("part", "demo")
+	sweepStale(log)
+	dir, err := os.MkdirTemp("", dirPrefix)
 	if err != nil {
 		return nil, fmt.Errorf("demo: make a data directory: %w", err)
 	}
-	d := &Demo{dir: dir, log: opts.Log.With("part", "demo")}
+	d := &Demo{dir: dir, log: log}
 	ok := false
 	defer func() {
 		if !ok {
 			d.Close()
 		}
 	}()
+	if err := claim(dir); err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
 	if err := d.serve(ctx); err != nil {
 		return nil, err
 	}

@@ -7,7 +7,9 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -373,11 +375,26 @@ func TestUnknownRole(t *testing.T) {
 	}
 }
 
-// TestCancelledStartLeavesNothing: a start given up half way (here while the history is being
-// written) returns the context's error and leaves nothing behind.
-func TestCancelledStartLeavesNothing(t *testing.T) {
+// TestNothingLeftBehind: a start given up half way (here while the history is being written)
+// returns the context's error and leaves nothing behind; and a start removes what demos that were
+// killed before their Close left in the temporary directory, but not what running ones use.
+func TestNothingLeftBehind(t *testing.T) {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	owners := map[string]int{"hearth-demo-killed": dead.Process.Pid, "hearth-demo-running": os.Getppid()}
+	for name, pid := range owners {
+		if err := os.MkdirAll(filepath.Join(tmp, name, "blobs"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(tmp, name, "demo.pid"), []byte(strconv.Itoa(pid)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	log := slog.New(&cancelOn{msg: "demo people paired", cancel: cancel})
@@ -389,8 +406,13 @@ func TestCancelledStartLeavesNothing(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("Start: %v, want the cancellation", err)
 	}
-	if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
-		t.Errorf("the cancelled start left %s", filepath.Join(tmp, entries[0].Name()))
+	entries, _ := os.ReadDir(tmp)
+	var left []string
+	for _, e := range entries {
+		left = append(left, e.Name())
+	}
+	if len(left) != 1 || left[0] != "hearth-demo-running" {
+		t.Errorf("the temporary directory holds %v, want only the running demo's directory", left)
 	}
 }
 

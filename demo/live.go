@@ -53,6 +53,8 @@ var toGrace = []liveMessage{
 	{"anna", "grace", "Hello Grace, could you remind Mum that I'm visiting at three on Sunday?"},
 	{"tom", "grace", "Hi Grace, is Mum still going to the choir on Thursday? I'd like to come along."},
 	{"joan", "grace", "Hello, I'm Margaret's sister. I've left a cardigan for her at the desk."},
+	{"lucy", "grace", "Hi, it's Lucy, Margaret's granddaughter. Is it all right if I bring my dog on Sunday?"},
+	{"eileen", "grace", "Good morning. Could Margaret come to the club's sing-along on Tuesday if I collect her?"},
 }
 
 // live keeps the circle busy: every tick one person does one thing over the HTTP API, and the
@@ -212,17 +214,22 @@ func (l *live) heart(ctx context.Context, key string, pick func(item) bool) (boo
 	return true, nil
 }
 
-// reactToResident: someone in the family hearts what Margaret sent them, or else a photo.
+// reactToResident: the family member with the newest thing from Margaret not yet answered
+// hearts it (ids are UUIDv7, so the greatest is the newest); else someone hearts a photo.
 func (l *live) reactToResident(ctx context.Context) error {
 	resident := l.c.people["margaret"].ID
 	fam := l.actors(family()...)
-	start := l.rng.IntN(len(fam))
-	for i := range fam {
-		key := fam[(start+i)%len(fam)]
-		if ok, err := l.heart(ctx, key, func(it item) bool { return it.author == resident }); ok || err != nil {
-			return err
+	best, bestKey := item{}, ""
+	for _, key := range fam {
+		if it, ok := l.views[key].newest(func(it item) bool { return it.author == resident }); ok && it.id > best.id {
+			best, bestKey = it, key
 		}
 	}
+	if bestKey != "" {
+		_, err := l.heart(ctx, bestKey, func(it item) bool { return it.id == best.id })
+		return err
+	}
+	start := l.rng.IntN(len(fam))
 	for i := range fam {
 		key := fam[(start+i)%len(fam)]
 		me := l.c.people[key].ID
