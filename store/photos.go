@@ -47,13 +47,13 @@ func (s *Store) PhotoFile(ctx context.Context, sha, variant string) (path string
 		return "", false, fmt.Errorf("photo variant %q: want thumb or display", variant)
 	}
 	for _, v := range []string{variant, variantUpload} {
-		var n int
-		err := s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM blobs WHERE sha256 = ? AND variant = ?`, sha, v).Scan(&n)
+		var lastUsed int64
+		err := s.rdb.QueryRowContext(ctx, `SELECT last_used FROM blobs WHERE sha256 = ? AND variant = ?`, sha, v).Scan(&lastUsed)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
 		if err != nil {
 			return "", false, fmt.Errorf("photo %s: %w", sha, err)
-		}
-		if n == 0 {
-			continue
 		}
 		p := s.photoPath(sha, v)
 		if _, err := os.Stat(p); err != nil {
@@ -61,18 +61,24 @@ func (s *Store) PhotoFile(ctx context.Context, sha, variant string) (path string
 			s.dropBlob(ctx, sha, v)
 			continue
 		}
-		s.writeMu.Lock()
-		_, err = s.db.ExecContext(ctx, `UPDATE blobs SET last_used = ? WHERE sha256 = ? AND variant = ?`, nowMS(), sha, v)
-		s.writeMu.Unlock()
-		if err != nil {
-			return "", false, fmt.Errorf("photo %s: %w", sha, err)
+		// Mark it used for the LRU, at most once a minute per photo: scrolling an album must
+		// not turn into a write per thumbnail.
+		if now := nowMS(); now-lastUsed > 60_000 {
+			err := s.writeLight(ctx, func(tx *sql.Tx, cs *changeSet) error {
+				_, err := tx.ExecContext(ctx, `UPDATE blobs SET last_used = ? WHERE sha256 = ? AND variant = ?`, now, sha, v)
+				return err
+			})
+			if err != nil {
+				return "", false, fmt.Errorf("photo %s: %w", sha, err)
+			}
 		}
 		return p, true, nil
 	}
-	s.writeMu.Lock()
-	_, err = s.db.ExecContext(ctx, `INSERT INTO photo_wants(sha256, variant, asked) VALUES(?,?,?)
-		ON CONFLICT DO UPDATE SET asked = excluded.asked`, sha, variant, nowMS())
-	s.writeMu.Unlock()
+	err = s.writeLight(ctx, func(tx *sql.Tx, cs *changeSet) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO photo_wants(sha256, variant, asked) VALUES(?,?,?)
+			ON CONFLICT DO UPDATE SET asked = excluded.asked`, sha, variant, nowMS())
+		return err
+	})
 	if err != nil {
 		return "", false, fmt.Errorf("photo %s: %w", sha, err)
 	}
@@ -81,9 +87,11 @@ func (s *Store) PhotoFile(ctx context.Context, sha, variant string) (path string
 }
 
 func (s *Store) dropBlob(ctx context.Context, sha, variant string) {
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM blobs WHERE sha256 = ? AND variant = ?`, sha, variant); err != nil {
+	err := s.writeLight(ctx, func(tx *sql.Tx, cs *changeSet) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM blobs WHERE sha256 = ? AND variant = ?`, sha, variant)
+		return err
+	})
+	if err != nil {
 		s.log.Warn("forget missing photo", "sha256", sha, "err", err)
 	}
 }
@@ -113,10 +121,10 @@ func (s *Store) WantedPhotos(ctx context.Context, limit int) ([]PhotoWant, error
 
 // DropWant gives up on a wanted photo (the server no longer serves it).
 func (s *Store) DropWant(ctx context.Context, sha, variant string) error {
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
-	_, err := s.db.ExecContext(ctx, `DELETE FROM photo_wants WHERE sha256 = ? AND variant = ?`, sha, variant)
-	return err
+	return s.writeLight(ctx, func(tx *sql.Tx, cs *changeSet) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM photo_wants WHERE sha256 = ? AND variant = ?`, sha, variant)
+		return err
+	})
 }
 
 // FetchedPhoto is a photo variant the sync engine fetched.

@@ -170,9 +170,10 @@ const (
 	ChangeReset        = "reset"  // the mirror was dropped: reload everything
 )
 
-// Subscribe calls fn after each commit that changed something, on the committing goroutine, in
-// commit order. fn must return quickly (a screen hands the work to fyne.Do). The returned
-// function unsubscribes.
+// Subscribe calls fn after each commit that changed something, on the committing goroutine.
+// fn must return quickly (a screen hands the work to fyne.Do) and should re-read what it shows:
+// two commits on different goroutines may be told in either order. The returned function
+// unsubscribes.
 func (s *Store) Subscribe(fn func(Change)) (unsubscribe func()) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
