@@ -13,9 +13,9 @@ import (
 //	staff, and an outsider (family, in no circle)
 type world struct {
 	*env
-	staff, ra, fa, rb, fb, outsider *person
+	staff, ra, fa, rb, fb, outsider            *person
 	postA, postB, msgA, annRes, annAll, reactA string
-	photoA, photoB, photoMsg, photoAnn        string
+	photoA, photoB, photoMsg, photoAnn         string
 }
 
 func newWorld(t testing.TB) *world {
@@ -117,7 +117,9 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func containsText(s, sub string) bool { return len(sub) > 0 && len(s) >= len(sub) && indexOf(s, sub) >= 0 }
+func containsText(s, sub string) bool {
+	return len(sub) > 0 && len(s) >= len(sub) && indexOf(s, sub) >= 0
+}
 
 func indexOf(s, sub string) int {
 	for i := 0; i+len(sub) <= len(s); i++ {
