@@ -116,7 +116,7 @@ func loadPhotos(fsys fs.FS) ([]demoPhoto, error) {
 // nurse pairs the nursing station's PC and, over the HTTP API, adds Margaret, her colleague and
 // the family, and invites each; everyone pairs a device of their own. Then the history is written.
 func (d *Demo) setUp(ctx context.Context, photos []demoPhoto, now time.Time) (*careHome, error) {
-	c := &careHome{api: d.api, dates: d.fac.Store().(*backdated), people: map[string]protocol.Person{},
+	c := &careHome{api: d.api, dates: d.dates, people: map[string]protocol.Person{},
 		devices: map[string]*device{}, photos: photos, refs: map[string]protocol.PhotoRef{}, ids: map[string]string{}}
 
 	first := cast[0]

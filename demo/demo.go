@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -43,6 +44,9 @@ const FacilityName = "Maple Grove"
 
 // DefaultEvery is how often the circle does something new unless told otherwise.
 const DefaultEvery = time.Minute
+
+// minEvery keeps a mistaken tiny Every from flooding the server.
+const minEvery = 50 * time.Millisecond
 
 // Options say how to start the demo.
 type Options struct {
@@ -73,6 +77,7 @@ type Demo struct {
 	log    *slog.Logger
 	fac    *facility.Server
 	st     *sqlitestore.Store
+	dates  *backdated
 	hs     *http.Server
 	api    *client
 	cancel context.CancelFunc
@@ -86,7 +91,8 @@ type Demo struct {
 // bounds the setup; once Start has returned, ending ctx stops the live activity (the server keeps
 // serving until Close). Close stops everything and removes the temporary data directory.
 func Start(ctx context.Context, opts Options) (*Demo, error) {
-	if opts.Role != RoleResident && opts.Role != RoleFamily && opts.Role != RoleStaff {
+	role := strings.ToLower(strings.TrimSpace(opts.Role))
+	if role != RoleResident && role != RoleFamily && role != RoleStaff {
 		return nil, fmt.Errorf("demo: unknown role %q: choose resident, family or staff", opts.Role)
 	}
 	if opts.Photos == nil {
@@ -95,6 +101,7 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 	if opts.Every <= 0 {
 		opts.Every = DefaultEvery
 	}
+	opts.Every = max(opts.Every, minEvery)
 	if opts.Log == nil {
 		opts.Log = slog.Default()
 	}
@@ -125,7 +132,7 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("demo: make the care home: %w", err)
 	}
-	viewer := c.people[viewerKey(opts.Role)]
+	viewer := c.people[viewerKey(role)]
 	inv, err := c.staff().invite(ctx, protocol.CreateInvitation{PersonID: viewer.ID})
 	if err != nil {
 		return nil, fmt.Errorf("demo: invite %s's new device: %w", viewer.Name, err)
@@ -139,10 +146,10 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 	go func() {
 		defer d.live.Done()
 		defer stop()
-		newLive(c, opts.Role, opts.Every, d.log).run(liveCtx)
+		newLive(c, role, opts.Every, d.log).run(liveCtx)
 	}()
 	d.log.Info("demo care home ready", "facility", FacilityName, "addr", d.Addr, "viewer", viewer.Name,
-		"role", opts.Role, "every", opts.Every)
+		"role", role, "every", opts.Every)
 	ok = true
 	return d, nil
 }
@@ -186,7 +193,8 @@ func (d *Demo) serve(ctx context.Context) error {
 		ln.Close()
 		return fmt.Errorf("demo: %w", err)
 	}
-	d.fac, err = facility.New(ctx, facility.Config{Store: newBackdated(st), Blobs: blobs, Hub: hub, Logger: srvLog,
+	d.dates = newBackdated(st)
+	d.fac, err = facility.New(ctx, facility.Config{Store: d.dates, Blobs: blobs, Hub: hub, Logger: srvLog,
 		PublicHost: d.Addr, Pin: pin, Version: "demo"})
 	if err != nil {
 		ln.Close()
