@@ -372,13 +372,31 @@ func (s *Store) MarkSeen(ctx context.Context, ids ...string) error {
 // here, and on the server when it can be reached. An item that never left this device is simply
 // dropped from the outbox.
 func (s *Store) Delete(ctx context.Context, id string) error {
-	if _, err := s.whoAmI(); err != nil {
+	me, err := s.whoAmI()
+	if err != nil {
 		return err
 	}
 	if !s.itemExists(ctx, id) {
 		return inputErr("This is no longer here.")
 	}
-	err := s.write(ctx, func(tx *sql.Tx, cs *changeSet) error {
+	// The server decides, but asking it for what it will refuse only leaves a failed item behind:
+	// the author may delete; staff may delete posts and announcements too.
+	acc, _, err := s.Account(ctx)
+	if err != nil {
+		return fmt.Errorf("delete: %w", err)
+	}
+	var allowed int
+	err = s.rdb.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM posts WHERE id = ?1 AND (mine = 1 OR ?3))
+		+ (SELECT count(*) FROM messages WHERE id = ?1 AND mine = 1)
+		+ (SELECT count(*) FROM announcements WHERE id = ?1 AND (mine = 1 OR ?3))
+		+ (SELECT count(*) FROM reactions WHERE id = ?1 AND author_id = ?2)`, id, me, acc.Role == protocol.RoleStaff).Scan(&allowed)
+	if err != nil {
+		return fmt.Errorf("delete: %w", err)
+	}
+	if allowed == 0 {
+		return inputErr("Only the person who wrote this can delete it.")
+	}
+	err = s.write(ctx, func(tx *sql.Tx, cs *changeSet) error {
 		if err := deleteItem(ctx, tx, cs, id); err != nil {
 			return err
 		}

@@ -601,3 +601,25 @@ func fileExists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
 }
+
+func TestDeleteOnlyWhatIWrote(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld()
+	s := openTestStore(t, w.rose)
+	c, post := w.post(w.anna, 1, fakeSHA(1))
+	mc, msg := w.message(w.anna, w.rose, 2, "hi")
+	must(t, s.ApplyPage(ctx, append(w.basics(), c, mc), "c1", false))
+	for _, id := range []string{post, msg} {
+		err := s.Delete(ctx, id)
+		var ie *InputError
+		if !errors.As(err, &ie) || !strings.Contains(ie.Message, "Only the person who wrote this") {
+			t.Fatalf("deleting Anna's %s: %v", id, err)
+		}
+	}
+	if p, _ := s.NewestPhotos(ctx, 0, 10); len(p) != 1 {
+		t.Fatal("a refused delete removed the post")
+	}
+	if it, _ := s.NextOutbox(ctx); it != nil {
+		t.Fatalf("a refused delete queued %+v", it)
+	}
+}

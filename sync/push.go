@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"net/http"
+	"strings"
 	"time"
 
 	"hearth/protocol"
@@ -176,27 +177,39 @@ func failureReason(it *store.OutboxItem, err error) (reason string, permanent bo
 		ae.Status == http.StatusUnauthorized, ae.Code == protocol.CodeMissingBlob:
 		return "", false
 	}
-	what := map[string]string{"post": "These photos", "message": "This message", "reaction": "This reaction",
-		"announcement": "This news", "delete": "This could not be deleted:", "seen": ""}[it.Kind]
+	failed := map[string]string{"post": "These photos could not be sent", "message": "This message could not be sent",
+		"reaction": "This reaction could not be sent", "announcement": "This news could not be sent",
+		"delete": "This could not be deleted", "seen": "This could not be marked as seen"}[it.Kind]
+	if failed == "" {
+		failed = "This could not be sent"
+	}
+	var why string
 	switch ae.Code {
 	case protocol.CodeForbidden:
-		if it.Kind == "message" {
-			return "This message could not be sent: you and this person no longer share a circle.", true
+		switch it.Kind {
+		case "message":
+			why = "you and this person no longer share a circle"
+		case "delete":
+			why = "only the person who wrote it can delete it"
+		default:
+			why = "you are no longer allowed to share here"
 		}
-		return what + " could not be sent: you are no longer allowed to share here.", true
 	case protocol.CodeNotFound:
-		return what + " could not be sent: what it answers is no longer there.", true
+		why = "what it belongs to is no longer there"
 	case protocol.CodeTooLarge:
-		return what + " could not be sent: the photo is too large.", true
+		why = "the photo is too large"
 	case protocol.CodeUnsupportedMedia:
-		return what + " could not be sent: this kind of photo cannot be shared.", true
+		why = "this kind of photo cannot be shared"
 	case protocol.CodeIDConflict:
-		return what + " could not be sent: something else was already sent under the same name.", true
+		why = "something else was already sent under the same name"
 	case protocol.CodeHashMismatch:
-		return what + " could not be sent: the photo was damaged on this device.", true
+		why = "the photo was damaged on this device"
+	default:
+		// The server's messages are written for people (PROTOCOL.md); without one, say no more.
+		why = strings.TrimSuffix(ae.Message, ".")
 	}
-	if ae.Message != "" {
-		return what + " could not be sent: " + ae.Message, true
+	if why == "" {
+		return failed + ".", true
 	}
-	return what + " could not be sent.", true
+	return failed + ": " + why + ".", true
 }
