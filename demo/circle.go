@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"path"
 	"sort"
 	"strings"
@@ -50,6 +51,7 @@ func family() []string {
 // careHome is the demo facility as the demo drives it: its people, their devices and photos.
 type careHome struct {
 	api      *client
+	log      *slog.Logger
 	dates    *backdated
 	circleID string
 	people   map[string]protocol.Person
@@ -116,7 +118,7 @@ func loadPhotos(fsys fs.FS) ([]demoPhoto, error) {
 // nurse pairs the nursing station's PC and, over the HTTP API, adds Margaret, her colleague and
 // the family, and invites each; everyone pairs a device of their own. Then the history is written.
 func (d *Demo) setUp(ctx context.Context, photos []demoPhoto, now time.Time) (*careHome, error) {
-	c := &careHome{api: d.api, dates: d.dates, people: map[string]protocol.Person{},
+	c := &careHome{api: d.api, log: d.log, dates: d.dates, people: map[string]protocol.Person{},
 		devices: map[string]*device{}, photos: photos, refs: map[string]protocol.PhotoRef{}, ids: map[string]string{}}
 
 	first := cast[0]
@@ -163,7 +165,6 @@ func (d *Demo) setUp(ctx context.Context, photos []demoPhoto, now time.Time) (*c
 	if err := c.writeHistory(ctx, history(now)); err != nil {
 		return nil, err
 	}
-	d.log.Debug("demo history written", "took", time.Since(now))
 	return c, nil
 }
 

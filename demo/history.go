@@ -210,9 +210,14 @@ func history(now time.Time) []step {
 // writeHistory writes the steps over the HTTP API, each with its person's own device, and gives
 // each change its date in the feed.
 func (c *careHome) writeHistory(ctx context.Context, steps []step) error {
+	t0 := time.Now()
 	if err := c.uploadFirst(ctx, steps); err != nil {
 		return err
 	}
+	t1 := time.Now()
+	defer func() {
+		c.log.Debug("demo history written", "photos", t1.Sub(t0), "writes", len(steps), "took", time.Since(t1))
+	}()
 	for _, st := range steps {
 		dev := c.devices[st.by]
 		if dev == nil {
