@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"hearth/facility"
 	"hearth/protocol"
@@ -214,5 +215,37 @@ func TestRevokedDeviceSaysSoInWords(t *testing.T) {
 	waitFor(t, "the status to say the device is no longer connected", func() bool {
 		st, _ := rd.st.Status(ctx)
 		return st.State == store.StateRevoked && strings.Contains(st.Text, "ask the staff")
+	})
+}
+
+func TestShutdownIsCleanAndTheOutboxWaits(t *testing.T) {
+	ctx := context.Background()
+	ts := newTestServer(t)
+	rose, circle := ts.resident("Rose")
+	anna := ts.family("Anna")
+	rd := pairDevice(t, ts.invite(rose, "", ""))
+	ad := pairDevice(t, ts.invite(anna, circle, "Daughter"))
+	waitFor(t, "settled", func() bool { return rd.settled() && ad.settled() })
+
+	// Both engines sit in a long-poll now; stopping returns at once, without waiting it out.
+	stopped := make(chan struct{})
+	go func() { ad.stopEngine(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the engine did not stop while waiting in long-poll")
+	}
+	id, err := ad.st.SendMessage(ctx, rose, "written while the app was closed", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if m := rd.messages(anna); len(m) != 0 {
+		t.Fatalf("a stopped engine sent something: %+v", m)
+	}
+	ad.startEngine()
+	waitFor(t, "the message after the restart", func() bool {
+		m := rd.messages(anna)
+		return len(m) == 1 && m[0].ID == id
 	})
 }
