@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"sort"
 	"strconv"
 	"sync"
@@ -36,8 +37,48 @@ type benchEnv struct {
 
 func newBenchEnv(b *testing.B, n int) *benchEnv {
 	b.Helper()
-	ctx := context.Background()
 	dir := b.TempDir()
+	be := openBenchEnv(b, dir, n)
+	b.Cleanup(be.close)
+	return be
+}
+
+// sharedBenchEnvs outlive one call of a benchmark function: the testing package calls it again
+// with a larger b.N, and a facility with a million changes is not rebuilt each time.
+var (
+	sharedBenchEnvs = map[string]*benchEnv{}
+	sharedCleanups  []func()
+)
+
+func sharedBenchEnv(b *testing.B, key string, n int, build func(*benchEnv) error) *benchEnv {
+	if be, ok := sharedBenchEnvs[key]; ok {
+		return be
+	}
+	dir, err := os.MkdirTemp("", "hearth-bench-")
+	if err != nil {
+		b.Fatal(err)
+	}
+	be := openBenchEnv(b, dir, n)
+	sharedCleanups = append(sharedCleanups, func() { be.close(); os.RemoveAll(dir) })
+	if err := build(be); err != nil {
+		b.Fatal(err)
+	}
+	sharedBenchEnvs[key] = be
+	return be
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, c := range sharedCleanups {
+		c()
+	}
+	os.Exit(code)
+}
+
+func (be *benchEnv) close() { be.f.Shutdown(); be.ts.Close(); be.f.Close() }
+
+func openBenchEnv(b *testing.B, dir string, n int) *benchEnv {
+	ctx := context.Background()
 	if err := datadir.Init(ctx, dir, "Bench Grove"); err != nil {
 		b.Fatal(err)
 	}
@@ -47,7 +88,6 @@ func newBenchEnv(b *testing.B, n int) *benchEnv {
 		b.Fatal(err)
 	}
 	ts := httptest.NewServer(f.Handler())
-	b.Cleanup(func() { f.Shutdown(); ts.Close(); f.Close() })
 	tr := &http.Transport{MaxIdleConns: 4096, MaxIdleConnsPerHost: 4096, MaxConnsPerHost: 0}
 	be := &benchEnv{f: f, ts: ts, client: &http.Client{Transport: tr}}
 	mk := func(name, role string) *person {
@@ -330,11 +370,10 @@ func (be *benchEnv) sync(b *testing.B, p *person, since string, wait int) protoc
 func BenchmarkEmptyPull(b *testing.B) {
 	for _, history := range []int{1000, 1000000} {
 		b.Run("history="+strconv.Itoa(history), func(b *testing.B) {
-			be := newBenchEnv(b, 1)
+			be := sharedBenchEnv(b, "pull"+strconv.Itoa(history), 1, func(be *benchEnv) error {
+				return addHistory(be, be.family[0], history)
+			})
 			reader := be.family[0]
-			if err := addHistory(be, reader, history); err != nil {
-				b.Fatal(err)
-			}
 			since := ""
 			for {
 				sr := be.sync(b, reader, since, 0)

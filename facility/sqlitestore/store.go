@@ -55,10 +55,12 @@ type Store struct {
 	fac    protocol.FacilityRef
 	epoch  string
 
-	reqs     chan *writeReq
-	stop     chan struct{}
-	stopped  chan struct{}
-	closeOne sync.Once
+	ckdb      *sql.DB // checkpoints, off the writer's path
+	reqs      chan *writeReq
+	stop      chan struct{}
+	stopped   chan struct{}
+	ckStopped chan struct{}
+	closeOne  sync.Once
 
 	stmts map[string]*sql.Stmt // writer statements, prepared once on wconn
 	reads map[string]*sql.Stmt // reader statements, prepared per pool connection by database/sql
@@ -78,7 +80,7 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("open facility database: %w", err)
 	}
 	s := &Store{path: path, wdb: wdb, notify: opt.Notify, log: opt.Logger,
-		reqs: make(chan *writeReq, 1024), stop: make(chan struct{}), stopped: make(chan struct{}),
+		reqs: make(chan *writeReq, 1024), stop: make(chan struct{}), stopped: make(chan struct{}), ckStopped: make(chan struct{}),
 		stmts: map[string]*sql.Stmt{}, reads: map[string]*sql.Stmt{}}
 	fail := func(err error) (*Store, error) {
 		if s.wconn != nil {
@@ -99,10 +101,19 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	if s.wconn, err = wdb.Conn(ctx); err != nil {
 		return fail(fmt.Errorf("open facility database: %w", err))
 	}
+	// The writer never checkpoints: a checkpoint copies the WAL into the database and syncs
+	// it, which would stall every write queued behind it. The checkpointer does it instead.
+	if _, err := s.wconn.ExecContext(ctx, "PRAGMA wal_autocheckpoint = 0"); err != nil {
+		return fail(fmt.Errorf("open facility database: %w", err))
+	}
 	if s.rdb, err = sqlitedb.OpenWith(ctx, path, sqlitedb.Options{ReadOnly: true, MaxOpenConns: 4}); err != nil {
 		return fail(fmt.Errorf("open facility database for reading: %w", err))
 	}
+	if s.ckdb, err = sqlitedb.OpenWith(ctx, path, sqlitedb.Options{}); err != nil {
+		return fail(fmt.Errorf("open facility database for checkpoints: %w", err))
+	}
 	go s.writer()
+	go s.checkpointer()
 	return s, nil
 }
 
@@ -140,6 +151,24 @@ func (s *Store) loadMeta(ctx context.Context, name string) error {
 	s.fac = protocol.FacilityRef{ID: meta["facility_id"], Name: meta["name"]}
 	s.epoch = meta["epoch"]
 	return nil
+}
+
+// checkpointer copies the WAL into the database every half second with a PASSIVE checkpoint,
+// which never blocks the writer or the readers.
+func (s *Store) checkpointer() {
+	defer close(s.ckStopped)
+	t := time.NewTicker(500 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			if _, err := s.ckdb.Exec("PRAGMA wal_checkpoint(PASSIVE)"); err != nil && !sqlitedb.IsBusy(err) {
+				s.log.Warn("checkpoint failed", "err", err)
+			}
+		}
+	}
 }
 
 func newEpoch() string {
@@ -181,11 +210,13 @@ func (s *Store) Close() error {
 	s.closeOne.Do(func() {
 		close(s.stop)
 		<-s.stopped
+		<-s.ckStopped
 		for _, st := range s.stmts {
 			st.Close()
 		}
 		s.wconn.Close()
-		err = errors.Join(s.rdb.Close(), s.wdb.Close())
+		s.ckdb.Exec("PRAGMA wal_checkpoint(TRUNCATE)") // leave a small WAL behind
+		err = errors.Join(s.rdb.Close(), s.wdb.Close(), s.ckdb.Close())
 	})
 	return err
 }
