@@ -1,7 +1,9 @@
 package facility_test
 
 import (
+	"strings"
 	"testing"
+	"time"
 
 	"hearth/protocol"
 )
@@ -36,5 +38,41 @@ func TestBasicFlow(t *testing.T) {
 	}
 	if has(e.feed(staff), protocol.KindMessage, protocol.OpPut, msgID) {
 		t.Error("staff see a private message")
+	}
+}
+
+// TestLastActiveForStaffOnly: a device's activity is recorded, and staff (only staff) learn the
+// person's last_active through their feeds.
+func TestLastActiveForStaffOnly(t *testing.T) {
+	w := newWorld(t)
+	var dl protocol.DeviceList
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		w.mustJSON(w.do("GET", "/v1/devices", w.fa.token, nil), 200, &dl)
+		seen := false
+		for _, d := range dl.Devices {
+			seen = seen || d.ID == w.fa.device && d.LastSeen != nil
+		}
+		if seen {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("last_seen never recorded: %+v", dl.Devices)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	lastActive := func(p *person) bool {
+		for _, c := range w.feed(p) {
+			if c.Kind == protocol.KindPerson && c.ID == w.fa.ID && strings.Contains(string(c.Data), "last_active") {
+				return true
+			}
+		}
+		return false
+	}
+	if !lastActive(w.staff) {
+		t.Error("staff do not see family A's last_active")
+	}
+	if lastActive(w.ra) || lastActive(w.fa) {
+		t.Error("someone other than staff sees last_active")
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"time"
 
 	"hearth/protocol"
 )
@@ -80,6 +81,7 @@ func (s *Server) auth(next func(http.ResponseWriter, *http.Request, Actor)) http
 			writeError(w, s.internal(r, err))
 			return
 		}
+		s.touch(a)
 		next(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, a)), a)
 	})
 }
@@ -118,4 +120,26 @@ func clientAddr(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// touchEvery is how stale a device's last_seen may get before it is written again: activity is
+// recorded without a write on every request.
+const touchEvery = 10 * time.Minute
+
+// touch records activity in the background; a device is touched by one request at a time.
+func (s *Server) touch(a Actor) {
+	if time.Since(a.LastSeen) < touchEvery {
+		return
+	}
+	if _, busy := s.touching.LoadOrStore(a.DeviceID, true); busy {
+		return
+	}
+	go func() {
+		defer s.touching.Delete(a.DeviceID)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := s.store.Touch(ctx, a); err != nil {
+			s.log.Warn("record activity", "device", a.DeviceID, "err", err)
+		}
+	}()
 }

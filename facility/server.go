@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"hearth/photo"
@@ -50,6 +51,7 @@ type Server struct {
 	epoch    string
 	facility protocol.FacilityRef
 	mux      *http.ServeMux
+	touching sync.Map // device id → a Touch in progress
 }
 
 // DefaultInvitationTTL is how long an invitation works unless told otherwise.

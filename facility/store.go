@@ -13,6 +13,8 @@ type Actor struct {
 	DeviceID string // empty for the command line
 	PersonID string // empty for the command line
 	Role     string // protocol.Role*, or RoleAdmin for the command line
+	// LastSeen is when the device was last recorded as active (zero: never).
+	LastSeen time.Time
 }
 
 // RoleAdmin is the command line on the server itself: it may do what staff can.
@@ -56,6 +58,9 @@ type Store interface {
 	// CreateInvitation stores inv; ErrCodeTaken when its lookup part is in use (make another code).
 	CreateInvitation(ctx context.Context, a Actor, inv Invitation) error
 	RemoveMember(ctx context.Context, a Actor, circleID, personID string) error
+	// Touch records that a's device and person are active now. Staff learn a person's
+	// last_active through their feeds, at most once an hour per person.
+	Touch(ctx context.Context, a Actor) error
 	Devices(ctx context.Context, a Actor) ([]protocol.Device, error)
 	RevokeDevice(ctx context.Context, a Actor, deviceID string) error
 	Audit(ctx context.Context, a Actor, before int64, limit int) (protocol.AuditList, error)

@@ -32,9 +32,10 @@ func (s *Store) Authenticate(ctx context.Context, tokenHash []byte) (facility.Ac
 	var a facility.Actor
 	var stored []byte
 	var revoked bool
-	err := s.queryRow(ctx, `SELECT d.id, d.person_id, d.token_hash, d.revoked_at IS NOT NULL, p.role
+	var seen sql.NullString
+	err := s.queryRow(ctx, `SELECT d.id, d.person_id, d.token_hash, d.revoked_at IS NOT NULL, p.role, d.last_seen
 		FROM devices d JOIN people p ON p.id = d.person_id WHERE d.token_hash = ?`, tokenHash).
-		Scan(&a.DeviceID, &a.PersonID, &stored, &revoked, &a.Role)
+		Scan(&a.DeviceID, &a.PersonID, &stored, &revoked, &a.Role, &seen)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, facility.ErrUnauthorized
 	}
@@ -44,7 +45,45 @@ func (s *Store) Authenticate(ctx context.Context, tokenHash []byte) (facility.Ac
 	if subtle.ConstantTimeCompare(stored, tokenHash) != 1 || revoked {
 		return facility.Actor{}, facility.ErrUnauthorized
 	}
+	if seen.Valid {
+		a.LastSeen = parseTime(seen.String)
+	}
 	return a, nil
+}
+
+// Touch implements facility.Store.
+func (s *Store) Touch(ctx context.Context, a facility.Actor) error {
+	if a.DeviceID == "" {
+		return nil
+	}
+	return s.write(ctx, func(t *tx) error {
+		if _, err := t.exec(`UPDATE devices SET last_seen = ? WHERE id = ?`, t.now, a.DeviceID); err != nil {
+			return fmt.Errorf("record device activity: %w", err)
+		}
+		var last sql.NullString
+		var data string
+		if err := t.queryRow(`SELECT last_active, data FROM people WHERE id = ?`, a.PersonID).Scan(&last, &data); err != nil {
+			return fmt.Errorf("read person: %w", err)
+		}
+		if _, err := t.exec(`UPDATE people SET last_active = ? WHERE id = ?`, t.now, a.PersonID); err != nil {
+			return fmt.Errorf("record activity: %w", err)
+		}
+		if last.Valid && parseTime(t.now).Sub(parseTime(last.String)) < time.Hour {
+			return nil
+		}
+		// Only staff see last_active: a person change of its own, to staff only.
+		var p protocol.Person
+		if err := json.Unmarshal([]byte(data), &p); err != nil {
+			return fmt.Errorf("read person: %w", err)
+		}
+		now := parseTime(t.now)
+		p.LastActive = &now
+		staff, err := t.staffIDs()
+		if err != nil {
+			return err
+		}
+		return t.emit(protocol.KindPerson, protocol.OpPut, p.ID, p, staff)
+	})
 }
 
 func (t *tx) person(id string) (protocol.Person, error) {
