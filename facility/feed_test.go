@@ -276,3 +276,17 @@ func TestFreshFeedShowsCurrentState(t *testing.T) {
 		t.Errorf("the fresh feed lacks live items: %v", state)
 	}
 }
+
+// TestJoinSkipsDeletedItems: a newcomer gets neither deleted posts nor the reactions to them.
+func TestJoinSkipsDeletedItems(t *testing.T) {
+	w := newWorld(t)
+	w.mustJSON(w.do("DELETE", "/v1/items/"+w.postA, w.fa.token, nil), 200, nil)
+	w.join(w.outsider, w.ra.circle)
+	f := w.feed(w.outsider)
+	if has(f, protocol.KindPost, protocol.OpPut, w.postA) || has(f, protocol.KindReaction, protocol.OpPut, w.reactA) {
+		t.Fatal("the newcomer got a deleted post or a reaction to it")
+	}
+	if !has(f, protocol.KindCircle, protocol.OpPut, w.ra.circle) {
+		t.Fatal("the newcomer did not get the circle")
+	}
+}

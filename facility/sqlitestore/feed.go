@@ -152,6 +152,9 @@ func (t *tx) joinCircle(p, role, c, relation string, canInvite bool) error {
 	return t.snapshotCircle(p, c)
 }
 
+// liveTarget leaves out reactions whose target was deleted (the client dropped them with it).
+const liveTarget = ` AND (target_id IS NULL OR EXISTS (SELECT 1 FROM items t WHERE t.id = items.target_id AND t.deleted_at IS NULL))`
+
 // snapshotCircle puts circle c's current state into p's inbox.
 func (t *tx) snapshotCircle(p, c string) error {
 	steps := []struct {
@@ -163,7 +166,7 @@ func (t *tx) snapshotCircle(p, c string) error {
 			WHERE m.circle_id = ? AND m.person_id <> ?`, []any{c, p}},
 		{`SELECT 'member', 'put', circle_id || '/' || person_id, data FROM members
 			WHERE circle_id = ? AND person_id <> ?`, []any{c, p}},
-		{`SELECT kind, 'put', id, data FROM items WHERE circle_id = ? AND deleted_at IS NULL
+		{`SELECT kind, 'put', id, data FROM items WHERE circle_id = ? AND deleted_at IS NULL` + liveTarget + `
 			ORDER BY kind = 'reaction', rowid`, []any{c}},
 		{`SELECT 'seen', 'put', s.target_id || '/' || s.person_id, s.data FROM seen s JOIN items i ON i.id = s.target_id
 			WHERE i.circle_id = ? AND i.deleted_at IS NULL`, []any{c}},
@@ -189,7 +192,7 @@ func (t *tx) snapshotNewPerson(p, role string) error {
 		args []any
 	}{
 		{`SELECT 'person', 'put', id, data FROM people WHERE role = 'staff' AND id <> ?`, []any{p}},
-		{`SELECT kind, 'put', id, data FROM items WHERE ` + audWhere + ` AND deleted_at IS NULL
+		{`SELECT kind, 'put', id, data FROM items WHERE ` + audWhere + ` AND deleted_at IS NULL` + liveTarget + `
 			ORDER BY kind = 'reaction', rowid`, aud},
 		{`SELECT 'seen', 'put', s.target_id || '/' || s.person_id, s.data FROM seen s JOIN items i ON i.id = s.target_id
 			WHERE i.` + audWhere + ` AND i.deleted_at IS NULL`, aud},
@@ -203,7 +206,7 @@ func (t *tx) snapshotNewPerson(p, role string) error {
 			{`SELECT 'circle', 'put', id, data FROM circles`, nil},
 			{`SELECT 'member', 'put', circle_id || '/' || person_id, data FROM members`, nil},
 			{`SELECT kind, 'put', id, data FROM items WHERE (circle_id IS NOT NULL OR audience IS NOT NULL)
-				AND deleted_at IS NULL ORDER BY kind = 'reaction', rowid`, nil},
+				AND deleted_at IS NULL` + liveTarget + ` ORDER BY kind = 'reaction', rowid`, nil},
 			{`SELECT 'seen', 'put', s.target_id || '/' || s.person_id, s.data FROM seen s JOIN items i ON i.id = s.target_id
 				WHERE (i.circle_id IS NOT NULL OR i.audience IS NOT NULL) AND i.deleted_at IS NULL`, nil},
 		}...)
