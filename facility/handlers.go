@@ -124,6 +124,11 @@ func (s *Server) sync(w http.ResponseWriter, r *http.Request, a Actor) {
 		}
 		select {
 		case <-woken:
+			// The device may have been revoked while it waited: check again before answering.
+			if _, err := s.store.Authenticate(r.Context(), hashToken(bearerToken(r))); err != nil {
+				writeError(w, s.internal(r, err))
+				return
+			}
 			continue
 		case <-timer:
 		case <-s.hub.Done():

@@ -71,8 +71,8 @@ func (s *statusOnly) Write(b []byte) (int, error) { return len(b), nil }
 // refused on its very next request.
 func (s *Server) auth(next func(http.ResponseWriter, *http.Request, Actor)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || len(tok) != 43 {
+		tok := bearerToken(r)
+		if len(tok) != 43 {
 			writeError(w, ErrUnauthorized)
 			return
 		}
@@ -142,4 +142,10 @@ func (s *Server) touch(a Actor) {
 			s.log.Warn("record activity", "device", a.DeviceID, "err", err)
 		}
 	}()
+}
+
+// bearerToken is the token of "Authorization: Bearer TOKEN", or "".
+func bearerToken(r *http.Request) string {
+	tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return tok
 }

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"hearth/facility"
 	"hearth/facility/datadir"
@@ -185,5 +186,26 @@ func TestFamilyCanInvite(t *testing.T) {
 	}
 	if r := e.do("POST", "/v1/invitations", anna.token, protocol.CreateInvitation{Name: "Eve", CircleID: bert.circle}); r.status != 403 {
 		t.Fatalf("inviting into another circle: %d", r.status)
+	}
+}
+
+// TestRevokeEndsWaitingLongPoll: a long-poll of a device that gets revoked answers 401 at once
+// instead of delivering what arrives later.
+func TestRevokeEndsWaitingLongPoll(t *testing.T) {
+	w := newWorld(t)
+	poll := make(chan response, 1)
+	cur := w.cursor(w.fa)
+	go func() { poll <- w.do("GET", "/v1/sync?wait=20&since="+cur, w.fa.token, nil) }()
+	w.waitForWaiters(1)
+	w.mustJSON(w.do("POST", "/v1/devices/"+w.fa.device+"/revoke", w.staff.token, nil), 200, nil)
+	_, r := w.post(w.ra, w.ra.circle, "After the revocation")
+	w.mustJSON(r, 201, nil)
+	select {
+	case r := <-poll:
+		if r.status != 401 {
+			t.Fatalf("the revoked device's long-poll got %d %s", r.status, r.body)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the revoked device's long-poll kept waiting")
 	}
 }

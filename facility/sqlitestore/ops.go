@@ -382,6 +382,7 @@ func (s *Store) RevokeDevice(ctx context.Context, a facility.Actor, deviceID str
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil // revoked already
 		}
+		t.woke[owner] = struct{}{} // its long-polls wake, check their token and get 401
 		return t.audit(a, "device.revoke", deviceID, owner)
 	})
 }
