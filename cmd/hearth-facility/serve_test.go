@@ -105,20 +105,26 @@ func TestServeGracefulShutdown(t *testing.T) {
 	}
 	polled := make(chan result, 1)
 	go func() {
-		req, _ := http.NewRequest("GET", base+"/v1/sync?wait=50", nil)
-		req.Header.Set("Authorization", "Bearer "+pr.Token)
-		// first drain the history, then wait
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			polled <- result{err: err}
-			return
-		}
+		// First drain the history (twice: the first request also records the device's
+		// activity, which sends staff a last_active change), then wait.
 		var sr protocol.SyncResponse
-		json.NewDecoder(resp.Body).Decode(&sr)
-		resp.Body.Close()
-		req, _ = http.NewRequest("GET", base+"/v1/sync?wait=50&since="+sr.Next, nil)
+		for i := 0; i < 2; i++ {
+			req, _ := http.NewRequest("GET", base+"/v1/sync?since="+sr.Next, nil)
+			req.Header.Set("Authorization", "Bearer "+pr.Token)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				polled <- result{err: err}
+				return
+			}
+			var page protocol.SyncResponse
+			json.NewDecoder(resp.Body).Decode(&page)
+			resp.Body.Close()
+			sr.Next = page.Next
+			time.Sleep(300 * time.Millisecond)
+		}
+		req, _ := http.NewRequest("GET", base+"/v1/sync?wait=50&since="+sr.Next, nil)
 		req.Header.Set("Authorization", "Bearer "+pr.Token)
-		resp, err = http.DefaultClient.Do(req)
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			polled <- result{err: err}
 			return
@@ -129,7 +135,7 @@ func TestServeGracefulShutdown(t *testing.T) {
 		r.err = json.NewDecoder(resp.Body).Decode(&r.sr)
 		polled <- r
 	}()
-	time.Sleep(300 * time.Millisecond) // the long-poll is waiting
+	time.Sleep(1200 * time.Millisecond) // the long-poll is waiting
 
 	start := time.Now()
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
