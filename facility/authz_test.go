@@ -1,7 +1,10 @@
 package facility_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"image"
+	"image/png"
 	"testing"
 
 	"hearth/protocol"
@@ -154,7 +157,20 @@ func TestAuthorizationMatrix(t *testing.T) {
 		return out
 	}
 	newID := func() string { return protocol.NewID() }
+	var blob []byte // the upload of the call in progress: a new small PNG each time
+	n := 0
 	calls := []call{
+		{"info (no token needed)", "GET", func() string { return "/v1/info" }, nil, all(200)},
+		{"upload a new photo", "PUT", func() string { return "/v1/blobs/" + shaOf(blob) },
+			func(*person) any { n++; blob = tinyPNG(n); return blob }, all(201)},
+		{"circle A's photo", "GET", func() string { return "/v1/blobs/" + w.photoA + "?variant=thumb" }, nil,
+			with(all(404), "staff", 200, "resident A", 200, "family A", 200)},
+		{"circle B's photo", "GET", func() string { return "/v1/blobs/" + w.photoB + "?variant=display" }, nil,
+			with(all(404), "staff", 200, "resident B", 200, "family B", 200)},
+		{"the private message's photo", "GET", func() string { return "/v1/blobs/" + w.photoMsg }, nil,
+			with(all(404), "resident A", 200, "family A", 200)},
+		{"the residents' announcement photo", "GET", func() string { return "/v1/blobs/" + w.photoAnn + "?variant=thumb" }, nil,
+			with(all(404), "staff", 200, "resident A", 200, "resident B", 200)},
 		{"sync", "GET", func() string { return "/v1/sync" }, nil, all(200)},
 		{"post in circle A", "PUT", func() string { return "/v1/posts/" + newID() },
 			func(*person) any { return protocol.PutPost{CircleID: w.ra.circle, Caption: "hi", Photos: []string{}} },
@@ -229,6 +245,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 		// Without a token, or with a made-up one: 401 on everything.
 		for _, tok := range []string{"", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"} {
+			if c.path() == "/v1/info" {
+				continue
+			}
 			r := w.do(c.method, c.path(), tok, nil)
 			if r.status != 401 || errCode(r) != protocol.CodeUnauthorized {
 				t.Errorf("%s with token %q: %d %s", c.name, tok, r.status, r.body)
@@ -266,4 +285,15 @@ func TestAuthorizationMatrix(t *testing.T) {
 			t.Error("staff could mark a private message seen")
 		}
 	}
+}
+
+// tinyPNG is a real 8×8 PNG, different for each n.
+func tinyPNG(n int) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
+	for i := range img.Pix {
+		img.Pix[i] = byte(n*31 + i)
+	}
+	var b bytes.Buffer
+	png.Encode(&b, img)
+	return b.Bytes()
 }
