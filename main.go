@@ -5,12 +5,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -19,6 +21,7 @@ import (
 
 	"hearth/app"
 	"hearth/assets"
+	"hearth/demo"
 	"hearth/store"
 	hearthsync "hearth/sync"
 )
@@ -29,14 +32,37 @@ func main() {
 		pairLink = flag.String("pair", "", "pair this device with an invitation link (hearth://...)")
 		textSize = flag.String("text-size", "", "start with this text size: Large, Larger or Largest")
 		idle     = flag.Duration("idle", 3*time.Minute, "become a photo frame after this long without a touch (0: never)")
+		demoRole = flag.String("demo", "", "run a live demo care home on this computer and open the app as its resident, family or staff")
+		every    = flag.Duration("demo-every", time.Minute, "in the demo, how often someone in the circle sends something new")
 	)
 	flag.Parse()
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	level := slog.LevelInfo
+	if os.Getenv("HEARTH_DEBUG") != "" {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	slog.SetDefault(log)
 
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 
+	if *demoRole != "" {
+		// The demo keeps nothing: a fresh local copy each run, removed at the end.
+		tmp, err := os.MkdirTemp("", "hearth-demo-app-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "hearth: demo:", err)
+			os.Exit(1)
+		}
+		defer os.RemoveAll(tmp)
+		*dataDir = tmp
+		d, err := demo.Start(ctx, demo.Options{Role: *demoRole, Photos: assets.Demo, Every: *every, Log: log})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "hearth:", err)
+			os.Exit(1)
+		}
+		defer d.Close()
+		*pairLink = d.Link
+	}
 	if err := run(ctx, log, *dataDir, *pairLink, *textSize, *idle); err != nil {
 		fmt.Fprintln(os.Stderr, "hearth:", err)
 		os.Exit(1)
@@ -68,7 +94,7 @@ func run(ctx context.Context, log *slog.Logger, dataDir, link, textSize string, 
 	if err != nil {
 		return fmt.Errorf("read account: %w", err)
 	}
-	if paired {
+	startSync := func() error {
 		eng, err := hearthsync.New(st, hearthsync.Options{Log: log})
 		if err != nil {
 			return fmt.Errorf("start sync: %w", err)
@@ -78,11 +104,32 @@ func run(ctx context.Context, log *slog.Logger, dataDir, link, textSize string, 
 				log.Error("sync stopped", "err", err)
 			}
 		}()
+		return nil
+	}
+	if paired {
+		if err := startSync(); err != nil {
+			return err
+		}
+	}
+	// pair is the first-run screen's way to connect; its errors are sentences for people.
+	pair := func(ctx context.Context, linkOrAddress, code string) error {
+		if code != "" {
+			linkOrAddress = "hearth://" + strings.TrimPrefix(linkOrAddress, "hearth://") + "/" + code
+		}
+		if _, err := hearthsync.Pair(ctx, st, linkOrAddress, deviceName()); err != nil {
+			log.Warn("pairing failed", "err", err)
+			var pe *hearthsync.PairError
+			if errors.As(err, &pe) {
+				return errors.New(pe.Message)
+			}
+			return errors.New("This device could not be connected. Please ask the staff.")
+		}
+		return startSync()
 	}
 
 	w := a.NewWindow("Hearth")
 	w.Resize(fyne.NewSize(1280, 800))
-	app.New(a, w, st, app.Options{HomeName: acc.FacilityName, IdleAfter: idle, Log: log}).Start(ctx)
+	app.New(a, w, st, app.Options{HomeName: acc.FacilityName, IdleAfter: idle, Log: log, Paired: paired, Pair: pair}).Start(ctx)
 	go func() {
 		<-ctx.Done()
 		fyne.Do(a.Quit)

@@ -26,7 +26,7 @@ type home struct {
 
 func newHome(u *UI) *home {
 	h := &home{ui: u}
-	h.day = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameHeadingText, Wrapping: fyne.TextWrapWord}
+	h.day = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText, Wrapping: fyne.TextWrapWord}
 	h.setDay(u.now())
 	h.photos = NewTile(theme.MediaPhotoIcon(), "Photos", "", u.tap(u.ShowPhotos))
 	h.msgs = NewTile(theme.MailComposeIcon(), "Messages", "", u.tap(u.ShowMessages))

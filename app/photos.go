@@ -47,10 +47,12 @@ func newPhotos(u *UI) *photos {
 	p.love = &widget.Button{Text: "Love it", Icon: heartIcon, OnTapped: u.tap(func() { p.react(reactHeart) })}
 	p.smile = &widget.Button{Text: "Made me smile", Icon: theme.ConfirmIcon(), OnTapped: u.tap(func() { p.react(reactSmile) })}
 
+	// Previous and Next stand the full height beside the photo: the biggest
+	// targets on the screen, where a hand expects them.
 	top := container.NewBorder(nil, nil, nil, p.position, header("Photos", u.tap(u.ShowHome)))
-	buttons := container.NewGridWithColumns(4, p.prev, p.love, p.smile, p.next)
-	bottom := container.NewVBox(p.from, p.caption, buttons)
-	p.content = container.NewPadded(container.NewBorder(top, bottom, nil, nil, p.photo.box))
+	reactions := container.NewGridWithColumns(2, p.love, p.smile)
+	bottom := container.NewVBox(p.from, p.caption, reactions)
+	p.content = container.NewPadded(container.NewBorder(top, bottom, p.prev, p.next, p.photo.box))
 	p.load()
 	return p
 }

@@ -14,8 +14,8 @@ type TextSize int
 
 const (
 	Large   TextSize = iota // the default: body text about 22 pt
-	Larger                  // everything a quarter bigger
-	Largest                 // everything half again as big
+	Larger                  // everything a fifth bigger
+	Largest                 // everything two fifths bigger
 )
 
 // TextSizes lists the choices in the order the settings screen shows them.
@@ -36,9 +36,9 @@ func (s TextSize) String() string {
 func (s TextSize) Factor() float32 {
 	switch s {
 	case Larger:
-		return 1.25
+		return 1.2
 	case Largest:
-		return 1.5
+		return 1.4
 	default:
 		return 1
 	}
@@ -67,7 +67,7 @@ var baseSizes = map[fyne.ThemeSizeName]float32{
 	theme.SizeNameCaptionText:        30, // helper text is read by residents too: never smaller than body
 	theme.SizeNameInlineIcon:         36,
 	theme.SizeNamePadding:            8,
-	theme.SizeNameInnerPadding:       16,
+	theme.SizeNameInnerPadding:       14,
 	theme.SizeNameLineSpacing:        8,
 	theme.SizeNameScrollBar:          24, // wide enough to grab with an unsteady hand
 	theme.SizeNameScrollBarSmall:     8,

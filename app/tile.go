@@ -55,7 +55,7 @@ func (t *Tile) CreateRenderer() fyne.WidgetRenderer {
 		r.detail,
 		layout.NewSpacer(),
 	)
-	r.content = container.NewStack(r.border, container.NewPadded(container.NewPadded(body)))
+	r.content = container.NewStack(r.border, container.NewPadded(body))
 	r.Refresh()
 	return r
 }
@@ -93,7 +93,7 @@ func (r *tileRenderer) Refresh() {
 		r.icon.SetResource(theme.NewThemedResource(r.tile.Icon))
 	}
 	r.title.Text = r.tile.Title
-	r.title.TextSize = th.Size(theme.SizeNameHeadingText)
+	r.title.TextSize = th.Size(theme.SizeNameSubHeadingText)
 	r.title.Color = th.Color(theme.ColorNameForeground, v)
 	r.detail.SetText(r.tile.Detail)
 

@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -26,6 +27,11 @@ type Options struct {
 	IdleAfter  time.Duration // no touch for this long starts the photo frame; 0: never
 	FrameEvery time.Duration // how long the photo frame shows each photo (default 12 s)
 	Log        *slog.Logger
+	// Paired says this device has an account; without one, and with Pair
+	// set, the app opens on the first-run screen.
+	Paired bool
+	// Pair connects an unpaired device from the first-run screen.
+	Pair PairFunc
 }
 
 // screen is one of the app's screens. refresh runs on the Fyne goroutine
@@ -79,7 +85,11 @@ func (u *UI) Start(ctx context.Context) {
 		// The store calls from its own goroutine: widgets change only on Fyne's.
 		fyne.Do(func() { u.changed(c) })
 	})
-	u.ShowHome()
+	if !u.opts.Paired && u.opts.Pair != nil {
+		u.show(newPairing(u))
+	} else {
+		u.ShowHome()
+	}
 	go func() {
 		u.keepTime(ctx)
 		unsubscribe()
@@ -118,6 +128,7 @@ func (u *UI) keepTime(ctx context.Context) {
 func (u *UI) show(s screen) {
 	u.current = s
 	u.win.SetContent(s.view())
+	u.log.Debug("screen shown", "screen", fmt.Sprintf("%T", s))
 	u.touched()
 }
 
@@ -170,6 +181,9 @@ func (u *UI) SetDark(dark bool) {
 	u.app.Preferences().SetBool(prefDark, dark)
 	u.app.Settings().SetTheme(u.theme)
 }
+
+// paired follows a successful pairing to the home screen.
+func (u *UI) paired() { u.ShowHome() }
 
 // ShowHome shows the home screen.
 func (u *UI) ShowHome() {

@@ -41,7 +41,7 @@ func TestHomeSaysWhatIsNew(t *testing.T) {
 	want := map[string]string{
 		"Photos":    "3 new photos from Anna and Tom",
 		"Messages":  "2 new messages from ",
-		"News":      "1 new notice from the home",
+		"News":      "1 new notice",
 		"My people": "Anna and Tom",
 	}
 	for title, detail := range want {
@@ -397,4 +397,47 @@ func findButton(t *testing.T, root fyne.CanvasObject, text string) *widget.Butto
 		t.Fatalf("no %q button on screen", text)
 	}
 	return b
+}
+
+// The home screen must fit a 1280 × 800 tablet at every text size, even with
+// the longest sentences the tiles can say: nothing may be pushed off screen.
+func TestHomeFitsTheScreenAtEveryTextSize(t *testing.T) {
+	c := newCircle(t)
+	u, w := newTestUI(t, c, Options{})
+	for _, size := range TextSizes {
+		u.SetTextSize(size)
+		u.ShowHome()
+		h := u.home
+		h.photos.SetDetail("12 new photos from Anna, Tom and 2 others")
+		h.msgs.SetDetail("10 new messages from Anna, Tom and 2 others")
+		h.people.SetDetail("Anna, Eileen and 12 more")
+		h.news.SetDetail("3 new notices")
+		h.status.SetText("Offline since 14:05 — your messages will be sent later · 2 could not be sent")
+		if m := w.Content().MinSize(); m.Width > 1280 || m.Height > 800 {
+			t.Errorf("%s: home needs %v, more than a 1280 × 800 screen", size, m)
+		}
+	}
+}
+
+// No screen may need more than a 1280 × 800 tablet at any text size: a window
+// asked for more grows past the screen's edge and its buttons are cut off.
+func TestEveryScreenFitsTheTabletAtEveryTextSize(t *testing.T) {
+	c := newCircle(t)
+	c.history(t)
+	u, w := newTestUI(t, c, Options{})
+	shows := map[string]func(){
+		"home": u.ShowHome, "photos": u.ShowPhotos, "messages": u.ShowMessages, "people": u.ShowPeople,
+		"news": u.ShowNews, "settings": u.ShowSettings,
+		"conversation": func() { u.ShowConversation(content.Person{ID: c.anna, Name: "Anna Hughes"}) },
+		"pairing":      func() { u.show(newPairing(u)) },
+	}
+	for _, size := range TextSizes {
+		u.SetTextSize(size)
+		for name, show := range shows {
+			show()
+			if m := w.Content().MinSize(); m.Width > 1280 || m.Height > 800 {
+				t.Errorf("%s at %s needs %.0f × %.0f, more than the 1280 × 800 screen", name, size, m.Width, m.Height)
+			}
+		}
+	}
 }

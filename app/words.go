@@ -99,9 +99,9 @@ func messagesNews(n content.News) string {
 // newsNews is the News tile's sentence.
 func newsNews(n content.News) string {
 	if n.Announcements == 0 {
-		return "Nothing new from the home"
+		return "No new notices"
 	}
-	return plural(n.Announcements, "new notice from the home", "new notices from the home")
+	return plural(n.Announcements, "new notice", "new notices")
 }
 
 // relation writes a member the way the resident thinks of them: "Anna, daughter".
@@ -123,7 +123,11 @@ func sendStateWords(s content.SendState) string {
 		return "Sent"
 	case content.SendSeen:
 		if len(s.SeenBy) > 0 {
-			return "Seen by " + andList(s.SeenBy)
+			names := make([]string, len(s.SeenBy))
+			for i, n := range s.SeenBy {
+				names[i] = firstName(content.Person{Name: n})
+			}
+			return "Seen by " + andList(names)
 		}
 		return "Seen"
 	case content.SendFailed:

@@ -43,7 +43,7 @@ func TestTileSentences(t *testing.T) {
 	if got := messagesNews(n); got != "3 new messages from Tom and Anna" {
 		t.Errorf("messages: %q", got)
 	}
-	if got := newsNews(n); got != "1 new notice from the home" {
+	if got := newsNews(n); got != "1 new notice" {
 		t.Errorf("news: %q", got)
 	}
 	if got := photosNews(content.News{}); got != "No new photos" {
