@@ -13,7 +13,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"hearth/facility"
 	"hearth/facility/datadir"
@@ -224,4 +223,3 @@ func (e *env) message(from, to *person, text string) (string, response) {
 const demoPhoto = "testdata/bridge-640.jpg"
 const demoPhoto2 = "testdata/wine-640.jpg"
 
-var _ = time.Second

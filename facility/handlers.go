@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"io"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -521,4 +520,3 @@ func (s *Server) audit(w http.ResponseWriter, r *http.Request, a Actor) {
 	writeJSON(w, http.StatusOK, list)
 }
 
-var _ = io.EOF
