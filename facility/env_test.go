@@ -222,4 +222,3 @@ func (e *env) message(from, to *person, text string) (string, response) {
 
 const demoPhoto = "testdata/bridge-640.jpg"
 const demoPhoto2 = "testdata/wine-640.jpg"
-

@@ -519,4 +519,3 @@ func (s *Server) audit(w http.ResponseWriter, r *http.Request, a Actor) {
 	}
 	writeJSON(w, http.StatusOK, list)
 }
-
