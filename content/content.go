@@ -158,3 +158,37 @@ func (c Change) Has(kind string) bool {
 	}
 	return false
 }
+
+// Invitation is a one-time code for a new device, as staff hand it over.
+type Invitation struct {
+	Code      string // grouped for reading aloud: K7QX-M2PD-9FJ4
+	Link      string // hearth://HOST:PORT/CODE?pin=...
+	ExpiresAt time.Time
+}
+
+// Device is one paired device, for the staff's list.
+type Device struct {
+	ID         string
+	PersonID   string
+	PersonName string
+	Name       string // "Hearth on Margaret's tablet"
+	PairedAt   time.Time
+	LastSeen   time.Time // zero: never
+	Revoked    bool
+}
+
+// AuditEntry is one line of the home's audit log: who did what, when.
+type AuditEntry struct {
+	At      time.Time
+	Actor   string // the person's name
+	Action  string // in words: "removed Tom Hughes from Margaret's circle"
+	Subject string // id of what it was done to
+}
+
+// Resident is one row of the staff's residents list.
+type Resident struct {
+	Person     Person
+	CircleID   string
+	LastActive time.Time // zero: never
+	Members    int
+}
