@@ -602,3 +602,8 @@ func (s *Store) MarkFailed(ctx context.Context, seq int64, reason string) error 
 		return err
 	})
 }
+
+// PreparePhoto is PreparePhoto as a method, so screens can reach it through the store.
+func (s *Store) PreparePhoto(ctx context.Context, data []byte) (PreparedPhoto, error) {
+	return PreparePhoto(ctx, data)
+}
