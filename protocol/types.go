@@ -210,8 +210,11 @@ type CreatePersonResponse struct {
 }
 
 // CreateInvitation is the body of POST /v1/invitations. ExpiresIn is in seconds (default 7 days).
+// Name (instead of PersonID) makes a new family member: how a family member with can_invite
+// invites a relative who has no account yet.
 type CreateInvitation struct {
-	PersonID  string `json:"person_id"`
+	PersonID  string `json:"person_id,omitempty"`
+	Name      string `json:"name,omitempty"`
 	CircleID  string `json:"circle_id,omitempty"`
 	Relation  string `json:"relation,omitempty"`
 	CanInvite bool   `json:"can_invite,omitempty"`
