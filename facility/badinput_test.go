@@ -66,7 +66,10 @@ func jpegClaiming(t *testing.T, w, h uint16) []byte {
 // stored, the server stays up, and memory stays bounded.
 func TestBadInput(t *testing.T) {
 	w := newWorld(t)
-	real, _ := os.ReadFile("../../shared/photos/demo/Bridge_by_Sander_Klootwijk.jpg") // not uploaded yet
+	real, err := os.ReadFile("testdata/friends-480.jpg") // not uploaded yet
+	if err != nil {
+		t.Fatal(err)
+	}
 	var gifBuf bytes.Buffer
 	pal := image.NewPaletted(image.Rect(0, 0, 64, 64), []color.Color{color.White, color.Black})
 	gif.Encode(&gifBuf, pal, nil)
@@ -191,7 +194,7 @@ func TestBadInput(t *testing.T) {
 // orientation 6, GPS and XMP comes back as two upright JPEGs with no metadata at all.
 func TestRotatedPhonePhotoServedUprightWithoutMetadata(t *testing.T) {
 	w := newWorld(t)
-	const phone = "../../shared/photos/test/phone-12mp-gps-rotated.jpg"
+	const phone = "../photo/testdata/phone-12mp-gps-rotated.jpg" // = ../shared/photos/test/
 	sha := w.upload(w.fa, phone)
 	_, r := w.post(w.fa, w.ra.circle, "Bird", sha)
 	w.mustJSON(r, 201, nil)

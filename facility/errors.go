@@ -28,7 +28,12 @@ var (
 	ErrUnauthorized = &Error{http.StatusUnauthorized, protocol.CodeUnauthorized,
 		"This device is not paired with the care home any more. Ask staff to pair it again."}
 	ErrInvalidCode = &Error{http.StatusForbidden, protocol.CodeInvalidCode,
-		"This code does not work. It may be mistyped, used already or expired. Ask staff for a new one."}
+		"This code is not right. Check it and try again."}
+	ErrCodeExpired = &Error{http.StatusForbidden, protocol.CodeCodeExpired,
+		"This code has expired. Ask the care home for a new one."}
+	ErrCodeUsed = &Error{http.StatusForbidden, protocol.CodeCodeUsed, "This code has already been used."}
+	ErrCodeBurned = &Error{http.StatusForbidden, protocol.CodeCodeBurned,
+		"This code was typed wrong too many times and no longer works. Ask the care home for a new one."}
 	ErrStaffOnly = &Error{http.StatusForbidden, protocol.CodeForbidden, "Only staff can do this."}
 )
 

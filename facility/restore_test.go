@@ -94,7 +94,7 @@ func TestBackupWhileServingAndRestore(t *testing.T) {
 
 func TestRestoreRefusesForeignFiles(t *testing.T) {
 	dir := t.TempDir()
-	for _, bad := range []string{"../../shared/photos/demo/LICENSES.md", filepath.Join(dir, "missing.tar")} {
+	for _, bad := range []string{"testdata/README.md", filepath.Join(dir, "missing.tar")} {
 		if err := datadir.Restore(context.Background(), dir, bad); err == nil {
 			t.Errorf("restore from %s worked", bad)
 		}
