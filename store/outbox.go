@@ -34,6 +34,9 @@ type InputError struct{ Message string }
 
 func (e *InputError) Error() string { return e.Message }
 
+// ForPeople marks the error as a sentence the screens may show as it is.
+func (e *InputError) ForPeople() string { return e.Message }
+
 func inputErr(format string, args ...any) error {
 	return &InputError{Message: fmt.Sprintf(format, args...)}
 }
