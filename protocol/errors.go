@@ -15,7 +15,10 @@ const (
 	CodeMissingBlob      = "missing_blob"      // 409: a photo was not uploaded first
 	CodeRateLimited      = "rate_limited"      // 429
 	CodeCursorReset      = "cursor_reset"      // 410: drop the mirror, sync from the start
-	CodeInvalidCode      = "invalid_code"      // 403: pairing code unknown, used, expired or burned
+	CodeInvalidCode      = "invalid_code"      // 403: pairing code unknown or its secret is wrong
+	CodeCodeExpired      = "code_expired"      // 403: the right code, but its invitation has expired
+	CodeCodeUsed         = "code_used"         // 403: the right code, but it paired a device already
+	CodeCodeBurned       = "code_burned"       // 403: too many wrong tries against this invitation
 	CodeMethodNotAllowed = "method_not_allowed"
 	CodeUnavailable      = "unavailable" // 503: shutting down
 	CodeInternal         = "internal"    // 500
