@@ -3,6 +3,7 @@ package facility
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"io/fs"
@@ -64,6 +65,46 @@ func (s *Server) pairOnce(w http.ResponseWriter, r *http.Request) (protocol.Pair
 	}
 	resp.Token = tok
 	return resp, nil
+}
+
+// pairProof proves to an app that typed this server's address and a code (no link, so no pin)
+// that this server holds the invitation, bound to the server's certificate key: see
+// docs/protocol.md. Each answer counts as one of the invitation's tries; refusals count against
+// the client's address like wrong codes.
+func (s *Server) pairProof(w http.ResponseWriter, r *http.Request) {
+	addr := clientAddr(r)
+	if blocked, wait := s.pairFail.blocked(addr); blocked {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
+		writeError(w, Errorf(http.StatusTooManyRequests, protocol.CodeRateLimited,
+			"Too many wrong codes from this device. Wait a minute and try again."))
+		return
+	}
+	var req protocol.PairProofRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	// The code's public part, read as NormalizeCode reads a whole code.
+	full, err := protocol.NormalizeCode(req.CodeID + "000000000000")
+	if err != nil || len(req.CodeID) != protocol.InvitationIDChars {
+		writeError(w, Invalid("code_id must be the first 4 characters of the code."))
+		return
+	}
+	codeID := full[:protocol.InvitationIDChars]
+	if n, err := base64.RawURLEncoding.DecodeString(req.Nonce); err != nil || len(n) < 16 || len(n) > 64 {
+		writeError(w, Invalid("nonce must be 16 to 64 random bytes, base64url without padding."))
+		return
+	}
+	key, err := s.store.InvitationKey(r.Context(), codeID)
+	if err != nil {
+		if e, ok := AsError(err); ok && e.Status < 500 {
+			s.pairFail.fail(addr)
+		}
+		writeError(w, s.internal(r, err))
+		return
+	}
+	writeJSON(w, http.StatusOK, protocol.PairProofResponse{Pin: s.cfg.Pin,
+		Proof: protocol.PairProof(key, codeID, req.Nonce, s.cfg.Pin)})
 }
 
 func (s *Server) sync(w http.ResponseWriter, r *http.Request, a Actor) {

@@ -21,6 +21,7 @@ func (s *Server) routes() {
 	m := http.NewServeMux()
 	m.HandleFunc("GET /v1/info", s.info)
 	m.HandleFunc("POST /v1/pair", s.pair)
+	m.HandleFunc("POST /v1/pair/proof", s.pairProof)
 	m.Handle("GET /v1/sync", s.auth(s.sync))
 	m.Handle("PUT /v1/blobs/{sha256}", s.auth(s.putBlob))
 	m.Handle("GET /v1/blobs/{sha256}", s.auth(s.getBlob))

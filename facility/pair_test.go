@@ -51,8 +51,12 @@ func TestInvitationWorksOnce(t *testing.T) {
 		t.Fatalf("pair response %+v", pr)
 	}
 	r := e.pair(inv.Code)
-	if r.status != 403 || errCode(r) != protocol.CodeInvalidCode {
+	if r.status != 403 || errCode(r) != protocol.CodeCodeUsed {
 		t.Fatalf("second use: %d %s", r.status, r.body)
+	}
+	// A wrong secret is told nothing about the invitation's state.
+	if r := e.pair(wrongSecret(inv.Code, 0)); r.status != 403 || errCode(r) != protocol.CodeInvalidCode {
+		t.Fatalf("wrong secret of a used code: %d %s", r.status, r.body)
 	}
 	// The token works and the membership from the invitation is there.
 	tok := &person{Person: anna.Person, token: pr.Token}
@@ -74,7 +78,7 @@ func TestInvitationExpires(t *testing.T) {
 	if _, err := db.Exec(`UPDATE invitations SET expires_at = '2020-01-01T00:00:00Z' WHERE lookup = ?`, code[:4]); err != nil {
 		t.Fatal(err)
 	}
-	if r := e.pair(inv.Code); r.status != 403 || errCode(r) != protocol.CodeInvalidCode {
+	if r := e.pair(inv.Code); r.status != 403 || errCode(r) != protocol.CodeCodeExpired {
 		t.Fatalf("expired code: %d %s", r.status, r.body)
 	}
 }
@@ -100,7 +104,7 @@ func TestInvitationBurnsAfterFiveWrongTries(t *testing.T) {
 			t.Fatalf("wrong try %d: %d", i, r.status)
 		}
 	}
-	if r := e.pair(inv.Code); r.status != 403 || errCode(r) != protocol.CodeInvalidCode {
+	if r := e.pair(inv.Code); r.status != 403 || errCode(r) != protocol.CodeCodeBurned {
 		t.Fatalf("the right code after 5 wrong tries: %d %s", r.status, r.body)
 	}
 	// A code that names no invitation counts against nothing but the client's address.
@@ -207,5 +211,34 @@ func TestRevokeEndsWaitingLongPoll(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("the revoked device's long-poll kept waiting")
+	}
+}
+
+func TestPairProofProvesTheInvitationAndCountsATry(t *testing.T) {
+	e := newEnv(t)
+	anna := e.addPerson("Anna", protocol.RoleFamily)
+	inv := e.invite(anna, "")
+	code, _ := protocol.NormalizeCode(inv.Code)
+	nonce := protocol.NewPairNonce()
+	var pp protocol.PairProofResponse
+	e.mustJSON(e.do("POST", "/v1/pair/proof", "", protocol.PairProofRequest{CodeID: strings.ToLower(code[:4]), Nonce: nonce}), 200, &pp)
+	if !protocol.CheckPairProof(protocol.InvitationKey(code), code[:4], nonce, pp.Pin, pp.Proof) {
+		t.Fatalf("the proof does not verify with the code: %+v", pp)
+	}
+	if protocol.CheckPairProof(protocol.InvitationKey(wrongSecret(code, 0)), code[:4], nonce, pp.Pin, pp.Proof) {
+		t.Fatal("the proof verifies with another secret")
+	}
+	// Four more proofs use up the invitation's five tries: the code is burned.
+	for i := 0; i < 4; i++ {
+		e.mustJSON(e.do("POST", "/v1/pair/proof", "", protocol.PairProofRequest{CodeID: code[:4], Nonce: nonce}), 200, nil)
+	}
+	if r := e.pair(inv.Code); r.status != 403 || errCode(r) != protocol.CodeCodeBurned {
+		t.Fatalf("pair after five proofs: %d %s", r.status, r.body)
+	}
+	if r := e.do("POST", "/v1/pair/proof", "", protocol.PairProofRequest{CodeID: "ZZZZ", Nonce: nonce}); r.status != 403 || errCode(r) != protocol.CodeInvalidCode {
+		t.Fatalf("proof for an unknown code: %d %s", r.status, r.body)
+	}
+	if r := e.do("POST", "/v1/pair/proof", "", protocol.PairProofRequest{CodeID: code[:4], Nonce: "short"}); r.status != 400 {
+		t.Fatalf("proof with a short nonce: %d %s", r.status, r.body)
 	}
 }

@@ -52,8 +52,12 @@ type Store interface {
 	// Authenticate finds the device whose token hashes to tokenHash. Unknown or revoked: ErrUnauthorized.
 	Authenticate(ctx context.Context, tokenHash []byte) (Actor, error)
 	// Pair redeems an invitation code for a new device with the given token hash.
-	// Any failure (unknown, used, expired, burned, wrong secret) is ErrInvalidCode.
+	// Unknown or a wrong secret: ErrInvalidCode; after too many wrong tries: ErrCodeBurned; the
+	// right secret of a used or expired invitation: ErrCodeUsed, ErrCodeExpired.
 	Pair(ctx context.Context, code, deviceName string, tokenHash []byte) (protocol.PairResponse, error)
+	// InvitationKey returns SHA-256 of the secret of the live invitation whose code starts with
+	// codeID, for the pairing proof, and counts one try against it. Refusals as Pair.
+	InvitationKey(ctx context.Context, codeID string) ([]byte, error)
 	CreatePerson(ctx context.Context, a Actor, req protocol.CreatePerson) (protocol.CreatePersonResponse, error)
 	// CreateInvitation stores inv; ErrCodeTaken when its lookup part is in use (make another code).
 	CreateInvitation(ctx context.Context, a Actor, inv Invitation) error

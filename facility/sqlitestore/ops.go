@@ -123,16 +123,29 @@ func (s *Store) Pair(ctx context.Context, code, deviceName string, tokenHash []b
 		if err != nil {
 			return fmt.Errorf("read invitation: %w", err)
 		}
-		if used.Valid || failures >= maxCodeFailures || parseTime(expires).Before(time.Now()) {
-			refused = facility.ErrInvalidCode
+		// Burned first, so that guessing stops for good; then the secret, so that only someone
+		// holding the right code learns that it expired or was used (and is told so plainly).
+		if failures >= maxCodeFailures {
+			refused = facility.ErrCodeBurned
 			return nil
 		}
 		sum := sha256.Sum256([]byte(secret))
 		if subtle.ConstantTimeCompare(sum[:], hash) != 1 {
 			refused = facility.ErrInvalidCode
+			if used.Valid || parseTime(expires).Before(time.Now()) {
+				return nil // dead already: nothing left to protect
+			}
 			// Committed although the request fails: the count must stick.
 			_, err := t.exec(`UPDATE invitations SET failures = failures + 1 WHERE lookup = ?`, lookup)
 			return err
+		}
+		if used.Valid {
+			refused = facility.ErrCodeUsed
+			return nil
+		}
+		if parseTime(expires).Before(time.Now()) {
+			refused = facility.ErrCodeExpired
+			return nil
 		}
 		if _, err := t.exec(`UPDATE invitations SET used_at = ? WHERE lookup = ?`, t.now, lookup); err != nil {
 			return fmt.Errorf("use invitation: %w", err)
@@ -167,6 +180,45 @@ func (s *Store) Pair(ctx context.Context, code, deviceName string, tokenHash []b
 }
 
 const maxCodeFailures = 5
+
+// InvitationKey implements facility.Store: the key of the pairing proof of the live invitation
+// whose code starts with codeID. Each call counts as one of the invitation's tries.
+func (s *Store) InvitationKey(ctx context.Context, codeID string) ([]byte, error) {
+	var key []byte
+	var refused error
+	err := s.write(ctx, func(t *tx) error {
+		var expires string
+		var used sql.NullString
+		var failures int
+		err := t.queryRow(`SELECT secret_hash, expires_at, used_at, failures FROM invitations WHERE lookup = ?`, codeID).
+			Scan(&key, &expires, &used, &failures)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			refused = facility.ErrInvalidCode
+			return nil
+		case err != nil:
+			return fmt.Errorf("read invitation: %w", err)
+		case failures >= maxCodeFailures:
+			refused = facility.ErrCodeBurned
+		case used.Valid:
+			refused = facility.ErrCodeUsed
+		case parseTime(expires).Before(time.Now()):
+			refused = facility.ErrCodeExpired
+		}
+		if refused != nil {
+			return nil
+		}
+		_, err = t.exec(`UPDATE invitations SET failures = failures + 1 WHERE lookup = ?`, codeID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if refused != nil {
+		return nil, refused
+	}
+	return key, nil
+}
 
 // CreatePerson implements facility.Store.
 func (s *Store) CreatePerson(ctx context.Context, a facility.Actor, req protocol.CreatePerson) (protocol.CreatePersonResponse, error) {
