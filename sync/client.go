@@ -3,6 +3,7 @@ package hearthsync
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,10 +25,14 @@ type client struct {
 }
 
 func newClient(host, pin string, insecure bool, token string) *client {
+	return newClientTLS(host, protocol.PinnedTLSConfig(pin), insecure, token)
+}
+
+func newClientTLS(host string, tlsCfg *tls.Config, insecure bool, token string) *client {
 	tr := &http.Transport{
 		Proxy:               nil, // the facility server is on the home's network, never behind a proxy
 		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		TLSClientConfig:     protocol.PinnedTLSConfig(pin),
+		TLSClientConfig:     tlsCfg,
 		TLSHandshakeTimeout: 10 * time.Second,
 		MaxIdleConnsPerHost: 8,
 		IdleConnTimeout:     90 * time.Second,

@@ -19,22 +19,61 @@ const TokenFile = "device-token"
 // PairError is a pairing that did not work, with words for the person holding the device.
 type PairError struct {
 	Message string
+	Reason  string // one of the PairReason constants, for screens that want to react (e.g. focus the code)
 	Err     error
 }
 
 func (e *PairError) Error() string { return e.Message }
 func (e *PairError) Unwrap() error { return e.Err }
 
+// Why a pairing failed (PairError.Reason).
+const (
+	PairNotInvitation = "not_invitation" // the link or code is not in the form of an invitation
+	PairWrongCode     = "wrong_code"     // no invitation has this code (mistyped)
+	PairExpired       = "expired"
+	PairUsed          = "used"
+	PairBurned        = "burned"      // too many wrong tries against this invitation
+	PairTooManyTries  = "rate_limited" // too many wrong tries from this device: wait a minute
+	PairUnreachable   = "unreachable"
+	PairWrongServer   = "wrong_server" // the server's key does not match the invitation
+	PairRefused       = "refused"      // anything else the server refused
+)
+
+// The sentences of pairing failures, as the screens show them.
+const (
+	msgNotInvitation = "This is not a Hearth invitation. Check the link, or type the care home's address and the code."
+	msgBadCode       = "This code is not right: a code has 16 letters and digits, like K7QX-M2PD-9FJ4-ABCD."
+	msgWrongCode     = "This code is not right. Check it and try again."
+	msgExpired       = "This code has expired. Ask the care home for a new one."
+	msgUsed          = "This code has already been used."
+	msgBurned        = "This code was typed wrong too many times and no longer works. Ask the care home for a new one."
+	msgTooManyTries  = "Too many tries. Wait a minute and try again."
+	msgUnreachable   = "Can't reach the care home's server. Check the internet connection."
+	msgWrongServer   = "This is not your care home's server: its security key does not match the invitation. Ask the care home."
+	msgRefused       = "The care home's server could not connect this device. Ask the care home."
+	msgBadAddress    = "This is not a server address. Type it as the care home wrote it, like care.example.org:8443."
+)
+
+func pairErr(reason, msg string, err error) *PairError {
+	return &PairError{Message: msg, Reason: reason, Err: err}
+}
+
 // Pair pairs this device from an invitation link (hearth://HOST:PORT/CODE?pin=...): it trusts
 // the server whose certificate key matches the link's pin, redeems the code, keeps the token in
 // TokenFile and records the account in the store. deviceName is how staff see this device.
+// Every error is a *PairError whose text is a sentence for the person.
 func Pair(ctx context.Context, st *store.Store, link, deviceName string) (store.Account, error) {
 	inv, err := protocol.ParseInvitation(link)
 	if err != nil {
-		return store.Account{}, &PairError{Message: "This is not a Hearth invitation. Please check the link or code from the staff.", Err: err}
+		return store.Account{}, pairErr(PairNotInvitation, msgNotInvitation, err)
 	}
 	// Without a pin the certificate is checked against the system's authorities (a server with a
 	// CA-signed certificate), as PROTOCOL.md allows.
+	return redeem(ctx, st, inv, deviceName)
+}
+
+// redeem redeems inv's code at inv's server and records the account.
+func redeem(ctx context.Context, st *store.Store, inv protocol.Invitation, deviceName string) (store.Account, error) {
 	deviceName = strings.TrimSpace(deviceName)
 	if deviceName == "" {
 		deviceName = "Hearth app"
@@ -42,7 +81,7 @@ func Pair(ctx context.Context, st *store.Store, link, deviceName string) (store.
 	c := newClient(inv.Host, inv.Pin, inv.Insecure, "")
 	defer c.close()
 	var resp protocol.PairResponse
-	_, err = c.doJSON(ctx, "POST", "/v1/pair", protocol.PairRequest{Code: inv.Code, DeviceName: deviceName}, &resp)
+	_, err := c.doJSON(ctx, "POST", "/v1/pair", protocol.PairRequest{Code: inv.Code, DeviceName: deviceName}, &resp)
 	if err != nil {
 		return store.Account{}, pairError(err)
 	}
@@ -60,22 +99,28 @@ func Pair(ctx context.Context, st *store.Store, link, deviceName string) (store.
 	return acc, nil
 }
 
-func pairError(err error) error {
+func pairError(err error) *PairError {
 	if ae := apiError(err); ae != nil {
 		switch ae.Code {
-		case protocol.CodeInvalidCode, protocol.CodeForbidden, protocol.CodeNotFound:
-			return &PairError{Message: "This invitation cannot be used: it may have expired or been used already. Please ask the staff for a new one.", Err: err}
+		case protocol.CodeCodeExpired:
+			return pairErr(PairExpired, msgExpired, err)
+		case protocol.CodeCodeUsed:
+			return pairErr(PairUsed, msgUsed, err)
+		case protocol.CodeCodeBurned:
+			return pairErr(PairBurned, msgBurned, err)
+		case protocol.CodeInvalidCode, protocol.CodeNotFound:
+			return pairErr(PairWrongCode, msgWrongCode, err)
 		case protocol.CodeRateLimited:
-			return &PairError{Message: "Too many tries. Please wait a minute and try again.", Err: err}
+			return pairErr(PairTooManyTries, msgTooManyTries, err)
 		case protocol.CodeInvalid:
-			return &PairError{Message: "This invitation code is not right. Please check it and try again.", Err: err}
+			return pairErr(PairWrongCode, msgBadCode, err)
 		}
-		return &PairError{Message: "The care home's server could not pair this device. Please ask the staff.", Err: err}
+		return pairErr(PairRefused, msgRefused, err)
 	}
-	if strings.Contains(err.Error(), "does not match the invitation") {
-		return &PairError{Message: "The server answering is not the care home's server from the invitation. Please ask the staff.", Err: err}
+	if errors.Is(err, errWrongServer) || strings.Contains(err.Error(), "does not match the invitation") {
+		return pairErr(PairWrongServer, msgWrongServer, err)
 	}
-	return &PairError{Message: "The care home's server cannot be reached. Please check the Wi-Fi and try again.", Err: err}
+	return pairErr(PairUnreachable, msgUnreachable, err)
 }
 
 // writeToken writes the token to a file only the user can read, through a temporary file so a

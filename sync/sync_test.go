@@ -123,13 +123,13 @@ func TestPairRefusesAWrongPinAndABadCode(t *testing.T) {
 	inv.Pin = strings.Repeat("A", 43) // another server's key
 	_, err = Pair(context.Background(), st, protocol.FormatInvitation(inv), "tablet")
 	var pe *PairError
-	if !errors.As(err, &pe) || !strings.Contains(pe.Message, "not the care home's server") {
+	if !errors.As(err, &pe) || !strings.Contains(pe.Message, "not your care home's server") {
 		t.Fatalf("wrong pin: %v", err)
 	}
 	inv, _ = protocol.ParseInvitation(link)
 	inv.Code = protocol.NewInvitationCode()
 	_, err = Pair(context.Background(), st, protocol.FormatInvitation(inv), "tablet")
-	if !errors.As(err, &pe) || !strings.Contains(pe.Message, "cannot be used") {
+	if !errors.As(err, &pe) || !strings.Contains(pe.Message, "This code is not right") {
 		t.Fatalf("wrong code: %v", err)
 	}
 	_, err = Pair(context.Background(), st, "https://example.com/nothing", "tablet")
