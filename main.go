@@ -129,7 +129,7 @@ func run(ctx context.Context, log *slog.Logger, dataDir, link, textSize string, 
 
 	w := a.NewWindow("Hearth")
 	w.Resize(fyne.NewSize(1280, 800))
-	app.New(a, w, st, app.Options{HomeName: acc.FacilityName, IdleAfter: idle, Log: log, Paired: paired, Pair: pair}).Start(ctx)
+	app.New(a, w, st, app.Options{HomeName: acc.FacilityName, Role: acc.Role, IdleAfter: idle, Log: log, Paired: paired, Pair: pair}).Start(ctx)
 	go func() {
 		<-ctx.Done()
 		fyne.Do(a.Quit)

@@ -93,6 +93,13 @@ func (c *circle) announce(t testing.TB, text string, photo int, hoursAgo float64
 // messages yet; the demo photos go into its cache as posts refer to them.
 func newCircle(t testing.TB) *circle {
 	t.Helper()
+	return newCircleAs(t, protocol.RoleResident)
+}
+
+// newCircleAs is newCircle seen from Margaret's device (resident) or from
+// Anna's (family).
+func newCircleAs(t testing.TB, role string) *circle {
+	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, t.TempDir(), nil)
 	if err != nil {
@@ -101,8 +108,12 @@ func newCircle(t testing.TB) *circle {
 	t.Cleanup(func() { st.Close() })
 	c := &circle{st: st, margaret: protocol.NewID(), anna: protocol.NewID(), tom: protocol.NewID(),
 		grace: protocol.NewID(), circle: protocol.NewID(), photoData: map[string][]byte{}}
-	if err := st.SetAccount(ctx, store.Account{Host: "127.0.0.1:1", PersonID: c.margaret, DeviceID: protocol.NewID(),
-		FacilityName: "Maple Grove", PersonName: "Margaret Hughes", Role: protocol.RoleResident}); err != nil {
+	acc := store.Account{Host: "127.0.0.1:1", PersonID: c.margaret, DeviceID: protocol.NewID(),
+		FacilityName: "Maple Grove", PersonName: "Margaret Hughes", Role: protocol.RoleResident}
+	if role == protocol.RoleFamily {
+		acc.PersonID, acc.PersonName, acc.Role = c.anna, "Anna Hughes", protocol.RoleFamily
+	}
+	if err := st.SetAccount(ctx, acc); err != nil {
 		t.Fatal(err)
 	}
 	c.apply(t,
@@ -154,6 +165,7 @@ func newTestUI(t *testing.T, c *circle, opts Options) (*UI, fyne.Window) {
 	}
 	u := New(a, w, c.st, opts)
 	u.now = func() time.Time { return testNow }
+	u.inline = true
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	u.Start(ctx)

@@ -18,8 +18,9 @@ type home struct {
 	day     *widget.Label
 	photos  *Tile
 	msgs    *Tile
-	people  *Tile
+	people  *Tile // residents only
 	news    *Tile
+	share   *Tile // family only
 	status  *widget.Label
 	content fyne.CanvasObject
 }
@@ -30,12 +31,20 @@ func newHome(u *UI) *home {
 	h.setDay(u.now())
 	h.photos = NewTile(theme.MediaPhotoIcon(), "Photos", "", u.tap(u.ShowPhotos))
 	h.msgs = NewTile(theme.MailComposeIcon(), "Messages", "", u.tap(u.ShowMessages))
-	h.people = NewTile(theme.AccountIcon(), "My people", "", u.tap(u.ShowPeople))
 	h.news = NewTile(theme.InfoIcon(), "News", "", u.tap(u.ShowNews))
+	var tiles *fyne.Container
+	if u.role() == roleFamily {
+		// Family share first; their album is the same photos screen.
+		h.share = NewTile(theme.UploadIcon(), "Share photos", "", u.tap(u.ShowShare))
+		h.photos.Title = "Album"
+		tiles = container.NewGridWithColumns(2, h.share, h.msgs, h.photos, h.news)
+	} else {
+		h.people = NewTile(theme.AccountIcon(), "My people", "", u.tap(u.ShowPeople))
+		tiles = container.NewGridWithColumns(2, h.photos, h.msgs, h.people, h.news)
+	}
 	h.status = &widget.Label{Wrapping: fyne.TextWrapWord}
 	settings := &widget.Button{Text: "Settings", Icon: theme.SettingsIcon(), OnTapped: u.tap(u.ShowSettings)}
 
-	tiles := container.NewGridWithColumns(2, h.photos, h.msgs, h.people, h.news)
 	bottom := container.NewBorder(nil, nil, nil, settings, h.status)
 	h.content = container.NewPadded(container.NewBorder(h.day, bottom, nil, nil, tiles))
 	h.load()
@@ -57,7 +66,12 @@ func (h *home) load() {
 
 	circles, err := h.ui.src.Circles(ctx)
 	h.ui.logErr("circles", err)
-	h.people.SetDetail(peopleSentence(circles, h.me()))
+	if h.people != nil {
+		h.people.SetDetail(peopleSentence(circles, h.me()))
+	}
+	if h.share != nil {
+		h.share.SetDetail(shareSentence(circles, h.me()))
+	}
 
 	st, err := h.ui.src.Status(ctx)
 	h.ui.logErr("status", err)
@@ -101,4 +115,18 @@ func peopleSentence(circles []content.Circle, me string) string {
 		return andList(names)
 	}
 	return names[0] + ", " + names[1] + " and " + plural(len(names)-2, "more", "more")
+}
+
+// shareSentence says whom a family member's photos go to: "Send photos to Margaret".
+func shareSentence(circles []content.Circle, me string) string {
+	var names []string
+	for _, c := range circles {
+		if c.Resident.ID != "" && c.Resident.ID != me {
+			names = append(names, firstName(c.Resident))
+		}
+	}
+	if len(names) == 0 {
+		return "Send photos to the family circle"
+	}
+	return "Send photos to " + andList(names)
 }

@@ -69,19 +69,16 @@ func (p *pairing) start() {
 	p.connect.Disable()
 	p.connect.SetText("Connecting…")
 	p.problem.Hide()
-	pair := p.ui.opts.Pair
-	go func() {
-		err := pair(p.ui.ctx, link, code)
-		fyne.Do(func() {
-			p.connect.Enable()
-			p.connect.SetText("Connect")
-			if err != nil {
-				p.say(err.Error())
-				return
-			}
-			p.ui.paired()
-		})
-	}()
+	var err error
+	p.ui.later(func() { err = p.ui.opts.Pair(p.ui.ctx, link, code) }, func() {
+		p.connect.Enable()
+		p.connect.SetText("Connect")
+		if err != nil {
+			p.say(err.Error())
+			return
+		}
+		p.ui.paired()
+	})
 }
 
 func (p *pairing) say(sentence string) {

@@ -31,6 +31,12 @@ type Source interface {
 	PhotoFile(ctx context.Context, sha, variant string) (path string, ok bool, err error)
 
 	SendMessage(ctx context.Context, to, text string, ph *content.PreparedPhoto) (string, error)
+	// PreparePhoto makes a picked photo ready to send, or says in words why it can't be sent.
+	PreparePhoto(ctx context.Context, data []byte) (content.PreparedPhoto, error)
+	PostPhotos(ctx context.Context, circleID, caption string, photos []content.PreparedPhoto) (string, error)
+	PostAnnouncement(ctx context.Context, text, audience string, ph *content.PreparedPhoto) (string, error)
+	SentItems(ctx context.Context, limit int, failedOnly bool) ([]content.Sent, error)
+	Delete(ctx context.Context, id string) error
 	React(ctx context.Context, targetID, kind string) (string, error)
 	MarkSeen(ctx context.Context, ids ...string) error
 	Retry(ctx context.Context, itemID string) error

@@ -27,11 +27,16 @@ type Options struct {
 	IdleAfter  time.Duration // no touch for this long starts the photo frame; 0: never
 	FrameEvery time.Duration // how long the photo frame shows each photo (default 12 s)
 	Log        *slog.Logger
+	// Role is whose device this is: resident, family or staff (from pairing);
+	// it decides the home screen. Empty means resident.
+	Role string
 	// Paired says this device has an account; without one, and with Pair
 	// set, the app opens on the first-run screen.
 	Paired bool
 	// Pair connects an unpaired device from the first-run screen.
 	Pair PairFunc
+	// Staff does what staff ask of the server directly; nil for residents and family.
+	Staff StaffActions
 }
 
 // screen is one of the app's screens. refresh runs on the Fyne goroutine
@@ -54,6 +59,10 @@ type UI struct {
 	theme   Theme
 	current screen
 	home    *home
+
+	// inline runs background work on the caller's goroutine (tests only:
+	// Fyne's test driver runs fyne.Do inline, which would race otherwise).
+	inline bool
 
 	mu        sync.Mutex // guards idleTimer, which the clock goroutine resets
 	idleTimer *time.Timer
@@ -128,6 +137,12 @@ func (u *UI) keepTime(ctx context.Context) {
 func (u *UI) show(s screen) {
 	u.current = s
 	u.win.SetContent(s.view())
+	// Files dropped on the window go to a screen that takes them, and nowhere else.
+	if d, ok := s.(interface{ dropped([]fyne.URI) }); ok {
+		u.win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) { d.dropped(uris) })
+	} else {
+		u.win.SetOnDropped(nil)
+	}
 	u.log.Debug("screen shown", "screen", fmt.Sprintf("%T", s))
 	u.touched()
 }
@@ -185,11 +200,32 @@ func (u *UI) SetDark(dark bool) {
 // paired follows a successful pairing to the home screen.
 func (u *UI) paired() { u.ShowHome() }
 
-// ShowHome shows the home screen.
+// Roles, as the server names them.
+const (
+	roleResident = "resident"
+	roleFamily   = "family"
+	roleStaff    = "staff"
+)
+
+func (u *UI) role() string {
+	if u.opts.Role != "" {
+		return u.opts.Role
+	}
+	return roleResident
+}
+
+// ShowHome shows the home screen for this device's role.
 func (u *UI) ShowHome() {
+	if u.role() == roleStaff {
+		u.show(newStaffHome(u))
+		return
+	}
 	u.home = newHome(u)
 	u.show(u.home)
 }
+
+// ShowShare shows the family's photo sharing screen.
+func (u *UI) ShowShare() { u.show(newShare(u)) }
 
 // ShowPhotos shows the photos, newest first.
 func (u *UI) ShowPhotos() { u.show(newPhotos(u)) }
@@ -208,6 +244,20 @@ func (u *UI) ShowNews() { u.show(newNews(u)) }
 
 // ShowSettings shows the settings screen.
 func (u *UI) ShowSettings() { u.show(newSettings(u)) }
+
+// later runs work off the Fyne goroutine (it may wait on the network or
+// decode a photo), then done on the Fyne goroutine to show the result.
+func (u *UI) later(work, done func()) {
+	if u.inline {
+		work()
+		done()
+		return
+	}
+	go func() {
+		work()
+		fyne.Do(done)
+	}()
+}
 
 // logErr records a failure the resident must not see in technical words.
 func (u *UI) logErr(what string, err error) {

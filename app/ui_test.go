@@ -430,6 +430,8 @@ func TestEveryScreenFitsTheTabletAtEveryTextSize(t *testing.T) {
 		"news": u.ShowNews, "settings": u.ShowSettings,
 		"conversation": func() { u.ShowConversation(content.Person{ID: c.anna, Name: "Anna Hughes"}) },
 		"pairing":      func() { u.show(newPairing(u)) },
+		"share":        u.ShowShare,
+		"staff":        func() { u.show(newStaffHome(u)) },
 	}
 	for _, size := range TextSizes {
 		u.SetTextSize(size)

@@ -1,0 +1,518 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"hearth/content"
+)
+
+// inactiveAfter is how long without activity makes a resident stand out.
+const inactiveAfter = 48 * time.Hour
+
+// staffHome is the nursing station's screen: residents, devices, news,
+// photos to moderate and the audit log, one tab each.
+type staffHome struct {
+	ui        *UI
+	tabs      *container.AppTabs
+	residents *fyne.Container
+	devices   *fyne.Container
+	photos    *fyne.Container
+	news      *fyne.Container
+	audit     *fyne.Container
+	status    *widget.Label
+	content   fyne.CanvasObject
+}
+
+func newStaffHome(u *UI) *staffHome {
+	h := &staffHome{ui: u, residents: container.NewVBox(), devices: container.NewVBox(), photos: container.NewVBox(),
+		news: container.NewVBox(), audit: container.NewVBox(), status: &widget.Label{Wrapping: fyne.TextWrapWord}}
+	addResident := &widget.Button{Text: "Add a resident", Icon: theme.ContentAddIcon(), Importance: widget.HighImportance,
+		OnTapped: u.tap(h.addResident)}
+	h.tabs = container.NewAppTabs(
+		container.NewTabItemWithIcon("Residents", theme.AccountIcon(),
+			container.NewBorder(container.NewHBox(addResident), nil, nil, nil, container.NewVScroll(h.residents))),
+		container.NewTabItemWithIcon("Devices", theme.ComputerIcon(), container.NewVScroll(h.devices)),
+		container.NewTabItemWithIcon("News", theme.InfoIcon(), container.NewBorder(newNewsForm(u, h.loadNews), nil, nil, nil,
+			container.NewVScroll(h.news))),
+		container.NewTabItemWithIcon("Photos", theme.MediaPhotoIcon(), container.NewVScroll(h.photos)),
+		container.NewTabItemWithIcon("Audit log", theme.ListIcon(), container.NewVScroll(h.audit)),
+	)
+	h.tabs.SetTabLocation(container.TabLocationLeading)
+	h.tabs.OnSelected = func(*container.TabItem) { u.touched(); h.load() }
+	settings := &widget.Button{Text: "Settings", Icon: theme.SettingsIcon(), OnTapped: u.tap(u.ShowSettings)}
+	title := &widget.Label{Text: u.opts.HomeName, TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText}
+	if title.Text == "" {
+		title.Text = "Hearth for staff"
+	}
+	h.content = container.NewPadded(container.NewBorder(container.NewBorder(nil, nil, nil, settings, title), h.status, nil, nil, h.tabs))
+	h.load()
+	return h
+}
+
+func (h *staffHome) view() fyne.CanvasObject { return h.content }
+
+func (h *staffHome) refresh(c content.Change) {
+	if c.Has(changeStatus) || c.Has(changeOutbox) {
+		h.loadStatus()
+	}
+	if c.Has(changeAnnouncement) || c.Has(changePost) || c.Has(changePerson) || c.Has(changeMember) || c.Has(changeReset) {
+		h.load()
+	}
+}
+
+// load fills the tab in view; tabs that ask the server do it off the Fyne goroutine.
+func (h *staffHome) load() {
+	h.loadStatus()
+	switch h.tabs.SelectedIndex() {
+	case 0:
+		h.loadResidents()
+	case 1:
+		h.loadDevices()
+	case 2:
+		h.loadNews()
+	case 3:
+		h.loadPhotos()
+	case 4:
+		h.loadAudit()
+	}
+}
+
+func (h *staffHome) loadStatus() {
+	st, err := h.ui.src.Status(h.ui.ctx)
+	h.ui.logErr("status", err)
+	h.status.SetText(st.Text)
+}
+
+// online runs a server call off the Fyne goroutine and shows its result, or
+// its sentence, in box.
+func online[T any](u *UI, box *fyne.Container, call func(context.Context) (T, error), show func(T)) {
+	if u.opts.Staff == nil {
+		box.Objects = []fyne.CanvasObject{&widget.Label{Text: "This device is not connected as staff.", Wrapping: fyne.TextWrapWord}}
+		box.Refresh()
+		return
+	}
+	box.Objects = []fyne.CanvasObject{&widget.Label{Text: "Asking the care home's server…"}}
+	box.Refresh()
+	var v T
+	var err error
+	u.later(func() { v, err = call(u.ctx) }, func() {
+		if err != nil {
+			box.Objects = []fyne.CanvasObject{&widget.Label{Text: err.Error(), Wrapping: fyne.TextWrapWord, Importance: widget.DangerImportance}}
+			box.Refresh()
+			return
+		}
+		box.RemoveAll()
+		show(v)
+		box.Refresh()
+	})
+}
+
+func (h *staffHome) loadResidents() {
+	online(h.ui, h.residents, func(ctx context.Context) ([]content.Resident, error) { return h.ui.opts.Staff.Residents(ctx) },
+		func(rs []content.Resident) {
+			if len(rs) == 0 {
+				h.residents.Add(&widget.Label{Text: "No residents yet. Add the first one above."})
+			}
+			for _, r := range rs {
+				r := r
+				h.residents.Add(newPersonRow(h.ui, r.Person, r.Person.Name, residentLine(r, h.ui.now()), inactive(r, h.ui.now()),
+					h.ui.tap(func() { h.ui.show(newCircleScreen(h.ui, r)) })))
+			}
+		})
+}
+
+func inactive(r content.Resident, now time.Time) bool {
+	return r.LastActive.IsZero() || now.Sub(r.LastActive) >= inactiveAfter
+}
+
+// residentLine is the second line of a resident's row: room and last activity.
+func residentLine(r content.Resident, now time.Time) string {
+	var parts []string
+	if r.Person.Room != "" {
+		parts = append(parts, "Room "+r.Person.Room)
+	}
+	switch {
+	case r.LastActive.IsZero():
+		parts = append(parts, "Never active yet")
+	case now.Sub(r.LastActive) >= inactiveAfter:
+		parts = append(parts, fmt.Sprintf("Not active for %d days", int(now.Sub(r.LastActive).Hours()/24)))
+	default:
+		parts = append(parts, "Active "+strings.ToLower(WhenInWords(r.LastActive, now)))
+	}
+	parts = append(parts, plural(r.Members, "person in the circle", "people in the circle"))
+	return strings.Join(parts, " · ")
+}
+
+func (h *staffHome) addResident() {
+	name := &widget.Entry{PlaceHolder: "Full name"}
+	room := &widget.Entry{PlaceHolder: "Room, for example 12"}
+	form := []*widget.FormItem{{Text: "Name", Widget: name}, {Text: "Room", Widget: room}}
+	d := dialog.NewForm("Add a resident", "Add", "Cancel", form, func(ok bool) {
+		if !ok {
+			return
+		}
+		n, rm := strings.TrimSpace(name.Text), strings.TrimSpace(room.Text)
+		var err error
+		h.ui.later(func() { _, err = h.ui.opts.Staff.AddPerson(h.ui.ctx, n, roleResident, rm) }, func() {
+			if err != nil {
+				dialog.ShowInformation("Not added", err.Error(), h.ui.win)
+				return
+			}
+			h.loadResidents()
+		})
+	}, h.ui.win)
+	d.Resize(fyne.NewSize(h.ui.win.Canvas().Size().Width*0.6, 0))
+	d.Show()
+}
+
+func (h *staffHome) loadDevices() {
+	online(h.ui, h.devices, func(ctx context.Context) ([]content.Device, error) { return h.ui.opts.Staff.Devices(ctx) },
+		func(ds []content.Device) {
+			if len(ds) == 0 {
+				h.devices.Add(&widget.Label{Text: "No devices paired yet."})
+			}
+			for _, d := range ds {
+				d := d
+				seen := "Never seen"
+				if !d.LastSeen.IsZero() {
+					seen = "Last seen " + strings.ToLower(WhenInWords(d.LastSeen, h.ui.now()))
+				}
+				line := &widget.Label{Text: d.PersonName + " — " + d.Name + " · " + seen, Wrapping: fyne.TextWrapWord}
+				var action fyne.CanvasObject
+				if d.Revoked {
+					action = &widget.Label{Text: "Disconnected", TextStyle: fyne.TextStyle{Bold: true}}
+				} else {
+					action = &widget.Button{Text: "Disconnect", Icon: theme.CancelIcon(), OnTapped: h.ui.tap(func() { h.revoke(d) })}
+				}
+				h.devices.Add(container.NewBorder(nil, nil, nil, action, line))
+			}
+		})
+}
+
+func (h *staffHome) revoke(d content.Device) {
+	h.ui.confirm("Disconnect this device?",
+		fmt.Sprintf("%s's device “%s” will stop working at once. To use it again, it must be paired with a new invitation.", d.PersonName, d.Name),
+		"Yes, disconnect it", func() {
+			var err error
+			h.ui.later(func() { err = h.ui.opts.Staff.Revoke(h.ui.ctx, d.ID) }, func() {
+				if err != nil {
+					dialog.ShowInformation("Not disconnected", err.Error(), h.ui.win)
+				}
+				h.loadDevices()
+			})
+		})
+}
+
+func (h *staffHome) loadNews() {
+	items, err := h.ui.src.Announcements(h.ui.ctx, 0, 30)
+	h.ui.logErr("announcements", err)
+	h.news.RemoveAll()
+	for _, a := range items {
+		a := a
+		line := &widget.Label{Text: a.Author.Name + " · " + WhenInWords(a.CreatedAt, h.ui.now()) + " · for " + audienceWords(a.Audience) +
+			"\n" + a.Text, Wrapping: fyne.TextWrapWord}
+		remove := &widget.Button{Text: "Remove", Icon: theme.DeleteIcon(), OnTapped: h.ui.tap(func() {
+			h.ui.confirm("Remove this notice?", "It will disappear from every device.", "Yes, remove it", func() {
+				h.ui.logErr("delete announcement", h.ui.src.Delete(h.ui.ctx, a.ID))
+				h.loadNews()
+			})
+		})}
+		h.news.Add(container.NewBorder(nil, nil, nil, remove, line))
+	}
+	h.news.Refresh()
+}
+
+func audienceWords(a string) string {
+	if a == "residents" {
+		return "residents"
+	}
+	return "everyone"
+}
+
+func (h *staffHome) loadPhotos() {
+	items, err := h.ui.src.NewestPhotos(h.ui.ctx, 0, 40)
+	h.ui.logErr("photos", err)
+	h.photos.RemoveAll()
+	if len(items) == 0 {
+		h.photos.Add(&widget.Label{Text: "No photos shared yet."})
+	}
+	seen := map[string]bool{}
+	for _, it := range items {
+		if seen[it.PostID] {
+			continue
+		}
+		seen[it.PostID] = true
+		it := it
+		line := &widget.Label{Text: fmt.Sprintf("%s · %s · %s", it.Author.Name, WhenInWords(it.CreatedAt, h.ui.now()), it.Caption),
+			Wrapping: fyne.TextWrapWord}
+		remove := &widget.Button{Text: "Remove", Icon: theme.DeleteIcon(), OnTapped: h.ui.tap(func() {
+			h.ui.confirm("Remove this post?", "Its photos will disappear from every device in the circle.", "Yes, remove it", func() {
+				h.ui.logErr("delete post", h.ui.src.Delete(h.ui.ctx, it.PostID))
+				h.loadPhotos()
+			})
+		})}
+		h.photos.Add(container.NewBorder(nil, nil, avatar(h.ui, it.Author, 56), remove, line))
+	}
+	h.photos.Refresh()
+}
+
+func (h *staffHome) loadAudit() {
+	online(h.ui, h.audit, func(ctx context.Context) ([]content.AuditEntry, error) { return h.ui.opts.Staff.Audit(ctx, 100) },
+		func(es []content.AuditEntry) {
+			if len(es) == 0 {
+				h.audit.Add(&widget.Label{Text: "Nothing recorded yet."})
+			}
+			for _, e := range es {
+				h.audit.Add(&widget.Label{Text: e.At.Local().Format("Mon 2 Jan 15:04") + " — " + e.Actor + " " + e.Action, Wrapping: fyne.TextWrapWord})
+			}
+		})
+}
+
+// newNewsForm is where staff write a notice, with an optional photo.
+func newNewsForm(u *UI, posted func()) fyne.CanvasObject {
+	text := &widget.Entry{MultiLine: true, Wrapping: fyne.TextWrapWord, PlaceHolder: "Write a notice for the home"}
+	text.SetMinRowsVisible(2)
+	audience := &widget.RadioGroup{Options: []string{"For residents", "For everyone"}, Selected: "For everyone", Horizontal: true}
+	var photo *content.PreparedPhoto
+	photoLine := &widget.Label{Text: "No photo", Wrapping: fyne.TextWrapWord}
+	problem := &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.DangerImportance}
+	problem.Hide()
+	say := func(text string) {
+		problem.SetText(text)
+		problem.Hidden = text == ""
+		problem.Refresh()
+	}
+	addPhoto := &widget.Button{Text: "Add a photo", Icon: theme.MediaPhotoIcon(), OnTapped: u.tap(func() {
+		dialog.ShowFileOpen(func(r fyne.URIReadCloser, err error) {
+			if err != nil || r == nil {
+				return
+			}
+			name := r.URI().Name()
+			photoLine.SetText("Getting " + name + " ready…")
+			var ph content.PreparedPhoto
+			u.later(func() {
+				defer r.Close()
+				var data []byte
+				if data, err = io.ReadAll(io.LimitReader(r, maxPickedFile)); err == nil {
+					ph, err = u.src.PreparePhoto(u.ctx, data)
+				}
+			}, func() {
+				if err != nil {
+					photo = nil
+					photoLine.SetText(photoProblem(name, err))
+					return
+				}
+				photo = &ph
+				photoLine.SetText("Photo: " + name)
+			})
+		}, u.win)
+	})}
+	post := &widget.Button{Text: "Post the notice", Icon: theme.MailSendIcon(), Importance: widget.HighImportance}
+	post.OnTapped = u.tap(func() {
+		t := strings.TrimSpace(text.Text)
+		if t == "" {
+			say("Please write the notice first.")
+			return
+		}
+		if n := len([]rune(t)); n > maxMessageText {
+			say(fmt.Sprintf("The notice is %d letters long; at most %d fit.", n, maxMessageText))
+			return
+		}
+		aud := "everyone"
+		if audience.Selected == "For residents" {
+			aud = "residents"
+		}
+		if _, err := u.src.PostAnnouncement(u.ctx, t, aud, photo); err != nil {
+			if msg, ok := forPeople(err); ok {
+				say(msg)
+			} else {
+				u.logErr("post announcement", err)
+				say("The notice could not be queued. Please try once more.")
+			}
+			return
+		}
+		text.SetText("")
+		photo = nil
+		photoLine.SetText("No photo")
+		say("")
+		posted()
+	})
+	return container.NewVBox(text, audience, container.NewBorder(nil, nil, addPhoto, nil, photoLine), problem, post, widget.NewSeparator())
+}
+
+// confirm asks before anything destructive, in plain words with big Yes / No.
+func (u *UI) confirm(title, text, yes string, do func()) {
+	d := dialog.NewCustomConfirm(title, yes, "No, keep it", &widget.Label{Text: text, Wrapping: fyne.TextWrapWord},
+		func(ok bool) {
+			u.touched()
+			if ok {
+				do()
+			}
+		}, u.win)
+	d.Resize(fyne.NewSize(u.win.Canvas().Size().Width*0.7, 0))
+	d.Show()
+}
+
+// circleScreen shows one resident's circle to staff: invite, pair, remove.
+type circleScreen struct {
+	ui       *UI
+	resident content.Resident
+	members  *fyne.Container
+	content  fyne.CanvasObject
+}
+
+func newCircleScreen(u *UI, r content.Resident) *circleScreen {
+	c := &circleScreen{ui: u, resident: r, members: container.NewVBox()}
+	back := &widget.Button{Text: "All residents", Icon: theme.NavigateBackIcon(), OnTapped: u.tap(u.ShowHome)}
+	title := &widget.Label{Text: r.Person.Name, TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameHeadingText}
+	invite := &widget.Button{Text: "Invite a family member", Icon: theme.ContentAddIcon(), Importance: widget.HighImportance,
+		OnTapped: u.tap(c.inviteMember)}
+	pair := &widget.Button{Text: "Pair " + firstName(r.Person) + "'s tablet", Icon: theme.ComputerIcon(), OnTapped: u.tap(c.pairTablet)}
+	top := container.NewVBox(container.NewBorder(nil, nil, back, nil, title),
+		&widget.Label{Text: residentLine(r, u.now()), Wrapping: fyne.TextWrapWord},
+		container.NewGridWithColumns(2, invite, pair), widget.NewSeparator())
+	c.content = container.NewPadded(container.NewBorder(top, nil, nil, nil, container.NewVScroll(c.members)))
+	c.load()
+	return c
+}
+
+func (c *circleScreen) view() fyne.CanvasObject { return c.content }
+
+func (c *circleScreen) refresh(ch content.Change) {
+	if ch.Has(changeMember) || ch.Has(changePerson) || ch.Has(changeReset) {
+		c.load()
+	}
+}
+
+func (c *circleScreen) load() {
+	circles, err := c.ui.src.Circles(c.ui.ctx)
+	c.ui.logErr("circles", err)
+	c.members.RemoveAll()
+	for _, ci := range circles {
+		if ci.ID != c.resident.CircleID {
+			continue
+		}
+		for _, m := range ci.Members {
+			m := m
+			if m.Person.ID == c.resident.Person.ID {
+				continue
+			}
+			line := &widget.Label{Text: relation(m), Wrapping: fyne.TextWrapWord}
+			remove := &widget.Button{Text: "Remove", Icon: theme.DeleteIcon(), OnTapped: c.ui.tap(func() { c.removeMember(m) })}
+			c.members.Add(container.NewBorder(nil, nil, avatar(c.ui, m.Person, 56), remove, line))
+		}
+	}
+	if len(c.members.Objects) == 0 {
+		c.members.Add(&widget.Label{Text: "Nobody in the circle yet. Invite the family.", Wrapping: fyne.TextWrapWord})
+	}
+	c.members.Refresh()
+}
+
+func (c *circleScreen) removeMember(m content.Member) {
+	c.ui.confirm("Remove "+m.Person.Name+"?",
+		fmt.Sprintf("%s will no longer see %s's photos and messages, and their devices lose them.", m.Person.Name, firstName(c.resident.Person)),
+		"Yes, remove", func() {
+			var err error
+			c.ui.later(func() { err = c.ui.opts.Staff.RemoveMember(c.ui.ctx, c.resident.CircleID, m.Person.ID) }, func() {
+				if err != nil {
+					dialog.ShowInformation("Not removed", err.Error(), c.ui.win)
+				}
+				c.load()
+			})
+		})
+}
+
+func (c *circleScreen) inviteMember() {
+	name := &widget.Entry{PlaceHolder: "Full name"}
+	rel := &widget.Entry{PlaceHolder: "For example Daughter, Son, Friend"}
+	form := []*widget.FormItem{{Text: "Name", Widget: name}, {Text: "Relation", Widget: rel}}
+	d := dialog.NewForm("Invite a family member", "Make the invitation", "Cancel", form, func(ok bool) {
+		if !ok {
+			return
+		}
+		n, r := strings.TrimSpace(name.Text), strings.TrimSpace(rel.Text)
+		var inv content.Invitation
+		var err error
+		c.ui.later(func() {
+			var p content.Person
+			if p, err = c.ui.opts.Staff.AddPerson(c.ui.ctx, n, roleFamily, ""); err == nil {
+				inv, err = c.ui.opts.Staff.Invite(c.ui.ctx, p.ID, c.resident.CircleID, r)
+			}
+		}, func() {
+			if err != nil {
+				dialog.ShowInformation("No invitation", err.Error(), c.ui.win)
+				return
+			}
+			c.ui.show(newInvitationScreen(c.ui, inv, n, c))
+		})
+	}, c.ui.win)
+	d.Resize(fyne.NewSize(c.ui.win.Canvas().Size().Width*0.6, 0))
+	d.Show()
+}
+
+func (c *circleScreen) pairTablet() {
+	var inv content.Invitation
+	var err error
+	c.ui.later(func() { inv, err = c.ui.opts.Staff.Invite(c.ui.ctx, c.resident.Person.ID, "", "") }, func() {
+		if err != nil {
+			dialog.ShowInformation("No invitation", err.Error(), c.ui.win)
+			return
+		}
+		c.ui.show(newInvitationScreen(c.ui, inv, c.resident.Person.Name, c))
+	})
+}
+
+// invitationScreen shows a new code large enough to read across a desk, and
+// saves a printable copy.
+type invitationScreen struct {
+	content fyne.CanvasObject
+}
+
+func newInvitationScreen(u *UI, inv content.Invitation, name string, back screen) *invitationScreen {
+	title := &widget.Label{Text: "Invitation for " + name, TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameHeadingText,
+		Wrapping: fyne.TextWrapWord}
+	code := &widget.RichText{Segments: []widget.RichTextSegment{&widget.TextSegment{Text: inv.Code,
+		Style: widget.RichTextStyle{SizeName: theme.SizeNameHeadingText, TextStyle: fyne.TextStyle{Bold: true, Monospace: true}, Alignment: fyne.TextAlignCenter}}}}
+	steps := &widget.Label{Wrapping: fyne.TextWrapWord, Text: "1. Install Hearth on the device.\n2. Open it and choose Connect.\n" +
+		"3. Type this code, or paste the link below.\nThe code works once, until " + inv.ExpiresAt.Local().Format("Monday 2 January") + "."}
+	link := &widget.Entry{Text: inv.Link}
+	saved := &widget.Label{Wrapping: fyne.TextWrapWord}
+	save := &widget.Button{Text: "Save a printable invitation", Icon: theme.DocumentSaveIcon(), OnTapped: u.tap(func() {
+		png, err := u.opts.Staff.InvitationCard(inv, u.opts.HomeName, name)
+		if err != nil {
+			saved.SetText(err.Error())
+			return
+		}
+		d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+			if err != nil || w == nil {
+				return
+			}
+			defer w.Close()
+			if _, err := w.Write(png); err != nil {
+				saved.SetText("The invitation could not be saved there. Try another folder.")
+				return
+			}
+			saved.SetText("Saved as " + w.URI().Path() + ". Print it and hand it over.")
+		}, u.win)
+		d.SetFileName("Hearth invitation for " + name + ".png")
+		d.Resize(u.win.Canvas().Size().SubtractWidthHeight(80, 80))
+		d.Show()
+	})}
+	done := &widget.Button{Text: "Done", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: u.tap(func() { u.show(back) })}
+	s := &invitationScreen{content: container.NewPadded(container.NewVScroll(container.NewVBox(
+		title, code, steps, link, container.NewGridWithColumns(2, save, done), saved)))}
+	return s
+}
+
+func (s *invitationScreen) view() fyne.CanvasObject { return s.content }
+func (s *invitationScreen) refresh(content.Change)  {}
