@@ -2,10 +2,12 @@
 GO ?= go
 export CGO_ENABLED := 1
 
-.PHONY: run test bench build vet unit-test window-test screenshots
+.PHONY: run test bench build screenshots
 
+# The live demo: a care home on this computer, seen as ROLE (resident, family or staff).
+ROLE ?= resident
 run: build
-	./bin/hearth $(ARGS)
+	./bin/hearth -demo $(ROLE) $(ARGS)
 
 build:
 	@scripts/deps.sh build
@@ -26,3 +28,10 @@ bench:
 	@scripts/deps.sh bench
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
 	@for s in bench/*.sh; do [ -x "$$s" ] && { echo "== $$s"; "$$s"; }; done; true
+
+# Refresh the README's screenshots from the last window test (make test writes out/screenshots).
+screenshots:
+	@test -d out/screenshots || { echo "run make test first: the window test takes the screenshots"; exit 1; }
+	mkdir -p docs/screenshots
+	cp out/screenshots/*.png docs/screenshots/
+	rm -f docs/screenshots/failed-*.png
