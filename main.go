@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 
@@ -112,19 +111,23 @@ func run(ctx context.Context, log *slog.Logger, dataDir, link, textSize string, 
 		}
 	}
 	// pair is the first-run screen's way to connect; its errors are sentences for people.
-	pair := func(ctx context.Context, linkOrAddress, code string) error {
+	pair := func(ctx context.Context, linkOrAddress, code string) (string, string, error) {
+		var acc store.Account
+		var err error
 		if code != "" {
-			linkOrAddress = "hearth://" + strings.TrimPrefix(linkOrAddress, "hearth://") + "/" + code
+			acc, err = hearthsync.PairWithCode(ctx, st, linkOrAddress, code, deviceName())
+		} else {
+			acc, err = hearthsync.Pair(ctx, st, linkOrAddress, deviceName())
 		}
-		if _, err := hearthsync.Pair(ctx, st, linkOrAddress, deviceName()); err != nil {
+		if err != nil {
 			log.Warn("pairing failed", "err", err)
 			var pe *hearthsync.PairError
 			if errors.As(err, &pe) {
-				return errors.New(pe.Message)
+				return "", "", errors.New(pe.Message)
 			}
-			return errors.New("This device could not be connected. Please ask the staff.")
+			return "", "", errors.New("This device could not be connected. Please ask the staff.")
 		}
-		return startSync()
+		return acc.Role, acc.FacilityName, startSync()
 	}
 
 	w := a.NewWindow("Hearth")

@@ -13,9 +13,10 @@ import (
 )
 
 // PairFunc connects this device to a care home, from an invitation link, or
-// from the server's address and the code. It runs off the Fyne goroutine and
-// may take a while; its error, if any, is a sentence to show as it is.
-type PairFunc func(ctx context.Context, linkOrAddress, code string) error
+// from the server's address and the code, and says whose device it now is
+// (resident, family or staff) and the home's name. It runs off the Fyne
+// goroutine and may take a while; its error, if any, is a sentence to show.
+type PairFunc func(ctx context.Context, linkOrAddress, code string) (role, homeName string, err error)
 
 // pairing is the first screen of a device nobody has connected yet.
 type pairing struct {
@@ -69,15 +70,16 @@ func (p *pairing) start() {
 	p.connect.Disable()
 	p.connect.SetText("Connecting…")
 	p.problem.Hide()
+	var role, home string
 	var err error
-	p.ui.later(func() { err = p.ui.opts.Pair(p.ui.ctx, link, code) }, func() {
+	p.ui.later(func() { role, home, err = p.ui.opts.Pair(p.ui.ctx, link, code) }, func() {
 		p.connect.Enable()
 		p.connect.SetText("Connect")
 		if err != nil {
 			p.say(err.Error())
 			return
 		}
-		p.ui.paired()
+		p.ui.paired(role, home)
 	})
 }
 

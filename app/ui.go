@@ -197,8 +197,11 @@ func (u *UI) SetDark(dark bool) {
 	u.app.Settings().SetTheme(u.theme)
 }
 
-// paired follows a successful pairing to the home screen.
-func (u *UI) paired() { u.ShowHome() }
+// paired follows a successful pairing to the home screen of the new role.
+func (u *UI) paired(role, homeName string) {
+	u.opts.Paired, u.opts.Role, u.opts.HomeName = true, role, homeName
+	u.ShowHome()
+}
 
 // Roles, as the server names them.
 const (
