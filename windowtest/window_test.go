@@ -240,24 +240,17 @@ func click(t *testing.T, display string, fx, fy float64) {
 	}
 }
 
-// tapTo clicks and waits for the named screen. The race-detector build is
-// slow enough that a click landing mid-redraw is sometimes lost, so one more
-// click is allowed (and logged) before the test fails.
+// tapTo clicks and waits for the named screen; on failure it keeps a
+// screenshot of what the screen showed instead.
 func (r *running) tapTo(t *testing.T, display string, fx, fy float64, name string) {
 	t.Helper()
-	click(t, display, fx, fy)
-	if r.seeScreen(name, 5*time.Second) {
-		time.Sleep(1500 * time.Millisecond)
-		return
-	}
-	t.Logf("a click at %.2f,%.2f for %s needed a second try", fx, fy, name)
 	click(t, display, fx, fy)
 	if !r.seeScreen(name, 20*time.Second) {
 		path, _ := filepath.Abs(filepath.Join("..", "out", "screenshots", "failed-"+name+".png"))
 		screenshot(t, display, path)
-		t.Fatalf("the app did not show %s; last screen %q; the screen then: %s", name, r.lastScreen(), path)
+		t.Fatalf("a click at %.2f,%.2f did not show %s; last screen %q; the screen then: %s", fx, fy, name, r.lastScreen(), path)
 	}
-	time.Sleep(1500 * time.Millisecond)
+	time.Sleep(1500 * time.Millisecond) // let photos load and the frame settle
 }
 
 func (r *running) seeScreen(name string, wait time.Duration) bool {
