@@ -29,7 +29,8 @@ type PreparedPhoto struct {
 // Person is someone of this person's circles.
 type Person struct {
 	ID, Name, Role, Room string
-	Avatar               string // SHA-256 of the avatar photo, "" for none
+	Avatar               string    // SHA-256 of the avatar photo, "" for none
+	LastActive           time.Time // when they last used Hearth; only staff learn it (zero: unknown or never)
 }
 
 // PhotoItem is one photo of a post, for the album (newest first, one at a time).

@@ -309,8 +309,10 @@ func (s *Store) senderCounts(ctx context.Context, q string) ([]SenderCount, int,
 // Person returns one person, or nil if this person cannot see them (any more).
 func (s *Store) Person(ctx context.Context, id string) (*Person, error) {
 	var p Person
-	err := s.rdb.QueryRowContext(ctx, `SELECT id, name, role, room, avatar FROM people WHERE id = ?`, id).
-		Scan(&p.ID, &p.Name, &p.Role, &p.Room, &p.Avatar)
+	var last string
+	err := s.rdb.QueryRowContext(ctx, `SELECT id, name, role, room, avatar, last_active FROM people WHERE id = ?`, id).
+		Scan(&p.ID, &p.Name, &p.Role, &p.Room, &p.Avatar, &last)
+	p.LastActive = parseLastActive(last)
 	if err == sql.ErrNoRows {
 		return nil, nil
 	}
