@@ -31,7 +31,7 @@ var (
 		"This code is not right. Check it and try again."}
 	ErrCodeExpired = &Error{http.StatusForbidden, protocol.CodeCodeExpired,
 		"This code has expired. Ask the care home for a new one."}
-	ErrCodeUsed = &Error{http.StatusForbidden, protocol.CodeCodeUsed, "This code has already been used."}
+	ErrCodeUsed   = &Error{http.StatusForbidden, protocol.CodeCodeUsed, "This code has already been used."}
 	ErrCodeBurned = &Error{http.StatusForbidden, protocol.CodeCodeBurned,
 		"This code was typed wrong too many times and no longer works. Ask the care home for a new one."}
 	ErrStaffOnly = &Error{http.StatusForbidden, protocol.CodeForbidden, "Only staff can do this."}

@@ -32,7 +32,7 @@ const (
 	PairWrongCode     = "wrong_code"     // no invitation has this code (mistyped)
 	PairExpired       = "expired"
 	PairUsed          = "used"
-	PairBurned        = "burned"      // too many wrong tries against this invitation
+	PairBurned        = "burned"       // too many wrong tries against this invitation
 	PairTooManyTries  = "rate_limited" // too many wrong tries from this device: wait a minute
 	PairUnreachable   = "unreachable"
 	PairWrongServer   = "wrong_server" // the server's key does not match the invitation

@@ -171,10 +171,10 @@ func TestStaffManageResidentsCirclesAndDevices(t *testing.T) {
 	}
 	want := map[string]string{
 		"removed Anna Lewis from Rose Lewis's circle": "Nurse Joy",
-		"disconnected a device of Rose Lewis":          "Nurse Joy",
-		"joined Rose Lewis's circle as Daughter":       "Anna Lewis",
-		"added Bob Hart as a resident":                 "Nurse Joy",
-		"invited Anna Lewis to Rose Lewis's circle":    "Nurse Joy",
+		"disconnected a device of Rose Lewis":         "Nurse Joy",
+		"joined Rose Lewis's circle as Daughter":      "Anna Lewis",
+		"added Bob Hart as a resident":                "Nurse Joy",
+		"invited Anna Lewis to Rose Lewis's circle":   "Nurse Joy",
 	}
 	for _, e := range log {
 		if who, ok := want[e.Action]; ok && who == e.Actor {
