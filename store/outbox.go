@@ -30,7 +30,10 @@ var ErrNotPaired = errors.New("this device is not connected to a care home yet")
 
 // InputError is a write refused because of what the person entered. Its message can be shown as
 // it is; nothing was stored.
-type InputError struct{ Message string }
+type InputError struct {
+	Message string
+	Reason  string // for photos: one of the Photo* reasons; otherwise ""
+}
 
 func (e *InputError) Error() string { return e.Message }
 
@@ -43,13 +46,17 @@ func inputErr(format string, args ...any) error {
 
 // PreparePhoto prepares a photo the person picked (JPEG or PNG bytes) for sending. Photos are
 // decoded one at a time across the app, so a few 48-megapixel photos cannot exhaust memory. A
-// photo that cannot be sent gets an *InputError saying why in plain words.
+// photo that cannot be sent gets an *InputError saying why and what to do, in plain words,
+// before anything is queued or uploaded (see photoRefusal).
 func PreparePhoto(ctx context.Context, data []byte) (PreparedPhoto, error) {
+	if isHEIC(data) {
+		return PreparedPhoto{}, &InputError{Message: msgHEIC, Reason: PhotoHEIC}
+	}
 	out, info, err := photo.Prepare(ctx, data)
 	if err != nil {
 		var pe *photo.Error
 		if errors.As(err, &pe) {
-			return PreparedPhoto{}, &InputError{Message: pe.Message}
+			return PreparedPhoto{}, photoRefusal(pe, len(data))
 		}
 		return PreparedPhoto{}, fmt.Errorf("prepare photo: %w", err)
 	}

@@ -26,6 +26,9 @@ type PairError struct {
 func (e *PairError) Error() string { return e.Message }
 func (e *PairError) Unwrap() error { return e.Err }
 
+// ForPeople marks the error as a sentence the screens may show as it is.
+func (e *PairError) ForPeople() string { return e.Message }
+
 // Why a pairing failed (PairError.Reason).
 const (
 	PairNotInvitation = "not_invitation" // the link or code is not in the form of an invitation

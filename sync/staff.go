@@ -34,6 +34,9 @@ type StaffError struct {
 func (e *StaffError) Error() string { return e.Message }
 func (e *StaffError) Unwrap() error { return e.Err }
 
+// ForPeople marks the error as a sentence the screens may show as it is.
+func (e *StaffError) ForPeople() string { return e.Message }
+
 func staffErr(msg string, err error) *StaffError { return &StaffError{Message: msg, Err: err} }
 
 // Sentences of staff actions.
