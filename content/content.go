@@ -57,6 +57,9 @@ type SendState struct {
 	State  string   // SendQueued ... SendFailed; "" when not this person's
 	Reason string   // why it failed, in words
 	SeenBy []string // names of who saw it (for "Anna saw this")
+	// While it waits or goes out: how many of its photos the server has, of how many
+	// (photos go up in order, so photo i is up when i < PhotosUploaded). 0 and 0 without photos.
+	PhotosUploaded, Photos int
 }
 
 // Conversation is one person this person can write to, with the last message and unread count.

@@ -213,30 +213,35 @@ func (s *Store) PostPhotos(ctx context.Context, circleID, caption string, photos
 	id := protocol.NewID()
 	now := time.Now().UTC()
 	err = s.write(ctx, func(tx *sql.Tx, cs *changeSet) error {
-		a := applier{s: s, tx: tx, cs: cs, me: me}
-		p := protocol.Post{ID: id, CircleID: circleID, AuthorID: me, Caption: caption, CreatedAt: now}
-		for _, ph := range photos {
-			p.Photos = append(p.Photos, protocol.PhotoRef{SHA256: ph.SHA256, Width: ph.Width, Height: ph.Height})
-		}
-		if err := a.putPost(ctx, &p); err != nil {
-			return err
-		}
-		if err := registerUploads(ctx, tx, photos); err != nil {
-			return err
-		}
-		for _, ph := range photos {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM photo_wants WHERE sha256 = ?`, ph.SHA256); err != nil {
-				return err
-			}
-		}
-		cs.add(ChangeOutbox)
-		return enqueue(ctx, tx, cs, id, kindPost, protocol.PutPost{CircleID: circleID, Caption: caption, Photos: shas(photos)}, shas(photos))
+		return s.queuePost(ctx, tx, cs, me, id, circleID, caption, now, photos)
 	})
 	if err != nil {
 		return "", fmt.Errorf("post photos: %w", err)
 	}
 	s.afterQueue()
 	return id, nil
+}
+
+// queuePost shows a post at once and queues it, inside tx; its photos are staged already.
+func (s *Store) queuePost(ctx context.Context, tx *sql.Tx, cs *changeSet, me, id, circleID, caption string, now time.Time, photos []PreparedPhoto) error {
+	a := applier{s: s, tx: tx, cs: cs, me: me}
+	p := protocol.Post{ID: id, CircleID: circleID, AuthorID: me, Caption: caption, CreatedAt: now}
+	for _, ph := range photos {
+		p.Photos = append(p.Photos, protocol.PhotoRef{SHA256: ph.SHA256, Width: ph.Width, Height: ph.Height})
+	}
+	if err := a.putPost(ctx, &p); err != nil {
+		return err
+	}
+	if err := registerUploads(ctx, tx, photos); err != nil {
+		return err
+	}
+	for _, ph := range photos {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM photo_wants WHERE sha256 = ?`, ph.SHA256); err != nil {
+			return err
+		}
+	}
+	cs.add(ChangeOutbox)
+	return enqueue(ctx, tx, cs, id, kindPost, protocol.PutPost{CircleID: circleID, Caption: caption, Photos: shas(photos)}, shas(photos))
 }
 
 // PostAnnouncement queues news from staff to "residents" or "everyone", with an optional photo.
@@ -543,12 +548,65 @@ func (s *Store) MarkSending(ctx context.Context, seq int64) (bool, error) {
 	return ok, err
 }
 
-// MarkPhotoUploaded records that the server has photo idx of the item.
+// MarkPhotoUploaded records that the server has photo idx of the item, and so every waiting item
+// that carries the same photo (event photos go to several circles: uploaded once). Listeners
+// hear ChangeOutbox with the items' ids (the share screen's per-photo progress).
 func (s *Store) MarkPhotoUploaded(ctx context.Context, seq int64, idx int) error {
 	return s.writeLight(ctx, func(tx *sql.Tx, cs *changeSet) error {
-		_, err := tx.ExecContext(ctx, `UPDATE outbox_photos SET uploaded = 1 WHERE outbox_seq = ? AND idx = ?`, seq, idx)
-		return err
+		var sha string
+		err := tx.QueryRowContext(ctx, `SELECT sha256 FROM outbox_photos WHERE outbox_seq = ? AND idx = ?`, seq, idx).Scan(&sha)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // the item was deleted meanwhile
+		}
+		if err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT DISTINCT o.item_id FROM outbox_photos op JOIN outbox o ON o.seq = op.outbox_seq
+			WHERE op.sha256 = ? AND op.uploaded = 0`, sha)
+		if err != nil {
+			return err
+		}
+		var ids []string
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE outbox_photos SET uploaded = 1 WHERE sha256 = ? AND uploaded = 0`, sha); err != nil {
+			return err
+		}
+		cs.add(ChangeOutbox, ids...)
+		return nil
 	})
+}
+
+// UploadProgress says how many of the photos of an item this device wrote have reached the
+// server, of how many. Photos go up in order: photo i is up when i < done. An item that has left
+// the outbox (sent long ago) counts as all up; an item without photos is 0, 0.
+func (s *Store) UploadProgress(ctx context.Context, itemID string) (done, total int, err error) {
+	var state string
+	err = s.rdb.QueryRowContext(ctx, `SELECT o.state, count(op.idx), coalesce(sum(op.uploaded), 0) FROM outbox o
+		LEFT JOIN outbox_photos op ON op.outbox_seq = o.seq WHERE o.item_id = ? AND o.kind IN ('post','message','announcement')
+		GROUP BY o.seq`, itemID).Scan(&state, &total, &done)
+	if errors.Is(err, sql.ErrNoRows) {
+		var n int
+		err = s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM post_photos WHERE post_id = ?`, itemID).Scan(&n)
+		return n, n, err
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("upload progress: %w", err)
+	}
+	if state == "sent" {
+		done = total
+	}
+	return done, total, nil
 }
 
 // MarkPhotosNotUploaded forgets that the item's photos were uploaded (the server lost them).

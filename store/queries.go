@@ -100,6 +100,13 @@ func (s *Store) sendState(ctx context.Context, id, kind string) (SendState, erro
 		st.State = SendSent
 	}
 	if st.State != SendSent {
+		if st.State != "" {
+			err := s.rdb.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(op.uploaded), 0) FROM outbox_photos op
+				JOIN outbox o ON o.seq = op.outbox_seq WHERE o.item_id = ? AND o.kind = ?`, id, kind).Scan(&st.Photos, &st.PhotosUploaded)
+			if err != nil {
+				return st, fmt.Errorf("send state: %w", err)
+			}
+		}
 		return st, nil
 	}
 	rows, err := s.rdb.QueryContext(ctx, `SELECT coalesce(p.name, '') FROM seen s LEFT JOIN people p ON p.id = s.person_id
