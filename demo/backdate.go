@@ -1,73 +1,85 @@
 package demo
 
 import (
-	"context"
+	"bytes"
 	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
 	"sync"
 	"time"
 
-	"hearth/facility"
+	"hearth/facility/sqlitestore"
 	"hearth/protocol"
 )
 
-// backdated is the facility's store with one liberty for the demo: the history, written over the
-// real API in a few seconds at start, carries the dates it is meant to have (three weeks ago,
-// last Tuesday, yesterday afternoon) when it goes out in the change feed. The server stamps
-// created_at itself and its store has no way to be told another time, so the dates are set on
-// the way out: every change is still written, fanned out and numbered by the real store, and
-// only the time field of the items named in `at` differs. Live activity is never touched.
-type backdated struct {
-	facility.Store
+// dated is the demo server's handler with one liberty: the history, written over the real API in
+// a few seconds at start, is stored with the dates it is meant to have (three weeks ago, last
+// Tuesday, yesterday afternoon). Before each request the history writer says which date the item
+// it writes should carry (by the item's id; a seen mark by its target and the device's token);
+// this handler puts that date into the request's context with sqlitestore.WithNow, and the store
+// stamps the item with it as it writes. Everything else is the real server: the feed, the fan-out
+// and the numbering are untouched. Only this process can fill the table, so nothing a client
+// sends can choose a date; live activity is never dated.
+type dated struct {
+	next http.Handler
 
 	mu sync.RWMutex
-	at map[string]time.Time // change id (item id, or TARGET/PERSON of a seen mark) → its date
+	at map[string]time.Time // item id, or seenKey → its date
 }
 
-func newBackdated(st facility.Store) *backdated {
-	return &backdated{Store: st, at: map[string]time.Time{}}
+func newDated(next http.Handler) *dated {
+	return &dated{next: next, at: map[string]time.Time{}}
 }
 
-// date gives the change with this id its demo date.
-func (b *backdated) date(changeID string, t time.Time) {
-	b.mu.Lock()
-	b.at[changeID] = t.UTC().Truncate(time.Millisecond)
-	b.mu.Unlock()
+// date gives the item with this key its demo date.
+func (d *dated) date(key string, t time.Time) {
+	d.mu.Lock()
+	d.at[key] = t.UTC()
+	d.mu.Unlock()
 }
 
-// Changes implements facility.Store.
-func (b *backdated) Changes(ctx context.Context, personID string, after int64, limit int) ([]protocol.Change, bool, error) {
-	cs, more, err := b.Store.Changes(ctx, personID, after, limit)
-	if err != nil {
-		return cs, more, err
+// seenKey names a seen mark of target by the device with token.
+func seenKey(target, token string) string { return "seen " + target + " " + token }
+
+// datedWrites are the writes whose item id ends the path.
+var datedWrites = []string{"/v1/posts/", "/v1/messages/", "/v1/reactions/", "/v1/announcements/"}
+
+func (d *dated) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	d.mu.RLock()
+	none := len(d.at) == 0
+	d.mu.RUnlock()
+	if none {
+		d.next.ServeHTTP(w, r)
+		return
 	}
-	b.mu.RLock()
-	defer b.mu.RUnlock()
-	for i := range cs {
-		c := &cs[i]
-		t, ok := b.at[c.ID]
-		if !ok || c.Op != protocol.OpPut {
-			continue
+	key := ""
+	switch r.Method {
+	case http.MethodPut:
+		for _, p := range datedWrites {
+			if id, ok := strings.CutPrefix(r.URL.Path, p); ok {
+				key = id
+			}
 		}
-		field := "created_at"
-		if c.Kind == protocol.KindSeen {
-			field = "at"
+	case http.MethodPost:
+		if r.URL.Path == "/v1/seen" {
+			body, err := io.ReadAll(io.LimitReader(r.Body, protocol.MaxBodyBytes+1))
+			r.Body.Close()
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			var req protocol.SeenRequest
+			if err == nil && json.Unmarshal(body, &req) == nil && len(req.IDs) == 1 {
+				tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+				key = seenKey(req.IDs[0], tok)
+			}
 		}
-		if data, err := redate(c.Data, field, t); err == nil {
-			c.Data = data
+	}
+	if key != "" {
+		d.mu.RLock()
+		t, ok := d.at[key]
+		d.mu.RUnlock()
+		if ok {
+			r = r.WithContext(sqlitestore.WithNow(r.Context(), t))
 		}
 	}
-	return cs, more, nil
-}
-
-func redate(data json.RawMessage, field string, t time.Time) (json.RawMessage, error) {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(data, &m); err != nil {
-		return nil, err
-	}
-	if _, ok := m[field]; !ok {
-		return data, nil
-	}
-	ts, _ := json.Marshal(t)
-	m[field] = ts
-	return json.Marshal(m)
+	d.next.ServeHTTP(w, r)
 }

@@ -52,7 +52,7 @@ func family() []string {
 type careHome struct {
 	api      *client
 	log      *slog.Logger
-	dates    *backdated
+	dates    *dated
 	circleID string
 	people   map[string]protocol.Person
 	devices  map[string]*device

@@ -77,7 +77,7 @@ type Demo struct {
 	log    *slog.Logger
 	fac    *facility.Server
 	st     *sqlitestore.Store
-	dates  *backdated
+	dates  *dated
 	hs     *http.Server
 	api    *client
 	cancel context.CancelFunc
@@ -193,15 +193,15 @@ func (d *Demo) serve(ctx context.Context) error {
 		ln.Close()
 		return fmt.Errorf("demo: %w", err)
 	}
-	d.dates = newBackdated(st)
-	d.fac, err = facility.New(ctx, facility.Config{Store: d.dates, Blobs: blobs, Hub: hub, Logger: srvLog,
+	d.fac, err = facility.New(ctx, facility.Config{Store: st, Blobs: blobs, Hub: hub, Logger: srvLog,
 		PublicHost: d.Addr, Pin: pin, Version: "demo"})
 	if err != nil {
 		ln.Close()
 		return fmt.Errorf("demo: %w", err)
 	}
+	d.dates = newDated(d.fac.Handler())
 	d.hs = &http.Server{
-		Handler:           d.fac.Handler(),
+		Handler:           d.dates,
 		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,

@@ -309,7 +309,7 @@ func (c *careHome) writeStep(ctx context.Context, dev *device, st step) error {
 		c.dates.date(id, st.at)
 		return dev.react(ctx, id, target)
 	case protocol.KindSeen:
-		c.dates.date(protocol.SeenID(target, dev.person.ID), st.at)
+		c.dates.date(seenKey(target, dev.token), st.at)
 		return dev.seen(ctx, target)
 	}
 	return fmt.Errorf("unknown step %q", st.kind)
