@@ -21,6 +21,7 @@ import (
 	"hearth/app"
 	"hearth/assets"
 	"hearth/demo"
+	"hearth/invitecard"
 	"hearth/store"
 	hearthsync "hearth/sync"
 )
@@ -130,9 +131,27 @@ func run(ctx context.Context, log *slog.Logger, dataDir, link, textSize string, 
 		return acc.Role, acc.FacilityName, startSync()
 	}
 
+	// Staff tools talk to the server directly; made when the home screen is staff's.
+	var staff *hearthsync.Staff
+	defer func() {
+		if staff != nil {
+			staff.Close()
+		}
+	}()
+	newStaff := func() (app.StaffActions, error) {
+		var err error
+		staff, err = hearthsync.NewStaff(st, invitecard.Fonts{Regular: assets.FontRegular.Content(), Bold: assets.FontBold.Content()})
+		if err != nil {
+			return nil, fmt.Errorf("staff tools: %w", err)
+		}
+		return staff, nil
+	}
+	opts := app.Options{HomeName: acc.FacilityName, Role: acc.Role, IdleAfter: idle, Log: log, Paired: paired,
+		Pair: pair, NewStaff: newStaff}
+
 	w := a.NewWindow("Hearth")
 	w.Resize(fyne.NewSize(1280, 800))
-	app.New(a, w, st, app.Options{HomeName: acc.FacilityName, Role: acc.Role, IdleAfter: idle, Log: log, Paired: paired, Pair: pair}).Start(ctx)
+	app.New(a, w, st, opts).Start(ctx)
 	go func() {
 		<-ctx.Done()
 		fyne.Do(a.Quit)

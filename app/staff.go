@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
@@ -481,13 +482,15 @@ type invitationScreen struct {
 func newInvitationScreen(u *UI, inv content.Invitation, name string, back screen) *invitationScreen {
 	title := &widget.Label{Text: "Invitation for " + name, TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameHeadingText,
 		Wrapping: fyne.TextWrapWord}
-	code := &widget.RichText{Segments: []widget.RichTextSegment{&widget.TextSegment{Text: inv.Code,
-		Style: widget.RichTextStyle{SizeName: theme.SizeNameHeadingText, TextStyle: fyne.TextStyle{Bold: true, Monospace: true}, Alignment: fyne.TextAlignCenter}}}}
+	// The code is read aloud across a desk: the biggest thing on the screen.
+	th := fyne.CurrentApp().Settings().Theme()
+	code := &canvas.Text{Text: inv.Code, TextSize: th.Size(theme.SizeNameHeadingText) * 1.6, Alignment: fyne.TextAlignCenter,
+		TextStyle: fyne.TextStyle{Bold: true, Monospace: true}, Color: th.Color(theme.ColorNameForeground, fyne.CurrentApp().Settings().ThemeVariant())}
 	steps := &widget.Label{Wrapping: fyne.TextWrapWord, Text: "1. Install Hearth on the device.\n2. Open it and choose Connect.\n" +
 		"3. Type this code, or paste the link below.\nThe code works once, until " + inv.ExpiresAt.Local().Format("Monday 2 January") + "."}
 	link := &widget.Entry{Text: inv.Link}
 	saved := &widget.Label{Wrapping: fyne.TextWrapWord}
-	save := &widget.Button{Text: "Save a printable invitation", Icon: theme.DocumentSaveIcon(), OnTapped: u.tap(func() {
+	save := &widget.Button{Text: "Save for printing", Icon: theme.DocumentSaveIcon(), OnTapped: u.tap(func() {
 		png, err := u.opts.Staff.InvitationCard(inv, u.opts.HomeName, name)
 		if err != nil {
 			saved.SetText(err.Error())

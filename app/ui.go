@@ -35,8 +35,10 @@ type Options struct {
 	Paired bool
 	// Pair connects an unpaired device from the first-run screen.
 	Pair PairFunc
-	// Staff does what staff ask of the server directly; nil for residents and family.
-	Staff StaffActions
+	// Staff does what staff ask of the server directly; nil for residents and
+	// family. NewStaff makes it when a device becomes staff's after start-up.
+	Staff    StaffActions
+	NewStaff func() (StaffActions, error)
 }
 
 // screen is one of the app's screens. refresh runs on the Fyne goroutine
@@ -220,6 +222,11 @@ func (u *UI) role() string {
 // ShowHome shows the home screen for this device's role.
 func (u *UI) ShowHome() {
 	if u.role() == roleStaff {
+		if u.opts.Staff == nil && u.opts.NewStaff != nil {
+			staff, err := u.opts.NewStaff()
+			u.logErr("staff tools", err)
+			u.opts.Staff = staff
+		}
 		u.show(newStaffHome(u))
 		return
 	}

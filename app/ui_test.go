@@ -432,6 +432,11 @@ func TestEveryScreenFitsTheTabletAtEveryTextSize(t *testing.T) {
 		"pairing":      func() { u.show(newPairing(u)) },
 		"share":        u.ShowShare,
 		"staff":        func() { u.show(newStaffHome(u)) },
+		"invitation": func() {
+			u.show(newInvitationScreen(u, content.Invitation{Code: "1YSN-M643-7MPR-Y285", ExpiresAt: testNow.Add(7 * 24 * time.Hour),
+				Link: "hearth://care.maplegrove.example:8443/1YSN-M643-7MPR-Y285?pin=JDuIB9l9tmG6kKYCS2DnVizc6iSvag_q0000000000"},
+				"Margaret Hughes", u.home))
+		},
 	}
 	for _, size := range TextSizes {
 		u.SetTextSize(size)
