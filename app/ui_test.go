@@ -40,7 +40,7 @@ func TestHomeSaysWhatIsNew(t *testing.T) {
 	}
 	want := map[string]string{
 		"Photos":    "3 new photos from Anna and Tom",
-		"Messages":  "2 new messages from ",
+		"Messages":  "2 new messages from Anna and Tom",
 		"News":      "1 new notice",
 		"My people": "Anna and Tom",
 	}

@@ -309,7 +309,13 @@ func (s *Store) senderCounts(ctx context.Context, q string) ([]SenderCount, int,
 			out[i].Person = *p
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Count > out[j].Count })
+	// Most first; equal counts by name, so the sentence reads the same every time.
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].Person.Name < out[j].Person.Name
+	})
 	return out, total, nil
 }
 
