@@ -34,6 +34,8 @@ var (
 	ErrCodeUsed   = &Error{http.StatusForbidden, protocol.CodeCodeUsed, "This code has already been used."}
 	ErrCodeBurned = &Error{http.StatusForbidden, protocol.CodeCodeBurned,
 		"This code was typed wrong too many times and no longer works. Ask the care home for a new one."}
+	ErrCodeNeedsLink = &Error{http.StatusConflict, protocol.CodeCodeNeedsLink,
+		"This invitation works only with its link. Paste the link, or ask the care home for a new code."}
 	ErrStaffOnly = &Error{http.StatusForbidden, protocol.CodeForbidden, "Only staff can do this."}
 )
 

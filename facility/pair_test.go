@@ -241,4 +241,20 @@ func TestPairProofProvesTheInvitationAndCountsATry(t *testing.T) {
 	if r := e.do("POST", "/v1/pair/proof", "", protocol.PairProofRequest{CodeID: code[:4], Nonce: "short"}); r.status != 400 {
 		t.Fatalf("proof with a short nonce: %d %s", r.status, r.body)
 	}
+
+	// An invitation made before proof keys were kept works with its link only.
+	old := e.invite(anna, "")
+	oc, _ := protocol.NormalizeCode(old.Code)
+	db, err := sqlitedb.Open(context.Background(), filepath.Join(e.dir, datadir.DBFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`UPDATE invitations SET proof_key = NULL WHERE lookup = ?`, oc[:4]); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.do("POST", "/v1/pair/proof", "", protocol.PairProofRequest{CodeID: oc[:4], Nonce: nonce}); r.status != 409 || errCode(r) != protocol.CodeCodeNeedsLink {
+		t.Fatalf("proof for an invitation without a proof key: %d %s", r.status, r.body)
+	}
+	e.mustJSON(e.pair(old.Code), 200, nil)
 }

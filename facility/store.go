@@ -55,8 +55,10 @@ type Store interface {
 	// Unknown or a wrong secret: ErrInvalidCode; after too many wrong tries: ErrCodeBurned; the
 	// right secret of a used or expired invitation: ErrCodeUsed, ErrCodeExpired.
 	Pair(ctx context.Context, code, deviceName string, tokenHash []byte) (protocol.PairResponse, error)
-	// InvitationKey returns SHA-256 of the secret of the live invitation whose code starts with
-	// codeID, for the pairing proof, and counts one try against it. Refusals as Pair.
+	// InvitationKey returns the proof key (protocol.InvitationKey of the code, kept when the
+	// invitation was made) of the live invitation whose code starts with codeID, for the pairing
+	// proof, and counts one try against it. Refusals as Pair, and ErrCodeNeedsLink when the
+	// invitation has no proof key.
 	InvitationKey(ctx context.Context, codeID string) ([]byte, error)
 	CreatePerson(ctx context.Context, a Actor, req protocol.CreatePerson) (protocol.CreatePersonResponse, error)
 	// CreateInvitation stores inv; ErrCodeTaken when its lookup part is in use (make another code).

@@ -19,6 +19,7 @@ const (
 	CodeCodeExpired      = "code_expired"      // 403: the right code, but its invitation has expired
 	CodeCodeUsed         = "code_used"         // 403: the right code, but it paired a device already
 	CodeCodeBurned       = "code_burned"       // 403: too many wrong tries against this invitation
+	CodeCodeNeedsLink    = "code_needs_link"   // 409: no pairing proof for this invitation: use its link
 	CodeMethodNotAllowed = "method_not_allowed"
 	CodeUnavailable      = "unavailable" // 503: shutting down
 	CodeInternal         = "internal"    // 500

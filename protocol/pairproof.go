@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"crypto/hmac"
+	"crypto/pbkdf2"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -21,14 +22,25 @@ type PairProofRequest struct {
 // PairProofResponse is the answer of POST /v1/pair/proof.
 type PairProofResponse struct {
 	Pin   string `json:"pin"`   // the SPKI pin of the server's certificate ("" over plain HTTP)
-	Proof string `json:"proof"` // PairProof(SHA-256(secret), code_id, nonce, pin)
+	Proof string `json:"proof"` // PairProof(InvitationKey(code), code_id, nonce, pin)
 }
 
-// InvitationKey is the key of the proof: SHA-256 of the code's secret part (its characters after
-// the first InvitationIDChars), which is what the server keeps of an invitation.
+// InvitationKeyIterations is the PBKDF2 work of InvitationKey. A proof is made over values anyone
+// can ask for, so it lets its asker test guesses of the code's 60-bit secret offline; each guess
+// costing this many HMACs puts the search out of reach (2^60 × 20,000 HMAC-SHA256) while the
+// app and the server each pay a few milliseconds once.
+const InvitationKeyIterations = 20000
+
+// InvitationKey is the key of the proof: PBKDF2-HMAC-SHA256 of the code's secret part (its
+// characters after the first InvitationIDChars), salted with its public part. The server keeps
+// it from when it made the code; the app derives it from the code typed.
 func InvitationKey(code string) []byte {
-	sum := sha256.Sum256([]byte(code[InvitationIDChars:]))
-	return sum[:]
+	k, err := pbkdf2.Key(sha256.New, code[InvitationIDChars:], []byte("hearth pair proof v1 "+code[:InvitationIDChars]),
+		InvitationKeyIterations, 32)
+	if err != nil {
+		panic("protocol: pbkdf2: " + err.Error()) // only for impossible parameters
+	}
+	return k
 }
 
 // PairProof is base64url(HMAC-SHA256(key, "hearth pair proof v1\n" codeID "\n" nonce "\n" pin)).

@@ -39,6 +39,7 @@ const (
 	PairTooManyTries  = "rate_limited" // too many wrong tries from this device: wait a minute
 	PairUnreachable   = "unreachable"
 	PairWrongServer   = "wrong_server" // the server's key does not match the invitation
+	PairNeedsLink     = "needs_link"   // this invitation can be used with its link only
 	PairRefused       = "refused"      // anything else the server refused
 )
 
@@ -53,6 +54,7 @@ const (
 	msgTooManyTries  = "Too many tries. Wait a minute and try again."
 	msgUnreachable   = "Can't reach the care home's server. Check the internet connection."
 	msgWrongServer   = "This is not your care home's server: its security key does not match the invitation. Ask the care home."
+	msgNeedsLink     = "This invitation works only with its link. Paste the link, or ask the care home for a new code."
 	msgRefused       = "The care home's server could not connect this device. Ask the care home."
 	msgBadAddress    = "This is not a server address. Type it as the care home wrote it, like care.example.org:8443."
 )
@@ -115,6 +117,8 @@ func pairError(err error) *PairError {
 			return pairErr(PairWrongCode, msgWrongCode, err)
 		case protocol.CodeRateLimited:
 			return pairErr(PairTooManyTries, msgTooManyTries, err)
+		case protocol.CodeCodeNeedsLink:
+			return pairErr(PairNeedsLink, msgNeedsLink, err)
 		case protocol.CodeInvalid:
 			return pairErr(PairWrongCode, msgBadCode, err)
 		}

@@ -181,7 +181,8 @@ func (s *Store) Pair(ctx context.Context, code, deviceName string, tokenHash []b
 
 const maxCodeFailures = 5
 
-// InvitationKey implements facility.Store: the key of the pairing proof of the live invitation
+// InvitationKey implements facility.Store: the proof key (protocol.InvitationKey, kept from when
+// the code was made) of the live invitation
 // whose code starts with codeID. Each call counts as one of the invitation's tries.
 func (s *Store) InvitationKey(ctx context.Context, codeID string) ([]byte, error) {
 	var key []byte
@@ -190,7 +191,7 @@ func (s *Store) InvitationKey(ctx context.Context, codeID string) ([]byte, error
 		var expires string
 		var used sql.NullString
 		var failures int
-		err := t.queryRow(`SELECT secret_hash, expires_at, used_at, failures FROM invitations WHERE lookup = ?`, codeID).
+		err := t.queryRow(`SELECT proof_key, expires_at, used_at, failures FROM invitations WHERE lookup = ?`, codeID).
 			Scan(&key, &expires, &used, &failures)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
@@ -204,6 +205,8 @@ func (s *Store) InvitationKey(ctx context.Context, codeID string) ([]byte, error
 			refused = facility.ErrCodeUsed
 		case parseTime(expires).Before(time.Now()):
 			refused = facility.ErrCodeExpired
+		case len(key) == 0:
+			refused = facility.ErrCodeNeedsLink
 		}
 		if refused != nil {
 			return nil
@@ -282,6 +285,7 @@ func (s *Store) CreateInvitation(ctx context.Context, a facility.Actor, inv faci
 	}
 	lookup, secret := inv.Code[:protocol.InvitationIDChars], inv.Code[protocol.InvitationIDChars:]
 	sum := sha256.Sum256([]byte(secret))
+	proofKey := protocol.InvitationKey(inv.Code) // slow on purpose: outside the writer
 	return s.write(ctx, func(t *tx) error {
 		if inv.CircleID != "" {
 			ok, err := t.exists(`SELECT 1 FROM circles WHERE id = ?`, inv.CircleID)
@@ -354,9 +358,9 @@ func (s *Store) CreateInvitation(ctx context.Context, a facility.Actor, inv faci
 		if inv.CircleID != "" {
 			circle = inv.CircleID
 		}
-		if _, err := t.exec(`INSERT INTO invitations(lookup, secret_hash, person_id, circle_id, relation, can_invite, created_by, created_at, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, lookup, sum[:], personID, circle, inv.Relation, inv.CanInvite, a.PersonID, t.now,
-			inv.ExpiresAt.UTC().Format(time.RFC3339Nano)); err != nil {
+		if _, err := t.exec(`INSERT INTO invitations(lookup, secret_hash, person_id, circle_id, relation, can_invite, created_by, created_at, expires_at, proof_key)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, lookup, sum[:], personID, circle, inv.Relation, inv.CanInvite, a.PersonID, t.now,
+			inv.ExpiresAt.UTC().Format(time.RFC3339Nano), proofKey); err != nil {
 			return fmt.Errorf("add invitation: %w", err)
 		}
 		return t.audit(a, "invitation.create", personID, inv.CircleID)
