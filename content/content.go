@@ -196,3 +196,12 @@ type Resident struct {
 	LastActive time.Time // zero: never
 	Members    int
 }
+
+// EventPost is one post that PostEventPhotos made: for one resident's circle, with only the
+// photos ticked for that resident.
+type EventPost struct {
+	PostID     string
+	CircleID   string
+	ResidentID string
+	Photos     []int // indexes into the photos given, in their order
+}

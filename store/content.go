@@ -6,6 +6,7 @@ import "hearth/content"
 // can use them without linking SQLite.
 type (
 	PreparedPhoto = content.PreparedPhoto
+	EventPost     = content.EventPost
 	Person        = content.Person
 	PhotoItem     = content.PhotoItem
 	SendState     = content.SendState

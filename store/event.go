@@ -11,14 +11,6 @@ import (
 	"hearth/protocol"
 )
 
-// EventPost is one post that PostEventPhotos made: for one resident's circle, with only the
-// photos ticked for that resident.
-type EventPost struct {
-	PostID     string
-	CircleID   string
-	ResidentID string
-	Photos     []int // indexes into the photos given, in their order
-}
 
 // PostEventPhotos shares the photos of an activity: residentsPerPhoto[i] lists the residents
 // ticked on photo i, and each photo goes only to the circles of those residents. It queues one
