@@ -25,6 +25,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"hearth/bench/xscreen"
 )
 
 // Hearth's light palette: background #FBF8F1, text #141414.
@@ -57,13 +59,13 @@ func main() {
 }
 
 func run(display, want string, timeout time.Duration, shot, logPath string, argv []string) (frameMS, shownMS float64, err error) {
-	scr, err := openScreen(display)
+	scr, err := xscreen.Open(display)
 	if err != nil {
 		return 0, 0, err
 	}
 	defer scr.Close()
 	// The screen must not already look like the frame (a window left over from the last run).
-	pix, err := scr.grab()
+	pix, err := scr.Grab()
 	if err != nil {
 		return 0, 0, err
 	}
@@ -109,7 +111,7 @@ func run(display, want string, timeout time.Duration, shot, logPath string, argv
 	go func() { cmd.Process.Wait(); close(exited) }()
 
 	for {
-		pix, err := scr.grab()
+		pix, err := scr.Grab()
 		if err != nil {
 			return 0, 0, err
 		}
@@ -117,7 +119,7 @@ func run(display, want string, timeout time.Duration, shot, logPath string, argv
 		b, i := coverage(pix)
 		if b > 0.5 && (want == "paint" || i > 0.005) {
 			if shot != "" {
-				if err := savePNG(shot, pix, scr.width, scr.height); err != nil {
+				if err := savePNG(shot, pix, scr.Width, scr.Height); err != nil {
 					return 0, 0, err
 				}
 			}
