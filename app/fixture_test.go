@@ -110,8 +110,11 @@ func newCircleAs(t testing.TB, role string) *circle {
 		grace: protocol.NewID(), circle: protocol.NewID(), photoData: map[string][]byte{}}
 	acc := store.Account{Host: "127.0.0.1:1", PersonID: c.margaret, DeviceID: protocol.NewID(),
 		FacilityName: "Maple Grove", PersonName: "Margaret Hughes", Role: protocol.RoleResident}
-	if role == protocol.RoleFamily {
+	switch role {
+	case protocol.RoleFamily:
 		acc.PersonID, acc.PersonName, acc.Role = c.anna, "Anna Hughes", protocol.RoleFamily
+	case protocol.RoleStaff:
+		acc.PersonID, acc.PersonName, acc.Role = c.grace, "Grace Okafor", protocol.RoleStaff
 	}
 	if err := st.SetAccount(ctx, acc); err != nil {
 		t.Fatal(err)

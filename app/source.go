@@ -37,6 +37,8 @@ type Source interface {
 	PostAnnouncement(ctx context.Context, text, audience string, ph *content.PreparedPhoto) (string, error)
 	SentItems(ctx context.Context, limit int, failedOnly bool) ([]content.Sent, error)
 	Delete(ctx context.Context, id string) error
+	// PostEventPhotos sends each photo only to the circles of the residents ticked on it.
+	PostEventPhotos(ctx context.Context, caption string, photos []content.PreparedPhoto, residentsPerPhoto [][]string) ([]content.EventPost, error)
 	React(ctx context.Context, targetID, kind string) (string, error)
 	MarkSeen(ctx context.Context, ids ...string) error
 	Retry(ctx context.Context, itemID string) error

@@ -30,12 +30,13 @@ type staffHome struct {
 	photos    *fyne.Container
 	news      *fyne.Container
 	audit     *fyne.Container
+	event     *eventPhotos
 	status    *widget.Label
 	content   fyne.CanvasObject
 }
 
 func newStaffHome(u *UI) *staffHome {
-	h := &staffHome{ui: u, residents: container.NewVBox(), devices: container.NewVBox(), photos: container.NewVBox(),
+	h := &staffHome{ui: u, event: newEventPhotos(u), residents: container.NewVBox(), devices: container.NewVBox(), photos: container.NewVBox(),
 		news: container.NewVBox(), audit: container.NewVBox(), status: &widget.Label{Wrapping: fyne.TextWrapWord}}
 	addResident := &widget.Button{Text: "Add a resident", Icon: theme.ContentAddIcon(), Importance: widget.HighImportance,
 		OnTapped: u.tap(h.addResident)}
@@ -46,6 +47,7 @@ func newStaffHome(u *UI) *staffHome {
 		container.NewTabItemWithIcon("News", theme.InfoIcon(), container.NewBorder(newNewsForm(u, h.loadNews), nil, nil, nil,
 			container.NewVScroll(h.news))),
 		container.NewTabItemWithIcon("Photos", theme.MediaPhotoIcon(), container.NewVScroll(h.photos)),
+		container.NewTabItemWithIcon("Event photos", theme.UploadIcon(), container.NewVScroll(h.event.content)),
 		container.NewTabItemWithIcon("Audit log", theme.ListIcon(), container.NewVScroll(h.audit)),
 	)
 	h.tabs.SetTabLocation(container.TabLocationLeading)
@@ -61,6 +63,12 @@ func newStaffHome(u *UI) *staffHome {
 }
 
 func (h *staffHome) view() fyne.CanvasObject { return h.content }
+
+// dropped gives photos dragged onto the window to the event photos.
+func (h *staffHome) dropped(uris []fyne.URI) {
+	h.tabs.SelectIndex(4)
+	h.event.dropped(uris)
+}
 
 func (h *staffHome) refresh(c content.Change) {
 	if c.Has(changeStatus) || c.Has(changeOutbox) {
@@ -83,7 +91,7 @@ func (h *staffHome) load() {
 		h.loadNews()
 	case 3:
 		h.loadPhotos()
-	case 4:
+	case 5:
 		h.loadAudit()
 	}
 }

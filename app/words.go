@@ -118,6 +118,9 @@ func sendStateWords(s content.SendState) string {
 	case content.SendQueued:
 		return "Waiting to send — it will go when the tablet is connected"
 	case content.SendSending:
+		if s.Photos > 1 && s.PhotosUploaded < s.Photos {
+			return fmt.Sprintf("Sending photo %d of %d…", s.PhotosUploaded+1, s.Photos)
+		}
 		return "Sending…"
 	case content.SendSent:
 		return "Sent"
