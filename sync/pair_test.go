@@ -243,3 +243,19 @@ func TestNormalizeAddress(t *testing.T) {
 		}
 	}
 }
+
+func TestPairAnyTakesALinkOrAnAddressAndACode(t *testing.T) {
+	ctx := context.Background()
+	ts := newTestServer(t)
+	rose, _ := ts.resident("Rose")
+	st := openStore(t)
+	_, err := PairAny(ctx, st, ts.addr, "", "tablet")
+	wantPairError(t, st, "address without a code", err, PairWrongCode, "Type the code from the invitation too.")
+	if acc, err := PairAny(ctx, st, " "+ts.invite(rose, "", "")+" ", "", "tablet"); err != nil || acc.Pin != ts.pin {
+		t.Fatalf("a link: %+v %v", acc, err)
+	}
+	other := openStore(t)
+	if acc, err := PairAny(ctx, other, ts.addr, codeOf(t, ts.invite(rose, "", "")), "tablet"); err != nil || acc.Pin != ts.pin {
+		t.Fatalf("an address and a code: %+v %v", acc, err)
+	}
+}
