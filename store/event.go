@@ -11,7 +11,6 @@ import (
 	"hearth/protocol"
 )
 
-
 // PostEventPhotos shares the photos of an activity: residentsPerPhoto[i] lists the residents
 // ticked on photo i, and each photo goes only to the circles of those residents. It queues one
 // post per circle (all in one commit, so the share is whole or not at all), each with the
