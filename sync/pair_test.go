@@ -16,10 +16,14 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"hearth/facility"
+	"hearth/facility/blobdir"
+	"hearth/facility/sqlitestore"
 	"hearth/protocol"
 	"hearth/sqlitedb"
 	"hearth/store"
@@ -257,5 +261,50 @@ func TestPairAnyTakesALinkOrAnAddressAndACode(t *testing.T) {
 	other := openStore(t)
 	if acc, err := PairAny(ctx, other, ts.addr, codeOf(t, ts.invite(rose, "", "")), "tablet"); err != nil || acc.Pin != ts.pin {
 		t.Fatalf("an address and a code: %+v %v", acc, err)
+	}
+}
+
+// A server on this computer without TLS (the demo, tests): pairing by address and code works,
+// with nothing to pin; the proof is still checked.
+func TestPairWithCodeOverPlainHTTPOnLoopback(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	hub := facility.NewHub()
+	fst, err := sqlitestore.Open(ctx, filepath.Join(dir, "f.db"), sqlitestore.Options{Name: "Maple Grove", Notify: hub.Notify, Logger: quietLog()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	blobs, err := blobdir.Open(filepath.Join(dir, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := facility.New(ctx, facility.Config{Store: fst, Blobs: blobs, Hub: hub, Logger: quietLog(),
+		PublicHost: ln.Addr().String(), Insecure: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &http.Server{Handler: srv.Handler(), ErrorLog: log.New(io.Discard, "", 0)}
+	go hs.Serve(ln)
+	t.Cleanup(func() { srv.Shutdown(); hs.Close(); srv.Close() })
+
+	p, err := srv.CreatePerson(ctx, facility.Admin, protocol.CreatePerson{Name: "Rose", Role: protocol.RoleResident})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := srv.Invite(ctx, facility.Admin, protocol.CreateInvitation{PersonID: p.Person.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := openStore(t)
+	acc, err := PairWithCode(ctx, st, ln.Addr().String(), inv.Code, "tablet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !acc.Insecure || acc.Pin != "" || acc.PersonID != p.Person.ID {
+		t.Fatalf("account %+v", acc)
 	}
 }
