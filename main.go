@@ -47,21 +47,15 @@ func main() {
 	defer cancel()
 
 	if *demoRole != "" {
-		// The demo keeps nothing: a fresh local copy each run, removed at the end.
-		tmp, err := os.MkdirTemp("", "hearth-demo-app-")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "hearth: demo:", err)
-			os.Exit(1)
-		}
-		defer os.RemoveAll(tmp)
-		*dataDir = tmp
+		// The demo keeps nothing: the app's local copy lives in the demo's
+		// folder, which Close removes (or the next demo, after a crash).
 		d, err := demo.Start(ctx, demo.Options{Role: *demoRole, Photos: assets.Demo, Every: *every, Log: log})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "hearth:", err)
 			os.Exit(1)
 		}
 		defer d.Close()
-		*pairLink = d.Link
+		*dataDir, *pairLink = d.AppDir, d.Link
 	}
 	if err := run(ctx, log, *dataDir, *pairLink, *textSize, *idle); err != nil {
 		fmt.Fprintln(os.Stderr, "hearth:", err)

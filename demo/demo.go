@@ -72,6 +72,9 @@ type Demo struct {
 	Resident protocol.Person
 	// Addr is HOST:PORT of the facility server (HTTPS, pinned certificate).
 	Addr string
+	// AppDir is an empty folder for the app's own local copy. It lives in the
+	// demo's data directory, so Close, or the next demo after a crash, removes it.
+	AppDir string
 
 	dir    string
 	log    *slog.Logger
@@ -115,13 +118,16 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("demo: make a data directory: %w", err)
 	}
-	d := &Demo{dir: dir, log: log}
+	d := &Demo{dir: dir, log: log, AppDir: filepath.Join(dir, "app")}
 	ok := false
 	defer func() {
 		if !ok {
 			d.Close()
 		}
 	}()
+	if err := os.Mkdir(d.AppDir, 0o700); err != nil {
+		return nil, fmt.Errorf("demo: make the app's folder: %w", err)
+	}
 	if err := claim(dir); err != nil {
 		return nil, fmt.Errorf("demo: %w", err)
 	}

@@ -439,6 +439,9 @@ func closeLeavesNothing(t *testing.T, d *demo.Demo) {
 	if _, err := os.Stat(dir); err != nil {
 		t.Fatalf("the running demo has no data directory: %v", err)
 	}
+	if fi, err := os.Stat(d.AppDir); err != nil || !fi.IsDir() || !strings.HasPrefix(d.AppDir, dir) {
+		t.Fatalf("the app's folder %s is not in the demo's %s (%v)", d.AppDir, dir, err)
+	}
 	if err := d.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -447,6 +450,9 @@ func closeLeavesNothing(t *testing.T, d *demo.Demo) {
 	}
 	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("after Close the data directory %s is still there (%v)", dir, err)
+	}
+	if _, err := os.Stat(d.AppDir); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("after Close the app's folder %s is still there (%v)", d.AppDir, err)
 	}
 	st, err := store.Open(context.Background(), t.TempDir(), quietLog())
 	if err != nil {
