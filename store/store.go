@@ -16,10 +16,12 @@
 //	PhotoFile(sha, variant)             a cached photo's path; if missing, asked for (ChangePhoto)
 //	Status                              the status line in words
 //	Subscribe(func(Change))             after each commit: the kinds and ids that changed
+//	Residents, CircleResident           staff: residents with room, last active, circle size
+//	UploadProgress(item)                photos of a waiting item that reached the server
 //
 // Writes (each commits to the outbox first, so nothing is lost; bad input is an *InputError):
 //
-//	PreparePhoto, SendMessage, PostPhotos, PostAnnouncement, React, MarkSeen, Delete,
+//	PreparePhoto, SendMessage, PostPhotos, PostEventPhotos, PostAnnouncement, React, MarkSeen, Delete,
 //	Retry and RemoveFailed (for items that could not be sent)
 package store
 
