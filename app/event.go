@@ -9,8 +9,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -61,26 +59,10 @@ func newEventPhotos(u *UI) *eventPhotos {
 	return e
 }
 
-func (e *eventPhotos) pick() {
-	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
-		if err != nil || r == nil {
-			return
-		}
-		e.read(r.URI().Name(), r)
-	}, e.ui.win)
-	d.SetFilter(storage.NewExtensionFileFilter([]string{".jpg", ".jpeg", ".png", ".heic", ".JPG", ".JPEG", ".PNG", ".HEIC"}))
-	d.Resize(e.ui.win.Canvas().Size().SubtractWidthHeight(80, 80))
-	d.Show()
-}
+func (e *eventPhotos) pick() { e.ui.pickPhoto(e.read) }
 
 // dropped takes photos dragged onto the window.
-func (e *eventPhotos) dropped(uris []fyne.URI) {
-	for _, uri := range uris {
-		if r, err := storage.Reader(uri); err == nil {
-			e.read(uri.Name(), r)
-		}
-	}
-}
+func (e *eventPhotos) dropped(uris []fyne.URI) { openDropped(uris, e.read) }
 
 func (e *eventPhotos) read(name string, r io.ReadCloser) {
 	names := make([]string, len(e.residents))
@@ -89,20 +71,8 @@ func (e *eventPhotos) read(name string, r io.ReadCloser) {
 	}
 	ph := &eventPhoto{name: name, ticks: &widget.CheckGroup{Options: names, Horizontal: true}}
 	e.photos = append(e.photos, ph)
-	var prepared content.PreparedPhoto
-	var err error
-	e.ui.later(func() {
-		defer r.Close()
-		var data []byte
-		if data, err = io.ReadAll(io.LimitReader(r, maxPickedFile)); err == nil {
-			prepared, err = e.ui.src.PreparePhoto(e.ui.ctx, data)
-		}
-	}, func() {
-		if err != nil {
-			ph.problem = photoProblem(name, err)
-		} else {
-			ph.photo = &prepared
-		}
+	e.ui.preparePicked(name, r, func(p *content.PreparedPhoto, problem string) {
+		ph.photo, ph.problem = p, problem
 		e.update()
 	})
 	e.update()

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"hearth/demo"
 	"hearth/protocol"
 	"hearth/store"
 )
@@ -173,4 +174,23 @@ func newTestUI(t *testing.T, c *circle, opts Options) (*UI, fyne.Window) {
 	t.Cleanup(cancel)
 	u.Start(ctx)
 	return u, w
+}
+
+// startDemo starts the demo care home (a real facility server on loopback,
+// with small copies of the demo photos) and opens an empty real store for a
+// device that will pair with it.
+func startDemo(t *testing.T, role string) (*demo.Demo, *store.Store) {
+	t.Helper()
+	ctx := context.Background()
+	d, err := demo.Start(ctx, demo.Options{Role: role, Photos: os.DirFS("../demo/testdata"), Every: time.Hour})
+	if err != nil {
+		t.Fatalf("start the demo care home: %v", err)
+	}
+	t.Cleanup(func() { d.Close() })
+	st, err := store.Open(ctx, t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return d, st
 }

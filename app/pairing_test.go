@@ -3,33 +3,19 @@ package app
 import (
 	"context"
 	"errors"
-	"os"
 	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2/test"
 
 	"hearth/demo"
-	"hearth/store"
 	hearthsync "hearth/sync"
 )
 
 // The first-run screen pairs through the real invitation flow against a real
 // facility server (the demo's), and says in words what went wrong.
 func TestPairingScreenAgainstTheRealServer(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	d, err := demo.Start(ctx, demo.Options{Role: "family", Photos: os.DirFS("../demo/testdata"), Every: 1 << 40})
-	if err != nil {
-		t.Fatalf("start the demo care home: %v", err)
-	}
-	defer d.Close()
-
-	st, err := store.Open(ctx, t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	d, st := startDemo(t, "family")
 	pair := func(ctx context.Context, link, code string) (string, string, error) {
 		acc, err := hearthsync.Pair(ctx, st, link, "test device")
 		var pe *hearthsync.PairError

@@ -12,8 +12,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -96,34 +94,17 @@ func newShare(u *UI) *share {
 func (s *share) view() fyne.CanvasObject { return s.content }
 
 // dropped adds photos dragged onto the window.
-func (s *share) dropped(uris []fyne.URI) {
-	for _, uri := range uris {
-		r, err := storage.Reader(uri)
-		if err != nil {
-			s.addProblem(uri.Name(), "This file could not be opened.")
-			continue
-		}
-		s.read(uri.Name(), r)
-	}
-}
+func (s *share) dropped(uris []fyne.URI) { openDropped(uris, s.read) }
 
 // pick opens the file chooser for one photo; "Add photos" again adds more.
-func (s *share) pick() {
-	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
-		if err != nil || r == nil {
-			return
-		}
-		s.read(r.URI().Name(), r)
-	}, s.ui.win)
-	d.SetFilter(storage.NewExtensionFileFilter([]string{".jpg", ".jpeg", ".png", ".heic", ".heif", ".JPG", ".JPEG", ".PNG", ".HEIC"}))
-	d.Resize(s.ui.win.Canvas().Size().SubtractWidthHeight(80, 80))
-	d.Show()
-}
+func (s *share) pick() { s.ui.pickPhoto(s.read) }
 
-// read prepares a photo off the Fyne goroutine; a big photo takes a moment.
+// read prepares a photo; until it is ready its place says so.
 func (s *share) read(name string, r io.ReadCloser) {
 	if len(s.picks) >= maxPostPhotos {
-		r.Close()
+		if r != nil {
+			r.Close()
+		}
 		s.say(fmt.Sprintf("One post can hold %d photos. Send these first, then share the rest.", maxPostPhotos))
 		return
 	}
@@ -131,21 +112,9 @@ func (s *share) read(name string, r io.ReadCloser) {
 	s.picks = append(s.picks, p)
 	s.busy++
 	s.update()
-	var ph content.PreparedPhoto
-	var err error
-	s.ui.later(func() {
-		defer r.Close()
-		var data []byte
-		if data, err = io.ReadAll(io.LimitReader(r, maxPickedFile)); err == nil {
-			ph, err = s.ui.src.PreparePhoto(s.ui.ctx, data)
-		}
-	}, func() {
+	s.ui.preparePicked(name, r, func(ph *content.PreparedPhoto, problem string) {
 		s.busy--
-		if err != nil {
-			p.problem = photoProblem(name, err)
-		} else {
-			p.photo = &ph
-		}
+		p.photo, p.problem = ph, problem
 		s.update()
 	})
 }
@@ -167,11 +136,6 @@ func forPeople(err error) (string, bool) {
 		return p.ForPeople(), true
 	}
 	return "", false
-}
-
-func (s *share) addProblem(name, problem string) {
-	s.picks = append(s.picks, &picked{name: name, problem: filepath.Base(name) + ": " + problem})
-	s.update()
 }
 
 // update redraws the picked photos and the Send button.

@@ -302,29 +302,17 @@ func newNewsForm(u *UI, posted func()) fyne.CanvasObject {
 		problem.Refresh()
 	}
 	addPhoto := &widget.Button{Text: "Add a photo", Icon: theme.MediaPhotoIcon(), OnTapped: u.tap(func() {
-		dialog.ShowFileOpen(func(r fyne.URIReadCloser, err error) {
-			if err != nil || r == nil {
-				return
-			}
-			name := r.URI().Name()
+		u.pickPhoto(func(name string, r io.ReadCloser) {
 			photoLine.SetText("Getting " + name + " ready…")
-			var ph content.PreparedPhoto
-			u.later(func() {
-				defer r.Close()
-				var data []byte
-				if data, err = io.ReadAll(io.LimitReader(r, maxPickedFile)); err == nil {
-					ph, err = u.src.PreparePhoto(u.ctx, data)
-				}
-			}, func() {
-				if err != nil {
-					photo = nil
-					photoLine.SetText(photoProblem(name, err))
+			u.preparePicked(name, r, func(ph *content.PreparedPhoto, problem string) {
+				photo = ph
+				if problem != "" {
+					photoLine.SetText(problem)
 					return
 				}
-				photo = &ph
 				photoLine.SetText("Photo: " + name)
 			})
-		}, u.win)
+		})
 	})}
 	post := &widget.Button{Text: "Post the notice", Icon: theme.MailSendIcon(), Importance: widget.HighImportance}
 	post.OnTapped = u.tap(func() {

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -25,16 +24,7 @@ import (
 func TestStaffScreensAgainstTheRealServer(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	d, err := demo.Start(ctx, demo.Options{Role: "staff", Photos: os.DirFS("../demo/testdata"), Every: 1 << 40})
-	if err != nil {
-		t.Fatalf("start the demo care home: %v", err)
-	}
-	defer d.Close()
-	st, err := store.Open(ctx, t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	d, st := startDemo(t, "staff")
 	if _, err := hearthsync.Pair(ctx, st, d.Link, "nursing station"); err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,67 @@
+package app
+
+import (
+	"io"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
+
+	"hearth/content"
+)
+
+// photoExtensions are what the photo chooser lists; anything else that is
+// dropped is still tried, and refused in words if it is no photo.
+var photoExtensions = []string{".jpg", ".jpeg", ".png", ".heic", ".heif", ".JPG", ".JPEG", ".PNG", ".HEIC", ".HEIF"}
+
+// pickPhoto opens the file chooser, nearly as big as the window; the chosen
+// file goes to take.
+func (u *UI) pickPhoto(take func(name string, r io.ReadCloser)) {
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil || r == nil {
+			return
+		}
+		take(r.URI().Name(), r)
+	}, u.win)
+	d.SetFilter(storage.NewExtensionFileFilter(photoExtensions))
+	d.Resize(u.win.Canvas().Size().SubtractWidthHeight(80, 80))
+	d.Show()
+}
+
+// openDropped opens files dragged onto the window for take; one that cannot
+// be opened goes to take as nil.
+func openDropped(uris []fyne.URI, take func(name string, r io.ReadCloser)) {
+	for _, uri := range uris {
+		r, err := storage.Reader(uri)
+		if err != nil {
+			take(uri.Name(), nil)
+			continue
+		}
+		take(uri.Name(), r)
+	}
+}
+
+// preparePicked reads a picked file and makes it ready to send off the Fyne
+// goroutine (a big photo takes a moment); done gets the photo, or the
+// sentence saying why it can't be sent.
+func (u *UI) preparePicked(name string, r io.ReadCloser, done func(ph *content.PreparedPhoto, problem string)) {
+	if r == nil {
+		done(nil, photoProblem(name, nil))
+		return
+	}
+	var ph content.PreparedPhoto
+	var err error
+	u.later(func() {
+		defer r.Close()
+		var data []byte
+		if data, err = io.ReadAll(io.LimitReader(r, maxPickedFile)); err == nil {
+			ph, err = u.src.PreparePhoto(u.ctx, data)
+		}
+	}, func() {
+		if err != nil {
+			done(nil, photoProblem(name, err))
+			return
+		}
+		done(&ph, "")
+	})
+}
