@@ -54,7 +54,7 @@ func (u *UI) preparePicked(name string, r io.ReadCloser, done func(ph *content.P
 	u.later(func() {
 		defer r.Close()
 		var data []byte
-		if data, err = io.ReadAll(io.LimitReader(r, maxPickedFile)); err == nil {
+		if data, err = io.ReadAll(io.LimitReader(r, maxPickedFile+1)); err == nil {
 			ph, err = u.src.PreparePhoto(u.ctx, data)
 		}
 	}, func() {

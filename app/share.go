@@ -23,8 +23,8 @@ const (
 	maxCaption     = 500
 	maxPostPhotos  = 20
 	maxMessageText = 4000
-	// maxPickedFile is read from a picked file at most; preparation refuses
-	// anything over its own limit with a sentence.
+	// maxPickedFile is the biggest photo file taken (photo.MaxPickedBytes); one
+	// byte more is read, so a bigger file is refused as too big, not as damaged.
 	maxPickedFile = 64 << 20
 )
 

@@ -19,11 +19,17 @@ var (
 // (never at a file name or a Content-Type), so it costs microseconds and allocates almost
 // nothing whatever the header claims; nothing is decoded until it has said yes.
 func Check(data []byte) (Info, error) {
-	if len(data) == 0 {
-		return Info{}, errorf(ErrInvalid, "This file is empty: there is no photo in it.")
-	}
 	if len(data) > MaxUploadBytes {
 		return Info{}, errorf(ErrTooLarge, "This photo file is too big: at most 16 MB.")
+	}
+	return check(data)
+}
+
+// check is the gate without the file size limit, which differs between an
+// upload and a photo picked on this device.
+func check(data []byte) (Info, error) {
+	if len(data) == 0 {
+		return Info{}, errorf(ErrInvalid, "This file is empty: there is no photo in it.")
 	}
 	format, err := sniff(data)
 	if err != nil {

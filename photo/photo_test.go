@@ -570,3 +570,29 @@ func fill(b []byte, v byte) {
 		b[i] = v
 	}
 }
+
+// A camera's file may be bigger than an upload may be (previews after the image,
+// little compression): the app takes it and makes it small enough; an upload
+// that big is still refused, and so is a picked file past MaxPickedBytes.
+func TestPrepareTakesBigCameraFiles(t *testing.T) {
+	small := readTestdata(t, "small-444.jpg")
+	big := append(append([]byte{}, small...), make([]byte, MaxUploadBytes+1)...) // trailing data after EOI
+	if _, err := Check(big); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("an upload over 16 MiB: %v, want ErrTooLarge", err)
+	}
+	out, info, err := Prepare(context.Background(), big)
+	if err != nil {
+		t.Fatalf("Prepare of a %d MiB camera file: %v", len(big)>>20, err)
+	}
+	if len(out) >= MaxUploadBytes || info.Width == 0 {
+		t.Fatalf("prepared %d bytes, %+v", len(out), info)
+	}
+	if _, err := Check(out); err != nil {
+		t.Errorf("the prepared photo does not pass the upload gate: %v", err)
+	}
+	huge := append(append([]byte{}, small...), make([]byte, MaxPickedBytes)...)
+	var pe *Error
+	if _, _, err := Prepare(context.Background(), huge); !errors.As(err, &pe) || !errors.Is(err, ErrTooLarge) || !strings.Contains(pe.Message, "64 MB") {
+		t.Errorf("a picked file over 64 MiB: %v", err)
+	}
+}

@@ -6,11 +6,18 @@ import "context"
 // sharing a few 48-megapixel photos at once cannot take the app's memory.
 var clientDecoder = NewProcessor(1)
 
+// MaxPickedBytes is the largest photo file the app takes from the person. It is
+// bigger than an upload may be: a camera's file is made smaller before it goes.
+const MaxPickedBytes = 64 << 20
+
 // Prepare makes the JPEG the app uploads for a photo the person picked: checked like an
-// upload, turned upright, at most 2560 px on the long side, quality 85, no metadata. It
+// upload but for the file size (at most MaxPickedBytes), turned upright, at most 2560 px on the long side, quality 85, no metadata. It
 // returns the JPEG and its Info (Orientation 1, as it is now upright).
 func Prepare(ctx context.Context, data []byte) ([]byte, Info, error) {
-	info, err := Check(data)
+	if len(data) > MaxPickedBytes {
+		return nil, Info{}, errorf(ErrTooLarge, "This photo file is too big: at most 64 MB. Please share a smaller copy.")
+	}
+	info, err := check(data)
 	if err != nil {
 		return nil, Info{}, err
 	}
