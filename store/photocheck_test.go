@@ -31,14 +31,19 @@ func TestPreparePhotoRefusesWithReasons(t *testing.T) {
 	if err != nil || ok.Width != 320 || len(ok.SHA256) != 64 {
 		t.Fatalf("a good JPEG: %+v, %v", ok.Width, err)
 	}
-	// Big but real: a JPEG followed by 17 MB of padding (a camera's file with a huge trailer).
-	big := append(append([]byte{}, jpg...), bytes.Repeat([]byte{0}, 17<<20)...)
+	// Big but real: a JPEG followed by 17 MB of padding (a camera's file with a huge trailer) is
+	// taken and made small enough to upload; one past the 64 MB the app takes is refused.
+	camera := append(append([]byte{}, jpg...), bytes.Repeat([]byte{0}, 17<<20)...)
+	if ph, err := st.PreparePhoto(ctx, camera); err != nil || len(ph.Data) > 1<<20 {
+		t.Errorf("a 17 MB camera file: %d bytes, %v", len(ph.Data), err)
+	}
+	big := append(append([]byte{}, jpg...), bytes.Repeat([]byte{0}, 65<<20)...)
 	for _, c := range []struct {
 		name, reason, says string
 		data               []byte
 	}{
 		{"heic", PhotoHEIC, "This is an HEIC photo from an iPhone. Hearth can't open it yet: on the iPhone, choose Settings › Camera › Formats › Most Compatible, or send it as a JPEG.", readTestdata(t, "sunset-320.heic")},
-		{"too large", PhotoTooLarge, "This photo file is too big: 18 MB, and Hearth takes at most 16 MB.", big},
+		{"too large", PhotoTooLarge, "This photo file is too big: 66 MB, and Hearth takes at most 64 MB.", big},
 		{"cut off", PhotoDamaged, "This photo is incomplete", jpg[:len(jpg)/2]},
 		{"corrupt", PhotoDamaged, "This photo is", append(append([]byte{}, jpg[:200]...), bytes.Repeat([]byte{0x55}, 2000)...)},
 		{"a PDF", PhotoUnsupported, "This file is a PDF document.", []byte("%PDF-1.4\n1 0 obj\n")},
