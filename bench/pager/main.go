@@ -111,7 +111,8 @@ func run(display string, pid, presses, every int, nextX, nextY float64, perPhoto
 		return err
 	}
 
-	last := samples[len(samples)-1]
+	last := samples[len(samples)-2] // the last photo, while paging; the pause after it lets the runtime give memory back
+	peak := samples[len(samples)-1].hwm
 	// The first sample from photo 2*every on: the album's first pages, where caches fill, are
 	// behind; a short album compares from its first sample after photo 1.
 	ref := samples[min(1, len(samples)-1)]
@@ -122,11 +123,11 @@ func run(display string, pid, presses, every int, nextX, nextY float64, perPhoto
 		}
 	}
 	growth := last.rss - ref.rss
-	peakOK, flatOK := last.hwm <= maxMB, growth <= flatMB
+	peakOK, flatOK := peak <= maxMB, growth <= flatMB
 	fmt.Printf("  %d photos in %s (%.0f ms a photo)\n", presses+1, elapsed.Round(time.Second), float64(elapsed.Milliseconds())/float64(presses))
-	fmt.Printf("  peak %.1f MB (target <= %.0f MB): %s\n", last.hwm, maxMB, verdict(peakOK))
-	fmt.Printf("  RSS from photo %d to the end: %+.1f MB, %+.1f MB per 1,000 photos (target: flat, within %.0f MB): %s\n",
-		ref.photo, growth, growth*1000/float64(presses+1-ref.photo), flatMB, verdict(flatOK))
+	fmt.Printf("  peak %.1f MB (target <= %.0f MB): %s\n", peak, maxMB, verdict(peakOK))
+	fmt.Printf("  RSS from photo %d to photo %d: %+.1f MB, %+.1f MB per 1,000 photos (target: flat, within %.0f MB): %s\n",
+		ref.photo, last.photo, growth, growth*1000/float64(max(1, last.photo-ref.photo)), flatMB, verdict(flatOK))
 	return nil
 }
 
