@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -36,6 +37,12 @@ func main() {
 		every    = flag.Duration("demo-every", time.Minute, "in the demo, how often someone in the circle sends something new")
 	)
 	flag.Parse()
+	// A soft limit on the Go heap: a tablet app showing one photo at a time
+	// needs little, and without it the heap grows to twice what it holds
+	// before collecting. GOMEMLIMIT, when set, still wins.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(64 << 20)
+	}
 	level := slog.LevelInfo
 	if os.Getenv("HEARTH_DEBUG") != "" {
 		level = slog.LevelDebug

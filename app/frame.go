@@ -40,7 +40,7 @@ func (u *UI) startFrame() {
 	if len(items) == 0 {
 		return
 	}
-	f := &photoFrame{ui: u, back: u.current, items: items, photo: newPhotoView(), stop: make(chan struct{})}
+	f := &photoFrame{ui: u, back: u.current, items: items, photo: newPhotoView(u, color.Black), stop: make(chan struct{})}
 	f.ExtendBaseWidget(f)
 	f.caption = &canvas.Text{Color: color.White, TextStyle: fyne.TextStyle{Bold: true}}
 	f.from = &canvas.Text{Color: color.White}
@@ -69,7 +69,7 @@ func (f *photoFrame) run(every time.Duration) {
 func (f *photoFrame) showAt(i int) {
 	f.at = i % len(f.items)
 	it := f.items[f.at]
-	f.photo.show(f.ui, it.SHA256)
+	f.photo.show(it.SHA256)
 	f.caption.Text = it.Caption
 	f.from.Text = "From " + firstName(it.Author) + " · " + WhenInWords(it.CreatedAt, f.ui.now())
 	f.caption.Refresh()
@@ -91,7 +91,7 @@ func (u *UI) endFrame() {
 
 func (f *photoFrame) refresh(c content.Change) {
 	if c.Has(changePhoto) {
-		f.photo.show(f.ui, f.items[f.at].SHA256)
+		f.photo.show(f.items[f.at].SHA256)
 	}
 }
 

@@ -22,6 +22,7 @@ type home struct {
 	news    *Tile
 	share   *Tile // family only
 	status  *widget.Label
+	loads   int // counts loads, so only the newest one's answer is shown
 	content fyne.CanvasObject
 }
 
@@ -55,27 +56,43 @@ func (h *home) view() fyne.CanvasObject { return h.content }
 
 func (h *home) setDay(t time.Time) { h.day.SetText(DayInWords(t)) }
 
-// load reads what is new and the sync status from the store.
+// load reads what is new and the sync status from the store, off the Fyne
+// goroutine: at start-up the window and the first frame need not wait for it,
+// and the tiles fill in a moment later. A later load wins over an earlier one.
 func (h *home) load() {
+	h.loads++
+	gen := h.loads
 	ctx := h.ui.ctx
-	n, err := h.ui.src.WhatsNew(ctx)
-	h.ui.logErr("what's new", err)
-	h.photos.SetDetail(photosNews(n))
-	h.msgs.SetDetail(messagesNews(n))
-	h.news.SetDetail(newsNews(n))
-
-	circles, err := h.ui.src.Circles(ctx)
-	h.ui.logErr("circles", err)
-	if h.people != nil {
-		h.people.SetDetail(peopleSentence(circles, h.me()))
-	}
-	if h.share != nil {
-		h.share.SetDetail(shareSentence(circles, h.me()))
-	}
-
-	st, err := h.ui.src.Status(ctx)
-	h.ui.logErr("status", err)
-	h.status.SetText(st.Text)
+	var (
+		n       content.News
+		circles []content.Circle
+		me      string
+		st      content.SyncStatus
+		errs    [3]error
+	)
+	h.ui.later(func() {
+		n, errs[0] = h.ui.src.WhatsNew(ctx)
+		circles, errs[1] = h.ui.src.Circles(ctx)
+		st, errs[2] = h.ui.src.Status(ctx)
+		me = h.me()
+	}, func() {
+		if gen != h.loads {
+			return
+		}
+		for _, err := range errs {
+			h.ui.logErr("home", err)
+		}
+		h.photos.SetDetail(photosNews(n))
+		h.msgs.SetDetail(messagesNews(n))
+		h.news.SetDetail(newsNews(n))
+		if h.people != nil {
+			h.people.SetDetail(peopleSentence(circles, me))
+		}
+		if h.share != nil {
+			h.share.SetDetail(shareSentence(circles, me))
+		}
+		h.status.SetText(st.Text)
+	})
 }
 
 func (h *home) me() string {

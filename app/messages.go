@@ -210,11 +210,11 @@ type photoScreen struct {
 }
 
 func newPhotoScreen(u *UI, sha, title string, back func()) *photoScreen {
-	p := &photoScreen{ui: u, sha: sha, photo: newPhotoView()}
+	p := &photoScreen{ui: u, sha: sha, photo: newPhotoView(u, u.background())}
 	b := &widget.Button{Text: "Back", Icon: theme.NavigateBackIcon(), OnTapped: back}
 	t := &widget.Label{Text: title, TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameHeadingText}
 	p.content = container.NewPadded(container.NewBorder(container.NewBorder(nil, nil, b, nil, t), nil, nil, nil, p.photo.box))
-	p.photo.show(u, sha)
+	p.photo.show(sha)
 	return p
 }
 
@@ -222,7 +222,7 @@ func (p *photoScreen) view() fyne.CanvasObject { return p.content }
 
 func (p *photoScreen) refresh(ch content.Change) {
 	if ch.Has(changePhoto) {
-		p.photo.show(p.ui, p.sha)
+		p.photo.show(p.sha)
 	}
 }
 

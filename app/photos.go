@@ -37,7 +37,7 @@ type photos struct {
 }
 
 func newPhotos(u *UI) *photos {
-	p := &photos{ui: u, photo: newPhotoView()}
+	p := &photos{ui: u, photo: newPhotoView(u, u.background())}
 	p.from = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord}
 	p.caption = &widget.Label{Wrapping: fyne.TextWrapWord, SizeName: theme.SizeNameSubHeadingText}
 	p.position = &widget.Label{Alignment: fyne.TextAlignTrailing}
@@ -82,7 +82,7 @@ func (p *photos) load() {
 	p.hasNext = len(items) > 1
 	if len(items) == 0 {
 		p.item = nil
-		p.photo.show(p.ui, "")
+		p.photo.show("")
 		p.photo.wait.SetText("No photos yet. When your family sends one, it will be here.")
 		p.from.SetText("")
 		p.caption.SetText("")
@@ -95,7 +95,7 @@ func (p *photos) load() {
 	}
 	it := items[0]
 	p.item = &it
-	p.photo.show(p.ui, it.SHA256)
+	p.photo.show(it.SHA256)
 	p.from.SetText(fmt.Sprintf("From %s · %s", firstName(it.Author), WhenInWords(it.CreatedAt, p.ui.now())))
 	if it.Mine {
 		p.from.SetText(fmt.Sprintf("You shared this · %s · %s", WhenInWords(it.CreatedAt, p.ui.now()), sendStateWords(it.Send)))
@@ -134,7 +134,7 @@ func (p *photos) refresh(c content.Change) {
 	if c.Has(changePhoto) && p.item != nil {
 		for _, id := range c.IDs {
 			if id == p.item.SHA256 {
-				p.photo.show(p.ui, p.item.SHA256)
+				p.photo.show(p.item.SHA256)
 			}
 		}
 	}

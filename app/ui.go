@@ -6,6 +6,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"image/color"
 	"log/slog"
 	"sync"
 	"time"
@@ -181,6 +182,9 @@ func (u *UI) photo(sha, variant string) (string, bool) {
 	}
 	return path, ok
 }
+
+// background is the colour behind the screens, for what draws its own pixels.
+func (u *UI) background() color.Color { return u.theme.Palette().Background }
 
 // Theme returns the theme in use.
 func (u *UI) Theme() Theme { return u.theme }

@@ -118,7 +118,7 @@ func TestPhotosNewestFirstMarkedSeenAndReacted(t *testing.T) {
 	if !p.prev.Disabled() || p.next.Disabled() {
 		t.Errorf("at the newest photo: Previous should be off and Next on")
 	}
-	if p.photo.img.File == "" {
+	if p.photo.dec == nil || p.photo.raster.Hidden {
 		t.Errorf("the photo is not shown")
 	}
 	test.Tap(findButton(t, w.Content(), "Next"))

@@ -2,7 +2,9 @@ package app
 
 import (
 	_ "embed"
+	"image"
 	"image/color"
+	"os"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -13,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"hearth/content"
+	"hearth/photo"
 )
 
 //go:embed heart.svg
@@ -68,44 +71,81 @@ type photoSource interface {
 }
 
 // photoView shows one photo as large as it fits, keeping its shape. It shows
-// the thumbnail until the full-size picture arrives.
+// the thumbnail until the full-size picture arrives. The photo is decoded
+// once, off the Fyne goroutine, and drawn at exactly the size of its box by
+// the photo package's own scaler, so Fyne neither decodes nor rescales the
+// 2048-pixel file: paging through thousands of photos keeps memory flat.
 type photoView struct {
-	img  *canvas.Image
-	wait *widget.Label
-	box  *fyne.Container
-	sha  string
+	ui     *UI
+	bg     color.Color
+	raster *canvas.Raster
+	wait   *widget.Label
+	box    *fyne.Container
+	sha    string
+	path   string         // the file being shown or decoded
+	dec    *photo.Decoded // the decoded photo; touched on the Fyne goroutine only
 }
 
-func newPhotoView() *photoView {
-	v := &photoView{img: &canvas.Image{FillMode: canvas.ImageFillContain, ScaleMode: canvas.ImageScaleSmooth},
-		wait: &widget.Label{Text: "The photo is on its way…", Alignment: fyne.TextAlignCenter}}
-	v.box = container.NewStack(container.NewCenter(v.wait), v.img)
+func newPhotoView(u *UI, bg color.Color) *photoView {
+	v := &photoView{ui: u, bg: bg, wait: &widget.Label{Text: "The photo is on its way…", Alignment: fyne.TextAlignCenter, Wrapping: fyne.TextWrapWord}}
+	v.raster = canvas.NewRaster(v.draw)
+	v.raster.Hide()
+	v.box = container.NewStack(container.NewCenter(v.wait), v.raster)
 	return v
 }
 
+// draw is the raster's generator: the photo fitted to w × h pixels.
+func (v *photoView) draw(w, h int) image.Image {
+	if v.dec == nil {
+		return image.NewUniform(color.Transparent)
+	}
+	return v.dec.Fit(w, h, image.NewUniform(v.bg))
+}
+
 // show loads sha, the display size if it is here, else the thumbnail.
-func (v *photoView) show(src photoSource, sha string) {
+func (v *photoView) show(sha string) {
 	v.sha = sha
 	var path string
 	var ok bool
 	if sha != "" {
-		if path, ok = src.photo(sha, Display); !ok {
-			path, ok = src.photo(sha, Thumb)
+		if path, ok = v.ui.photo(sha, Display); !ok {
+			path, ok = v.ui.photo(sha, Thumb)
 		}
 	}
 	if !ok {
-		v.img.File = ""
-		v.img.Image = nil
-		v.img.Hide()
+		v.path, v.dec = "", nil
+		v.raster.Hide()
 		v.wait.Show()
 		return
 	}
-	v.wait.Hide()
-	v.img.Show()
-	if v.img.File != path {
-		v.img.File = path
-		v.img.Refresh()
+	if path == v.path {
+		return
 	}
+	v.path = path
+	var dec *photo.Decoded
+	var err error
+	v.ui.later(func() {
+		var data []byte
+		if data, err = os.ReadFile(path); err == nil {
+			dec, err = photo.DecodeForScreen(data)
+		}
+	}, func() {
+		if v.path != path {
+			return // moved on to another photo meanwhile
+		}
+		if err != nil {
+			v.ui.logErr("show photo", err)
+			v.dec = nil
+			v.raster.Hide()
+			v.wait.SetText("This photo can't be shown.")
+			v.wait.Show()
+			return
+		}
+		v.dec = dec
+		v.wait.Hide()
+		v.raster.Show()
+		v.raster.Refresh()
+	})
 }
 
 // bubbleLayout places one speech bubble at the left (theirs) or right (mine)
