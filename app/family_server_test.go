@@ -1,0 +1,70 @@
+package app
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/test"
+
+	"hearth/content"
+	hearthsync "hearth/sync"
+)
+
+// A daughter shares a photo from the screen and it reaches the care home's
+// real server: the outbox item turns from waiting to sent.
+func TestFamilyShareReachesTheRealServer(t *testing.T) {
+	d, st := startDemo(t, "family")
+	ctx := context.Background()
+	if _, err := hearthsync.Pair(ctx, st, d.Link, "Anna's laptop"); err != nil {
+		t.Fatal(err)
+	}
+	runSync := func(until func() bool) {
+		t.Helper()
+		eng, err := hearthsync.New(st, hearthsync.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		syncCtx, stop := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- eng.Run(syncCtx) }()
+		defer func() { stop(); <-done }()
+		for deadline := time.Now().Add(30 * time.Second); !until(); time.Sleep(50 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("sync did not get there in 30 s")
+			}
+		}
+	}
+	runSync(func() bool { cs, _ := st.Circles(ctx); return len(cs) == 1 })
+
+	// The screens run while sync is stopped: Fyne's test driver runs fyne.Do inline.
+	u, _ := newTestUI(t, &circle{st: st}, Options{Role: roleFamily, Paired: true})
+	u.ShowShare()
+	s := u.current.(*share)
+	abs, _ := filepath.Abs(filepath.Join("..", "assets", "demo", "seeding_by_Clements_Engelhardt.jpg"))
+	s.dropped([]fyne.URI{storage.NewFileURI(abs)})
+	test.Type(s.caption, "Seedlings on the windowsill")
+	test.Tap(s.send)
+
+	var item content.Sent
+	state := func() string {
+		sent, _ := st.SentItems(ctx, 5, false)
+		for _, it := range sent {
+			if it.Summary == "Seedlings on the windowsill" {
+				item = it
+				return it.Send.State
+			}
+		}
+		return ""
+	}
+	if got := state(); got != content.SendQueued {
+		t.Fatalf("before sync the post is %q, want queued", got)
+	}
+	runSync(func() bool { s := state(); return s == content.SendSent || s == content.SendSeen })
+	if done, total, err := st.UploadProgress(ctx, item.ItemID); err != nil || done != 1 || total != 1 {
+		t.Errorf("photo progress after sending: %d of %d (%v)", done, total, err)
+	}
+}
