@@ -66,7 +66,7 @@ launch() {
   app_pgid=$!
   app_pid=
   for _ in $(seq 200); do
-    app_pid=$(ps -o pid=,comm= --ppid "$app_pgid" | awk -v n="$name" '$2 == n {print $1}')
+    app_pid=$(ps -o pid=,comm= --ppid "$app_pgid" | awk -v n="$name" '$2 == n {print $1}' || true) # ps fails until it has a child
     [ -n "$app_pid" ] && return 0
     sleep 0.05
   done
