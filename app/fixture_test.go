@@ -170,6 +170,7 @@ func newTestUI(t *testing.T, c *circle, opts Options) (*UI, fyne.Window) {
 	u := New(a, w, c.st, opts)
 	u.now = func() time.Time { return testNow }
 	u.inline = true
+	u.timers = make(chan func(), 64)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	u.Start(ctx)
@@ -193,4 +194,16 @@ func startDemo(t *testing.T, role string) (*demo.Demo, *store.Store) {
 	}
 	t.Cleanup(func() { st.Close() })
 	return d, st
+}
+
+// runTimer runs on the test goroutine the next thing a timer of u handed to
+// Fyne, waiting for it at most wait; it reports whether there was one.
+func runTimer(u *UI, wait time.Duration) bool {
+	select {
+	case fn := <-u.timers:
+		fn()
+		return true
+	case <-time.After(wait):
+		return false
+	}
 }

@@ -61,7 +61,7 @@ func (f *photoFrame) run(every time.Duration) {
 		case <-f.ui.ctx.Done():
 			return
 		case <-t.C:
-			fyne.Do(func() { f.showAt(f.at + 1) })
+			f.ui.onFyne(func() { f.showAt(f.at + 1) })
 		}
 	}
 }

@@ -63,9 +63,11 @@ type UI struct {
 	current screen
 	home    *home
 
-	// inline runs background work on the caller's goroutine (tests only:
-	// Fyne's test driver runs fyne.Do inline, which would race otherwise).
+	// inline runs background work on the caller's goroutine, and timers
+	// queues what they hand to the Fyne goroutine (tests only: Fyne's test
+	// driver runs fyne.Do inline, on the timer's goroutine, which would race).
 	inline bool
+	timers chan func()
 
 	mu        sync.Mutex // guards idleTimer, which the clock goroutine resets
 	idleTimer *time.Timer
@@ -127,7 +129,7 @@ func (u *UI) keepTime(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-			fyne.Do(func() {
+			u.onFyne(func() {
 				if u.current == u.home && u.home != nil {
 					u.home.setDay(u.now())
 				}
@@ -169,7 +171,7 @@ func (u *UI) touched() {
 		u.idleTimer.Stop()
 	}
 	u.idleTimer = time.AfterFunc(u.opts.IdleAfter, func() {
-		fyne.Do(u.startFrame)
+		u.onFyne(u.startFrame)
 	})
 }
 
@@ -258,6 +260,18 @@ func (u *UI) ShowNews() { u.show(newNews(u)) }
 
 // ShowSettings shows the settings screen.
 func (u *UI) ShowSettings() { u.show(newSettings(u)) }
+
+// onFyne hands what a timer wants done to the Fyne goroutine.
+func (u *UI) onFyne(fn func()) {
+	if u.timers != nil {
+		select {
+		case u.timers <- fn:
+		default: // a test that stopped listening
+		}
+		return
+	}
+	fyne.Do(fn)
+}
 
 // later runs work off the Fyne goroutine (it may wait on the network or
 // decode a photo), then done on the Fyne goroutine to show the result.
