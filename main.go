@@ -27,7 +27,23 @@ import (
 	hearthsync "hearth/sync"
 )
 
+// textCacheEnv is how long Fyne keeps what it drew for text no longer shown.
+// Its default, a minute, holds a texture for every caption paged past in that
+// minute; a few seconds keep memory flat however fast the album is paged.
+// Fyne reads it while it initialises, before main runs, so a launcher that did
+// not set it gets it by the app starting itself again once.
+const textCacheEnv = "FYNE_CACHE=5s"
+
 func main() {
+	// Set at all, even empty, means the launcher decided (and after the one
+	// restart it is always set, so this cannot loop).
+	if _, set := os.LookupEnv("FYNE_CACHE"); !set {
+		if self, err := os.Executable(); err == nil {
+			// Exec replaces this process (same pid); it returns only on failure,
+			// and then the app runs with Fyne's default.
+			_ = syscall.Exec(self, os.Args, append(os.Environ(), textCacheEnv))
+		}
+	}
 	var (
 		dataDir  = flag.String("data", "", "folder for the app's local copy (default: Hearth's folder in your settings)")
 		pairLink = flag.String("pair", "", "pair this device with an invitation link (hearth://...)")
@@ -41,7 +57,7 @@ func main() {
 	// needs little, and without it the heap grows to twice what it holds
 	// before collecting. GOMEMLIMIT, when set, still wins.
 	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(64 << 20)
+		debug.SetMemoryLimit(48 << 20)
 	}
 	level := slog.LevelInfo
 	if os.Getenv("HEARTH_DEBUG") != "" {
