@@ -33,17 +33,24 @@ func (e *Engine) pushLoop(ctx context.Context) {
 		}
 		if d := time.Until(it.NextTryAt); d > 0 {
 			t := time.NewTimer(d)
+			reread := false
 			select {
 			case <-ctx.Done():
 			case <-t.C:
 			case <-e.online: // the server is back: do not sit out the backoff
-			case <-e.st.OutboxReady(): // something new, or "Try again"
+			case <-e.st.OutboxReady():
+				// Something new, or "Try again": read the head again. "Try again" makes
+				// it due now; a new item behind it must not cut the head's backoff short
+				// (offline, every seen mark would otherwise retry the head at once).
+				reread = true
 			}
 			t.Stop()
 			if ctx.Err() != nil {
 				return
 			}
-			// Woken early or not, try the head of the queue now: the order still holds.
+			if reread {
+				continue
+			}
 		}
 		e.pushOne(ctx, it)
 	}
