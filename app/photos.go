@@ -39,7 +39,7 @@ type photos struct {
 func newPhotos(u *UI) *photos {
 	p := &photos{ui: u, photo: newPhotoView(u, u.background())}
 	p.from = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord}
-	p.caption = &widget.Label{Wrapping: fyne.TextWrapWord, SizeName: theme.SizeNameSubHeadingText}
+	p.caption = &widget.Label{Wrapping: fyne.TextWrapWord}
 	p.position = &widget.Label{Alignment: fyne.TextAlignTrailing}
 	p.prev = &widget.Button{Text: "Previous", Icon: theme.NavigateBackIcon(), OnTapped: u.tap(func() { p.go_(-1) })}
 	p.next = &widget.Button{Text: "Next", Icon: theme.NavigateNextIcon(), IconPlacement: widget.ButtonIconTrailingText,
