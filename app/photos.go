@@ -47,12 +47,14 @@ func newPhotos(u *UI) *photos {
 	p.love = &widget.Button{Text: "Love it", Icon: heartIcon, OnTapped: u.tap(func() { p.react(reactHeart) })}
 	p.smile = &widget.Button{Text: "Made me smile", Icon: theme.ConfirmIcon(), OnTapped: u.tap(func() { p.react(reactSmile) })}
 
-	// Previous and Next stand the full height beside the photo: the biggest
-	// targets on the screen, where a hand expects them.
+	// Previous and Next stand tall beside the photo, the biggest targets on the
+	// screen, where a hand expects them; the answers sit under them, so the
+	// photo keeps the whole height but for the words about it.
 	top := container.NewBorder(nil, nil, nil, p.position, header("Photos", u.tap(u.ShowHome)))
-	reactions := container.NewGridWithColumns(2, p.love, p.smile)
-	bottom := container.NewVBox(p.from, p.caption, reactions)
-	p.content = container.NewPadded(container.NewBorder(top, bottom, p.prev, p.next, p.photo.box))
+	left := container.NewBorder(nil, p.love, nil, nil, p.prev)
+	right := container.NewBorder(nil, p.smile, nil, nil, p.next)
+	bottom := container.NewVBox(p.from, p.caption)
+	p.content = container.NewPadded(container.NewBorder(top, bottom, left, right, p.photo.box))
 	p.load()
 	return p
 }
