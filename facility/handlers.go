@@ -2,6 +2,7 @@ package facility
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -340,67 +341,48 @@ func (s *Server) getBlob(w http.ResponseWriter, r *http.Request, a Actor) {
 }
 
 func (s *Server) putPost(w http.ResponseWriter, r *http.Request, a Actor) {
-	id := r.PathValue("id")
-	var req protocol.PutPost
-	if err := s.decodeFor(w, r, id, &req); err != nil {
-		writeError(w, err)
-		return
-	}
-	req.Caption = strings.TrimSpace(req.Caption)
-	if err := checkPost(req); err != nil {
-		writeError(w, err)
-		return
-	}
-	created, err := s.store.PutPost(r.Context(), a, id, req)
-	s.answerPut(w, r, created, err)
+	putItem(s, w, r, a, func(req *protocol.PutPost) error {
+		req.Caption = strings.TrimSpace(req.Caption)
+		return checkPost(*req)
+	}, s.store.PutPost)
 }
 
 func (s *Server) putMessage(w http.ResponseWriter, r *http.Request, a Actor) {
-	id := r.PathValue("id")
-	var req protocol.PutMessage
-	if err := s.decodeFor(w, r, id, &req); err != nil {
-		writeError(w, err)
-		return
-	}
-	if err := checkMessage(req); err != nil {
-		writeError(w, err)
-		return
-	}
-	created, err := s.store.PutMessage(r.Context(), a, id, req)
-	s.answerPut(w, r, created, err)
+	putItem(s, w, r, a, func(req *protocol.PutMessage) error { return checkMessage(*req) }, s.store.PutMessage)
 }
 
 func (s *Server) putReaction(w http.ResponseWriter, r *http.Request, a Actor) {
-	id := r.PathValue("id")
-	var req protocol.PutReaction
-	if err := s.decodeFor(w, r, id, &req); err != nil {
-		writeError(w, err)
-		return
-	}
-	if err := checkReaction(req); err != nil {
-		writeError(w, err)
-		return
-	}
-	created, err := s.store.PutReaction(r.Context(), a, id, req)
-	s.answerPut(w, r, created, err)
+	putItem(s, w, r, a, func(req *protocol.PutReaction) error { return checkReaction(*req) }, s.store.PutReaction)
 }
 
 func (s *Server) putAnnouncement(w http.ResponseWriter, r *http.Request, a Actor) {
+	putItem(s, w, r, a, func(req *protocol.PutAnnouncement) error {
+		if err := checkAnnouncement(*req); err != nil {
+			return err
+		}
+		if !a.Staff() {
+			return ErrStaffOnly
+		}
+		return nil
+	}, s.store.PutAnnouncement)
+}
+
+// putItem is an idempotent PUT of an item the client made: the id in the
+// address, the body decoded and checked (check may also tidy it), then stored;
+// the answer says whether it was new.
+func putItem[T any](s *Server, w http.ResponseWriter, r *http.Request, a Actor, check func(*T) error,
+	put func(ctx context.Context, a Actor, id string, req T) (bool, error)) {
 	id := r.PathValue("id")
-	var req protocol.PutAnnouncement
+	var req T
 	if err := s.decodeFor(w, r, id, &req); err != nil {
 		writeError(w, err)
 		return
 	}
-	if err := checkAnnouncement(req); err != nil {
+	if err := check(&req); err != nil {
 		writeError(w, err)
 		return
 	}
-	if !a.Staff() {
-		writeError(w, ErrStaffOnly)
-		return
-	}
-	created, err := s.store.PutAnnouncement(r.Context(), a, id, req)
+	created, err := put(r.Context(), a, id, req)
 	s.answerPut(w, r, created, err)
 }
 
