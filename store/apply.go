@@ -386,21 +386,8 @@ func deleteItem(ctx context.Context, tx *sql.Tx, cs *changeSet, id string) error
 
 // forgetCircle removes a circle and all its posts (with their reactions, seen marks and photos).
 func forgetCircle(ctx context.Context, tx *sql.Tx, cs *changeSet, circle string) error {
-	rows, err := tx.QueryContext(ctx, `SELECT id FROM posts WHERE circle_id = ?`, circle)
+	ids, err := queryStrings(ctx, tx, `SELECT id FROM posts WHERE circle_id = ?`, circle)
 	if err != nil {
-		return err
-	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	for _, id := range ids {

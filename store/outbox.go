@@ -561,22 +561,9 @@ func (s *Store) MarkPhotoUploaded(ctx context.Context, seq int64, idx int) error
 		if err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT DISTINCT o.item_id FROM outbox_photos op JOIN outbox o ON o.seq = op.outbox_seq
+		ids, err := queryStrings(ctx, tx, `SELECT DISTINCT o.item_id FROM outbox_photos op JOIN outbox o ON o.seq = op.outbox_seq
 			WHERE op.sha256 = ? AND op.uploaded = 0`, sha)
 		if err != nil {
-			return err
-		}
-		var ids []string
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE outbox_photos SET uploaded = 1 WHERE sha256 = ? AND uploaded = 0`, sha); err != nil {

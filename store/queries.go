@@ -109,23 +109,15 @@ func (s *Store) sendState(ctx context.Context, id, kind string) (SendState, erro
 		}
 		return st, nil
 	}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT coalesce(p.name, '') FROM seen s LEFT JOIN people p ON p.id = s.person_id
+	st.SeenBy, err = queryStrings(ctx, s.rdb, `SELECT coalesce(p.name, '') FROM seen s LEFT JOIN people p ON p.id = s.person_id
 		WHERE s.target_id = ? AND s.person_id != ? ORDER BY s.at`, id, s.currentMe())
 	if err != nil {
 		return st, fmt.Errorf("send state: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			return st, fmt.Errorf("send state: %w", err)
-		}
-		st.SeenBy = append(st.SeenBy, name)
-	}
 	if len(st.SeenBy) > 0 {
 		st.State = SendSeen
 	}
-	return st, rows.Err()
+	return st, nil
 }
 
 // qConversations finds the people to show: circle-mates, residents of this person's circles and
