@@ -69,6 +69,8 @@ type UI struct {
 	inline bool
 	timers chan func()
 
+	unsubscribe func() // stops following the store
+
 	mu        sync.Mutex // guards idleTimer, which the clock goroutine resets
 	idleTimer *time.Timer
 	frame     *photoFrame
@@ -95,10 +97,11 @@ func New(a fyne.App, w fyne.Window, src Source, opts Options) *UI {
 func (u *UI) Start(ctx context.Context) {
 	u.ctx = ctx
 	u.app.Settings().SetTheme(u.theme)
-	unsubscribe := u.src.Subscribe(func(c content.Change) {
+	u.unsubscribe = u.src.Subscribe(func(c content.Change) {
 		// The store calls from its own goroutine: widgets change only on Fyne's.
 		fyne.Do(func() { u.changed(c) })
 	})
+	unsubscribe := u.unsubscribe
 	if !u.opts.Paired && u.opts.Pair != nil {
 		u.show(newPairing(u))
 	} else {
@@ -108,6 +111,13 @@ func (u *UI) Start(ctx context.Context) {
 		u.keepTime(ctx)
 		unsubscribe()
 	}()
+}
+
+// Stop stops following the store's changes at once; the screens stay as they are.
+func (u *UI) Stop() {
+	if u.unsubscribe != nil {
+		u.unsubscribe()
+	}
 }
 
 func (u *UI) changed(c content.Change) {
