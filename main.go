@@ -22,28 +22,13 @@ import (
 	"hearth/app"
 	"hearth/assets"
 	"hearth/demo"
+	"hearth/fynecache"
 	"hearth/invitecard"
 	"hearth/store"
 	hearthsync "hearth/sync"
 )
 
-// textCacheEnv is how long Fyne keeps what it drew for text no longer shown.
-// Its default, a minute, holds a texture for every caption paged past in that
-// minute; a few seconds keep memory flat however fast the album is paged.
-// Fyne reads it while it initialises, before main runs, so a launcher that did
-// not set it gets it by the app starting itself again once.
-const textCacheEnv = "FYNE_CACHE=5s"
-
 func main() {
-	// Set at all, even empty, means the launcher decided (and after the one
-	// restart it is always set, so this cannot loop).
-	if _, set := os.LookupEnv("FYNE_CACHE"); !set {
-		if self, err := os.Executable(); err == nil {
-			// Exec replaces this process (same pid); it returns only on failure,
-			// and then the app runs with Fyne's default.
-			_ = syscall.Exec(self, os.Args, append(os.Environ(), textCacheEnv))
-		}
-	}
 	var (
 		dataDir  = flag.String("data", "", "folder for the app's local copy (default: Hearth's folder in your settings)")
 		pairLink = flag.String("pair", "", "pair this device with an invitation link (hearth://...)")
@@ -65,6 +50,13 @@ func main() {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	slog.SetDefault(log)
+	// Fyne keeps unused text textures a minute; a few seconds keep memory
+	// flat however fast the album is paged. FYNE_CACHE, when set, still wins.
+	if os.Getenv("FYNE_CACHE") == "" {
+		if err := fynecache.SetLifetime(5 * time.Second); err != nil {
+			log.Warn("keeping Fyne's default cache lifetime", "err", err)
+		}
+	}
 
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
@@ -92,14 +84,35 @@ func run(ctx context.Context, log *slog.Logger, dataDir, link, textSize string, 
 	if textSize != "" {
 		a.Preferences().SetString("textSize", app.ParseTextSize(textSize).String())
 	}
-
+	// Until the first frame, the fonts load, the store opens and the window
+	// is made side by side, and the Go heap is not collected: what start-up
+	// allocates mostly stays. The memory limit above still applies.
+	gcPercent := debug.SetGCPercent(-1)
+	textReady := app.PrepareText(a)
 	if dataDir == "" {
 		dataDir = filepath.Join(a.Storage().RootURI().Path(), "local")
 	}
-	st, err := store.Open(ctx, dataDir, log)
-	if err != nil {
-		return fmt.Errorf("open the local copy in %s: %w", dataDir, err)
+	type opened struct {
+		st   *store.Store
+		home *app.HomeData // what home says, read before anything can change the store
+		err  error
 	}
+	storeReady := make(chan opened, 1)
+	go func() {
+		st, err := store.Open(ctx, dataDir, log)
+		var home *app.HomeData
+		if err == nil && link == "" {
+			home = app.ReadHome(ctx, st)
+		}
+		storeReady <- opened{st, home, err}
+	}()
+	w := a.NewWindow("Hearth")
+	w.Resize(fyne.NewSize(1280, 800))
+	o := <-storeReady
+	if o.err != nil {
+		return fmt.Errorf("open the local copy in %s: %w", dataDir, o.err)
+	}
+	st := o.st
 	defer st.Close()
 
 	if link != "" {
@@ -111,23 +124,39 @@ func run(ctx context.Context, log *slog.Logger, dataDir, link, textSize string, 
 	if err != nil {
 		return fmt.Errorf("read account: %w", err)
 	}
-	startSync := func() error {
+	// newSync makes the sync engine; the returned func runs it in the background.
+	newSync := func() (func(), error) {
 		eng, err := hearthsync.New(st, hearthsync.Options{Log: log})
 		if err != nil {
-			return fmt.Errorf("start sync: %w", err)
+			return nil, fmt.Errorf("start sync: %w", err)
 		}
-		go func() {
-			if err := eng.Run(ctx); err != nil && ctx.Err() == nil {
-				log.Error("sync stopped", "err", err)
-			}
-		}()
-		return nil
+		return func() {
+			go func() {
+				if err := eng.Run(ctx); err != nil && ctx.Err() == nil {
+					log.Error("sync stopped", "err", err)
+				}
+			}()
+		}, nil
 	}
+	startSync := func() error {
+		runSync, err := newSync()
+		if err == nil {
+			runSync()
+		}
+		return err
+	}
+	runSync := func() {}
 	if paired {
-		if err := startSync(); err != nil {
+		if runSync, err = newSync(); err != nil {
 			return err
 		}
 	}
+	// Once the first frame is on screen: sync starts, and the heap is
+	// collected as usual again.
+	a.Lifecycle().SetOnStarted(func() {
+		debug.SetGCPercent(gcPercent)
+		runSync()
+	})
 	// pair is the first-run screen's way to connect; its errors are sentences for people.
 	pair := func(ctx context.Context, linkOrAddress, code string) (string, string, error) {
 		var acc store.Account
@@ -164,10 +193,9 @@ func run(ctx context.Context, log *slog.Logger, dataDir, link, textSize string, 
 		return staff, nil
 	}
 	opts := app.Options{HomeName: acc.FacilityName, Role: acc.Role, IdleAfter: idle, Log: log, Paired: paired,
-		Pair: pair, NewStaff: newStaff}
+		Pair: pair, NewStaff: newStaff, Home: o.home}
 
-	w := a.NewWindow("Hearth")
-	w.Resize(fyne.NewSize(1280, 800))
+	<-textReady
 	app.New(a, w, st, opts).Start(ctx)
 	go func() {
 		<-ctx.Done()

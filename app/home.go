@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -48,7 +49,13 @@ func newHome(u *UI) *home {
 
 	bottom := container.NewBorder(nil, nil, nil, settings, h.status)
 	h.content = container.NewPadded(container.NewBorder(h.day, bottom, nil, nil, tiles))
-	h.load()
+	if d := u.opts.Home; d != nil {
+		// Read just before start-up; it is used once; later homes read afresh.
+		u.opts.Home = nil
+		h.show(d)
+	} else {
+		h.load()
+	}
 	return h
 }
 
@@ -56,51 +63,60 @@ func (h *home) view() fyne.CanvasObject { return h.content }
 
 func (h *home) setDay(t time.Time) { h.day.SetText(DayInWords(t)) }
 
+// HomeData is what the home screen says: what is new, who is in the circle
+// and the sync status. ReadHome reads it.
+type HomeData struct {
+	news    content.News
+	circles []content.Circle
+	me      string
+	status  content.SyncStatus
+	errs    [4]error
+}
+
+// ReadHome reads what the home screen shows from src. main reads it while
+// the window is being made and passes it in Options.Home, so the first frame
+// of home is already complete.
+func ReadHome(ctx context.Context, src Source) *HomeData {
+	d := &HomeData{}
+	d.news, d.errs[0] = src.WhatsNew(ctx)
+	d.circles, d.errs[1] = src.Circles(ctx)
+	d.status, d.errs[2] = src.Status(ctx)
+	var me *content.Person
+	if me, d.errs[3] = src.Me(ctx); me != nil {
+		d.me = me.ID
+	}
+	return d
+}
+
 // load reads what is new and the sync status from the store, off the Fyne
-// goroutine: at start-up the window and the first frame need not wait for it,
-// and the tiles fill in a moment later. A later load wins over an earlier one.
+// goroutine, and fills in the tiles. A later load wins over an earlier one.
 func (h *home) load() {
 	h.loads++
 	gen := h.loads
 	ctx := h.ui.ctx
-	var (
-		n       content.News
-		circles []content.Circle
-		me      string
-		st      content.SyncStatus
-		errs    [3]error
-	)
-	h.ui.later(func() {
-		n, errs[0] = h.ui.src.WhatsNew(ctx)
-		circles, errs[1] = h.ui.src.Circles(ctx)
-		st, errs[2] = h.ui.src.Status(ctx)
-		me = h.me()
-	}, func() {
-		if gen != h.loads {
-			return
+	var d *HomeData
+	h.ui.later(func() { d = ReadHome(ctx, h.ui.src) }, func() {
+		if gen == h.loads {
+			h.show(d)
 		}
-		for _, err := range errs {
-			h.ui.logErr("home", err)
-		}
-		h.photos.SetDetail(photosNews(n))
-		h.msgs.SetDetail(messagesNews(n))
-		h.news.SetDetail(newsNews(n))
-		if h.people != nil {
-			h.people.SetDetail(peopleSentence(circles, me))
-		}
-		if h.share != nil {
-			h.share.SetDetail(shareSentence(circles, me))
-		}
-		h.status.SetText(st.Text)
 	})
 }
 
-func (h *home) me() string {
-	me, err := h.ui.src.Me(h.ui.ctx)
-	if err != nil || me == nil {
-		return ""
+// show puts d on the tiles and the status line.
+func (h *home) show(d *HomeData) {
+	for _, err := range d.errs {
+		h.ui.logErr("home", err)
 	}
-	return me.ID
+	h.photos.SetDetail(photosNews(d.news))
+	h.msgs.SetDetail(messagesNews(d.news))
+	h.news.SetDetail(newsNews(d.news))
+	if h.people != nil {
+		h.people.SetDetail(peopleSentence(d.circles, d.me))
+	}
+	if h.share != nil {
+		h.share.SetDetail(shareSentence(d.circles, d.me))
+	}
+	h.status.SetText(d.status.Text)
 }
 
 func (h *home) refresh(c content.Change) {

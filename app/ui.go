@@ -40,6 +40,10 @@ type Options struct {
 	// family. NewStaff makes it when a device becomes staff's after start-up.
 	Staff    StaffActions
 	NewStaff func() (StaffActions, error)
+	// Home, when set, is what the first home screen shows, read by ReadHome
+	// just before; without it home reads the store itself, after its first
+	// frame. Nothing may change the store between that read and Start.
+	Home *HomeData
 }
 
 // screen is one of the app's screens. refresh runs on the Fyne goroutine
@@ -85,10 +89,7 @@ func New(a fyne.App, w fyne.Window, src Source, opts Options) *UI {
 		opts.Log = slog.Default()
 	}
 	u := &UI{app: a, win: w, src: src, opts: opts, now: time.Now, ctx: context.Background(), log: opts.Log}
-	u.theme = Theme{
-		Scale: ParseTextSize(a.Preferences().StringWithFallback(prefTextSize, Large.String())),
-		Dark:  a.Preferences().Bool(prefDark),
-	}
+	u.theme = savedTheme(a)
 	return u
 }
 

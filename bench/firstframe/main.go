@@ -12,6 +12,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -21,6 +22,8 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -139,18 +142,44 @@ func run(display, want string, timeout time.Duration, shot, logPath string, argv
 	}
 }
 
-// stop ends the program's whole process group, politely first.
+// stop ends the program's whole process group, politely first, and waits
+// until every process of the group is gone (the app may still be saving its
+// settings after the launcher it runs under has exited).
 func stop(cmd *exec.Cmd) {
 	pg := -cmd.Process.Pid
 	syscall.Kill(pg, syscall.SIGTERM)
 	done := make(chan struct{})
 	go func() { cmd.Wait(); close(done) }()
+	deadline := time.Now().Add(5 * time.Second)
 	select {
 	case <-done:
-	case <-time.After(5 * time.Second):
+	case <-time.After(time.Until(deadline)):
 		syscall.Kill(pg, syscall.SIGKILL)
 		<-done
 	}
+	for groupRunning(cmd.Process.Pid) && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	syscall.Kill(pg, syscall.SIGKILL)
+}
+
+// groupRunning says whether a process of group pgid is still running (not
+// a zombie: the processes left behind are reparented, and may not be reaped
+// at once).
+func groupRunning(pgid int) bool {
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, p := range stats {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid pgrp ...; comm may hold spaces, so split after ')'.
+		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+		if len(f) > 2 && f[0] != "Z" && f[2] == strconv.Itoa(pgid) {
+			return true
+		}
+	}
+	return false
 }
 
 // coverage is the share of pixels in the background colour and in the text
