@@ -52,6 +52,13 @@ type Person struct {
 	LastActive *time.Time `json:"last_active,omitempty"` // only in feeds of staff
 }
 
+// AvatarRequest is the body of PUT /v1/people/{id}/avatar (Hearth's addition
+// to PROTOCOL.md, which has an avatar on a person but no way to set it): the
+// SHA-256 of an uploaded photo, or "" to go back to initials.
+type AvatarRequest struct {
+	Avatar string `json:"avatar"`
+}
+
 // Circle is the group of people around one resident.
 type Circle struct {
 	ID         string `json:"id"`
