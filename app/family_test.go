@@ -2,12 +2,14 @@ package app
 
 import (
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
 
@@ -99,4 +101,65 @@ func TestShareRefusesTooLongCaption(t *testing.T) {
 	if sent, _ := c.st.SentItems(context.Background(), 10, false); len(sent) != 0 {
 		t.Errorf("a refused post reached the outbox: %+v", sent)
 	}
+}
+
+// A family member chooses their own photo in Settings: it shows there at once
+// and waits in the outbox; a file that is not a photo changes nothing.
+func TestFamilyChoosesTheirOwnPhoto(t *testing.T) {
+	c := newCircleAs(t, protocol.RoleFamily)
+	u, _ := newTestUI(t, c, Options{Role: roleFamily})
+	u.ShowSettings()
+	s := u.current.(*settings)
+	if s.photo == nil || s.photoSaid == nil {
+		t.Fatal("family settings have no photo row")
+	}
+	ctx := context.Background()
+	var said string
+	u.setPhotoFrom(c.anna, "letter.jpg", io.NopCloser(strings.NewReader("Dear Mum, this is not a photo.")), func(w string) { said = w })
+	if !strings.HasPrefix(said, "letter.jpg: ") {
+		t.Errorf("a text file: said %q", said)
+	}
+	if me, _ := c.st.Me(ctx); me.Avatar != "" {
+		t.Fatalf("a refused file became the photo %q", me.Avatar)
+	}
+
+	f, err := os.Open(filepath.Join("..", "assets", "demo", "Dragonfly_by_Bolly.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.setPhotoFrom(c.anna, "Dragonfly_by_Bolly.jpg", f, func(w string) { said = w })
+	if !strings.HasPrefix(said, "The new photo is set") {
+		t.Errorf("after a real photo: said %q", said)
+	}
+	me, _ := c.st.Me(ctx)
+	if me.Avatar == "" {
+		t.Fatal("the photo was not set")
+	}
+	// The row now shows the photo, not the initials.
+	if !hasImage(s.photo.Objects[0]) {
+		t.Errorf("the photo row still shows %T", s.photo.Objects[0])
+	}
+
+	// Residents' settings have no photo row: staff set theirs.
+	r := newCircle(t)
+	ru, _ := newTestUI(t, r, Options{})
+	ru.ShowSettings()
+	if ru.current.(*settings).photo != nil {
+		t.Error("a resident's settings offer to change their photo")
+	}
+}
+
+// hasImage says whether o is or holds an image.
+func hasImage(o fyne.CanvasObject) bool {
+	switch v := o.(type) {
+	case *canvas.Image:
+		return true
+	case *fyne.Container:
+		for _, c := range v.Objects {
+			if hasImage(c) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -65,3 +65,29 @@ func (u *UI) preparePicked(name string, r io.ReadCloser, done func(ph *content.P
 		done(&ph, "")
 	})
 }
+
+// choosePhotoOf lets someone pick a photo to be personID's own photo, shown
+// beside their name in every circle; said gets how it went, in words.
+func (u *UI) choosePhotoOf(personID string, said func(string)) {
+	u.pickPhoto(func(name string, r io.ReadCloser) { u.setPhotoFrom(personID, name, r, said) })
+}
+
+// setPhotoFrom makes the picked file personID's photo.
+func (u *UI) setPhotoFrom(personID, name string, r io.ReadCloser, said func(string)) {
+	u.preparePicked(name, r, func(ph *content.PreparedPhoto, problem string) {
+		if ph == nil {
+			said(problem)
+			return
+		}
+		if err := u.src.SetAvatar(u.ctx, personID, ph); err != nil {
+			u.logErr("set photo", err)
+			if msg, ok := forPeople(err); ok {
+				said(msg)
+			} else {
+				said("The photo could not be set. Try again.")
+			}
+			return
+		}
+		said("The new photo is set. It goes to the care home when this device is connected.")
+	})
+}

@@ -3,6 +3,7 @@ package app
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"hearth/content"
@@ -11,11 +12,13 @@ import (
 // settings lets the resident (or a nurse) choose the text size and colours.
 // It is reachable from home but out of the way.
 type settings struct {
-	ui      *UI
-	sizes   map[TextSize]*widget.Button
-	light   *widget.Button
-	dark    *widget.Button
-	content fyne.CanvasObject
+	ui        *UI
+	sizes     map[TextSize]*widget.Button
+	light     *widget.Button
+	dark      *widget.Button
+	photo     *fyne.Container // the person's photo (family and staff)
+	photoSaid *widget.Label   // how choosing a photo went
+	content   fyne.CanvasObject
 }
 
 func newSettings(u *UI) *settings {
@@ -42,6 +45,12 @@ func newSettings(u *UI) *settings {
 		&widget.Label{Text: "This tablet", TextStyle: fyne.TextStyle{Bold: true}},
 		&widget.Label{Text: s.belongsTo(), Wrapping: fyne.TextWrapWord},
 	)
+	if u.role() != roleResident {
+		// Family and staff choose their own photo; a resident's is set by staff.
+		form.Add(widget.NewSeparator())
+		form.Add(&widget.Label{Text: "Your photo", TextStyle: fyne.TextStyle{Bold: true}})
+		form.Add(s.photoRow())
+	}
 	s.content = container.NewPadded(container.NewBorder(header("Settings", u.tap(u.ShowHome)), nil, nil, nil,
 		container.NewVScroll(form)))
 	return s
@@ -49,7 +58,32 @@ func newSettings(u *UI) *settings {
 
 func (s *settings) view() fyne.CanvasObject { return s.content }
 
-func (s *settings) refresh(content.Change) {}
+// photoRow shows the person's photo (or initials) and lets them choose another.
+func (s *settings) photoRow() fyne.CanvasObject {
+	me, err := s.ui.src.Me(s.ui.ctx)
+	s.ui.logErr("me", err)
+	if me == nil {
+		return &widget.Label{Text: "You can choose a photo once this device is connected.", Wrapping: fyne.TextWrapWord}
+	}
+	said := &widget.Label{Text: "Everyone in your circles sees it beside your name.", Wrapping: fyne.TextWrapWord}
+	s.photoSaid = said
+	choose := &widget.Button{Text: "Choose a photo", Icon: theme.MediaPhotoIcon(), OnTapped: s.ui.tap(func() {
+		s.ui.choosePhotoOf(me.ID, func(words string) { said.SetText(words) })
+	})}
+	s.photo = container.NewStack(avatar(s.ui, *me, 96))
+	return container.NewBorder(nil, nil, s.photo, choose, said)
+}
+
+// refresh shows a new photo of the person once it is there.
+func (s *settings) refresh(c content.Change) {
+	if s.photo == nil || !(c.Has(changePerson) || c.Has(changePhoto)) {
+		return
+	}
+	if me, err := s.ui.src.Me(s.ui.ctx); err == nil && me != nil {
+		s.photo.Objects = []fyne.CanvasObject{avatar(s.ui, *me, 96)}
+		s.photo.Refresh()
+	}
+}
 
 // belongsTo says whose device this is and which home it belongs to.
 func (s *settings) belongsTo() string {

@@ -35,6 +35,8 @@ type Source interface {
 	PreparePhoto(ctx context.Context, data []byte) (content.PreparedPhoto, error)
 	PostPhotos(ctx context.Context, circleID, caption string, photos []content.PreparedPhoto) (string, error)
 	PostAnnouncement(ctx context.Context, text, audience string, ph *content.PreparedPhoto) (string, error)
+	// SetAvatar makes a prepared photo personID's own photo (nil: initials again).
+	SetAvatar(ctx context.Context, personID string, ph *content.PreparedPhoto) error
 	SentItems(ctx context.Context, limit int, failedOnly bool) ([]content.Sent, error)
 	Delete(ctx context.Context, id string) error
 	// PostEventPhotos sends each photo only to the circles of the residents ticked on it.

@@ -364,6 +364,8 @@ func (u *UI) confirm(title, text, yes string, do func()) {
 type circleScreen struct {
 	ui       *UI
 	resident content.Resident
+	photo    *fyne.Container // the resident's photo (or initials)
+	said     *widget.Label   // the resident's room and activity; then how setting a photo went
 	members  *fyne.Container
 	content  fyne.CanvasObject
 }
@@ -375,8 +377,13 @@ func newCircleScreen(u *UI, r content.Resident) *circleScreen {
 	invite := &widget.Button{Text: "Invite a family member", Icon: theme.ContentAddIcon(), Importance: widget.HighImportance,
 		OnTapped: u.tap(c.inviteMember)}
 	pair := &widget.Button{Text: "Pair " + firstName(r.Person) + "'s tablet", Icon: theme.ComputerIcon(), OnTapped: u.tap(c.pairTablet)}
+	c.said = &widget.Label{Text: residentLine(r, u.now()), Wrapping: fyne.TextWrapWord}
+	photo := &widget.Button{Text: "Set photo", Icon: theme.MediaPhotoIcon(), OnTapped: u.tap(func() {
+		u.choosePhotoOf(r.Person.ID, func(words string) { c.said.SetText(words) })
+	})}
+	c.photo = container.NewStack(avatar(u, r.Person, 72))
 	top := container.NewVBox(container.NewBorder(nil, nil, back, nil, title),
-		&widget.Label{Text: residentLine(r, u.now()), Wrapping: fyne.TextWrapWord},
+		container.NewBorder(nil, nil, c.photo, photo, c.said),
 		container.NewGridWithColumns(2, invite, pair), widget.NewSeparator())
 	c.content = container.NewPadded(container.NewBorder(top, nil, nil, nil, container.NewVScroll(c.members)))
 	c.load()
@@ -386,7 +393,7 @@ func newCircleScreen(u *UI, r content.Resident) *circleScreen {
 func (c *circleScreen) view() fyne.CanvasObject { return c.content }
 
 func (c *circleScreen) refresh(ch content.Change) {
-	if ch.Has(changeMember) || ch.Has(changePerson) || ch.Has(changeReset) {
+	if ch.Has(changeMember) || ch.Has(changePerson) || ch.Has(changePhoto) || ch.Has(changeReset) {
 		c.load()
 	}
 }
@@ -398,6 +405,10 @@ func (c *circleScreen) load() {
 	for _, ci := range circles {
 		if ci.ID != c.resident.CircleID {
 			continue
+		}
+		if ci.Resident.ID == c.resident.Person.ID {
+			c.photo.Objects = []fyne.CanvasObject{avatar(c.ui, ci.Resident, 72)}
+			c.photo.Refresh()
 		}
 		for _, m := range ci.Members {
 			m := m

@@ -48,10 +48,12 @@ func initials(name string) string {
 func avatar(src photoSource, p content.Person, side float32) fyne.CanvasObject {
 	if p.Avatar != "" {
 		if path, ok := src.photo(p.Avatar, Thumb); ok {
+			// A round crop of the middle, like the initials' circle.
 			img := canvas.NewImageFromFile(path)
-			img.FillMode = canvas.ImageFillContain
+			img.FillMode = canvas.ImageFillCover
+			img.CornerRadius = side / 2
 			img.SetMinSize(fyne.NewSquareSize(side))
-			return img
+			return container.NewGridWrap(fyne.NewSquareSize(side), img)
 		}
 	}
 	var sum int

@@ -461,6 +461,8 @@ func (s *Store) verifyAfterResync(ctx context.Context, tx *sql.Tx, cs *changeSet
 			SELECT 1 FROM reactions WHERE id = outbox.item_id UNION ALL
 			SELECT 1 FROM announcements WHERE id = outbox.item_id)`,
 		kindSeen: `0`,
+		// A photo is done when the server's person has it.
+		kindAvatar: `EXISTS (SELECT 1 FROM people WHERE id = outbox.item_id AND avatar = json_extract(outbox.body, '$.avatar'))`,
 	}
 	for kind, cond := range present {
 		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET state = CASE WHEN `+cond+` THEN 'sent' ELSE 'queued' END,

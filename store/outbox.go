@@ -23,6 +23,7 @@ const (
 	kindSeen         = "seen"
 	kindDelete       = "delete"
 	kindAnnouncement = "announcement"
+	kindAvatar       = "avatar" // item_id is the person's id: one photo per person, the newest wins
 )
 
 // ErrNotPaired is returned by writes before this device is paired: there is nobody to write as.
@@ -290,6 +291,64 @@ func (s *Store) PostAnnouncement(ctx context.Context, text, audience string, ph 
 	}
 	s.afterQueue()
 	return id, nil
+}
+
+// SetAvatar queues a prepared photo as personID's own photo (nil: back to
+// initials). It shows on this device at once and goes to the server when it
+// can be reached; the server lets people change their own photo, and staff
+// anyone's. A photo chosen again before the last one went replaces it.
+func (s *Store) SetAvatar(ctx context.Context, personID string, ph *PreparedPhoto) error {
+	if _, err := s.whoAmI(); err != nil {
+		return err
+	}
+	var p Person
+	if err := s.rdb.QueryRowContext(ctx, `SELECT id, name, role, room FROM people WHERE id = ?`, personID).
+		Scan(&p.ID, &p.Name, &p.Role, &p.Room); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return inputErr("Choose whose photo this is.")
+		}
+		return fmt.Errorf("set photo: %w", err)
+	}
+	var photos []PreparedPhoto
+	body := protocol.AvatarRequest{}
+	if ph != nil {
+		photos = []PreparedPhoto{*ph}
+		body.Avatar = ph.SHA256
+	}
+	if err := s.stagePhotos(photos); err != nil {
+		return err
+	}
+	err := s.write(ctx, func(tx *sql.Tx, cs *changeSet) error {
+		var sending int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM outbox WHERE kind = ? AND item_id = ? AND state = 'sending'`,
+			kindAvatar, personID).Scan(&sending); err != nil {
+			return err
+		}
+		if sending > 0 {
+			return inputErr("The last photo is still being sent. Try again in a moment.")
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE kind = ? AND item_id = ?`, kindAvatar, personID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE people SET avatar = ? WHERE id = ?`, body.Avatar, personID); err != nil {
+			return err
+		}
+		cs.add(ChangePerson, personID)
+		if err := registerUploads(ctx, tx, photos); err != nil {
+			return err
+		}
+		cs.add(ChangeOutbox)
+		return enqueue(ctx, tx, cs, personID, kindAvatar, body, shas(photos))
+	})
+	if err != nil {
+		var in *InputError
+		if errors.As(err, &in) {
+			return in
+		}
+		return fmt.Errorf("set photo: %w", err)
+	}
+	s.afterQueue()
+	return nil
 }
 
 // React queues a one-tap reaction ("heart") to a post, message or announcement.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -147,6 +148,8 @@ func (e *Engine) send(ctx context.Context, it *store.OutboxItem) error {
 		_, err = e.c.do(rctx, http.MethodPut, "/v1/announcements/"+it.ItemID, it.Body, "application/json", nil)
 	case "seen":
 		_, err = e.c.do(rctx, http.MethodPost, "/v1/seen", it.Body, "application/json", nil)
+	case "avatar":
+		_, err = e.c.do(rctx, http.MethodPut, "/v1/people/"+url.PathEscape(it.ItemID)+"/avatar", it.Body, "application/json", nil)
 	case "delete":
 		_, err = e.c.do(rctx, http.MethodDelete, "/v1/items/"+it.ItemID, nil, "", nil)
 		if ae := apiError(err); ae != nil && ae.Status == http.StatusNotFound {
@@ -186,7 +189,8 @@ func failureReason(it *store.OutboxItem, err error) (reason string, permanent bo
 	}
 	failed := map[string]string{"post": "These photos could not be sent", "message": "This message could not be sent",
 		"reaction": "This reaction could not be sent", "announcement": "This news could not be sent",
-		"delete": "This could not be deleted", "seen": "This could not be marked as seen"}[it.Kind]
+		"delete": "This could not be deleted", "seen": "This could not be marked as seen",
+		"avatar": "This photo could not be set"}[it.Kind]
 	if failed == "" {
 		failed = "This could not be sent"
 	}
@@ -198,6 +202,8 @@ func failureReason(it *store.OutboxItem, err error) (reason string, permanent bo
 			why = "you and this person no longer share a circle"
 		case "delete":
 			why = "only the person who wrote it can delete it"
+		case "avatar":
+			why = "only staff can change someone else's photo"
 		default:
 			why = "you are no longer allowed to share here"
 		}
