@@ -23,6 +23,7 @@ var quickReplies = []string{"Thank you!", "Love you", "Please call me"}
 type conversations struct {
 	ui      *UI
 	list    *fyne.Container
+	avatars avatarSet
 	content fyne.CanvasObject
 }
 
@@ -42,11 +43,13 @@ func (c *conversations) load() {
 	// Unread first; the store already put the most recent first within each group.
 	sort.SliceStable(convs, func(i, j int) bool { return convs[i].Unread > 0 && convs[j].Unread == 0 })
 	c.list.RemoveAll()
+	c.avatars = avatarSet{}
 	if len(convs) == 0 {
 		c.list.Add(&widget.Label{Text: "Nobody to write to yet.", Wrapping: fyne.TextWrapWord})
 	}
 	for _, conv := range convs {
 		conv := conv
+		c.avatars.add(conv.Peer)
 		detail := "No messages yet"
 		switch {
 		case conv.Unread > 0:
@@ -64,7 +67,8 @@ func (c *conversations) load() {
 }
 
 func (c *conversations) refresh(ch content.Change) {
-	if ch.Has(changeMessage) || ch.Has(changeSeen) || ch.Has(changePerson) || ch.Has(changeMember) || ch.Has(changeReset) {
+	if ch.Has(changeMessage) || ch.Has(changeSeen) || ch.Has(changePerson) || ch.Has(changeMember) || ch.Has(changeReset) ||
+		c.avatars.arrived(ch) {
 		c.load()
 	}
 }

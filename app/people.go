@@ -12,6 +12,7 @@ import (
 type people struct {
 	ui      *UI
 	grid    *fyne.Container
+	avatars avatarSet
 	content fyne.CanvasObject
 }
 
@@ -30,6 +31,7 @@ func (p *people) load() {
 	p.ui.logErr("circles", err)
 	me, _ := p.ui.src.Me(p.ui.ctx)
 	p.grid.RemoveAll()
+	p.avatars = avatarSet{}
 	seen := map[string]bool{}
 	if me != nil {
 		seen[me.ID] = true
@@ -40,6 +42,7 @@ func (p *people) load() {
 				continue
 			}
 			seen[m.Person.ID] = true
+			p.avatars.add(m.Person)
 			m := m
 			lower := m.Relation
 			if lower == "" && m.Person.Role == "staff" {
@@ -59,7 +62,7 @@ func (p *people) load() {
 }
 
 func (p *people) refresh(c content.Change) {
-	if c.Has(changePerson) || c.Has(changeMember) || c.Has(changeCircle) || c.Has(changeReset) {
+	if c.Has(changePerson) || c.Has(changeMember) || c.Has(changeCircle) || c.Has(changeReset) || p.avatars.arrived(c) {
 		p.load()
 	}
 }

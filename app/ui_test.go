@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"hearth/content"
+	"hearth/protocol"
 )
 
 func TestDayInWords(t *testing.T) {
@@ -446,5 +447,43 @@ func TestEveryScreenFitsTheTabletAtEveryTextSize(t *testing.T) {
 				t.Errorf("%s at %s needs %.0f × %.0f, more than the 1280 × 800 screen", name, size, m.Width, m.Height)
 			}
 		}
+	}
+}
+
+// People show their photos: initials until the photo is on the tablet, then
+// the photo, in My people and in Messages.
+func TestPeopleShowTheirPhotoOnceItArrives(t *testing.T) {
+	c := newCircle(t)
+	u, _ := newTestUI(t, c, Options{})
+	c.apply(t, c.put(protocol.KindPerson, c.anna, protocol.Person{ID: c.anna, Name: "Anna Hughes", Role: protocol.RoleFamily, Avatar: c.photos[2]}))
+	annaRow := func(list *fyne.Container) *personRow {
+		for _, o := range list.Objects {
+			if r, ok := o.(*personRow); ok && r.person.ID == c.anna {
+				return r
+			}
+		}
+		t.Fatal("no row for Anna")
+		return nil
+	}
+	showsPhoto := func(r *personRow) bool {
+		return hasImage(test.WidgetRenderer(r).Objects()[0])
+	}
+	u.ShowPeople()
+	p := u.current.(*people)
+	if showsPhoto(annaRow(p.grid)) {
+		t.Fatal("Anna's photo shows before it is on the tablet")
+	}
+	u.ShowMessages()
+	m := u.current.(*conversations)
+	if showsPhoto(annaRow(m.list)) {
+		t.Fatal("Anna's photo shows in Messages before it is on the tablet")
+	}
+	c.cache(t, c.photos[2]) // the sync engine fetched it
+	if !showsPhoto(annaRow(m.list)) {
+		t.Error("Messages still show Anna's initials after her photo arrived")
+	}
+	u.ShowPeople()
+	if !showsPhoto(annaRow(u.current.(*people).grid)) {
+		t.Error("My people show Anna's initials though her photo is here")
 	}
 }

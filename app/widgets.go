@@ -67,6 +67,28 @@ func avatar(src photoSource, p content.Person, side float32) fyne.CanvasObject {
 	return container.NewGridWrap(fyne.NewSquareSize(side), box)
 }
 
+// avatarSet is the photos of the people a list shows, so it redraws when one
+// of them arrives (until then it shows initials) and not for every photo.
+type avatarSet map[string]bool
+
+func (s avatarSet) add(p content.Person) {
+	if p.Avatar != "" {
+		s[p.Avatar] = true
+	}
+}
+
+func (s avatarSet) arrived(c content.Change) bool {
+	if !c.Has(changePhoto) {
+		return false
+	}
+	for _, id := range c.IDs {
+		if s[id] {
+			return true
+		}
+	}
+	return false
+}
+
 // photoSource finds cached photos for widgets.
 type photoSource interface {
 	photo(sha, variant string) (path string, ok bool)

@@ -377,6 +377,8 @@ func (s *Store) SentItems(ctx context.Context, limit int, failedOnly bool) ([]Se
 			s.rdb.QueryRowContext(ctx, `SELECT text FROM announcements WHERE id = ?`, it.ItemID).Scan(&it.Summary)
 		case kindReaction:
 			s.rdb.QueryRowContext(ctx, `SELECT kind FROM reactions WHERE id = ?`, it.ItemID).Scan(&it.Summary)
+		case kindAvatar:
+			s.rdb.QueryRowContext(ctx, `SELECT 'Photo of ' || name FROM people WHERE id = ?`, it.ItemID).Scan(&it.Summary)
 		}
 		if it.Send, err = s.sendState(ctx, it.ItemID, it.Kind); err != nil {
 			return nil, err
