@@ -209,6 +209,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 			func(p *person) any { return protocol.CreateInvitation{PersonID: p.ID} }, all(201)},
 		{"list devices", "GET", func() string { return "/v1/devices" }, nil, all(200)},
 		{"audit", "GET", func() string { return "/v1/audit" }, nil, with(all(403), "staff", 200)},
+		{"set resident A's avatar", "PUT", func() string { return "/v1/people/" + w.ra.ID + "/avatar" },
+			func(*person) any { return protocol.AvatarRequest{Avatar: w.photoA} },
+			with(all(403), "staff", 200, "resident A", 200)},
 		{"revoke family B's device", "POST", func() string { return "/v1/devices/" + w.fb.device + "/revoke" }, nil,
 			with(all(404), "staff", -1, "family B", -1)}, // -1: not run (it would end the test's devices)
 		{"delete post B", "DELETE", func() string { return "/v1/items/" + w.postB }, nil,

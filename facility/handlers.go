@@ -464,6 +464,27 @@ func (s *Server) createPerson(w http.ResponseWriter, r *http.Request, a Actor) {
 	writeJSON(w, http.StatusCreated, resp)
 }
 
+// setAvatar is Hearth's addition to PROTOCOL.md, which gives a person an avatar but no way to
+// set it: the person themself or staff name an uploaded photo, or "" for initials again.
+func (s *Server) setAvatar(w http.ResponseWriter, r *http.Request, a Actor) {
+	id := r.PathValue("id")
+	var req protocol.AvatarRequest
+	if err := s.decodeFor(w, r, id, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	if err := checkAvatar(req); err != nil {
+		writeError(w, err)
+		return
+	}
+	p, err := s.store.SetAvatar(r.Context(), a, id, req.Avatar)
+	if err != nil {
+		writeError(w, s.internal(r, err))
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
 func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request, a Actor) {
 	var req protocol.CreateInvitation
 	if err := decodeJSON(w, r, &req); err != nil {

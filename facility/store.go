@@ -79,11 +79,18 @@ type Store interface {
 	// MarkSeen marks the items the actor can see; ids they cannot see are ignored.
 	MarkSeen(ctx context.Context, a Actor, ids []string) error
 	DeleteItem(ctx context.Context, a Actor, id string) error
+	// SetAvatar sets the photo of person personID to sha, an uploaded blob ("" removes it), on
+	// behalf of a: the person themself or staff. It returns the person as feeds carry it. Setting
+	// the value the person has already changes nothing; a new one sends a person change to
+	// everyone who sees them. Others: forbidden; no such person: not found; sha not uploaded:
+	// missing_blob.
+	SetAvatar(ctx context.Context, a Actor, personID, sha string) (protocol.Person, error)
 
 	// PutBlob records an uploaded photo whose variants are in the BlobStore already.
 	PutBlob(ctx context.Context, a Actor, ref protocol.PhotoRef) (created bool, err error)
 	Blob(ctx context.Context, sha string) (protocol.PhotoRef, bool, error)
-	// CanSeeBlob reports whether the actor now sees an item that holds the photo.
+	// CanSeeBlob reports whether the actor now sees an item that holds the photo, or a person
+	// whose avatar it is.
 	CanSeeBlob(ctx context.Context, a Actor, sha string) (bool, error)
 
 	// Changes returns the person's feed after seq, at most limit, and whether more follow.

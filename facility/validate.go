@@ -82,6 +82,14 @@ func checkAnnouncement(req protocol.PutAnnouncement) error {
 	return nil
 }
 
+// checkAvatar: "" removes the photo; anything else names an upload.
+func checkAvatar(req protocol.AvatarRequest) error {
+	if req.Avatar != "" && !protocol.ValidSHA256(req.Avatar) {
+		return errBadHash
+	}
+	return nil
+}
+
 func checkCreatePerson(req protocol.CreatePerson) error {
 	if req.Name == "" {
 		return Invalid("A person needs a name.")

@@ -501,7 +501,8 @@ func (s *Store) PutBlob(ctx context.Context, a facility.Actor, ref protocol.Phot
 	return created, err
 }
 
-// CanSeeBlob implements facility.Store: the actor must now see a live item that holds the photo.
+// CanSeeBlob implements facility.Store: the actor must now see a live item that holds the photo,
+// or a person whose avatar it is.
 func (s *Store) CanSeeBlob(ctx context.Context, a facility.Actor, sha string) (bool, error) {
 	if a.PersonID == "" {
 		return false, nil
@@ -513,13 +514,74 @@ func (s *Store) CanSeeBlob(ctx context.Context, a facility.Actor, sha string) (b
 			OR i.p1 = ? OR i.p2 = ?
 			OR i.audience = 'everyone' OR (i.audience = 'residents' AND ?))
 		LIMIT 1`, sha, a.Staff(), a.PersonID, a.PersonID, a.PersonID, a.Staff() || a.Role == protocol.RoleResident).Scan(&one)
+	if err == nil {
+		return true, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return false, fmt.Errorf("check photo access: %w", err)
+	}
+	// An avatar: seen by whoever sees its person (personAudience). The avatar <> '' term lets
+	// SQLite use the partial index people_avatar.
+	err = s.queryRow(ctx, `SELECT 1 FROM people p WHERE p.avatar = ? AND p.avatar <> '' AND (
+			? OR p.role = 'staff' OR p.id = ?
+			OR EXISTS (SELECT 1 FROM members m1 JOIN members m2 ON m2.circle_id = m1.circle_id
+				WHERE m1.person_id = p.id AND m2.person_id = ?))
+		LIMIT 1`, sha, a.Staff(), a.PersonID, a.PersonID).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("check photo access: %w", err)
+		return false, fmt.Errorf("check avatar access: %w", err)
 	}
 	return true, nil
+}
+
+// SetAvatar implements facility.Store.
+func (s *Store) SetAvatar(ctx context.Context, a facility.Actor, personID, sha string) (protocol.Person, error) {
+	// Checked before the person is read: someone who may not change a photo learns nothing
+	// about whether the person exists.
+	if !a.Staff() && (a.PersonID == "" || a.PersonID != personID) {
+		return protocol.Person{}, facility.Forbidden("You can change only your own photo. Staff can change anyone's.")
+	}
+	var p protocol.Person
+	err := s.write(ctx, func(t *tx) error {
+		var err error
+		p, err = t.person(personID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return facility.NotFound("There is no such person.")
+		}
+		if err != nil {
+			return fmt.Errorf("read person: %w", err)
+		}
+		if p.Avatar == sha {
+			return nil // the same again: no change
+		}
+		if sha != "" {
+			if _, err := t.photo(sha); err != nil {
+				return err
+			}
+		}
+		p.Avatar = sha
+		data, err := json.Marshal(p)
+		if err != nil {
+			return fmt.Errorf("encode person: %w", err)
+		}
+		if _, err := t.exec(`UPDATE people SET avatar = ?, data = ? WHERE id = ?`, sha, string(data), p.ID); err != nil {
+			return fmt.Errorf("set avatar: %w", err)
+		}
+		aud, err := t.personAudience(p.ID, p.Role)
+		if err != nil {
+			return err
+		}
+		if err := t.emit(protocol.KindPerson, protocol.OpPut, p.ID, data, aud); err != nil {
+			return err
+		}
+		return t.audit(a, "person.avatar", p.ID, sha)
+	})
+	if err != nil {
+		return protocol.Person{}, err
+	}
+	return p, nil
 }
 
 // existing checks an id against an earlier write: (false, nil) when new, (true, nil) when the
