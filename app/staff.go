@@ -196,7 +196,10 @@ func (h *staffHome) loadDevices() {
 				if !d.LastSeen.IsZero() {
 					seen = "Last seen " + strings.ToLower(WhenInWords(d.LastSeen, h.ui.now()))
 				}
-				line := &widget.Label{Text: d.PersonName + " — " + d.Name + " · " + seen, Wrapping: fyne.TextWrapWord}
+				if d.This {
+					seen = "This computer"
+				}
+				line := &widget.Label{Text: d.PersonName + " — " + d.Name + " · " + seen, Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Bold: d.This}}
 				var action fyne.CanvasObject
 				if d.Revoked {
 					action = &widget.Label{Text: "Disconnected", TextStyle: fyne.TextStyle{Bold: true}}
@@ -209,17 +212,24 @@ func (h *staffHome) loadDevices() {
 }
 
 func (h *staffHome) revoke(d content.Device) {
-	h.ui.confirm("Disconnect this device?",
+	title, text, yes := "Disconnect this device?",
 		fmt.Sprintf("%s's device “%s” will stop working at once. To use it again, it must be paired with a new invitation.", d.PersonName, d.Name),
-		"Yes, disconnect it", func() {
-			var err error
-			h.ui.later(func() { err = h.ui.opts.Staff.Revoke(h.ui.ctx, d.ID) }, func() {
-				if err != nil {
-					dialog.ShowInformation("Not disconnected", err.Error(), h.ui.win)
-				}
-				h.loadDevices()
-			})
+		"Yes, disconnect it"
+	if d.This {
+		title, text, yes = "Disconnect the computer you are using?",
+			"Hearth will stop working on this computer at once, and you will not be able to undo it from here. "+
+				"To use Hearth here again, another member of staff must make a new invitation for it.",
+			"Yes, disconnect this computer"
+	}
+	h.ui.confirm(title, text, yes, func() {
+		var err error
+		h.ui.later(func() { err = h.ui.opts.Staff.Revoke(h.ui.ctx, d.ID) }, func() {
+			if err != nil {
+				dialog.ShowInformation("Not disconnected", err.Error(), h.ui.win)
+			}
+			h.loadDevices()
 		})
+	})
 }
 
 func (h *staffHome) loadNews() {

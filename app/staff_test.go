@@ -107,6 +107,9 @@ func TestStaffScreensAgainstTheRealServer(t *testing.T) {
 	if findLabelPrefix(w.Content(), "Margaret Hughes — Margaret's new tablet") == nil {
 		t.Errorf("the new tablet is not in the devices list")
 	}
+	if find(w.Content(), func(l *widget.Label) bool { return strings.HasSuffix(l.Text, " · This computer") }) == nil {
+		t.Errorf("the devices list does not say which one is this computer")
+	}
 	h.tabs.SelectIndex(5)
 	if find(w.Content(), func(l *widget.Label) bool { return strings.Contains(l.Text, "connected a device") }) == nil {
 		t.Errorf("the audit log does not show the pairing")

@@ -179,6 +179,7 @@ type Device struct {
 	PairedAt   time.Time
 	LastSeen   time.Time // zero: never
 	Revoked    bool
+	This       bool // the device this app runs on
 }
 
 // AuditEntry is one line of the home's audit log: who did what, when.

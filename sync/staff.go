@@ -188,10 +188,15 @@ func (s *Staff) Devices(ctx context.Context) ([]content.Device, error) {
 	if _, err := s.c.doJSON(ctx, http.MethodGet, "/v1/devices", nil, &list); err != nil {
 		return nil, answer(err)
 	}
+	acc, _, err := s.st.Account(ctx)
+	if err != nil {
+		return nil, staffErr(msgLocal, err)
+	}
 	out := make([]content.Device, 0, len(list.Devices))
 	names := map[string]string{}
 	for _, d := range list.Devices {
-		cd := content.Device{ID: d.ID, PersonID: d.PersonID, Name: d.Name, PairedAt: d.CreatedAt, Revoked: d.RevokedAt != nil}
+		cd := content.Device{ID: d.ID, PersonID: d.PersonID, Name: d.Name, PairedAt: d.CreatedAt, Revoked: d.RevokedAt != nil,
+			This: d.ID == acc.DeviceID}
 		if d.LastSeen != nil {
 			cd.LastSeen = *d.LastSeen
 		}

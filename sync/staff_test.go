@@ -120,11 +120,21 @@ func TestStaffManageResidentsCirclesAndDevices(t *testing.T) {
 	}
 	var tabletDev string
 	names := map[string]bool{}
+	this := 0
 	for _, d := range devs {
 		names[d.PersonName] = true
 		if d.PersonID == rose.ID {
 			tabletDev = d.ID
 		}
+		if d.This {
+			this++
+			if d.PersonName != "Nurse Joy" {
+				t.Errorf("%s's device is marked as this computer", d.PersonName)
+			}
+		}
+	}
+	if this != 1 {
+		t.Errorf("%d devices are marked as this computer, want the nurse's one", this)
 	}
 	if len(devs) != 3 || !names["Rose Lewis"] || !names["Anna Lewis"] || !names["Nurse Joy"] || tabletDev == "" {
 		t.Fatalf("devices %+v", devs)
