@@ -23,17 +23,18 @@ type member struct {
 	relation  string // to Margaret, for her circle; staff: their job (not stored)
 	device    string // the name of their device, as staff see it
 	canInvite bool
+	photo     string // their own photo (a demo photo), or "" for initials
 }
 
 // cast is Maple Grove: Margaret, her family and friends, and two of the staff.
 var cast = []member{
 	{key: "grace", name: "Grace Okafor", role: protocol.RoleStaff, relation: "Nurse", device: "Nursing station PC"},
-	{key: "margaret", name: "Margaret Hughes", role: protocol.RoleResident, room: "12", device: "Margaret's tablet"},
+	{key: "margaret", name: "Margaret Hughes", role: protocol.RoleResident, room: "12", device: "Margaret's tablet", photo: phDandelions},
 	{key: "priya", name: "Priya Shah", role: protocol.RoleStaff, relation: "Activities coordinator", device: "Activities office PC"},
-	{key: "anna", name: "Anna Carter", role: protocol.RoleFamily, relation: "Daughter", device: "Anna's laptop", canInvite: true},
-	{key: "tom", name: "Tom Hughes", role: protocol.RoleFamily, relation: "Son", device: "Tom's PC"},
-	{key: "lucy", name: "Lucy Carter", role: protocol.RoleFamily, relation: "Granddaughter", device: "Lucy's phone"},
-	{key: "joan", name: "Joan Whitfield", role: protocol.RoleFamily, relation: "Sister", device: "Joan's tablet"},
+	{key: "anna", name: "Anna Carter", role: protocol.RoleFamily, relation: "Daughter", device: "Anna's laptop", canInvite: true, photo: phDogs},
+	{key: "tom", name: "Tom Hughes", role: protocol.RoleFamily, relation: "Son", device: "Tom's PC", photo: phBridge},
+	{key: "lucy", name: "Lucy Carter", role: protocol.RoleFamily, relation: "Granddaughter", device: "Lucy's phone", photo: phDragonfly},
+	{key: "joan", name: "Joan Whitfield", role: protocol.RoleFamily, relation: "Sister", device: "Joan's tablet", photo: phSunset},
 	{key: "eileen", name: "Eileen Brooks", role: protocol.RoleFamily, relation: "Old friend", device: "Eileen's PC"},
 }
 
@@ -160,6 +161,23 @@ func (d *Demo) setUp(ctx context.Context, photos []demoPhoto, now time.Time) (*c
 	}
 	if c.circleID == "" {
 		return nil, fmt.Errorf("the resident's circle was not made")
+	}
+	// Family choose their own photos; the nurse sets Margaret's.
+	for _, m := range cast {
+		if m.photo == "" {
+			continue
+		}
+		dev := c.devices[m.key]
+		if m.role == protocol.RoleResident {
+			dev = grace
+		}
+		sha, err := c.upload(ctx, dev, m.photo)
+		if err != nil {
+			return nil, err
+		}
+		if err := dev.setAvatar(ctx, c.people[m.key].ID, sha); err != nil {
+			return nil, fmt.Errorf("set %s's photo: %w", m.name, err)
+		}
 	}
 	d.log.Debug("demo people paired", "took", time.Since(now))
 	if err := c.writeHistory(ctx, history(now)); err != nil {

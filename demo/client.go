@@ -121,6 +121,10 @@ func (d *device) post(ctx context.Context, id, circleID, caption string, photos 
 	return d.put(ctx, "/v1/posts/"+id, protocol.PutPost{CircleID: circleID, Caption: caption, Photos: photos})
 }
 
+func (d *device) setAvatar(ctx context.Context, personID, sha string) error {
+	return d.put(ctx, "/v1/people/"+personID+"/avatar", protocol.AvatarRequest{Avatar: sha})
+}
+
 func (d *device) message(ctx context.Context, id, to, text string) error {
 	return d.put(ctx, "/v1/messages/"+id, protocol.PutMessage{To: to, Text: text})
 }

@@ -259,6 +259,26 @@ func TestResident(t *testing.T) {
 		}
 	}
 
+	// Most of the circle have a photo of themselves, fetched onto the tablet; Eileen has initials.
+	circles, err := v.st.Circles(context.Background())
+	if err != nil || len(circles) != 1 {
+		t.Fatalf("circles: %+v %v", circles, err)
+	}
+	withAvatar := map[string]bool{}
+	for _, m := range circles[0].Members {
+		if m.Person.Avatar == "" {
+			continue
+		}
+		withAvatar[m.Person.Name] = true
+		waitFor(t, m.Person.Name+"'s photo on the tablet", func() bool {
+			_, ok, _ := v.st.PhotoFile(context.Background(), m.Person.Avatar, store.VariantThumb)
+			return ok
+		})
+	}
+	if !withAvatar["Anna Carter"] || !withAvatar["Margaret Hughes"] || withAvatar["Eileen Brooks"] || len(withAvatar) != 5 {
+		t.Errorf("people with a photo: %v; want Margaret, Anna, Tom, Lucy and Joan", withAvatar)
+	}
+
 	// Times are spread over the weeks, as a real history is.
 	days := map[int]bool{}
 	for _, m := range h.messages {
