@@ -34,6 +34,19 @@ func TestAPhotoChosenByFamilyReachesTheResidentsTablet(t *testing.T) {
 	if failed, _ := anna.st.SentItems(ctx, 10, true); len(failed) != 0 {
 		t.Errorf("Anna's outbox has failures: %+v", failed)
 	}
+	// Staff see it in the audit log, in words.
+	_, staff := staffDevice(t, ts, "Nurse Joy")
+	log, err := staff.Audit(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, e := range log {
+		found = found || e.Action == "changed their own photo"
+	}
+	if !found {
+		t.Errorf("the audit log does not tell of Anna's new photo: %+v", log)
+	}
 
 	// Anna may not change Rose's photo: it fails with a sentence, and Rose keeps hers.
 	other := prepared(t, 640, 480, 9)

@@ -321,6 +321,17 @@ func (s *Staff) words(ctx context.Context, names map[string]string, e protocol.A
 			return fmt.Sprintf("invited %s to %s", who, circleOf(e.Detail))
 		}
 		return fmt.Sprintf("made an invitation for a device of %s", who)
+	case "person.avatar":
+		who := s.name(ctx, names, e.TargetID)
+		if e.TargetID == e.ActorID {
+			who = "their own"
+		} else {
+			who += "'s"
+		}
+		if e.Detail == "" {
+			return fmt.Sprintf("removed %s photo", who)
+		}
+		return fmt.Sprintf("changed %s photo", who)
 	case "post.delete":
 		return "removed a post"
 	case "announcement.delete":
