@@ -42,7 +42,7 @@ func newSettings(u *UI) *settings {
 		&widget.Label{Text: "Colours", TextStyle: fyne.TextStyle{Bold: true}},
 		container.NewGridWithColumns(2, s.light, s.dark),
 		widget.NewSeparator(),
-		&widget.Label{Text: "This tablet", TextStyle: fyne.TextStyle{Bold: true}},
+		&widget.Label{Text: deviceWord(u.role()), TextStyle: fyne.TextStyle{Bold: true}},
 		&widget.Label{Text: s.belongsTo(), Wrapping: fyne.TextWrapWord},
 	)
 	if u.role() != roleResident {
@@ -57,6 +57,15 @@ func newSettings(u *UI) *settings {
 }
 
 func (s *settings) view() fyne.CanvasObject { return s.content }
+
+// deviceWord is what the person calls the device: residents have tablets,
+// family and staff all sorts.
+func deviceWord(role string) string {
+	if role == roleResident {
+		return "This tablet"
+	}
+	return "This device"
+}
 
 // photoRow shows the person's photo (or initials) and lets them choose another.
 func (s *settings) photoRow() fyne.CanvasObject {

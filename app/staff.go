@@ -32,6 +32,7 @@ type staffHome struct {
 	audit     *fyne.Container
 	event     *eventPhotos
 	status    *widget.Label
+	avatars   avatarSet // residents' photos, to show each once it arrives
 	content   fyne.CanvasObject
 }
 
@@ -57,7 +58,10 @@ func newStaffHome(u *UI) *staffHome {
 	if title.Text == "" {
 		title.Text = "Hearth for staff"
 	}
-	h.content = container.NewPadded(container.NewBorder(container.NewBorder(nil, nil, nil, settings, title), h.status, nil, nil, h.tabs))
+	// The status line sits in the header, so the tabs have the whole height
+	// and none hides behind a "more" menu.
+	h.status.Alignment = fyne.TextAlignTrailing
+	h.content = container.NewPadded(container.NewBorder(container.NewBorder(nil, nil, title, settings, h.status), nil, nil, nil, h.tabs))
 	h.load()
 	return h
 }
@@ -74,7 +78,8 @@ func (h *staffHome) refresh(c content.Change) {
 	if c.Has(changeStatus) || c.Has(changeOutbox) {
 		h.loadStatus()
 	}
-	if c.Has(changeAnnouncement) || c.Has(changePost) || c.Has(changePerson) || c.Has(changeMember) || c.Has(changeReset) {
+	if c.Has(changeAnnouncement) || c.Has(changePost) || c.Has(changePerson) || c.Has(changeMember) || c.Has(changeReset) ||
+		(h.avatars.arrived(c) && h.tabs.SelectedIndex() == 0) {
 		h.load()
 	}
 }
@@ -132,8 +137,10 @@ func (h *staffHome) loadResidents() {
 			if len(rs) == 0 {
 				h.residents.Add(&widget.Label{Text: "No residents yet. Add the first one above."})
 			}
+			h.avatars = avatarSet{}
 			for _, r := range rs {
 				r := r
+				h.avatars.add(r.Person)
 				h.residents.Add(newPersonRow(h.ui, r.Person, r.Person.Name, residentLine(r, h.ui.now()), inactive(r, h.ui.now()),
 					h.ui.tap(func() { h.ui.show(newCircleScreen(h.ui, r)) })))
 			}
