@@ -26,8 +26,9 @@ type photos struct {
 	hasNext bool
 
 	photo    *photoView
-	from     *widget.Label
-	caption  *widget.Label
+	words    *widget.RichText    // who sent it and when, then the caption
+	from     *widget.TextSegment // "From Anna · Yesterday afternoon"
+	caption  *widget.TextSegment
 	position *widget.Label
 	prev     *widget.Button
 	next     *widget.Button
@@ -38,8 +39,13 @@ type photos struct {
 
 func newPhotos(u *UI) *photos {
 	p := &photos{ui: u, photo: newPhotoView(u, u.background())}
-	p.from = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord}
-	p.caption = &widget.Label{Wrapping: fyne.TextWrapWord}
+	// One text of two paragraphs, so they sit a line apart and not two
+	// labels' paddings apart: the photo keeps that height.
+	bold := widget.RichTextStyleParagraph
+	bold.TextStyle = fyne.TextStyle{Bold: true}
+	p.from = &widget.TextSegment{Style: bold}
+	p.caption = &widget.TextSegment{Style: widget.RichTextStyleParagraph}
+	p.words = &widget.RichText{Wrapping: fyne.TextWrapWord, Scroll: fyne.ScrollNone}
 	p.position = &widget.Label{Alignment: fyne.TextAlignTrailing}
 	p.prev = &widget.Button{Text: "Previous", Icon: theme.NavigateBackIcon(), OnTapped: u.tap(func() { p.go_(-1) })}
 	p.next = &widget.Button{Text: "Next", Icon: theme.NavigateNextIcon(), IconPlacement: widget.ButtonIconTrailingText,
@@ -53,7 +59,7 @@ func newPhotos(u *UI) *photos {
 	top := container.NewBorder(nil, nil, nil, p.position, header("Photos", u.tap(u.ShowHome)))
 	left := container.NewBorder(nil, p.love, nil, nil, p.prev)
 	right := container.NewBorder(nil, p.smile, nil, nil, p.next)
-	bottom := container.NewVBox(p.from, p.caption)
+	bottom := p.words
 	p.content = container.NewPadded(container.NewBorder(top, bottom, left, right, p.photo.box))
 	p.load()
 	return p
@@ -86,8 +92,7 @@ func (p *photos) load() {
 		p.item = nil
 		p.photo.show("")
 		p.photo.wait.SetText("No photos yet. When your family sends one, it will be here.")
-		p.from.SetText("")
-		p.caption.SetText("")
+		p.setWords("", "")
 		p.position.SetText("")
 		p.prev.Disable()
 		p.next.Disable()
@@ -98,11 +103,11 @@ func (p *photos) load() {
 	it := items[0]
 	p.item = &it
 	p.photo.show(it.SHA256)
-	p.from.SetText(fmt.Sprintf("From %s · %s", firstName(it.Author), WhenInWords(it.CreatedAt, p.ui.now())))
+	from := fmt.Sprintf("From %s · %s", firstName(it.Author), WhenInWords(it.CreatedAt, p.ui.now()))
 	if it.Mine {
-		p.from.SetText(fmt.Sprintf("You shared this · %s · %s", WhenInWords(it.CreatedAt, p.ui.now()), sendStateWords(it.Send)))
+		from = fmt.Sprintf("You shared this · %s · %s", WhenInWords(it.CreatedAt, p.ui.now()), sendStateWords(it.Send))
 	}
-	p.caption.SetText(it.Caption)
+	p.setWords(from, it.Caption)
 	p.position.SetText(fmt.Sprintf("Photo %d", p.index+1))
 	setEnabled(p.prev, p.index > 0)
 	setEnabled(p.next, p.hasNext)
@@ -117,6 +122,17 @@ func (p *photos) load() {
 		// Shown is seen: the sender will see "Seen by Mum".
 		p.ui.logErr("mark seen", p.ui.src.MarkSeen(p.ui.ctx, it.PostID))
 	}
+}
+
+// setWords shows who sent the photo and when, and its caption (a photo
+// without one takes no empty line).
+func (p *photos) setWords(from, caption string) {
+	p.from.Text, p.caption.Text = from, caption
+	p.words.Segments = []widget.RichTextSegment{p.from}
+	if caption != "" {
+		p.words.Segments = append(p.words.Segments, p.caption)
+	}
+	p.words.Refresh()
 }
 
 func (p *photos) react(kind string) {
