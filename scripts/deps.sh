@@ -9,7 +9,7 @@ window=(xvfb xauth imagemagick xdotool dbus)
 case "${1:-build}" in
   build) want=("${build[@]}") ;;
   test)  want=("${build[@]}" "${window[@]}" libimage-exiftool-perl) ;;
-  bench) want=("${build[@]}" libvips-tools) ;;
+  bench) want=("${build[@]}" "${window[@]}" libvips-tools) ;; # the app benchmarks run a real window
   *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac
 
