@@ -293,15 +293,44 @@ func (h *staffHome) loadPhotos() {
 }
 
 func (h *staffHome) loadAudit() {
-	online(h.ui, h.audit, func(ctx context.Context) ([]content.AuditEntry, error) { return h.ui.opts.Staff.Audit(ctx, 100) },
-		func(es []content.AuditEntry) {
-			if len(es) == 0 {
+	online(h.ui, h.audit, func(ctx context.Context) (content.AuditPage, error) { return h.ui.opts.Staff.Audit(ctx, 0, auditPage) },
+		func(p content.AuditPage) {
+			if len(p.Entries) == 0 {
 				h.audit.Add(&widget.Label{Text: "Nothing recorded yet."})
 			}
-			for _, e := range es {
-				h.audit.Add(&widget.Label{Text: e.At.Local().Format("Mon 2 Jan 15:04") + " — " + e.Actor + " " + e.Action, Wrapping: fyne.TextWrapWord})
-			}
+			h.addAudit(p)
 		})
+}
+
+// auditPage is how many audit entries a page shows (a variable for tests).
+var auditPage = 100
+
+// addAudit adds a page of entries, and a button for the older ones when there are more.
+func (h *staffHome) addAudit(p content.AuditPage) {
+	for _, e := range p.Entries {
+		h.audit.Add(&widget.Label{Text: e.At.Local().Format("Mon 2 Jan 15:04") + " — " + e.Actor + " " + e.Action, Wrapping: fyne.TextWrapWord})
+	}
+	if p.Next == 0 {
+		return
+	}
+	var older *widget.Button
+	older = &widget.Button{Text: "Show older entries", Icon: theme.MoreVerticalIcon(), OnTapped: h.ui.tap(func() {
+		older.SetText("Asking the care home's server…")
+		older.Disable()
+		var next content.AuditPage
+		var err error
+		h.ui.later(func() { next, err = h.ui.opts.Staff.Audit(h.ui.ctx, p.Next, auditPage) }, func() {
+			if err != nil {
+				dialog.ShowInformation("Not shown", err.Error(), h.ui.win)
+				older.SetText("Show older entries")
+				older.Enable()
+				return
+			}
+			h.audit.Remove(older)
+			h.addAudit(next)
+		})
+	})}
+	h.audit.Add(older)
 }
 
 // newNewsForm is where staff write a notice, with an optional photo.

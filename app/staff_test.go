@@ -110,8 +110,18 @@ func TestStaffScreensAgainstTheRealServer(t *testing.T) {
 	if find(w.Content(), func(l *widget.Label) bool { return strings.HasSuffix(l.Text, " · This computer") }) == nil {
 		t.Errorf("the devices list does not say which one is this computer")
 	}
+	auditPage = 3
+	defer func() { auditPage = 100 }()
 	h.tabs.SelectIndex(5)
 	if find(w.Content(), func(l *widget.Label) bool { return strings.Contains(l.Text, "connected a device") }) == nil {
 		t.Errorf("the audit log does not show the pairing")
+	}
+	// Older entries come a page at a time.
+	if n := len(h.audit.Objects); n != 4 {
+		t.Fatalf("the first page shows %d rows, want 3 entries and the button", n)
+	}
+	test.Tap(findButton(t, h.audit, "Show older entries"))
+	if n := len(h.audit.Objects); n < 5 {
+		t.Errorf("after Show older entries the log has %d rows", n)
 	}
 }

@@ -23,8 +23,9 @@ type StaffActions interface {
 	Devices(ctx context.Context) ([]content.Device, error)
 	// Revoke disconnects a device at once.
 	Revoke(ctx context.Context, deviceID string) error
-	// Audit returns the audit log, newest first, before the given entry (empty: the newest).
-	Audit(ctx context.Context, limit int) ([]content.AuditEntry, error)
+	// Audit returns a page of the audit log, newest first: the newest limit
+	// entries, or with before (a page's Next) the ones older than that page.
+	Audit(ctx context.Context, before int64, limit int) (content.AuditPage, error)
 	// InvitationCard draws a printable invitation (PNG) with the home's name,
 	// the person's name, the steps and the code.
 	InvitationCard(inv content.Invitation, homeName, personName string) ([]byte, error)

@@ -190,6 +190,13 @@ type AuditEntry struct {
 	Subject string // id of what it was done to
 }
 
+// AuditPage is one page of the audit log, newest first. Next, when not 0,
+// asks for the page of older entries.
+type AuditPage struct {
+	Entries []AuditEntry
+	Next    int64
+}
+
 // Resident is one row of the staff's residents list.
 type Resident struct {
 	Person     Person

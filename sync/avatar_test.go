@@ -36,10 +36,11 @@ func TestAPhotoChosenByFamilyReachesTheResidentsTablet(t *testing.T) {
 	}
 	// Staff see it in the audit log, in words.
 	_, staff := staffDevice(t, ts, "Nurse Joy")
-	log, err := staff.Audit(ctx, 10)
+	page, err := staff.Audit(ctx, 0, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
+	log := page.Entries
 	found := false
 	for _, e := range log {
 		found = found || e.Action == "changed their own photo"

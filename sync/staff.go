@@ -245,15 +245,20 @@ func (s *Staff) Revoke(ctx context.Context, deviceID string) error {
 	return answer(err)
 }
 
-// Audit returns the newest limit entries of the audit log, newest first, in words.
-func (s *Staff) Audit(ctx context.Context, limit int) ([]content.AuditEntry, error) {
+// Audit returns a page of the audit log in words, newest first: the newest limit entries, or
+// with before (a page's Next) the ones older than that page.
+func (s *Staff) Audit(ctx context.Context, before int64, limit int) (content.AuditPage, error) {
 	if limit <= 0 {
 		limit = 100
 	}
 	limit = min(limit, 1000)
+	path := fmt.Sprintf("/v1/audit?limit=%d", limit)
+	if before > 0 {
+		path += fmt.Sprintf("&before=%d", before)
+	}
 	var list protocol.AuditList
-	if _, err := s.c.doJSON(ctx, http.MethodGet, fmt.Sprintf("/v1/audit?limit=%d", limit), nil, &list); err != nil {
-		return nil, answer(err)
+	if _, err := s.c.doJSON(ctx, http.MethodGet, path, nil, &list); err != nil {
+		return content.AuditPage{}, answer(err)
 	}
 	names := map[string]string{}
 	out := make([]content.AuditEntry, 0, len(list.Entries))
@@ -262,7 +267,7 @@ func (s *Staff) Audit(ctx context.Context, limit int) ([]content.AuditEntry, err
 			Action: s.words(ctx, names, e), Subject: e.TargetID})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].At.After(out[j].At) })
-	return out, nil
+	return content.AuditPage{Entries: out, Next: list.Next}, nil
 }
 
 // words says an audit entry's action in words: "removed Tom Hughes from Margaret Lewis's circle".

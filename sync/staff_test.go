@@ -167,10 +167,11 @@ func TestStaffManageResidentsCirclesAndDevices(t *testing.T) {
 	waitFor(t, "Anna's PC to forget Rose's circle", func() bool { cs, _ := annaPC.st.Circles(ctx); return len(cs) == 0 })
 
 	// The audit log, newest first, in words.
-	log, err := staff.Audit(ctx, 50)
+	page, err := staff.Audit(ctx, 0, 50)
 	if err != nil {
 		t.Fatal(err)
 	}
+	log := page.Entries
 	if len(log) < 8 {
 		t.Fatalf("audit log %+v", log)
 	}
@@ -288,13 +289,25 @@ func TestStaffModeratePostsAndNews(t *testing.T) {
 	if len(sent) != 0 {
 		t.Fatalf("the deletions failed: %+v", sent)
 	}
-	log, err := staff.Audit(ctx, 2)
+	page, err := staff.Audit(ctx, 0, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
+	log := page.Entries
 	if len(log) != 2 || log[0].Action != "removed news" || log[1].Action != "removed a post" ||
 		log[0].Actor != "Nurse Joy" || log[1].Subject != post || log[0].At.Before(log[1].At) {
 		t.Fatalf("audit %+v", log)
+	}
+	// The next page goes on from there, older.
+	if page.Next == 0 {
+		t.Fatal("a page of 2 of a longer log says there is no more")
+	}
+	older, err := staff.Audit(ctx, page.Next, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(older.Entries) != 2 || older.Entries[0].At.After(log[1].At) || older.Entries[0].Action == log[1].Action {
+		t.Fatalf("the older page %+v follows %+v", older.Entries, log)
 	}
 	// A family member cannot remove the resident's or another's post: refused before it is queued.
 	mine, err := tablet.st.PostPhotos(ctx, circle, "From Rose", []store.PreparedPhoto{prepared(t, 320, 240, 9)})
