@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,8 +25,17 @@ type client struct {
 	hc    *http.Client
 }
 
+// rootCAs are the authorities a server's certificate may come from when it is not pinned (a
+// care home with a certificate from a public authority); nil means the system's. Tests set their
+// own authority.
+var rootCAs *x509.CertPool
+
 func newClient(host, pin string, insecure bool, token string) *client {
-	return newClientTLS(host, protocol.PinnedTLSConfig(pin), insecure, token)
+	cfg := protocol.PinnedTLSConfig(pin)
+	if pin == "" {
+		cfg.RootCAs = rootCAs
+	}
+	return newClientTLS(host, cfg, insecure, token)
 }
 
 func newClientTLS(host string, tlsCfg *tls.Config, insecure bool, token string) *client {

@@ -180,6 +180,42 @@ func TestPairWithAddressAndCode(t *testing.T) {
 	})
 }
 
+// A care home whose certificate comes from an authority the device trusts: pairing by code
+// checks the certificate the usual way, pins nothing, and the device then syncs over it. A
+// server in the middle, whose certificate no authority vouches for, is still refused.
+func TestPairWithCodeTrustsACertificateFromAnAuthority(t *testing.T) {
+	ctx := context.Background()
+	ts := newTestServer(t)
+	cert, _ := testCert()
+	pool := x509.NewCertPool()
+	pool.AddCert(cert.Leaf) // the test certificate stands as its own authority
+	rootCAs = pool
+	defer func() { rootCAs = nil }()
+
+	rose, circle := ts.resident("Rose")
+	anna := ts.family("Anna")
+	mitm := newMiddleServer(t, ts)
+	st := openStore(t)
+	_, err := PairWithCode(ctx, st, mitm, codeOf(t, ts.invite(anna, circle, "Daughter")), "tablet")
+	wantPairError(t, st, "server in the middle", err, PairWrongServer,
+		"This is not your care home's server: its security key does not match the invitation. Ask the care home.")
+
+	acc, err := PairWithCode(ctx, st, ts.addr, codeOf(t, ts.invite(anna, circle, "Daughter")), "Anna's PC")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acc.Pin != "" || acc.Insecure || acc.PersonID != anna {
+		t.Fatalf("account %+v: want no pin (the authority vouches for the server)", acc)
+	}
+	d := &device{t: t, dir: st.Dir(), st: st}
+	d.startEngine()
+	t.Cleanup(d.stopEngine)
+	waitFor(t, "Rose in the store of the device paired with the authority's certificate", func() bool {
+		p, _ := st.Person(ctx, rose)
+		return p != nil && p.Name == "Rose"
+	})
+}
+
 // A server in the middle with its own certificate, passing requests on to the real server, is
 // refused before the code leaves the device: it cannot prove the invitation for its own key.
 func TestPairWithCodeRefusesAServerInTheMiddle(t *testing.T) {

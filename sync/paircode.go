@@ -102,7 +102,7 @@ func proveServer(ctx context.Context, host, code string) (protocol.Invitation, e
 			for _, c := range cs.PeerCertificates[1:] {
 				inter.AddCert(c)
 			}
-			_, verr := cs.PeerCertificates[0].Verify(x509.VerifyOptions{DNSName: hostname, Intermediates: inter})
+			_, verr := cs.PeerCertificates[0].Verify(x509.VerifyOptions{DNSName: hostname, Intermediates: inter, Roots: rootCAs})
 			mu.Lock()
 			seen = append(seen, protocol.SPKIPin(cs.PeerCertificates[0]))
 			caOK = caOK && verr == nil
