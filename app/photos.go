@@ -56,7 +56,11 @@ func newPhotos(u *UI) *photos {
 	// Previous and Next stand tall beside the photo, the biggest targets on the
 	// screen, where a hand expects them; the answers sit under them, so the
 	// photo keeps the whole height but for the words about it.
-	top := container.NewBorder(nil, nil, nil, p.position, header("Photos", u.tap(u.ShowHome)))
+	title := "Photos"
+	if u.role() == roleFamily {
+		title = "Album" // as the family's home tile calls it
+	}
+	top := container.NewBorder(nil, nil, nil, p.position, header(title, u.tap(u.ShowHome)))
 	left := container.NewBorder(nil, p.love, nil, nil, p.prev)
 	right := container.NewBorder(nil, p.smile, nil, nil, p.next)
 	bottom := p.words
