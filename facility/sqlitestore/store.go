@@ -42,6 +42,10 @@ type Options struct {
 	Logger *slog.Logger
 	// Synchronous overrides the durable default "FULL" (benchmarks may compare "NORMAL").
 	Synchronous string
+	// WatchInterval is how often the store looks for commits made by other processes (the
+	// command line) to wake the long-polls they concern: DefaultWatchInterval when zero, never
+	// when negative.
+	WatchInterval time.Duration
 }
 
 // Store is a facility.Store on SQLite.
@@ -54,6 +58,9 @@ type Store struct {
 	log    *slog.Logger
 	fac    protocol.FacilityRef
 	epoch  string
+
+	watchEvery time.Duration
+	others     othersState // the writer's alone
 
 	ckdb      *sql.DB // checkpoints, off the writer's path
 	reqs      chan *writeReq
@@ -75,11 +82,14 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	if opt.Notify == nil {
 		opt.Notify = func([]string) {}
 	}
+	if opt.WatchInterval == 0 {
+		opt.WatchInterval = DefaultWatchInterval
+	}
 	wdb, err := sqlitedb.OpenWith(ctx, path, sqlitedb.Options{Synchronous: opt.Synchronous})
 	if err != nil {
 		return nil, fmt.Errorf("open facility database: %w", err)
 	}
-	s := &Store{path: path, wdb: wdb, notify: opt.Notify, log: opt.Logger,
+	s := &Store{path: path, wdb: wdb, notify: opt.Notify, log: opt.Logger, watchEvery: opt.WatchInterval,
 		reqs: make(chan *writeReq, 1024), stop: make(chan struct{}), stopped: make(chan struct{}), ckStopped: make(chan struct{}),
 		stmts: map[string]*sql.Stmt{}, reads: map[string]*sql.Stmt{}}
 	fail := func(err error) (*Store, error) {
@@ -104,6 +114,9 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	// The writer never checkpoints: a checkpoint copies the WAL into the database and syncs
 	// it, which would stall every write queued behind it. The checkpointer does it instead.
 	if _, err := s.wconn.ExecContext(ctx, "PRAGMA wal_autocheckpoint = 0"); err != nil {
+		return fail(fmt.Errorf("open facility database: %w", err))
+	}
+	if err := s.initOthers(ctx); err != nil {
 		return fail(fmt.Errorf("open facility database: %w", err))
 	}
 	if s.rdb, err = sqlitedb.OpenWith(ctx, path, sqlitedb.Options{ReadOnly: true, MaxOpenConns: 4}); err != nil {

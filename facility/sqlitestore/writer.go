@@ -37,10 +37,19 @@ func (s *Store) write(ctx context.Context, fn func(*tx) error) error {
 
 func (s *Store) writer() {
 	defer close(s.stopped)
+	var tick <-chan time.Time
+	if s.watchEvery > 0 {
+		t := time.NewTicker(s.watchEvery)
+		defer t.Stop()
+		tick = t.C
+	}
 	for {
 		var first *writeReq
 		select {
 		case first = <-s.reqs:
+		case <-tick:
+			s.checkOthers(context.Background())
+			continue
 		case <-s.stop:
 			for { // answer what is still queued, then stop
 				select {
@@ -92,6 +101,8 @@ func (s *Store) runBatch(batch []*writeReq) {
 		}
 		return
 	}
+	// Under the write lock: commits of others so far are told apart from this batch's own.
+	sawOthers := s.watchEvery > 0 && s.checkOthers(ctx)
 	now := nowText()
 	for i, r := range batch {
 		if err := r.ctx.Err(); err != nil {
@@ -121,6 +132,16 @@ func (s *Store) runBatch(batch []*writeReq) {
 		}
 		results[i] = err
 	}
+	// This batch's changes are its own: the look for others' commits must not announce them
+	// again. (Without a successful look at the start, they stay in its range: a second wake
+	// only makes a long-poll read its feed once more.)
+	var ownSeq, ownAudit int64
+	if sawOthers && len(woke) > 0 {
+		var err error
+		if ownSeq, ownAudit, err = s.maxes(ctx); err != nil {
+			s.log.Warn("read the latest change", "err", err)
+		}
+	}
 	if _, err := s.wconn.ExecContext(ctx, "COMMIT"); err != nil {
 		s.wconn.ExecContext(ctx, "ROLLBACK")
 		for _, r := range batch {
@@ -128,6 +149,7 @@ func (s *Store) runBatch(batch []*writeReq) {
 		}
 		return
 	}
+	s.others.seq, s.others.audit = max(s.others.seq, ownSeq), max(s.others.audit, ownAudit)
 	if len(woke) > 0 {
 		ids := make([]string, 0, len(woke))
 		for p := range woke {

@@ -1,0 +1,106 @@
+package sqlitestore
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// DefaultWatchInterval is how often the writer looks for commits made by other processes on the
+// same database file (the command line while the server runs).
+const DefaultWatchInterval = time.Second
+
+// othersState is what the writer knows of the database, so that it can tell commits made by
+// other connections from its own. Only the writer goroutine touches it.
+//
+// PRAGMA data_version on the writer's own connection changes only when another connection has
+// committed. The writer looks at it each tick and right after BEGIN IMMEDIATE, when it holds the
+// write lock: so between two looks there is at most one transaction of its own, and it comes
+// after the look. Every change seq and audit id above what the writer last knew at a look where
+// data_version moved was therefore written by someone else; the writer's own are folded into
+// seq and audit after each commit and never announced twice.
+type othersState struct {
+	version int64 // data_version at the last look
+	seq     int64 // every change up to seq is the writer's own or announced already
+	audit   int64 // likewise for audit lines (device revocations)
+}
+
+// maxes reads the highest change seq and audit id.
+func (s *Store) maxes(ctx context.Context) (seq, audit int64, err error) {
+	err = s.wconn.QueryRowContext(ctx,
+		`SELECT (SELECT COALESCE(MAX(seq), 0) FROM changes), (SELECT COALESCE(MAX(id), 0) FROM audit)`).Scan(&seq, &audit)
+	if err != nil {
+		return 0, 0, fmt.Errorf("read the latest change: %w", err)
+	}
+	return seq, audit, nil
+}
+
+// initOthers records where the database stands when the writer starts.
+func (s *Store) initOthers(ctx context.Context) error {
+	if err := s.wconn.QueryRowContext(ctx, "PRAGMA data_version").Scan(&s.others.version); err != nil {
+		return fmt.Errorf("read data_version: %w", err)
+	}
+	var err error
+	s.others.seq, s.others.audit, err = s.maxes(ctx)
+	return err
+}
+
+// checkOthers wakes the long-polls of the persons whose feeds grew through commits of other
+// connections since the last look, and of the owners of devices they revoked (those long-polls
+// then answer 401). It reports whether the look succeeded; when it did not, the next look
+// covers the same ground again. Idle, it costs one PRAGMA that reads no page.
+func (s *Store) checkOthers(ctx context.Context) bool {
+	var v int64
+	if err := s.wconn.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v); err != nil {
+		s.log.Warn("look for commits of other processes", "err", err)
+		return false
+	}
+	if v == s.others.version {
+		return true
+	}
+	// Read after data_version: a commit that lands during these reads moves data_version again,
+	// and the next look takes it (the ranges below are bounded, so nothing is counted twice).
+	seq, audit, err := s.maxes(ctx)
+	if err == nil && (seq > s.others.seq || audit > s.others.audit) {
+		var persons []string
+		persons, err = s.othersPersons(ctx, s.others.seq, seq, s.others.audit, audit)
+		if err == nil && len(persons) > 0 {
+			s.notify(persons)
+		}
+	}
+	if err != nil {
+		s.log.Warn("look for commits of other processes", "err", err)
+		return false
+	}
+	s.others = othersState{version: v, seq: max(seq, s.others.seq), audit: max(audit, s.others.audit)}
+	return true
+}
+
+// othersPersons returns who has inbox rows in (seqFrom, seqTo] or a device revoked by an audit
+// line in (auditFrom, auditTo]. The inbox is keyed by (person_id, seq): one short index probe per
+// person, whatever the size of the history, rather than a scan of every inbox row.
+func (s *Store) othersPersons(ctx context.Context, seqFrom, seqTo, auditFrom, auditTo int64) ([]string, error) {
+	rows, err := s.wconn.QueryContext(ctx, `
+		SELECT id FROM people p
+		WHERE EXISTS (SELECT 1 FROM inbox i WHERE i.person_id = p.id AND i.seq > ?1 AND i.seq <= ?2)
+		UNION
+		SELECT d.person_id FROM audit a JOIN devices d ON d.id = a.target_id
+		WHERE a.id > ?3 AND a.id <= ?4 AND a.action = 'device.revoke'`,
+		seqFrom, seqTo, auditFrom, auditTo)
+	if err != nil {
+		return nil, fmt.Errorf("read whose feeds grew: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("read whose feeds grew: %w", err)
+		}
+		out = append(out, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read whose feeds grew: %w", err)
+	}
+	return out, nil
+}

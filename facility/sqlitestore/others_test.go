@@ -1,0 +1,170 @@
+package sqlitestore
+
+import (
+	"context"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"hearth/facility"
+	"hearth/protocol"
+)
+
+// wakeLog records the Notifier's calls.
+type wakeLog struct {
+	mu    sync.Mutex
+	calls [][]string
+}
+
+func (w *wakeLog) notify(ids []string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.calls = append(w.calls, append([]string(nil), ids...))
+}
+
+// count is how many calls woke id.
+func (w *wakeLog) count(id string) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n := 0
+	for _, c := range w.calls {
+		for _, x := range c {
+			if x == id {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func (w *wakeLog) reset() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.calls = nil
+}
+
+// waitFor waits until id has been woken n times, for at most 5 s.
+func (w *wakeLog) waitFor(t *testing.T, id string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for w.count(id) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s woken %d times, want %d", id, w.count(id), n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func openWatching(t *testing.T, path string, every time.Duration, notify facility.Notifier) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), path, Options{Name: "Test Home", Notify: notify, WatchInterval: every})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// TestOthersCommitsWake: a second store on the same file (what the command line opens while the
+// server runs) commits; the serving store wakes exactly the persons whose feeds grew, and the
+// owner of a device it revoked, once each, and never announces its own writes a second time.
+func TestOthersCommitsWake(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "f.db")
+	log := &wakeLog{}
+	srv := openWatching(t, path, 10*time.Millisecond, log.notify)
+	sam, _ := srv.CreatePerson(ctx, facility.Admin, protocol.CreatePerson{Name: "Sam", Role: protocol.RoleStaff})
+	anna, _ := srv.CreatePerson(ctx, facility.Admin, protocol.CreatePerson{Name: "Anna", Role: protocol.RoleFamily})
+	code := protocol.NewInvitationCode()
+	if err := srv.CreateInvitation(ctx, facility.Admin, facility.Invitation{Code: code, PersonID: anna.Person.ID,
+		ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	paired, err := srv.Pair(ctx, code, "Anna's phone", []byte("0123456789abcdef0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	cli := openWatching(t, path, -1, nil)
+	log.reset()
+	rose, err := cli.CreatePerson(ctx, facility.Admin, protocol.CreatePerson{Name: "Rose", Role: protocol.RoleResident})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.waitFor(t, sam.Person.ID, 1) // staff see every new person
+	if ch, _, _ := srv.Changes(ctx, sam.Person.ID, 0, 1000); !hasID(ch, rose.Person.ID) {
+		t.Fatal("Sam was woken but his feed lacks Rose")
+	}
+
+	// The serving store's own write: woken once by the writer, and not again by later looks.
+	if _, err := srv.CreatePerson(ctx, facility.Admin, protocol.CreatePerson{Name: "Iris", Role: protocol.RoleResident}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // ten looks
+	if n := log.count(sam.Person.ID); n != 2 {
+		t.Errorf("Sam woken %d times for one write of the command line and one of the server, want 2", n)
+	}
+	if n := log.count(anna.Person.ID); n != 0 {
+		t.Errorf("Anna woken %d times, but nothing reached her feed", n)
+	}
+
+	// A revocation by the command line wakes the device's long-polls (they then answer 401).
+	if err := cli.RevokeDevice(ctx, facility.Admin, paired.DeviceID); err != nil {
+		t.Fatal(err)
+	}
+	log.waitFor(t, anna.Person.ID, 1)
+}
+
+// TestOthersCommitBeforeOwnBatch: a commit of another process that lands just before the
+// server's own batch (no tick in between) is found when the batch takes the write lock, and is
+// told apart from the batch's own changes.
+func TestOthersCommitBeforeOwnBatch(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "f.db")
+	log := &wakeLog{}
+	srv := openWatching(t, path, time.Hour, log.notify) // no tick during the test
+	sam, _ := srv.CreatePerson(ctx, facility.Admin, protocol.CreatePerson{Name: "Sam", Role: protocol.RoleStaff})
+	cli := openWatching(t, path, -1, nil)
+	log.reset()
+	if _, err := cli.CreatePerson(ctx, facility.Admin, protocol.CreatePerson{Name: "Rose", Role: protocol.RoleResident}); err != nil {
+		t.Fatal(err)
+	}
+	if log.count(sam.Person.ID) != 0 {
+		t.Fatal("woken without a look")
+	}
+	// A batch of the server's own that grows nobody's feed still finds the other's commit.
+	if err := srv.MarkSeen(ctx, facility.Actor{PersonID: sam.Person.ID, Role: protocol.RoleStaff}, []string{protocol.NewID()}); err != nil {
+		t.Fatal(err)
+	}
+	if n := log.count(sam.Person.ID); n != 1 {
+		t.Fatalf("Sam woken %d times after the other's commit and an empty batch, want 1", n)
+	}
+	// Another commit of the other, then a batch of the server's own that grows Sam's feed:
+	// one wake for each, in that order.
+	log.reset()
+	if _, err := cli.CreatePerson(ctx, facility.Admin, protocol.CreatePerson{Name: "Iris", Role: protocol.RoleResident}); err != nil {
+		t.Fatal(err)
+	}
+	lily, err := srv.CreatePerson(ctx, facility.Admin, protocol.CreatePerson{Name: "Lily", Role: protocol.RoleResident})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := log.count(sam.Person.ID); n != 2 {
+		t.Fatalf("Sam woken %d times, want 2 (the other's commit, then the server's own)", n)
+	}
+	// The server's own changes are known as its own: Lily's post wakes Lily once, and the
+	// other's next commit (which only staff see) does not wake her again.
+	lilyA := facility.Actor{PersonID: lily.Person.ID, Role: protocol.RoleResident}
+	if _, err := srv.PutPost(ctx, lilyA, protocol.NewID(), protocol.PutPost{CircleID: lily.Circle.ID, Caption: "hi", Photos: []string{}}); err != nil {
+		t.Fatal(err)
+	}
+	log.reset()
+	if _, err := cli.CreatePerson(ctx, facility.Admin, protocol.CreatePerson{Name: "May", Role: protocol.RoleResident}); err != nil {
+		t.Fatal(err)
+	}
+	srv.MarkSeen(ctx, lilyA, []string{protocol.NewID()})
+	if n, m := log.count(sam.Person.ID), log.count(lily.Person.ID); n != 1 || m != 0 {
+		t.Fatalf("Sam woken %d times, Lily %d: want 1 and 0", n, m)
+	}
+}
