@@ -1,11 +1,13 @@
 package facility
 
 import (
+	"net/netip"
 	"sync"
 	"time"
 )
 
-// failureLimiter counts failures per client address in a sliding window.
+// failureLimiter counts failures per client network in a sliding window: one IPv4 address, or
+// one IPv6 /64 (see limitKey).
 type failureLimiter struct {
 	mu     sync.Mutex
 	max    int
@@ -20,9 +22,10 @@ func newFailureLimiter(max int, window time.Duration) *failureLimiter {
 
 // blocked reports whether addr used up its failures; it returns how long until one expires.
 func (l *failureLimiter) blocked(addr string) (bool, time.Duration) {
+	key := limitKey(addr)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	ts := l.prune(addr)
+	ts := l.prune(key)
 	if len(ts) < l.max {
 		return false, 0
 	}
@@ -30,9 +33,10 @@ func (l *failureLimiter) blocked(addr string) (bool, time.Duration) {
 }
 
 func (l *failureLimiter) fail(addr string) {
+	key := limitKey(addr)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.fails[addr] = append(l.prune(addr), l.now())
+	l.fails[key] = append(l.prune(key), l.now())
 	if len(l.fails) > 100000 { // bound memory under a spray of addresses: forget the quiet ones
 		for a := range l.fails {
 			if len(l.prune(a)) == 0 {
@@ -56,4 +60,24 @@ func (l *failureLimiter) prune(addr string) []time.Time {
 	}
 	l.fails[addr] = ts
 	return ts
+}
+
+// limitKey is what failures of a client address count against. An IPv6 /64 is routinely one
+// customer's network, whose hosts may take any number of addresses in it (privacy addresses): so
+// IPv6 counts per /64. IPv4, and IPv4 mapped into IPv6 (a dual-stack listener), count per
+// address. Anything that is not an IP address counts as itself.
+func limitKey(addr string) string {
+	ip, err := netip.ParseAddr(addr)
+	if err != nil {
+		return addr
+	}
+	ip = ip.Unmap()
+	if ip.Is4() {
+		return ip.String()
+	}
+	p, err := ip.WithZone("").Prefix(64)
+	if err != nil {
+		return addr
+	}
+	return p.String()
 }
