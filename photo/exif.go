@@ -6,42 +6,15 @@ import "encoding/binary"
 // it cannot be read. It walks the marker segments up to the first scan and reads only the
 // first APP1 "Exif" segment. Every offset is checked: the input is hostile.
 func jpegOrientation(data []byte) int {
-	if len(data) < 2 || data[0] != 0xff || data[1] != 0xd8 {
-		return 1
-	}
-	i := 2
-	for {
-		// A marker is 0xFF, any number of 0xFF fill bytes, then the marker code.
-		if i >= len(data) || data[i] != 0xff {
-			return 1
-		}
-		for i < len(data) && data[i] == 0xff {
-			i++
-		}
-		if i >= len(data) {
-			return 1
-		}
-		marker := data[i]
-		i++
-		switch {
-		case marker == 0xda || marker == 0xd9: // start of scan, end of image: no EXIF before.
-			return 1
-		case marker == 0x01 || (marker >= 0xd0 && marker <= 0xd7): // no length field
-			continue
-		}
-		if i+2 > len(data) {
-			return 1
-		}
-		n := int(binary.BigEndian.Uint16(data[i:])) // includes its own two bytes
-		if n < 2 || i+n > len(data) {
-			return 1
-		}
-		seg := data[i+2 : i+n]
-		i += n
+	o := 1
+	jpegSegments(data, func(marker byte, seg []byte) bool {
 		if marker == 0xe1 && len(seg) >= 6 && string(seg[:6]) == "Exif\x00\x00" {
-			return tiffOrientation(seg[6:])
+			o = tiffOrientation(seg[6:])
+			return false
 		}
-	}
+		return true
+	})
+	return o
 }
 
 // tiffOrientation reads tag 0x0112 (Orientation) from IFD0 of a TIFF structure (the body of

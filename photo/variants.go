@@ -62,9 +62,10 @@ func (p *Processor) MakeVariants(ctx context.Context, data []byte) (Variants, er
 }
 
 // reduce decodes data (which passed Check as info) while holding a slot and returns it scaled
-// to at most side px on the long side, still in the stored orientation. The slot is released
-// once the full-size pixels are garbage.
+// to at most side px on the long side, still in the stored orientation, in sRGB (see
+// colour.go). The slot is released once the full-size pixels are garbage.
 func (p *Processor) reduce(ctx context.Context, data []byte, info Info, side int) (*image.YCbCr, error) {
+	conv := sourceConversion(data, info.Format)
 	p.once.Do(func() {
 		if p.slots == nil {
 			p.slots = make(chan struct{}, 1)
@@ -95,7 +96,11 @@ func (p *Processor) reduce(ctx context.Context, data []byte, info Info, side int
 	}
 	src := toYCbCr(img)
 	w, h := fitSize(src.Rect.Dx(), src.Rect.Dy(), side)
-	return scaleYCbCr(src, w, h), nil
+	m := scaleYCbCr(src, w, h)
+	if conv != nil {
+		m = conv.toSRGB(m)
+	}
+	return m, nil
 }
 
 // decode decodes the pixels of a photo that passed Check. The standard decoders return errors
