@@ -25,10 +25,23 @@ type othersState struct {
 	audit   int64 // likewise for audit lines (device revocations)
 }
 
+// writerRow runs q on the writer's connection with a statement prepared once (it runs at every
+// batch). Only the writer goroutine may call it, or Open before the writer starts.
+func (s *Store) writerRow(ctx context.Context, q string, dest ...any) error {
+	st, ok := s.stmts[q]
+	if !ok {
+		var err error
+		if st, err = s.wconn.PrepareContext(ctx, q); err != nil {
+			return err
+		}
+		s.stmts[q] = st
+	}
+	return st.QueryRowContext(ctx).Scan(dest...)
+}
+
 // maxes reads the highest change seq and audit id.
 func (s *Store) maxes(ctx context.Context) (seq, audit int64, err error) {
-	err = s.wconn.QueryRowContext(ctx,
-		`SELECT (SELECT COALESCE(MAX(seq), 0) FROM changes), (SELECT COALESCE(MAX(id), 0) FROM audit)`).Scan(&seq, &audit)
+	err = s.writerRow(ctx, `SELECT (SELECT COALESCE(MAX(seq), 0) FROM changes), (SELECT COALESCE(MAX(id), 0) FROM audit)`, &seq, &audit)
 	if err != nil {
 		return 0, 0, fmt.Errorf("read the latest change: %w", err)
 	}
@@ -37,7 +50,7 @@ func (s *Store) maxes(ctx context.Context) (seq, audit int64, err error) {
 
 // initOthers records where the database stands when the writer starts.
 func (s *Store) initOthers(ctx context.Context) error {
-	if err := s.wconn.QueryRowContext(ctx, "PRAGMA data_version").Scan(&s.others.version); err != nil {
+	if err := s.writerRow(ctx, "PRAGMA data_version", &s.others.version); err != nil {
 		return fmt.Errorf("read data_version: %w", err)
 	}
 	var err error
@@ -51,7 +64,7 @@ func (s *Store) initOthers(ctx context.Context) error {
 // covers the same ground again. Idle, it costs one PRAGMA that reads no page.
 func (s *Store) checkOthers(ctx context.Context) bool {
 	var v int64
-	if err := s.wconn.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v); err != nil {
+	if err := s.writerRow(ctx, "PRAGMA data_version", &v); err != nil {
 		s.log.Warn("look for commits of other processes", "err", err)
 		return false
 	}

@@ -168,3 +168,20 @@ func TestOthersCommitBeforeOwnBatch(t *testing.T) {
 		t.Fatalf("Sam woken %d times, Lily %d: want 1 and 0", n, m)
 	}
 }
+
+// BenchmarkIdleLook is what the server pays each second while nobody else writes: one look at
+// PRAGMA data_version on the writer's connection.
+func BenchmarkIdleLook(b *testing.B) {
+	s, err := Open(context.Background(), filepath.Join(b.TempDir(), "f.db"), Options{Name: "Bench", WatchInterval: -1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	// The writer is idle (no writes, no ticks): the benchmark may stand in for it.
+	for b.Loop() {
+		if !s.checkOthers(ctx) {
+			b.Fatal("the look failed")
+		}
+	}
+}
