@@ -157,3 +157,49 @@ func BenchmarkPrepare48MP(b *testing.B) {
 		}
 	}
 }
+
+// readBenchP3 is the 12 MP photo with a Display P3 profile (testdata/display-p3.icc) in an
+// APP2 segment, as an iPhone photo has: its pixels are converted to sRGB on the way.
+func readBenchP3(b *testing.B) []byte {
+	p, err := os.ReadFile("testdata/display-p3.icc")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return withSegment(readBench(b), iccSegments(p, 60000))
+}
+
+// BenchmarkVariants12MPDisplayP3 is BenchmarkVariants12MP for a Display P3 photo: the
+// difference is the conversion to sRGB (on the 2048 px display image).
+func BenchmarkVariants12MPDisplayP3(b *testing.B) {
+	data := readBenchP3(b)
+	p := NewProcessor(2)
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := p.MakeVariants(context.Background(), data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkPrepare12MPDisplayP3(b *testing.B) {
+	data := readBenchP3(b)
+	for b.Loop() {
+		if _, _, err := Prepare(context.Background(), data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkToSRGB2048 is the conversion alone, on a 2048×1536 4:2:0 image (the display
+// variant of a 12 MP photo), and reading the profile.
+func BenchmarkToSRGB2048(b *testing.B) {
+	data := readBenchP3(b)
+	src := scaleYCbCr(decodedBench(b), 2048, 1536)
+	m := image.NewYCbCr(src.Rect, src.SubsampleRatio)
+	for b.Loop() {
+		copy(m.Y, src.Y)
+		copy(m.Cb, src.Cb)
+		copy(m.Cr, src.Cr)
+		sourceConversion(data, "jpeg").toSRGB(m)
+	}
+}

@@ -53,6 +53,9 @@ func FuzzCheck(f *testing.F) {
 	f.Add(pngHeader(50000, 50000))
 	f.Add(patchSOF(f, small, 65500, 65500))
 	f.Add([]byte("GIF89a"))
+	p3 := readTestdata(f, "display-p3.icc")
+	f.Add(withSegment(small, iccSegments(p3, 400)))
+	f.Add(withPNGChunk(encodeTestPNG(f, tiny), "iCCP", iccpChunk(p3)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		info, err := Check(data)
 		if err != nil {

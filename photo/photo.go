@@ -1,8 +1,9 @@
 // Package photo is Hearth's photo pipeline: the upload gate that refuses oversized, lying
 // and hostile files before anything is decoded (Check), the server's small upright
 // metadata-free variants (Processor.MakeVariants), and the app's preparation before upload
-// (Prepare). Everything it writes is a baseline JPEG with no EXIF, XMP, IPTC or comment, so
-// no GPS position or camera serial ever leaves through it.
+// (Prepare). Everything it writes is a baseline JPEG with no EXIF, XMP, IPTC, ICC profile or
+// comment, so no GPS position or camera serial ever leaves through it; a photo whose profile
+// says Display P3 (or Adobe RGB) is converted to sRGB first, as its profile does not go along.
 package photo
 
 import (
