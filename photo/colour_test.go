@@ -215,6 +215,12 @@ func TestWideGamutPhotosBecomeSRGB(t *testing.T) {
 		assertPatches(t, c.name+": Prepare", out, c.want)
 		assertNoMetadata(t, out)
 	}
+	// What the app shows on screen: the same colours.
+	dec, err := DecodeForScreen(cases[0].data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertPatches(t, "DecodeForScreen", encodeTestJPEG(t, dec.Fit(4*patchSide, 3*patchSide, image.White)), wantP3)
 	// Without a profile the same pixels are taken as sRGB: the comparison can tell.
 	out, _, err := Prepare(context.Background(), jpg)
 	if err != nil {

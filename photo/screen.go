@@ -24,7 +24,12 @@ func DecodeForScreen(data []byte) (*Decoded, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Decoded{img: toYCbCr(img)}, nil
+	m := toYCbCr(img)
+	// Our own JPEGs are sRGB already; a file with a Display P3 profile is shown as it looks.
+	if c := sourceConversion(data, info.Format); c != nil {
+		m = c.toSRGB(m)
+	}
+	return &Decoded{img: m}, nil
 }
 
 // Size is the decoded photo's size in pixels.
