@@ -379,15 +379,18 @@ func TestOtherPhotosUnchanged(t *testing.T) {
 	}
 	pattern := encodeTestPNG(t, testPattern(120, 90))
 	for name, chunk := range map[string][]byte{
-		"sRGB":          iccpChunk(readTestdata(t, "srgb.icc")),
-		"cut off":       iccpChunk(p3)[:200],
-		"not zlib":      append([]byte("x\x00\x00"), p3...),
-		"unnamed":       iccpChunk(p3)[10:],
-		"zip over 4 MB": iccpChunk(bytes.Repeat([]byte{0}, maxICCBytes+1)),
+		"sRGB":     iccpChunk(readTestdata(t, "srgb.icc")),
+		"cut off":  iccpChunk(p3)[:200],
+		"not zlib": append([]byte("x\x00\x00"), p3...),
+		"unnamed":  iccpChunk(p3)[10:],
 	} {
 		if got := outputHashes(t, withPNGChunk(pattern, "iCCP", chunk)); got != goldenOutputs["pattern-png"] {
 			t.Errorf("png iCCP %s: output differs from the same PNG without a profile", name)
 		}
+	}
+	// A profile that inflates beyond 4 MB is not read to its end.
+	if p := pngICC(withPNGChunk(pattern, "iCCP", iccpChunk(bytes.Repeat([]byte{0}, maxICCBytes+1)))); p != nil {
+		t.Errorf("iCCP inflating to over 4 MB read as a %d-byte profile", len(p))
 	}
 }
 
