@@ -64,6 +64,8 @@ const (
 //     is closed (WAL checkpointed into it) minus before.
 //
 // Run it with: go test -run '^$' -bench NewStaff -benchtime 1x -count 3 ./facility/sqlitestore/
+// With HEARTH_BENCH_COLD=1 (Linux) the copy's pages are dropped from the OS cache before the
+// store opens it, as after a restart of the machine.
 // The homes are built on first use (about a minute for the large one) and kept in
 // $TMPDIR/hearth-newstaff-bench for later runs.
 func BenchmarkNewStaff(b *testing.B) {
@@ -116,6 +118,11 @@ func newStaffOnce(b *testing.B, src, via string) newStaffResult {
 	path := filepath.Join(b.TempDir(), "facility.db")
 	if err := copyFile(src, path); err != nil {
 		b.Fatal(err)
+	}
+	if os.Getenv("HEARTH_BENCH_COLD") != "" {
+		if err := dropCache(path); err != nil {
+			b.Fatal(err)
+		}
 	}
 	before := fileSize(path)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
