@@ -49,6 +49,9 @@ func OpenWith(ctx context.Context, path string, opt Options) (*sql.DB, error) {
 		// 32 MiB of page cache per connection (the default is 2 MiB): the hot indexes of a big
 		// database stay in memory instead of being read from the OS on every query.
 		"PRAGMA cache_size = -32000",
+		// After a big write (a new staff person's feed is hundreds of MB in a large home) the WAL
+		// is cut back to 64 MiB at its next reset instead of keeping its largest size for ever.
+		"PRAGMA journal_size_limit = 67108864",
 	}
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath()
 	if opt.ReadOnly {
