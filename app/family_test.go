@@ -47,9 +47,9 @@ func TestSharePhotosGoToTheOutboxAndRefuseBadFiles(t *testing.T) {
 	if err := os.WriteFile(notPhoto, []byte("Dear Mum, this is not a photo."), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	photos, _ := filepath.Glob(filepath.Join("..", "assets", "demo", "*.jpg"))
+	demoFiles, _ := filepath.Glob(filepath.Join("..", "assets", "demo", "*.jpg"))
 	var uris []fyne.URI
-	for _, p := range append(photos[3:5], notPhoto) {
+	for _, p := range append(demoFiles[3:5], notPhoto) {
 		abs, _ := filepath.Abs(p)
 		uris = append(uris, storage.NewFileURI(abs))
 	}
@@ -83,6 +83,19 @@ func TestSharePhotosGoToTheOutboxAndRefuseBadFiles(t *testing.T) {
 	}
 	if findLabelPrefix(w.Content(), "Autumn in the park — ") == nil {
 		t.Errorf("what was shared is not listed with its state")
+	}
+
+	// In the album, one's own photos have no answers to give; others' do.
+	u.ShowPhotos()
+	p := u.current.(*photos)
+	if p.item == nil || !p.item.Mine || !p.love.Disabled() || !p.smile.Disabled() {
+		t.Errorf("own newest photo: mine=%v, Love it disabled=%v, Made me smile disabled=%v", p.item.Mine, p.love.Disabled(), p.smile.Disabled())
+	}
+	for p.item.Mine && p.hasNext {
+		p.go_(+1)
+	}
+	if p.item.Mine || p.love.Disabled() || p.smile.Disabled() {
+		t.Errorf("Tom's photo: mine=%v, Love it disabled=%v", p.item.Mine, p.love.Disabled())
 	}
 }
 

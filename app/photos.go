@@ -115,8 +115,9 @@ func (p *photos) load() {
 	p.position.SetText(fmt.Sprintf("Photo %d", p.index+1))
 	setEnabled(p.prev, p.index > 0)
 	setEnabled(p.next, p.hasNext)
-	p.love.Enable()
-	p.smile.Enable()
+	// Answers are for what others sent: one's own photo shows who has seen it instead.
+	setEnabled(p.love, !it.Mine)
+	setEnabled(p.smile, !it.Mine)
 	if it.ReactedByMe {
 		p.love.SetText("You loved this")
 	} else {
