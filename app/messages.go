@@ -90,7 +90,7 @@ func newConversation(u *UI, peer content.Person) *conversation {
 	back := &widget.Button{Text: "All messages", Icon: theme.NavigateBackIcon(), OnTapped: u.tap(u.ShowMessages)}
 	title := &widget.Label{Text: peer.Name, TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameHeadingText,
 		Truncation: fyne.TextTruncateEllipsis}
-	top := container.NewBorder(nil, nil, container.NewHBox(back, avatar(u, peer, 64)), nil, title)
+	top := container.NewBorder(nil, nil, container.NewHBox(back, avatar(u, peer, 1.8)), nil, title)
 
 	quick := container.NewGridWithColumns(len(quickReplies))
 	for _, text := range quickReplies {
@@ -256,7 +256,6 @@ func (r *personRow) Tapped(*fyne.PointEvent) {
 func (r *personRow) CreateRenderer() fyne.WidgetRenderer {
 	th := r.Theme()
 	v := fyne.CurrentApp().Settings().ThemeVariant()
-	side := th.Size(theme.SizeNameInlineIcon) * 2.2
 	border := &canvas.Rectangle{FillColor: th.Color(theme.ColorNameBackground, v), StrokeColor: th.Color(theme.ColorNameForeground, v),
 		StrokeWidth: th.Size(theme.SizeNamePadding) / 2, CornerRadius: th.Size(theme.SizeNameButtonRadius)}
 	name := &widget.Label{Text: r.title, TextStyle: fyne.TextStyle{Bold: true}, Truncation: fyne.TextTruncateEllipsis}
@@ -265,7 +264,7 @@ func (r *personRow) CreateRenderer() fyne.WidgetRenderer {
 		lower.Importance = widget.HighImportance
 		lower.Text = "● " + r.lower
 	}
-	body := container.NewBorder(nil, nil, container.NewCenter(avatar(r.ui, r.person, side)), nil,
+	body := container.NewBorder(nil, nil, container.NewCenter(avatar(r.ui, r.person, 2.2)), nil,
 		container.NewVBox(name, lower))
 	return widget.NewSimpleRenderer(container.NewStack(border, container.NewPadded(container.NewPadded(body))))
 }

@@ -79,7 +79,7 @@ func (s *settings) photoRow() fyne.CanvasObject {
 	choose := &widget.Button{Text: "Choose a photo", Icon: theme.MediaPhotoIcon(), OnTapped: s.ui.tap(func() {
 		s.ui.choosePhotoOf(me.ID, func(words string) { said.SetText(words) })
 	})}
-	s.photo = container.NewStack(avatar(s.ui, *me, 96))
+	s.photo = container.NewStack(avatar(s.ui, *me, 2.6))
 	return container.NewBorder(nil, nil, s.photo, choose, said)
 }
 
@@ -89,7 +89,7 @@ func (s *settings) refresh(c content.Change) {
 		return
 	}
 	if me, err := s.ui.src.Me(s.ui.ctx); err == nil && me != nil {
-		s.photo.Objects = []fyne.CanvasObject{avatar(s.ui, *me, 96)}
+		s.photo.Objects = []fyne.CanvasObject{avatar(s.ui, *me, 2.6)}
 		s.photo.Refresh()
 	}
 }

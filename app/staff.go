@@ -41,15 +41,23 @@ func newStaffHome(u *UI) *staffHome {
 		news: container.NewVBox(), audit: container.NewVBox(), status: &widget.Label{Wrapping: fyne.TextWrapWord}}
 	addResident := &widget.Button{Text: "Add a resident", Icon: theme.ContentAddIcon(), Importance: widget.HighImportance,
 		OnTapped: u.tap(h.addResident)}
+	// Above Large, six tabs with icons over their words no longer fit the
+	// height and some would hide behind a "more" menu; the words alone do.
+	tab := func(name string, icon fyne.Resource, content fyne.CanvasObject) *container.TabItem {
+		if u.theme.Scale != Large {
+			icon = nil
+		}
+		return container.NewTabItemWithIcon(name, icon, content)
+	}
 	h.tabs = container.NewAppTabs(
-		container.NewTabItemWithIcon("Residents", theme.AccountIcon(),
+		tab("Residents", theme.AccountIcon(),
 			container.NewBorder(container.NewHBox(addResident), nil, nil, nil, container.NewVScroll(h.residents))),
-		container.NewTabItemWithIcon("Devices", theme.ComputerIcon(), container.NewVScroll(h.devices)),
-		container.NewTabItemWithIcon("News", theme.InfoIcon(), container.NewBorder(newNewsForm(u, h.loadNews), nil, nil, nil,
+		tab("Devices", theme.ComputerIcon(), container.NewVScroll(h.devices)),
+		tab("News", theme.InfoIcon(), container.NewBorder(newNewsForm(u, h.loadNews), nil, nil, nil,
 			container.NewVScroll(h.news))),
-		container.NewTabItemWithIcon("Photos", theme.MediaPhotoIcon(), container.NewVScroll(h.photos)),
-		container.NewTabItemWithIcon("Event photos", theme.UploadIcon(), container.NewVScroll(h.event.content)),
-		container.NewTabItemWithIcon("Audit log", theme.ListIcon(), container.NewVScroll(h.audit)),
+		tab("Photos", theme.MediaPhotoIcon(), container.NewVScroll(h.photos)),
+		tab("Event photos", theme.UploadIcon(), container.NewVScroll(h.event.content)),
+		tab("Audit log", theme.ListIcon(), container.NewVScroll(h.audit)),
 	)
 	h.tabs.SetTabLocation(container.TabLocationLeading)
 	h.tabs.OnSelected = func(*container.TabItem) { u.touched(); h.load() }
@@ -287,7 +295,7 @@ func (h *staffHome) loadPhotos() {
 				h.loadPhotos()
 			})
 		})}
-		h.photos.Add(container.NewBorder(nil, nil, avatar(h.ui, it.Author, 56), remove, line))
+		h.photos.Add(container.NewBorder(nil, nil, container.NewCenter(avatar(h.ui, it.Author, 1.6)), remove, line))
 	}
 	h.photos.Refresh()
 }
@@ -427,7 +435,7 @@ func newCircleScreen(u *UI, r content.Resident) *circleScreen {
 	photo := &widget.Button{Text: "Set photo", Icon: theme.MediaPhotoIcon(), OnTapped: u.tap(func() {
 		u.choosePhotoOf(r.Person.ID, func(words string) { c.said.SetText(words) })
 	})}
-	c.photo = container.NewStack(avatar(u, r.Person, 72))
+	c.photo = container.NewStack(avatar(u, r.Person, 2))
 	top := container.NewVBox(container.NewBorder(nil, nil, back, nil, title),
 		container.NewBorder(nil, nil, c.photo, photo, c.said),
 		container.NewGridWithColumns(2, invite, pair), widget.NewSeparator())
@@ -453,7 +461,7 @@ func (c *circleScreen) load() {
 			continue
 		}
 		if ci.Resident.ID == c.resident.Person.ID {
-			c.photo.Objects = []fyne.CanvasObject{avatar(c.ui, ci.Resident, 72)}
+			c.photo.Objects = []fyne.CanvasObject{avatar(c.ui, ci.Resident, 2)}
 			c.photo.Refresh()
 		}
 		for _, m := range ci.Members {
@@ -463,7 +471,7 @@ func (c *circleScreen) load() {
 			}
 			line := &widget.Label{Text: relation(m), Wrapping: fyne.TextWrapWord}
 			remove := &widget.Button{Text: "Remove", Icon: theme.DeleteIcon(), OnTapped: c.ui.tap(func() { c.removeMember(m) })}
-			c.members.Add(container.NewBorder(nil, nil, avatar(c.ui, m.Person, 56), remove, line))
+			c.members.Add(container.NewBorder(nil, nil, container.NewCenter(avatar(c.ui, m.Person, 1.6)), remove, line))
 		}
 	}
 	if len(c.members.Objects) == 0 {

@@ -44,8 +44,11 @@ func initials(name string) string {
 	return strings.ToUpper(string(out))
 }
 
-// avatar shows a person's photo, or their initials in a coloured circle.
-func avatar(src photoSource, p content.Person, side float32) fyne.CanvasObject {
+// avatar shows a person's photo, or their initials in a coloured circle,
+// icons inline icons wide, so it grows with the text size like the words
+// beside it.
+func avatar(src photoSource, p content.Person, icons float32) fyne.CanvasObject {
+	side := fyne.CurrentApp().Settings().Theme().Size(theme.SizeNameInlineIcon) * icons
 	if p.Avatar != "" {
 		if path, ok := src.photo(p.Avatar, Thumb); ok {
 			// A round crop of the middle, like the initials' circle.
