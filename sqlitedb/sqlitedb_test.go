@@ -88,3 +88,22 @@ func TestMigrate(t *testing.T) {
 		t.Fatalf("older program on newer database: %v", err)
 	}
 }
+
+func TestStrings(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "x.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(ctx, "CREATE TABLE a(v TEXT); INSERT INTO a VALUES ('x'), ('y')"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Strings(db.QueryContext(ctx, "SELECT v FROM a ORDER BY v"))
+	if err != nil || strings.Join(got, ",") != "x,y" {
+		t.Fatalf("Strings = %v, %v", got, err)
+	}
+	if _, err := Strings(db.QueryContext(ctx, "SELECT v FROM nowhere")); err == nil {
+		t.Fatal("a failed query gave no error")
+	}
+}

@@ -294,20 +294,7 @@ func (s *Store) writeWith(ctx context.Context, sync string, fn func(tx *sql.Tx, 
 
 // queryStrings runs a query that selects one text column and returns its values.
 func queryStrings(ctx context.Context, q querier, query string, args ...any) ([]string, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return sqlitedb.Strings(q.QueryContext(ctx, query, args...))
 }
 
 type querier interface {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"hearth/sqlitedb"
 )
 
 // DefaultWatchInterval is how often the writer looks for commits made by other processes on the
@@ -93,27 +95,15 @@ func (s *Store) checkOthers(ctx context.Context) bool {
 // line in (auditFrom, auditTo]. The inbox is keyed by (person_id, seq): one short index probe per
 // person, whatever the size of the history, rather than a scan of every inbox row.
 func (s *Store) othersPersons(ctx context.Context, seqFrom, seqTo, auditFrom, auditTo int64) ([]string, error) {
-	rows, err := s.wconn.QueryContext(ctx, `
+	ids, err := sqlitedb.Strings(s.wconn.QueryContext(ctx, `
 		SELECT id FROM people p
 		WHERE EXISTS (SELECT 1 FROM inbox i WHERE i.person_id = p.id AND i.seq > ?1 AND i.seq <= ?2)
 		UNION
 		SELECT d.person_id FROM audit a JOIN devices d ON d.id = a.target_id
 		WHERE a.id > ?3 AND a.id <= ?4 AND a.action = 'device.revoke'`,
-		seqFrom, seqTo, auditFrom, auditTo)
+		seqFrom, seqTo, auditFrom, auditTo))
 	if err != nil {
 		return nil, fmt.Errorf("read whose feeds grew: %w", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("read whose feeds grew: %w", err)
-		}
-		out = append(out, id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read whose feeds grew: %w", err)
-	}
-	return out, nil
+	return ids, nil
 }

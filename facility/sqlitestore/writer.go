@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"hearth/sqlitedb"
 )
 
 // maxBatch bounds how many queued writes share one transaction.
@@ -197,20 +199,7 @@ func (t *tx) strings(q string, args ...any) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := st.QueryContext(t.ctx, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return sqlitedb.Strings(st.QueryContext(t.ctx, args...))
 }
 
 // exists reports whether q returns a row.
