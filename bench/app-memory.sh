@@ -10,16 +10,8 @@ cd "$(dirname "$0")/.."
 export CGO_ENABLED=1
 PHOTOS=${PHOTOS:-3000}
 
-missing=()
-command -v Xvfb >/dev/null || missing+=(xvfb)
-command -v xdotool >/dev/null || missing+=(xdotool)
-command -v import >/dev/null || missing+=(imagemagick)
-command -v dbus-run-session >/dev/null || missing+=(dbus)
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "app-memory: skipped, it needs an X server and tools. Install them with:"
-  echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}"
-  exit 0
-fi
+source bench/lib/x11.sh
+need_x_tools app-memory
 
 work=$(mktemp -d /tmp/hearth-app-memory.XXXXXX)
 xvfb_pid=
@@ -45,13 +37,7 @@ go build -o "$work/fixture" ./bench/fixture
 echo "-- building a store: 20,000 messages, $PHOTOS photos cached, none seen yet (showing one marks it seen)"
 "$work/fixture" -out "$work/store" -messages 20000 -conversations 6 -photos "$PHOTOS" -unseen-photos "$PHOTOS"
 
-exec 3>"$work/display"
-Xvfb -displayfd 3 -br -screen 0 1280x800x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
-xvfb_pid=$!
-exec 3>&-
-for _ in $(seq 100); do [ -s "$work/display" ] && break; sleep 0.1; done
-[ -s "$work/display" ] || { echo "app-memory: Xvfb did not start: $(cat "$work/xvfb.log")" >&2; exit 1; }
-display=":$(tr -d '\n' <"$work/display")"
+start_xvfb app-memory "$work"
 export DISPLAY=$display
 
 # launch NAME ARGS...: start a program as the app starts (fresh HOME, own D-Bus session, own

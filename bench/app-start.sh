@@ -15,16 +15,8 @@ export CGO_ENABLED=1
 RUNS=${RUNS:-15}
 DROP_CACHES=${DROP_CACHES:-0}
 
-missing=()
-command -v Xvfb >/dev/null || missing+=(xvfb)
-command -v xdotool >/dev/null || missing+=(xdotool)
-command -v import >/dev/null || missing+=(imagemagick)
-command -v dbus-run-session >/dev/null || missing+=(dbus)
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "app-start: skipped, it needs an X server and tools. Install them with:"
-  echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}"
-  exit 0
-fi
+source bench/lib/x11.sh
+need_x_tools app-start
 if [ "$DROP_CACHES" = 1 ] && ! { sync && echo 1 >/proc/sys/vm/drop_caches; } 2>/dev/null; then
   echo "app-start: DROP_CACHES=1 needs root (writing /proc/sys/vm/drop_caches failed)" >&2
   exit 1
@@ -46,14 +38,7 @@ go build -o "$work/fixture" ./bench/fixture
 echo "-- building a store: 20,000 messages in 6 conversations, 3,000 photos cached"
 "$work/fixture" -out "$work/store" -messages 20000 -conversations 6 -photos 3000
 
-# A private X server of the app's size with a black root, so nothing looks like a frame before one.
-exec 3>"$work/display"
-Xvfb -displayfd 3 -br -screen 0 1280x800x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
-xvfb_pid=$!
-exec 3>&-
-for _ in $(seq 100); do [ -s "$work/display" ] && break; sleep 0.1; done
-[ -s "$work/display" ] || { echo "app-start: Xvfb did not start: $(cat "$work/xvfb.log")" >&2; exit 1; }
-display=":$(tr -d '\n' <"$work/display")"
+start_xvfb app-start "$work"
 
 # start NAME WANT ARGS...: one cold start in a fresh HOME; prints "ms-to-frame ms-to-screen-shown".
 n=0
