@@ -124,30 +124,25 @@ func run(ctx context.Context, log *slog.Logger, dataDir, link, textSize string, 
 	if err != nil {
 		return fmt.Errorf("read account: %w", err)
 	}
-	// newSync makes the sync engine; the returned func runs it in the background.
-	newSync := func() (func(), error) {
+	newEngine := func() (*hearthsync.Engine, error) {
 		eng, err := hearthsync.New(st, hearthsync.Options{Log: log})
 		if err != nil {
 			return nil, fmt.Errorf("start sync: %w", err)
 		}
-		return func() {
-			go func() {
-				if err := eng.Run(ctx); err != nil && ctx.Err() == nil {
-					log.Error("sync stopped", "err", err)
-				}
-			}()
-		}, nil
+		return eng, nil
 	}
-	startSync := func() error {
-		runSync, err := newSync()
-		if err == nil {
-			runSync()
-		}
-		return err
+	runEngine := func(eng *hearthsync.Engine) {
+		go func() {
+			if err := eng.Run(ctx); err != nil && ctx.Err() == nil {
+				log.Error("sync stopped", "err", err)
+			}
+		}()
 	}
-	runSync := func() {}
+	// A paired device's engine is made now, so an account it cannot use stops
+	// start-up; it runs once the first frame is on screen.
+	var eng *hearthsync.Engine
 	if paired {
-		if runSync, err = newSync(); err != nil {
+		if eng, err = newEngine(); err != nil {
 			return err
 		}
 	}
@@ -157,7 +152,9 @@ func run(ctx context.Context, log *slog.Logger, dataDir, link, textSize string, 
 	a.Lifecycle().SetOnStarted(func() {
 		debug.SetGCPercent(gcPercent)
 		go debug.FreeOSMemory()
-		runSync()
+		if eng != nil {
+			runEngine(eng)
+		}
 	})
 	// pair is the first-run screen's way to connect; its errors are sentences for people.
 	pair := func(ctx context.Context, linkOrAddress, code string) (string, string, error) {
@@ -176,7 +173,11 @@ func run(ctx context.Context, log *slog.Logger, dataDir, link, textSize string, 
 			}
 			return "", "", errors.New("This device could not be connected. Please ask the staff.")
 		}
-		return acc.Role, acc.FacilityName, startSync()
+		eng, err := newEngine()
+		if err == nil {
+			runEngine(eng)
+		}
+		return acc.Role, acc.FacilityName, err
 	}
 
 	// Staff tools talk to the server directly; made when the home screen is staff's.

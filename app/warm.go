@@ -5,6 +5,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/theme"
+
+	"hearth/content"
 )
 
 // PrepareText applies the saved theme and, on another goroutine, loads its
@@ -32,7 +34,7 @@ func PrepareText(a fyne.App) <-chan struct{} {
 			fyne.MeasureText(title, heading, bold)
 		}
 		fyne.MeasureText("Settings", th.Size(theme.SizeNameText), bold)
-		fyne.MeasureText("Nothing new yet", th.Size(theme.SizeNameText), fyne.TextStyle{})
+		fyne.MeasureText(photosNews(content.News{}), th.Size(theme.SizeNameText), fyne.TextStyle{})
 	}()
 	return done
 }
