@@ -301,13 +301,12 @@ func (s *Store) SetAvatar(ctx context.Context, personID string, ph *PreparedPhot
 	if _, err := s.whoAmI(); err != nil {
 		return err
 	}
-	var p Person
-	if err := s.rdb.QueryRowContext(ctx, `SELECT id, name, role, room FROM people WHERE id = ?`, personID).
-		Scan(&p.ID, &p.Name, &p.Role, &p.Room); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return inputErr("Choose whose photo this is.")
-		}
+	p, err := s.Person(ctx, personID)
+	if err != nil {
 		return fmt.Errorf("set photo: %w", err)
+	}
+	if p == nil {
+		return inputErr("Choose whose photo this is.")
 	}
 	var photos []PreparedPhoto
 	body := protocol.AvatarRequest{}
@@ -318,7 +317,7 @@ func (s *Store) SetAvatar(ctx context.Context, personID string, ph *PreparedPhot
 	if err := s.stagePhotos(photos); err != nil {
 		return err
 	}
-	err := s.write(ctx, func(tx *sql.Tx, cs *changeSet) error {
+	err = s.write(ctx, func(tx *sql.Tx, cs *changeSet) error {
 		var sending int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM outbox WHERE kind = ? AND item_id = ? AND state = 'sending'`,
 			kindAvatar, personID).Scan(&sending); err != nil {
