@@ -18,6 +18,7 @@ type settings struct {
 	dark      *widget.Button
 	photo     *fyne.Container // the person's photo (family and staff)
 	photoSaid *widget.Label   // how choosing a photo went
+	avatars   avatarSet       // the photo shown, to redraw when it arrives
 	content   fyne.CanvasObject
 }
 
@@ -79,19 +80,27 @@ func (s *settings) photoRow() fyne.CanvasObject {
 	choose := &widget.Button{Text: "Choose a photo", Icon: theme.MediaPhotoIcon(), OnTapped: s.ui.tap(func() {
 		s.ui.choosePhotoOf(me.ID, func(words string) { said.SetText(words) })
 	})}
-	s.photo = container.NewStack(avatar(s.ui, *me, 2.6))
+	s.photo = container.NewStack()
+	s.showPhoto(*me)
 	return container.NewBorder(nil, nil, s.photo, choose, said)
 }
 
 // refresh shows a new photo of the person once it is there.
 func (s *settings) refresh(c content.Change) {
-	if s.photo == nil || !(c.Has(changePerson) || c.Has(changePhoto)) {
+	if s.photo == nil || !(c.Has(changePerson) || s.avatars.arrived(c)) {
 		return
 	}
 	if me, err := s.ui.src.Me(s.ui.ctx); err == nil && me != nil {
-		s.photo.Objects = []fyne.CanvasObject{avatar(s.ui, *me, 2.6)}
-		s.photo.Refresh()
+		s.showPhoto(*me)
 	}
+}
+
+// showPhoto draws the person's photo, or their initials until it is here.
+func (s *settings) showPhoto(me content.Person) {
+	s.avatars = avatarSet{}
+	s.avatars.add(me)
+	s.photo.Objects = []fyne.CanvasObject{avatar(s.ui, me, 2.6)}
+	s.photo.Refresh()
 }
 
 // belongsTo says whose device this is and which home it belongs to.

@@ -419,6 +419,7 @@ type circleScreen struct {
 	ui       *UI
 	resident content.Resident
 	photo    *fyne.Container // the resident's photo (or initials)
+	avatars  avatarSet       // the photos shown, to redraw when one arrives
 	said     *widget.Label   // the resident's room and activity; then how setting a photo went
 	members  *fyne.Container
 	content  fyne.CanvasObject
@@ -447,7 +448,7 @@ func newCircleScreen(u *UI, r content.Resident) *circleScreen {
 func (c *circleScreen) view() fyne.CanvasObject { return c.content }
 
 func (c *circleScreen) refresh(ch content.Change) {
-	if ch.Has(changeMember) || ch.Has(changePerson) || ch.Has(changePhoto) || ch.Has(changeReset) {
+	if ch.Has(changeMember) || ch.Has(changePerson) || ch.Has(changeReset) || c.avatars.arrived(ch) {
 		c.load()
 	}
 }
@@ -456,10 +457,12 @@ func (c *circleScreen) load() {
 	circles, err := c.ui.src.Circles(c.ui.ctx)
 	c.ui.logErr("circles", err)
 	c.members.RemoveAll()
+	c.avatars = avatarSet{}
 	for _, ci := range circles {
 		if ci.ID != c.resident.CircleID {
 			continue
 		}
+		c.avatars.add(ci.Resident)
 		if ci.Resident.ID == c.resident.Person.ID {
 			c.photo.Objects = []fyne.CanvasObject{avatar(c.ui, ci.Resident, 2)}
 			c.photo.Refresh()
@@ -469,6 +472,7 @@ func (c *circleScreen) load() {
 			if m.Person.ID == c.resident.Person.ID {
 				continue
 			}
+			c.avatars.add(m.Person)
 			line := &widget.Label{Text: relation(m), Wrapping: fyne.TextWrapWord}
 			remove := &widget.Button{Text: "Remove", Icon: theme.DeleteIcon(), OnTapped: c.ui.tap(func() { c.removeMember(m) })}
 			c.members.Add(container.NewBorder(nil, nil, container.NewCenter(avatar(c.ui, m.Person, 1.6)), remove, line))
