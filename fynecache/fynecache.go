@@ -14,7 +14,7 @@ import (
 	"time"
 	_ "unsafe" // for go:linkname
 
-	_ "fyne.io/fyne/v2/app" // links fyne's internal cache package
+	_ "fyne.io/fyne/v2/driver/software" // links Fyne's internal cache package, without cgo
 )
 
 // Fyne v2.8.1, internal/cache/base.go: ValidDuration (default one minute) and
