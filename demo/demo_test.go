@@ -87,7 +87,7 @@ func open(t *testing.T, role string, every time.Duration) *viewer {
 // waitFor polls cond until it holds; the demo and the engine work in the background.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(90 * time.Second) // bounds a failure only
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)

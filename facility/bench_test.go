@@ -291,9 +291,10 @@ func BenchmarkDeliveryLatency(b *testing.B) {
 			}(p, since)
 		}
 	}
-	time.Sleep(500 * time.Millisecond) // let the long-polls settle in
-	if n := be.f.Hub().Waiting(); n < waiters*9/10 {
-		b.Fatalf("only %d of %d persons are waiting", n, waiters)
+	for deadline := time.Now().Add(30 * time.Second); be.f.Hub().Waiting() < waiters*9/10; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			b.Fatalf("only %d of %d persons are waiting", be.f.Hub().Waiting(), waiters)
+		}
 	}
 
 	b.ResetTimer()

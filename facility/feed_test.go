@@ -52,7 +52,7 @@ func (e *env) cursor(p *person) string {
 // waitForWaiters blocks until n persons are waiting in the hub.
 func (e *env) waitForWaiters(n int) {
 	e.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for e.f.Hub().Waiting() < n {
 		if time.Now().After(deadline) {
 			e.t.Fatalf("%d persons waiting, want %d", e.f.Hub().Waiting(), n)
@@ -61,14 +61,26 @@ func (e *env) waitForWaiters(n int) {
 	}
 }
 
-// TestLongPollWakesOnlyForVisibleWrites: a waiting request returns soon after a write its
-// person may see, and keeps waiting through writes they may not see. The bounds are generous
-// for a loaded machine (the target, 50 ms, is proven by BenchmarkDeliveryLatency) but far
-// below the 20 s wait, so a missed wake-up or a wrong one fails.
+// waitForSubscriptions blocks until the hub has had n subscriptions in all.
+func (e *env) waitForSubscriptions(n int) {
+	e.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for e.f.Hub().Subscriptions() < n {
+		if time.Now().After(deadline) {
+			e.t.Fatalf("%d subscriptions, want %d", e.f.Hub().Subscriptions(), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestLongPollWakesOnlyForVisibleWrites: a waiting request returns after a write its person may
+// see, with that write, and keeps waiting through writes they may not see. How soon (the target,
+// 50 ms) is BenchmarkDeliveryLatency's to prove; here the wait is 60 s and a poll that comes
+// back with the write was woken by it, however busy the machine.
 func TestLongPollWakesOnlyForVisibleWrites(t *testing.T) {
 	w := newWorld(t)
 	cur := w.cursor(w.ra)
-	poll := w.longPoll(w.ra, cur, 20)
+	poll := w.longPoll(w.ra, cur, 60)
 	w.waitForWaiters(1)
 
 	// Writes resident A may not see: a post in B, a message between others, a seen in B.
@@ -90,16 +102,14 @@ func TestLongPollWakesOnlyForVisibleWrites(t *testing.T) {
 		if pr.err != nil {
 			t.Fatal(pr.err)
 		}
-		if lat := pr.at.Sub(acked); lat > time.Second {
-			t.Errorf("the long-poll returned %v after the write", lat)
-		}
+		t.Logf("the long-poll returned %v after the write", pr.at.Sub(acked))
 		if len(pr.sr.Changes) != 1 || pr.sr.Changes[0].ID != id {
 			t.Fatalf("the long-poll returned %+v, want only the post %s", pr.sr.Changes, id)
 		}
 		if pr.sr.Next == cur {
 			t.Fatal("the cursor did not move")
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(50 * time.Second):
 		t.Fatal("the long-poll did not return after a visible write")
 	}
 }
@@ -109,10 +119,10 @@ func TestLongPollAllDevicesAndTimeout(t *testing.T) {
 	second := &person{Person: w.fa.Person}
 	w.pairDevice(second, "", "")
 	cur := w.cursor(w.fa)
-	p1 := w.longPoll(w.fa, cur, 20)
-	p2 := w.longPoll(second, cur, 20)
-	w.waitForWaiters(1)
-	time.Sleep(50 * time.Millisecond) // both requests subscribed
+	subs := w.f.Hub().Subscriptions()
+	p1 := w.longPoll(w.fa, cur, 60)
+	p2 := w.longPoll(second, cur, 60)
+	w.waitForSubscriptions(subs + 2) // both requests wait
 	_, r := w.message(w.ra, w.fa, "To both your devices")
 	w.mustJSON(r, 201, nil)
 	for i, p := range []<-chan pollResult{p1, p2} {
@@ -121,14 +131,14 @@ func TestLongPollAllDevicesAndTimeout(t *testing.T) {
 			if len(pr.sr.Changes) != 1 {
 				t.Errorf("device %d got %d changes", i+1, len(pr.sr.Changes))
 			}
-		case <-time.After(5 * time.Second):
+		case <-time.After(50 * time.Second):
 			t.Fatalf("device %d was not woken", i+1)
 		}
 	}
 	// Nothing new: the wait ends with an empty list and the same cursor.
 	start := time.Now()
 	pr := <-w.longPoll(w.fa, w.cursor(w.fa), 1)
-	if d := time.Since(start); d < 900*time.Millisecond || d > 5*time.Second {
+	if d := time.Since(start); d < 900*time.Millisecond || d > 30*time.Second {
 		t.Errorf("wait=1 returned after %v", d)
 	}
 	if len(pr.sr.Changes) != 0 || pr.sr.More {
@@ -143,7 +153,7 @@ func TestLongPollAllDevicesAndTimeout(t *testing.T) {
 		if pr.err != nil || len(pr.sr.Changes) != 0 {
 			t.Errorf("released long-poll: %+v %v", pr.sr, pr.err)
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(25 * time.Second):
 		t.Fatal("shutdown did not release the long-poll")
 	}
 }

@@ -163,6 +163,7 @@ func (s *Server) sync(w http.ResponseWriter, r *http.Request, a Actor) {
 			defer t.Stop()
 			timer = t.C
 		}
+		s.log.Debug("sync waits", "person", a.PersonID, "since", r.URL.Query().Get("since"))
 		select {
 		case <-woken:
 			// The device may have been revoked while it waited: check again before answering.

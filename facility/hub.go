@@ -10,6 +10,7 @@ type Hub struct {
 	chans  map[string]chan struct{}
 	closed chan struct{}
 	once   sync.Once
+	subs   int // Subscribe calls so far
 }
 
 // NewHub returns an empty hub.
@@ -21,6 +22,7 @@ func NewHub() *Hub {
 func (h *Hub) Subscribe(personID string) <-chan struct{} {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.subs++
 	ch, ok := h.chans[personID]
 	if !ok {
 		ch = make(chan struct{})
@@ -52,4 +54,12 @@ func (h *Hub) Waiting() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return len(h.chans)
+}
+
+// Subscriptions is how many times Subscribe was called (for tests: every waiting request has
+// subscribed once this reaches the count before they were sent plus their number).
+func (h *Hub) Subscriptions() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.subs
 }

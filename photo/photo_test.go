@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -416,10 +417,21 @@ func TestDecodeLimit(t *testing.T) {
 	data := encodeTestJPEG(t, testPattern(160, 120))
 	for _, limit := range []int{1, 2} {
 		p := NewProcessor(limit)
-		p.whileDecoding = func() { time.Sleep(10 * time.Millisecond) } // make decodes overlap
+		// Each decode holds its slot until every slot is taken (or no upload is left to take
+		// one), so the decodes overlap whatever the machine's speed.
+		const uploads = 8
+		var entered atomic.Int64
+		p.whileDecoding = func() {
+			n := entered.Add(1)
+			for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); runtime.Gosched() {
+				if p.inFlight.Load() >= int64(limit) || n == uploads || entered.Load() == uploads {
+					return
+				}
+			}
+		}
 		var wg sync.WaitGroup
-		errs := make(chan error, 8)
-		for i := 0; i < 8; i++ {
+		errs := make(chan error, uploads)
+		for i := 0; i < uploads; i++ {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()

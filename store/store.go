@@ -36,6 +36,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"hearth/sqlitedb"
@@ -335,4 +336,18 @@ func setMeta(ctx context.Context, q querier, key, value string) error {
 // keepSent is how long sent outbox items are kept for re-sending after a server restore.
 const keepSent = 30 * 24 * time.Hour
 
-func nowMS() int64 { return time.Now().UnixMilli() }
+// nowMS is the time in milliseconds, never the same twice in this process, so that
+// "least recently used" keeps the order of use even within one millisecond.
+func nowMS() int64 {
+	for {
+		now, last := time.Now().UnixMilli(), lastMS.Load()
+		if now <= last {
+			now = last + 1
+		}
+		if lastMS.CompareAndSwap(last, now) {
+			return now
+		}
+	}
+}
+
+var lastMS atomic.Int64

@@ -137,16 +137,26 @@ func TestKilledAtRandomMomentsLosesAndDuplicatesNothing(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
+		// The kill comes after a random number of queued messages, while the child goes on
+		// writing and syncing: never before it has done anything, however slow the machine.
 		lines := make(chan []string)
+		enough := make(chan struct{})
+		killAfter := 1 + rand.IntN(40)
 		go func() {
 			var got []string
 			sc := bufio.NewScanner(stdout)
 			for sc.Scan() {
 				got = append(got, sc.Text())
+				if len(got) == killAfter {
+					close(enough)
+				}
+			}
+			if len(got) < killAfter {
+				close(enough) // it ended by itself; the check below says so
 			}
 			lines <- got
 		}()
-		time.Sleep(time.Duration(50+rand.IntN(350)) * time.Millisecond)
+		<-enough
 		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}

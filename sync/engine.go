@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"hearth/store"
@@ -41,6 +42,10 @@ type Engine struct {
 	opts Options
 
 	online chan struct{} // poked when the server answers again after a failure
+
+	// sittingOut is true while the push loop waits out the head's backoff; tests
+	// wait on it (with nothing left in OutboxReady) instead of sleeping.
+	sittingOut atomic.Bool
 
 	mu        sync.Mutex
 	pullOK    bool

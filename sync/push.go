@@ -35,6 +35,7 @@ func (e *Engine) pushLoop(ctx context.Context) {
 		if d := time.Until(it.NextTryAt); d > 0 {
 			t := time.NewTimer(d)
 			reread := false
+			e.sittingOut.Store(true)
 			select {
 			case <-ctx.Done():
 			case <-t.C:
@@ -45,6 +46,7 @@ func (e *Engine) pushLoop(ctx context.Context) {
 				// (offline, every seen mark would otherwise retry the head at once).
 				reread = true
 			}
+			e.sittingOut.Store(false)
 			t.Stop()
 			if ctx.Err() != nil {
 				return

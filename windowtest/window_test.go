@@ -215,9 +215,8 @@ func waitForHome(t *testing.T, display, path string) (bgShare, inkShare float64)
 		}
 		bgShare, inkShare = coverage(img, app.LightPalette.Background, app.LightPalette.Foreground)
 		if bgShare > 0.5 && inkShare > 0.005 {
-			// One more frame, so the picture kept is a settled one.
-			time.Sleep(time.Second)
-			img = screenshot(t, display, path)
+			// The picture kept is a settled one: the same in two screenshots in a row.
+			img = waitStill(t, display, path)
 			return coverage(img, app.LightPalette.Background, app.LightPalette.Foreground)
 		}
 		select {
@@ -250,7 +249,7 @@ func (r *running) tapTo(t *testing.T, display string, fx, fy float64, name strin
 		screenshot(t, display, path)
 		t.Fatalf("a click at %.2f,%.2f did not show %s; last screen %q; the screen then: %s", fx, fy, name, r.lastScreen(), path)
 	}
-	time.Sleep(1500 * time.Millisecond) // let photos load and the frame settle
+	r.waitSettled(t, display, name)
 }
 
 func (r *running) seeScreen(name string, wait time.Duration) bool {
@@ -264,29 +263,85 @@ func (r *running) seeScreen(name string, wait time.Duration) bool {
 	return false
 }
 
-// waitForScreen waits until the app logs that it shows the named screen.
-func (r *running) waitForScreen(t *testing.T, name string) {
+// waitForScreen waits until the app logs that it shows the named screen, and
+// that screen has settled.
+func (r *running) waitForScreen(t *testing.T, display, name string) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if r.lastScreen() == name {
-			time.Sleep(1500 * time.Millisecond) // let photos load and the frame settle
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
+	if !r.seeScreen(name, 20*time.Second) {
+		t.Fatalf("the app did not show %s; last screen %q", name, r.lastScreen())
 	}
-	t.Fatalf("the app did not show %s; last screen %q", name, r.lastScreen())
+	r.waitSettled(t, display, name)
+}
+
+// waitSettled waits until the app logs that the named screen has nothing
+// more on its way (photos decoded, the store read), then until the window
+// shows it: two screenshots in a row the same.
+func (r *running) waitSettled(t *testing.T, display, name string) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if shown, settled := r.screenState(); shown == name && settled {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("%s never settled; last screen %q, settled %v", name, shown, settled)
+		}
+	}
+	waitStill(t, display, filepath.Join(t.TempDir(), "still.png"))
+}
+
+// waitStill takes screenshots until two in a row are the same, and returns the last.
+func waitStill(t *testing.T, display, path string) image.Image {
+	t.Helper()
+	prev := screenshot(t, display, path)
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		img := screenshot(t, display, path)
+		if samePixels(prev, img) {
+			return img
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the screen kept changing for 20 s (%s)", path)
+		}
+		prev = img
+	}
+}
+
+func samePixels(a, b image.Image) bool {
+	if a.Bounds() != b.Bounds() {
+		return false
+	}
+	r := a.Bounds()
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			if a.At(x, y) != b.At(x, y) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // lastScreen is the last "screen shown" the app logged.
 func (r *running) lastScreen() string {
-	last := ""
+	shown, _ := r.screenState()
+	return shown
+}
+
+// screenState reads the app's log: the last screen shown, and whether it has
+// settled since.
+func (r *running) screenState() (shown string, settled bool) {
 	for _, line := range strings.Split(r.stderr.String(), "\n") {
-		if i := strings.Index(line, "screen=*app."); i >= 0 {
-			last = strings.Fields(line[i+len("screen=*app."):])[0]
+		i := strings.Index(line, "screen=*app.")
+		if i < 0 {
+			continue
+		}
+		name := strings.Fields(line[i+len("screen=*app."):])[0]
+		switch {
+		case strings.Contains(line, "screen shown"):
+			shown, settled = name, false
+		case strings.Contains(line, "screen settled"):
+			settled = settled || name == shown
 		}
 	}
-	return last
+	return shown, settled
 }
 
 // TestWindowWalksTheDemo opens the real app on the live demo, as `make run`
@@ -315,7 +370,7 @@ func TestWindowWalksTheDemo(t *testing.T) {
 		bgShare, inkShare := waitForHome(t, display, filepath.Join(dir, "home"+suffix+".png"))
 		t.Logf("%s home: background %.0f%%, text %.2f%%", size, bgShare*100, inkShare*100)
 		inkAt[size] = inkShare
-		r.waitForScreen(t, "home")
+		r.waitForScreen(t, display, "home")
 		for _, tile := range tiles {
 			r.tapTo(t, display, tile.x, tile.y, tile.screen)
 			path := filepath.Join(dir, tile.name+suffix+".png")

@@ -58,7 +58,18 @@ func TestKilledServerKeepsAcknowledgedWrites(t *testing.T) {
 			}
 		}()
 	}
-	time.Sleep(700 * time.Millisecond)
+	// Kill it once enough writes were answered, while eight writers are still at it.
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		mu.Lock()
+		n := len(acked)
+		mu.Unlock()
+		if n >= 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d writes answered in 60 s", n)
+		}
+	}
 	cmd.Process.Kill() // no shutdown, no checkpoint
 	cmd.Wait()
 	close(stop)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -44,7 +45,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return errors.New("--insecure-http serves no certificate; leave out --cert and --key")
 		}
 	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel()}))
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -145,4 +146,12 @@ func publicFromAddr(addr string) string {
 		host = h[:strings.LastIndex(h, ":")]
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// logLevel is Info, or Debug when HEARTH_LOG=debug (what an engineer sets to follow requests).
+func logLevel() slog.Level {
+	if strings.EqualFold(os.Getenv("HEARTH_LOG"), "debug") {
+		return slog.LevelDebug
+	}
+	return slog.LevelInfo
 }

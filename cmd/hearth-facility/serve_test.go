@@ -76,10 +76,11 @@ func freeAddr(t *testing.T) string {
 }
 
 // startServe starts the real binary and waits until it answers /v1/info.
-func startServe(t *testing.T, bin string, client *http.Client, base string, args ...string) (*exec.Cmd, *strings.Builder) {
+func startServe(t *testing.T, bin string, client *http.Client, base string, args ...string) (*exec.Cmd, *serverLog) {
 	t.Helper()
 	cmd := exec.Command(bin, append([]string{"serve"}, args...)...)
-	logs := &strings.Builder{}
+	cmd.Env = append(os.Environ(), "HEARTH_LOG=debug") // tests wait on what it logs
+	logs := &serverLog{}
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -88,12 +89,12 @@ func startServe(t *testing.T, bin string, client *http.Client, base string, args
 	go func() { // copy the logs
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
-			logs.WriteString(sc.Text() + "\n")
+			logs.add(sc.Text())
 		}
 		close(done)
 	}()
 	t.Cleanup(func() { cmd.Process.Kill(); <-done })
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		resp, err := client.Get(base + "/v1/info")
 		if err == nil {
@@ -103,10 +104,56 @@ func startServe(t *testing.T, bin string, client *http.Client, base string, args
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the server did not come up: %v\n%s", err, logs.String())
+			t.Fatalf("the server did not come up: %v\n%s", err, logs)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// serverLog is what a server process wrote to stderr, readable while it still writes.
+type serverLog struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *serverLog) add(line string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lines = append(l.lines, line)
+}
+
+func (l *serverLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.lines, "\n")
+}
+
+// waitFor waits until a line holds every one of parts, for at most 60 s.
+func (l *serverLog) waitFor(t *testing.T, parts ...string) {
+	t.Helper()
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		l.mu.Lock()
+		for _, line := range l.lines {
+			all := true
+			for _, p := range parts {
+				all = all && strings.Contains(line, p)
+			}
+			if all {
+				l.mu.Unlock()
+				return
+			}
+		}
+		l.mu.Unlock()
+		if time.Now().After(deadline) {
+			t.Fatalf("the server never logged %q:\n%s", parts, l)
+		}
+	}
+}
+
+// waitForSync waits until a long-poll from cursor since is waiting in the server.
+func (l *serverLog) waitForSync(t *testing.T, since string) {
+	t.Helper()
+	l.waitFor(t, "msg=\"sync waits\"", "since="+since)
 }
 
 // TestServeGracefulShutdown runs the real binary: on SIGTERM it releases a waiting long-poll,
@@ -128,12 +175,13 @@ func TestServeGracefulShutdown(t *testing.T) {
 		err    error
 	}
 	polled := make(chan result, 1)
+	waitFrom := make(chan string, 1)
 	go func() {
-		// First drain the history (twice: the first request also records the device's
-		// activity, which sends staff a last_active change), then wait.
-		var sr protocol.SyncResponse
-		for i := 0; i < 2; i++ {
-			req, _ := http.NewRequest("GET", base+"/v1/sync?since="+sr.Next, nil)
+		// First drain the history, until the device's own activity has come back as a
+		// last_active change (written in the background, once an hour), then wait.
+		next := ""
+		for active := false; !active; {
+			req, _ := http.NewRequest("GET", base+"/v1/sync?wait=5&since="+next, nil)
 			req.Header.Set("Authorization", "Bearer "+pr.Token)
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
@@ -141,12 +189,19 @@ func TestServeGracefulShutdown(t *testing.T) {
 				return
 			}
 			var page protocol.SyncResponse
-			json.NewDecoder(resp.Body).Decode(&page)
+			err = json.NewDecoder(resp.Body).Decode(&page)
 			resp.Body.Close()
-			sr.Next = page.Next
-			time.Sleep(300 * time.Millisecond)
+			if err != nil {
+				polled <- result{err: err}
+				return
+			}
+			next = page.Next
+			for _, c := range page.Changes {
+				active = active || c.Kind == protocol.KindPerson && c.ID == pr.Person.ID && strings.Contains(string(c.Data), "last_active")
+			}
 		}
-		req, _ := http.NewRequest("GET", base+"/v1/sync?wait=50&since="+sr.Next, nil)
+		waitFrom <- next
+		req, _ := http.NewRequest("GET", base+"/v1/sync?wait=50&since="+next, nil)
 		req.Header.Set("Authorization", "Bearer "+pr.Token)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -159,7 +214,14 @@ func TestServeGracefulShutdown(t *testing.T) {
 		r.err = json.NewDecoder(resp.Body).Decode(&r.sr)
 		polled <- r
 	}()
-	time.Sleep(1200 * time.Millisecond) // the long-poll is waiting
+	select {
+	case next := <-waitFrom:
+		logs.waitForSync(t, next) // the long-poll is waiting
+	case r := <-polled:
+		t.Fatalf("draining the history: %+v %v", r.sr, r.err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the device's activity never reached its feed")
+	}
 
 	start := time.Now()
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {

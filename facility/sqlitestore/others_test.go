@@ -44,10 +44,10 @@ func (w *wakeLog) reset() {
 	w.calls = nil
 }
 
-// waitFor waits until id has been woken n times, for at most 5 s.
+// waitFor waits until id has been woken n times, for at most 30 s.
 func (w *wakeLog) waitFor(t *testing.T, id string, n int) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for w.count(id) < n {
 		if time.Now().After(deadline) {
 			t.Fatalf("%s woken %d times, want %d", id, w.count(id), n)
@@ -101,7 +101,12 @@ func TestOthersCommitsWake(t *testing.T) {
 	if _, err := srv.CreatePerson(ctx, facility.Admin, protocol.CreatePerson{Name: "Iris", Role: protocol.RoleResident}); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(100 * time.Millisecond) // ten looks
+	for looks, deadline := srv.looks.Load(), time.Now().Add(10*time.Second); srv.looks.Load() < looks+10; {
+		if time.Now().After(deadline) {
+			t.Fatal("the store stopped looking for others' commits")
+		}
+		time.Sleep(time.Millisecond)
+	}
 	if n := log.count(sam.Person.ID); n != 2 {
 		t.Errorf("Sam woken %d times for one write of the command line and one of the server, want 2", n)
 	}

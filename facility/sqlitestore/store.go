@@ -15,6 +15,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"hearth/facility"
@@ -60,7 +61,8 @@ type Store struct {
 	epoch  string
 
 	watchEvery time.Duration
-	others     othersState // the writer's alone
+	others     othersState  // the writer's alone
+	looks      atomic.Int64 // ticks that looked for others' commits (tests wait on it)
 
 	ckdb      *sql.DB // checkpoints, off the writer's path
 	reqs      chan *writeReq

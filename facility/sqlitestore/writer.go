@@ -51,6 +51,7 @@ func (s *Store) writer() {
 		case first = <-s.reqs:
 		case <-tick:
 			s.checkOthers(context.Background())
+			s.looks.Add(1)
 			continue
 		case <-s.stop:
 			for { // answer what is still queued, then stop
