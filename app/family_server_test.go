@@ -32,9 +32,9 @@ func TestFamilyShareReachesTheRealServer(t *testing.T) {
 		done := make(chan error, 1)
 		go func() { done <- eng.Run(syncCtx) }()
 		defer func() { stop(); <-done }()
-		for deadline := time.Now().Add(30 * time.Second); !until(); time.Sleep(50 * time.Millisecond) {
+		for deadline := time.Now().Add(90 * time.Second); !until(); time.Sleep(50 * time.Millisecond) {
 			if time.Now().After(deadline) {
-				t.Fatal("sync did not get there in 30 s")
+				t.Fatal("sync did not get there in 90 s")
 			}
 		}
 	}

@@ -207,3 +207,13 @@ func runTimer(u *UI, wait time.Duration) bool {
 		return false
 	}
 }
+
+// onScreen is the screen the window shows, inside the app's windowFit.
+func onScreen(w fyne.Window) fyne.CanvasObject {
+	if c, ok := w.Content().(*fyne.Container); ok && len(c.Objects) == 1 {
+		if _, fit := c.Layout.(windowFit); fit {
+			return c.Objects[0]
+		}
+	}
+	return w.Content()
+}

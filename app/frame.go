@@ -2,6 +2,7 @@ package app
 
 import (
 	"image/color"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -25,10 +26,15 @@ type photoFrame struct {
 	items   []content.PhotoItem
 	at      int
 	photo   *photoView
-	caption *canvas.Text
-	from    *canvas.Text
+	caption *widget.Label
+	from    *widget.Label
 	stop    chan struct{}
 }
+
+// frameCaption is how much of a caption the photo frame shows: about three
+// lines at the largest text, so the photo keeps the screen. The whole caption
+// is on the Photos screen.
+const frameCaption = 150
 
 // startFrame turns the window into the photo frame, if there are photos.
 func (u *UI) startFrame() {
@@ -42,11 +48,12 @@ func (u *UI) startFrame() {
 	}
 	f := &photoFrame{ui: u, back: u.current, items: items, photo: newPhotoView(u, color.Black), stop: make(chan struct{})}
 	f.ExtendBaseWidget(f)
-	f.caption = &canvas.Text{Color: color.White, TextStyle: fyne.TextStyle{Bold: true}}
-	f.from = &canvas.Text{Color: color.White}
+	// Wrapped, never one line: a long caption on one line made the window wider than the screen.
+	f.caption = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText, Wrapping: fyne.TextWrapWord}
+	f.from = &widget.Label{Wrapping: fyne.TextWrapWord}
 	u.frame = f
 	f.showAt(0)
-	u.win.SetContent(f)
+	u.setContent(f)
 	go f.run(u.opts.FrameEvery)
 }
 
@@ -70,10 +77,26 @@ func (f *photoFrame) showAt(i int) {
 	f.at = i % len(f.items)
 	it := f.items[f.at]
 	f.photo.show(it.SHA256)
-	f.caption.Text = it.Caption
-	f.from.Text = "From " + firstName(it.Author) + " · " + WhenInWords(it.CreatedAt, f.ui.now())
-	f.caption.Refresh()
-	f.from.Refresh()
+	f.caption.SetText(shorten(it.Caption, frameCaption))
+	f.caption.Hidden = it.Caption == ""
+	f.from.SetText("From " + firstName(it.Author) + " · " + WhenInWords(it.CreatedAt, f.ui.now()))
+}
+
+// shorten cuts text to at most n characters, at a space where it can, and
+// says so with an ellipsis.
+func shorten(text string, n int) string {
+	r := []rune(text)
+	if len(r) <= n {
+		return text
+	}
+	cut := n - 1
+	for i := cut; i > n/2; i-- {
+		if r[i] == ' ' {
+			cut = i
+			break
+		}
+	}
+	return strings.TrimRight(string(r[:cut]), " ,.;:") + "…"
 }
 
 // Tapped ends the frame and goes back to where the resident was.
@@ -97,11 +120,12 @@ func (f *photoFrame) refresh(c content.Change) {
 
 func (f *photoFrame) CreateRenderer() fyne.WidgetRenderer {
 	th := f.Theme()
-	f.caption.TextSize = th.Size(theme.SizeNameHeadingText)
-	f.from.TextSize = th.Size(theme.SizeNameText)
 	pad := th.Size(theme.SizeNameInnerPadding)
 	band := &canvas.Rectangle{FillColor: color.NRGBA{A: 0xc0}}
-	words := container.NewVBox(f.caption, f.from)
+	// Light words on the dark band, whatever the app's colours.
+	dark := f.ui.theme
+	dark.Dark = true
+	words := container.NewThemeOverride(container.NewVBox(f.caption, f.from), dark)
 	bottom := container.NewStack(band, container.New(&paddingLayout{pad}, words))
 	bg := &canvas.Rectangle{FillColor: color.Black}
 	f.photo.wait.Importance = widget.MediumImportance

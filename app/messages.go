@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -23,14 +24,15 @@ var quickReplies = []string{"Thank you!", "Love you", "Please call me"}
 type conversations struct {
 	ui      *UI
 	list    *fyne.Container
+	scroll  *touchScroll
 	avatars avatarSet
 	content fyne.CanvasObject
 }
 
 func newConversations(u *UI) *conversations {
 	c := &conversations{ui: u, list: container.NewVBox()}
-	c.content = container.NewPadded(container.NewBorder(header("Messages", u.tap(u.ShowHome)), nil, nil, nil,
-		container.NewVScroll(c.list)))
+	c.scroll = newTouchScroll(u, c.list, false)
+	c.content = container.NewPadded(container.NewBorder(header("Messages", u.tap(u.ShowHome)), nil, nil, nil, c.scroll))
 	c.load()
 	return c
 }
@@ -63,7 +65,7 @@ func (c *conversations) load() {
 			c.ui.tap(func() { c.ui.ShowConversation(conv.Peer) }))
 		c.list.Add(row)
 	}
-	c.list.Refresh()
+	c.scroll.Changed()
 }
 
 func (c *conversations) refresh(ch content.Change) {
@@ -79,14 +81,14 @@ type conversation struct {
 	ui      *UI
 	peer    content.Person
 	list    *fyne.Container
-	scroll  *container.Scroll
-	entry   *widget.Entry
+	scroll  *touchScroll
+	entry   *sendEntry
 	content fyne.CanvasObject
 }
 
 func newConversation(u *UI, peer content.Person) *conversation {
 	c := &conversation{ui: u, peer: peer, list: container.NewVBox()}
-	c.scroll = container.NewVScroll(c.list)
+	c.scroll = newTouchScroll(u, c.list, true) // opens at the newest message
 	back := &widget.Button{Text: "All messages", Icon: theme.NavigateBackIcon(), OnTapped: u.tap(u.ShowMessages)}
 	title := &widget.Label{Text: peer.Name, TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameHeadingText,
 		Truncation: fyne.TextTruncateEllipsis}
@@ -95,13 +97,13 @@ func newConversation(u *UI, peer content.Person) *conversation {
 	quick := container.NewGridWithColumns(len(quickReplies))
 	for _, text := range quickReplies {
 		text := text
-		quick.Add(&widget.Button{Text: text, Importance: widget.HighImportance, OnTapped: u.tap(func() { c.send(text) })})
+		quick.Add(&widget.Button{Text: text, Importance: widget.HighImportance, OnTapped: u.act(func() { c.send(text) })})
 	}
-	c.entry = &widget.Entry{MultiLine: true, Wrapping: fyne.TextWrapWord, PlaceHolder: "Write to " + firstName(peer) + "…"}
-	c.entry.SetMinRowsVisible(2)
+	c.entry = newSendEntry("Write to " + firstName(peer) + "…")
 	c.entry.OnChanged = func(string) { u.touched() }
-	send := &widget.Button{Text: "Send", Icon: theme.MailSendIcon(), Importance: widget.HighImportance,
-		OnTapped: u.tap(func() { c.send(c.entry.Text) })}
+	sendTyped := u.act(func() { c.send(c.entry.Text) })
+	c.entry.onSend = sendTyped
+	send := &widget.Button{Text: "Send", Icon: theme.MailSendIcon(), Importance: widget.HighImportance, OnTapped: sendTyped}
 	bottom := container.NewVBox(quick, container.NewBorder(nil, nil, nil, send, c.entry))
 	c.content = container.NewPadded(container.NewBorder(top, bottom, nil, nil, c.scroll))
 	c.load()
@@ -124,8 +126,7 @@ func (c *conversation) load() {
 			unseen = append(unseen, m.ID)
 		}
 	}
-	c.list.Refresh()
-	c.scroll.ScrollToBottom()
+	c.scroll.Changed()
 	if len(unseen) > 0 {
 		c.ui.logErr("mark seen", c.ui.src.MarkSeen(c.ui.ctx, unseen...))
 	}
@@ -146,10 +147,10 @@ func (c *conversation) bubble(m content.Message) *bubble {
 	if m.Mine && m.Send.State == content.SendFailed {
 		id := m.ID
 		extra = append(extra, container.NewGridWithColumns(2,
-			&widget.Button{Text: "Try again", Icon: theme.ViewRefreshIcon(), OnTapped: c.ui.tap(func() {
+			&widget.Button{Text: "Try again", Icon: theme.ViewRefreshIcon(), OnTapped: c.ui.act(func() {
 				c.ui.logErr("retry", c.ui.src.Retry(c.ui.ctx, id))
 			})},
-			&widget.Button{Text: "Remove", Icon: theme.DeleteIcon(), OnTapped: c.ui.tap(func() { c.confirmRemove(id) })}))
+			&widget.Button{Text: "Remove", Icon: theme.DeleteIcon(), OnTapped: c.ui.act(func() { c.confirmRemove(id) })}))
 	}
 	var x fyne.CanvasObject
 	if len(extra) > 0 {
@@ -267,6 +268,44 @@ func (r *personRow) CreateRenderer() fyne.WidgetRenderer {
 	body := container.NewBorder(nil, nil, container.NewCenter(avatar(r.ui, r.person, 2.2)), nil,
 		container.NewVBox(name, lower))
 	return widget.NewSimpleRenderer(container.NewStack(border, container.NewPadded(container.NewPadded(body))))
+}
+
+// sendEntry is the box a message is written in: Enter sends it, as people
+// expect of a message box, and Shift+Enter starts a new line.
+type sendEntry struct {
+	widget.Entry
+	onSend func()
+	shift  bool
+}
+
+func newSendEntry(placeholder string) *sendEntry {
+	e := &sendEntry{}
+	e.MultiLine, e.Wrapping, e.PlaceHolder = true, fyne.TextWrapWord, placeholder
+	e.ExtendBaseWidget(e)
+	e.SetMinRowsVisible(2)
+	return e
+}
+
+func (e *sendEntry) KeyDown(k *fyne.KeyEvent) {
+	if k.Name == desktop.KeyShiftLeft || k.Name == desktop.KeyShiftRight {
+		e.shift = true
+	}
+	e.Entry.KeyDown(k)
+}
+
+func (e *sendEntry) KeyUp(k *fyne.KeyEvent) {
+	if k.Name == desktop.KeyShiftLeft || k.Name == desktop.KeyShiftRight {
+		e.shift = false
+	}
+	e.Entry.KeyUp(k)
+}
+
+func (e *sendEntry) TypedKey(k *fyne.KeyEvent) {
+	if (k.Name == fyne.KeyReturn || k.Name == fyne.KeyEnter) && !e.shift && e.onSend != nil {
+		e.onSend()
+		return
+	}
+	e.Entry.TypedKey(k) // with no OnSubmitted, Shift+Enter is a new line
 }
 
 var _ = fmt.Sprint

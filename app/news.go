@@ -14,13 +14,14 @@ import (
 type news struct {
 	ui      *UI
 	list    *fyne.Container
+	scroll  *touchScroll
 	content fyne.CanvasObject
 }
 
 func newNews(u *UI) *news {
 	n := &news{ui: u, list: container.NewVBox()}
-	n.content = container.NewPadded(container.NewBorder(header("News from the home", u.tap(u.ShowHome)), nil, nil, nil,
-		container.NewVScroll(n.list)))
+	n.scroll = newTouchScroll(u, n.list, false)
+	n.content = container.NewPadded(container.NewBorder(header("News from the home", u.tap(u.ShowHome)), nil, nil, nil, n.scroll))
 	n.load()
 	return n
 }
@@ -41,7 +42,7 @@ func (n *news) load() {
 			unseen = append(unseen, a.ID)
 		}
 	}
-	n.list.Refresh()
+	n.scroll.Changed()
 	if len(unseen) > 0 {
 		n.ui.logErr("mark seen", n.ui.src.MarkSeen(n.ui.ctx, unseen...))
 	}

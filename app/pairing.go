@@ -46,7 +46,7 @@ func newPairing(u *UI) *pairing {
 		&widget.Label{Text: "Or the address and the code", TextStyle: fyne.TextStyle{Bold: true}},
 		container.NewGridWithColumns(2, p.address, p.code),
 		p.problem, p.connect)
-	p.content = container.NewPadded(container.NewVScroll(form))
+	p.content = container.NewPadded(newTouchScroll(u, form, false))
 	return p
 }
 

@@ -12,14 +12,15 @@ import (
 type people struct {
 	ui      *UI
 	grid    *fyne.Container
+	scroll  *touchScroll
 	avatars avatarSet
 	content fyne.CanvasObject
 }
 
 func newPeople(u *UI) *people {
 	p := &people{ui: u, grid: container.NewGridWithColumns(2)}
-	p.content = container.NewPadded(container.NewBorder(header("My people", u.tap(u.ShowHome)), nil, nil, nil,
-		container.NewVScroll(p.grid)))
+	p.scroll = newTouchScroll(u, p.grid, false)
+	p.content = container.NewPadded(container.NewBorder(header("My people", u.tap(u.ShowHome)), nil, nil, nil, p.scroll))
 	p.load()
 	return p
 }
@@ -58,7 +59,7 @@ func (p *people) load() {
 	if len(p.grid.Objects) == 0 {
 		p.grid.Add(&widget.Label{Text: "Nobody here yet. The staff will add your family.", Wrapping: fyne.TextWrapWord})
 	}
-	p.grid.Refresh()
+	p.scroll.Changed()
 }
 
 func (p *people) refresh(c content.Change) {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -29,12 +30,16 @@ type photos struct {
 	words    *widget.RichText    // who sent it and when, then the caption
 	from     *widget.TextSegment // "From Anna · Yesterday afternoon"
 	caption  *widget.TextSegment
+	answers  *widget.TextSegment // "Margaret loved this"
 	position *widget.Label
-	prev     *widget.Button
-	next     *widget.Button
-	love     *widget.Button
-	smile    *widget.Button
-	content  fyne.CanvasObject
+	// arrived counts photos that came in while this screen was open: the
+	// number shown ("Photo 2") stays with the photo being looked at.
+	arrived int
+	prev    *widget.Button
+	next    *widget.Button
+	love    *widget.Button
+	smile   *widget.Button
+	content fyne.CanvasObject
 }
 
 func newPhotos(u *UI) *photos {
@@ -45,26 +50,33 @@ func newPhotos(u *UI) *photos {
 	bold.TextStyle = fyne.TextStyle{Bold: true}
 	p.from = &widget.TextSegment{Style: bold}
 	p.caption = &widget.TextSegment{Style: widget.RichTextStyleParagraph}
+	p.answers = &widget.TextSegment{Style: widget.RichTextStyleParagraph}
 	p.words = &widget.RichText{Wrapping: fyne.TextWrapWord, Scroll: fyne.ScrollNone}
 	p.position = &widget.Label{Alignment: fyne.TextAlignTrailing}
 	p.prev = &widget.Button{Text: "Previous", Icon: theme.NavigateBackIcon(), OnTapped: u.tap(func() { p.go_(-1) })}
 	p.next = &widget.Button{Text: "Next", Icon: theme.NavigateNextIcon(), IconPlacement: widget.ButtonIconTrailingText,
 		OnTapped: u.tap(func() { p.go_(+1) })}
-	p.love = &widget.Button{Text: "Love it", Icon: heartIcon, OnTapped: u.tap(func() { p.react(reactHeart) })}
-	p.smile = &widget.Button{Text: "Made me smile", Icon: theme.ConfirmIcon(), OnTapped: u.tap(func() { p.react(reactSmile) })}
+	p.love = &widget.Button{Text: "Love it", Icon: heartIcon, OnTapped: u.act(func() { p.react(reactHeart) })}
+	p.smile = &widget.Button{Text: "Made me smile", Icon: theme.ConfirmIcon(), OnTapped: u.act(func() { p.react(reactSmile) })}
 
 	// Previous and Next stand tall beside the photo, the biggest targets on the
-	// screen, where a hand expects them; the answers sit under them, so the
-	// photo keeps the whole height but for the words about it.
+	// screen, where a hand expects them; the answers sit under them. The two
+	// columns run the whole height below the title whatever the caption, and
+	// are as wide as their longest words ("You loved this"), so no button
+	// moves from photo to photo or after a tap. The words about the photo sit
+	// under it, between the columns.
 	title := "Photos"
 	if u.role() == roleFamily {
 		title = "Album" // as the family's home tile calls it
 	}
 	top := container.NewBorder(nil, nil, nil, p.position, header(title, u.tap(u.ShowHome)))
-	left := container.NewBorder(nil, p.love, nil, nil, p.prev)
-	right := container.NewBorder(nil, p.smile, nil, nil, p.next)
-	bottom := p.words
-	p.content = container.NewPadded(container.NewBorder(top, bottom, left, right, p.photo.box))
+	widest := steadyWidth{probes: []fyne.CanvasObject{p.prev, p.next,
+		&widget.Button{Text: "You loved this", Icon: heartIcon}, &widget.Button{Text: "Made me smile", Icon: theme.ConfirmIcon()},
+		&widget.Button{Text: "You smiled", Icon: theme.ConfirmIcon()}}}
+	left := container.New(widest, container.NewBorder(nil, p.love, nil, nil, p.prev))
+	right := container.New(widest, container.NewBorder(nil, p.smile, nil, nil, p.next))
+	middle := container.NewBorder(nil, p.words, nil, nil, p.photo.box)
+	p.content = container.NewPadded(container.NewBorder(top, nil, left, right, middle))
 	p.load()
 	return p
 }
@@ -96,7 +108,7 @@ func (p *photos) load() {
 		p.item = nil
 		p.photo.show("")
 		p.photo.wait.SetText("No photos yet. When your family sends one, it will be here.")
-		p.setWords("", "")
+		p.setWords("", "", "")
 		p.position.SetText("")
 		p.prev.Disable()
 		p.next.Disable()
@@ -111,17 +123,26 @@ func (p *photos) load() {
 	if it.Mine {
 		from = fmt.Sprintf("You shared this · %s · %s", WhenInWords(it.CreatedAt, p.ui.now()), sendStateWords(it.Send))
 	}
-	p.setWords(from, it.Caption)
-	p.position.SetText(fmt.Sprintf("Photo %d", p.index+1))
+	p.setWords(from, it.Caption, answersInWords(it.Answers))
+	if n := p.index - p.arrived; n >= 0 {
+		p.position.SetText(fmt.Sprintf("Photo %d", n+1))
+	} else {
+		p.position.SetText("New photo")
+	}
 	setEnabled(p.prev, p.index > 0)
 	setEnabled(p.next, p.hasNext)
 	// Answers are for what others sent: one's own photo shows who has seen it instead.
 	setEnabled(p.love, !it.Mine)
 	setEnabled(p.smile, !it.Mine)
-	if it.ReactedByMe {
-		p.love.SetText("You loved this")
-	} else {
-		p.love.SetText("Love it")
+	p.love.SetText("Love it")
+	p.smile.SetText("Made me smile")
+	for _, kind := range it.MyReactions {
+		switch kind {
+		case reactHeart:
+			p.love.SetText("You loved this")
+		case reactSmile:
+			p.smile.SetText("You smiled")
+		}
 	}
 	if it.New {
 		// Shown is seen: the sender will see "Seen by Mum".
@@ -129,15 +150,53 @@ func (p *photos) load() {
 	}
 }
 
-// setWords shows who sent the photo and when, and its caption (a photo
-// without one takes no empty line).
-func (p *photos) setWords(from, caption string) {
-	p.from.Text, p.caption.Text = from, caption
+// setWords shows who sent the photo and when, its caption and the answers it
+// got (what is empty takes no line).
+func (p *photos) setWords(from, caption, answers string) {
+	p.from.Text, p.caption.Text, p.answers.Text = from, caption, answers
 	p.words.Segments = []widget.RichTextSegment{p.from}
 	if caption != "" {
 		p.words.Segments = append(p.words.Segments, p.caption)
 	}
+	if answers != "" {
+		p.words.Segments = append(p.words.Segments, p.answers)
+	}
 	p.words.Refresh()
+}
+
+// answersInWords says who answered a photo: "Margaret loved this · Tom smiled at this".
+func answersInWords(answers []content.Answer) string {
+	var parts []string
+	for _, a := range answers {
+		verb := "loved this"
+		if a.Kind == reactSmile {
+			verb = "smiled at this"
+		}
+		parts = append(parts, firstName(content.Person{Name: a.Name})+" "+verb)
+	}
+	return strings.Join(parts, " · ")
+}
+
+// steadyWidth lays out its one object at least as wide as the widest of its
+// probes: buttons with every text the column's buttons can show.
+type steadyWidth struct{ probes []fyne.CanvasObject }
+
+func (l steadyWidth) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var m fyne.Size
+	for _, o := range objs {
+		m = m.Max(o.MinSize())
+	}
+	for _, p := range l.probes {
+		m.Width = max(m.Width, p.MinSize().Width)
+	}
+	return m
+}
+
+func (l steadyWidth) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
 }
 
 func (p *photos) react(kind string) {
@@ -149,7 +208,7 @@ func (p *photos) react(kind string) {
 	if kind == reactHeart {
 		p.love.SetText("You loved this")
 	} else {
-		p.smile.SetText("Smiled!")
+		p.smile.SetText("You smiled")
 	}
 }
 
@@ -185,6 +244,7 @@ func (p *photos) keepPlace() {
 	p.ui.logErr("photos", err)
 	for i, it := range items {
 		if it.PostID == p.item.PostID && it.Index == p.item.Index {
+			p.arrived += i - p.index
 			p.index = i
 			return
 		}

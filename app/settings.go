@@ -53,7 +53,7 @@ func newSettings(u *UI) *settings {
 		form.Add(s.photoRow())
 	}
 	s.content = container.NewPadded(container.NewBorder(header("Settings", u.tap(u.ShowHome)), nil, nil, nil,
-		container.NewVScroll(form)))
+		newTouchScroll(u, form, false)))
 	return s
 }
 
@@ -77,7 +77,7 @@ func (s *settings) photoRow() fyne.CanvasObject {
 	}
 	said := &widget.Label{Text: "Everyone in your circles sees it beside your name.", Wrapping: fyne.TextWrapWord}
 	s.photoSaid = said
-	choose := &widget.Button{Text: "Choose a photo", Icon: theme.MediaPhotoIcon(), OnTapped: s.ui.tap(func() {
+	choose := &widget.Button{Text: "Choose a photo", Icon: theme.MediaPhotoIcon(), OnTapped: s.ui.act(func() {
 		s.ui.choosePhotoOf(me.ID, func(words string) { said.SetText(words) })
 	})}
 	s.photo = container.NewStack()

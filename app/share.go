@@ -68,10 +68,10 @@ func newShare(u *UI) *share {
 	if len(names) > 0 {
 		s.circle.SetSelectedIndex(0)
 	}
-	add := &widget.Button{Text: "Add photos", Icon: theme.ContentAddIcon(), OnTapped: u.tap(s.pick)}
+	add := &widget.Button{Text: "Add photos", Icon: theme.ContentAddIcon(), OnTapped: u.act(s.pick)}
 	s.caption = &widget.Entry{MultiLine: true, Wrapping: fyne.TextWrapWord, PlaceHolder: "Write a caption (optional)"}
 	s.caption.SetMinRowsVisible(2)
-	s.send = &widget.Button{Text: "Send", Icon: theme.MailSendIcon(), Importance: widget.HighImportance, OnTapped: u.tap(s.post)}
+	s.send = &widget.Button{Text: "Send", Icon: theme.MailSendIcon(), Importance: widget.HighImportance, OnTapped: u.act(s.post)}
 	s.problem = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.DangerImportance}
 	s.problem.Hide()
 
@@ -85,7 +85,7 @@ func newShare(u *UI) *share {
 	form = append(form, s.caption, s.problem, s.send, widget.NewSeparator(),
 		&widget.Label{Text: "What you shared", TextStyle: fyne.TextStyle{Bold: true}}, s.sent)
 	s.content = container.NewPadded(container.NewBorder(header("Share photos", u.tap(u.ShowHome)), nil, nil, nil,
-		container.NewVScroll(container.NewVBox(form...))))
+		newTouchScroll(u, container.NewVBox(form...), false)))
 	s.update()
 	s.loadSent()
 	return s
@@ -156,7 +156,7 @@ func (s *share) update() {
 			img.FillMode = canvas.ImageFillContain
 			face = img
 		}
-		remove := &widget.Button{Text: "Remove", Icon: theme.DeleteIcon(), OnTapped: s.ui.tap(func() { s.remove(p) })}
+		remove := &widget.Button{Text: "Remove", Icon: theme.DeleteIcon(), OnTapped: s.ui.act(func() { s.remove(p) })}
 		s.grid.Add(container.NewBorder(nil, remove, nil, nil, face))
 	}
 	switch {

@@ -37,7 +37,7 @@ func TestStaffScreensAgainstTheRealServer(t *testing.T) {
 	syncCtx, stopSync := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- eng.Run(syncCtx) }()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(90 * time.Second)
 	for {
 		circles, _ := st.Circles(ctx)
 		if len(circles) > 0 && len(circles[0].Members) >= 5 {

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 
 	"hearth/content"
 )
@@ -74,6 +76,12 @@ type UI struct {
 	timers chan func()
 
 	unsubscribe func() // stops following the store
+
+	// pending counts work handed to later that has not shown its result yet
+	// (Fyne goroutine only). When it comes back to zero the screen has all it
+	// was waiting for, and the app logs "screen settled": the window test
+	// waits for that instead of for a fixed time.
+	pending int
 
 	mu        sync.Mutex // guards idleTimer, which the clock goroutine resets
 	idleTimer *time.Timer
@@ -152,7 +160,7 @@ func (u *UI) keepTime(ctx context.Context) {
 // show puts a screen in the window. Any navigation counts as a touch.
 func (u *UI) show(s screen) {
 	u.current = s
-	u.win.SetContent(s.view())
+	u.setContent(s.view())
 	// Files dropped on the window go to a screen that takes them, and nowhere else.
 	if d, ok := s.(interface{ dropped([]fyne.URI) }); ok {
 		u.win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) { d.dropped(uris) })
@@ -160,12 +168,75 @@ func (u *UI) show(s screen) {
 		u.win.SetOnDropped(nil)
 	}
 	u.log.Debug("screen shown", "screen", fmt.Sprintf("%T", s))
+	u.settled()
 	u.touched()
+}
+
+// setContent puts o in the window, inside windowFit.
+func (u *UI) setContent(o fyne.CanvasObject) {
+	u.win.SetContent(container.New(windowFit{u.win}, o))
+}
+
+// windowFit holds what the window shows and never asks for more room than the
+// window has. A screen that would need more (a long caption on one line, a
+// row of 120 names) is squeezed instead: Fyne grows a window to its content
+// and never shrinks it back, so the resident's buttons would stay beyond the
+// screen's edge until a restart. Each screen is still built to fit (see the
+// tests that measure them); this is the guard for what slips through.
+type windowFit struct{ win fyne.Window }
+
+func (l windowFit) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
+}
+
+func (l windowFit) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var m fyne.Size
+	for _, o := range objs {
+		m = m.Max(o.MinSize())
+	}
+	room := l.win.Canvas().Size()
+	if l.win.Padded() {
+		room = room.SubtractWidthHeight(2*theme.Padding(), 2*theme.Padding())
+	}
+	if room.Width > 0 && room.Height > 0 {
+		m = m.Min(room)
+	}
+	return m
+}
+
+// settled logs that the screen has nothing more on its way, if so.
+func (u *UI) settled() {
+	if u.pending == 0 {
+		u.log.Debug("screen settled", "screen", fmt.Sprintf("%T", u.current))
+	}
 }
 
 // tap wraps a button's action so that it also counts as a touch.
 func (u *UI) tap(fn func()) func() {
 	return func() {
+		u.touched()
+		fn()
+	}
+}
+
+// actGap is how soon after a tap a second tap on the same control counts as
+// the same shaky tap (150 ms apart sent a quick reply twice).
+const actGap = 700 * time.Millisecond
+
+// act wraps the action of a button that sends, changes or opens something:
+// like tap, and a second tap on it within actGap does nothing.
+func (u *UI) act(fn func()) func() {
+	var last time.Time
+	return func() {
+		now := time.Now()
+		if !last.IsZero() && now.Sub(last) < actGap {
+			u.log.Debug("second tap ignored")
+			return
+		}
+		last = now
 		u.touched()
 		fn()
 	}
@@ -292,9 +363,14 @@ func (u *UI) later(work, done func()) {
 		done()
 		return
 	}
+	u.pending++
 	go func() {
 		work()
-		fyne.Do(done)
+		fyne.Do(func() {
+			done()
+			u.pending--
+			u.settled()
+		})
 	}()
 }
 

@@ -241,7 +241,7 @@ func TestPeopleShowsNamesAndRelations(t *testing.T) {
 func TestTextSizeScalesEveryScreen(t *testing.T) {
 	c := newCircle(t)
 	c.history(t)
-	u, w := newTestUI(t, c, Options{})
+	u, _ := newTestUI(t, c, Options{})
 	shows := map[string]func(){
 		"home": u.ShowHome, "photos": u.ShowPhotos, "messages": u.ShowMessages, "people": u.ShowPeople,
 		"news": u.ShowNews, "settings": u.ShowSettings,
@@ -250,10 +250,10 @@ func TestTextSizeScalesEveryScreen(t *testing.T) {
 	for name, show := range shows {
 		u.SetTextSize(Large)
 		show()
-		small := w.Content().MinSize()
+		small := u.current.view().MinSize()
 		u.SetTextSize(Largest)
 		show()
-		big := w.Content().MinSize()
+		big := u.current.view().MinSize()
 		if big.Height < small.Height*1.3 && big.Width < small.Width*1.3 {
 			t.Errorf("%s: min size %v at Largest vs %v at Large: not scaled", name, big, small)
 		}
@@ -297,9 +297,9 @@ func TestPhotoFrameStartsWhenLeftAloneAndATouchEndsIt(t *testing.T) {
 	if !runTimer(u, 5*time.Second) {
 		t.Fatal("no idle timer fired after being left alone")
 	}
-	f, ok := w.Content().(*photoFrame)
+	f, ok := onScreen(w).(*photoFrame)
 	if !ok {
-		t.Fatalf("no photo frame after being left alone; showing %T", w.Content())
+		t.Fatalf("no photo frame after being left alone; showing %T", onScreen(w))
 	}
 	// Timers queue in any order (an idle timer of the home screen may still be
 	// due under the race detector's pace); the frame's own tick must come.
@@ -313,8 +313,36 @@ func TestPhotoFrameStartsWhenLeftAloneAndATouchEndsIt(t *testing.T) {
 		t.Errorf("the frame shows no caption or sender: %q / %q", f.caption.Text, f.from.Text)
 	}
 	test.Tap(f)
-	if _, ok := u.current.(*news); !ok || w.Content() != u.current.view() {
-		t.Errorf("a touch did not bring back the News screen: %T", w.Content())
+	if _, ok := u.current.(*news); !ok || onScreen(w) != u.current.view() {
+		t.Errorf("a touch did not bring back the News screen: %T", onScreen(w))
+	}
+}
+
+// A 300-character caption in the photo frame wraps: the window stays the
+// screen's size, at every text size, and after the frame ends.
+func TestPhotoFrameWithALongCaptionKeepsTheWindow(t *testing.T) {
+	c := newCircle(t)
+	long := strings.Repeat("We had a lovely long day at the seaside with all the grandchildren. ", 5)[:300]
+	c.post(t, c.anna, 0, long, 1)
+	u, w := newTestUI(t, c, Options{})
+	for _, size := range TextSizes {
+		u.SetTextSize(size)
+		u.ShowPhotos()
+		u.startFrame()
+		f := u.frame
+		if f == nil {
+			t.Fatal("no photo frame")
+		}
+		if m := f.MinSize(); m.Width > 1280 || m.Height > 800 {
+			t.Errorf("%s: the photo frame needs %.0f × %.0f, more than the 1280 × 800 screen", size, m.Width, m.Height)
+		}
+		if !strings.HasSuffix(f.caption.Text, "…") || len([]rune(f.caption.Text)) > frameCaption {
+			t.Errorf("%s: the frame's caption is not shortened: %q", size, f.caption.Text)
+		}
+		u.endFrame()
+		if got := w.Canvas().Size(); got != fyne.NewSize(1280, 800) {
+			t.Errorf("%s: after the frame the window is %v, want 1280 × 800", size, got)
+		}
 	}
 }
 
@@ -404,7 +432,7 @@ func findButton(t *testing.T, root fyne.CanvasObject, text string) *widget.Butto
 // the longest sentences the tiles can say: nothing may be pushed off screen.
 func TestHomeFitsTheScreenAtEveryTextSize(t *testing.T) {
 	c := newCircle(t)
-	u, w := newTestUI(t, c, Options{})
+	u, _ := newTestUI(t, c, Options{})
 	for _, size := range TextSizes {
 		u.SetTextSize(size)
 		u.ShowHome()
@@ -414,7 +442,7 @@ func TestHomeFitsTheScreenAtEveryTextSize(t *testing.T) {
 		h.people.SetDetail("Anna, Eileen and 12 more")
 		h.news.SetDetail("3 new notices")
 		h.status.SetText("Offline since 14:05 — your messages will be sent later · 2 could not be sent")
-		if m := w.Content().MinSize(); m.Width > 1280 || m.Height > 800 {
+		if m := h.view().MinSize(); m.Width > 1280 || m.Height > 800 {
 			t.Errorf("%s: home needs %v, more than a 1280 × 800 screen", size, m)
 		}
 	}
@@ -425,7 +453,7 @@ func TestHomeFitsTheScreenAtEveryTextSize(t *testing.T) {
 func TestEveryScreenFitsTheTabletAtEveryTextSize(t *testing.T) {
 	c := newCircle(t)
 	c.history(t)
-	u, w := newTestUI(t, c, Options{})
+	u, _ := newTestUI(t, c, Options{})
 	shows := map[string]func(){
 		"home": u.ShowHome, "photos": u.ShowPhotos, "messages": u.ShowMessages, "people": u.ShowPeople,
 		"news": u.ShowNews, "settings": u.ShowSettings,
@@ -443,7 +471,7 @@ func TestEveryScreenFitsTheTabletAtEveryTextSize(t *testing.T) {
 		u.SetTextSize(size)
 		for name, show := range shows {
 			show()
-			if m := w.Content().MinSize(); m.Width > 1280 || m.Height > 800 {
+			if m := u.current.view().MinSize(); m.Width > 1280 || m.Height > 800 {
 				t.Errorf("%s at %s needs %.0f × %.0f, more than the 1280 × 800 screen", name, size, m.Width, m.Height)
 			}
 		}

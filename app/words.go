@@ -116,7 +116,7 @@ func relation(m content.Member) string {
 func sendStateWords(s content.SendState) string {
 	switch s.State {
 	case content.SendQueued:
-		return "Waiting to send — it will go when the tablet is connected"
+		return "Waiting to send — it will go as soon as this device is connected"
 	case content.SendSending:
 		if s.Photos > 1 && s.PhotosUploaded < s.Photos {
 			return fmt.Sprintf("Sending photo %d of %d…", s.PhotosUploaded+1, s.Photos)

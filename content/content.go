@@ -47,9 +47,18 @@ type PhotoItem struct {
 	CreatedAt   time.Time
 	New         bool // not seen by this person yet
 	Mine        bool
-	Hearts      int  // reactions of any kind
-	ReactedByMe bool // this person reacted already
+	Hearts      int      // reactions of any kind
+	ReactedByMe bool     // this person reacted already
+	MyReactions []string // the kinds this person gave it ("heart", "smile")
+	Answers     []Answer // others' reactions, the circle's resident first
 	Send        SendState
+}
+
+// Answer is someone's one-tap answer to a photo: "Margaret loved this".
+type Answer struct {
+	Name     string // the person's full name
+	Resident bool   // the person the circle is for
+	Kind     string // "heart" or "smile"
 }
 
 // SendState is where something this person wrote stands. Zero for others' items.

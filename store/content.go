@@ -9,6 +9,7 @@ type (
 	EventPost     = content.EventPost
 	Person        = content.Person
 	PhotoItem     = content.PhotoItem
+	Answer        = content.Answer
 	SendState     = content.SendState
 	Conversation  = content.Conversation
 	Message       = content.Message

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"hearth/protocol"
@@ -16,7 +17,7 @@ const qNewestPhotos = `SELECT pp.post_id, pp.idx, pp.sha256, pp.width, pp.height
 		p.seen_by_me, p.mine,
 		(SELECT count(*) FROM post_photos x WHERE x.post_id = pp.post_id),
 		(SELECT count(*) FROM reactions r WHERE r.target_id = pp.post_id),
-		coalesce((SELECT r.id FROM reactions r WHERE r.target_id = pp.post_id AND r.author_id = ? LIMIT 1), '')
+		coalesce((SELECT group_concat(r.kind) FROM reactions r WHERE r.target_id = pp.post_id AND r.author_id = ?), '')
 		FROM post_photos pp JOIN posts p ON p.id = pp.post_id LEFT JOIN people a ON a.id = p.author_id
 		ORDER BY pp.created_at DESC, pp.post_id DESC, pp.idx LIMIT ? OFFSET ?`
 
@@ -51,7 +52,7 @@ func (s *Store) NewestPhotos(ctx context.Context, offset, limit int) ([]PhotoIte
 		var p PhotoItem
 		var at int64
 		var seen bool
-		var myReaction string // its id; content.PhotoItem has no field for it yet
+		var myReaction string // the kinds, comma separated
 		var mine int
 		if err := rows.Scan(&p.PostID, &p.Index, &p.SHA256, &p.Width, &p.Height, &at, &p.Caption, &p.CircleID,
 			&p.Author.ID, &p.Author.Name, &p.Author.Role, &p.Author.Avatar, &seen, &mine, &p.PostPhotos, &p.Hearts, &myReaction); err != nil {
@@ -59,12 +60,28 @@ func (s *Store) NewestPhotos(ctx context.Context, offset, limit int) ([]PhotoIte
 		}
 		p.CreatedAt = scanTime(at)
 		p.ReactedByMe = myReaction != ""
+		if myReaction != "" {
+			p.MyReactions = strings.Split(myReaction, ",")
+		}
 		p.Mine = mine == 1
 		p.New = !seen && !p.Mine
 		out = append(out, p)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("newest photos: %w", err)
+	}
+	rows.Close()
+	for i := range out {
+		if i > 0 && out[i-1].PostID == out[i].PostID {
+			out[i].Answers = out[i-1].Answers
+			continue
+		}
+		if out[i].Hearts == 0 {
+			continue
+		}
+		if out[i].Answers, err = s.answers(ctx, out[i].PostID, me); err != nil {
+			return nil, err
+		}
 	}
 	for i := range out {
 		if out[i].Mine && (i == 0 || out[i-1].PostID != out[i].PostID) {
@@ -78,6 +95,26 @@ func (s *Store) NewestPhotos(ctx context.Context, offset, limit int) ([]PhotoIte
 		}
 	}
 	return out, nil
+}
+
+// answers are the one-tap answers of others to a post, the resident's first.
+func (s *Store) answers(ctx context.Context, postID, me string) ([]Answer, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT coalesce(p.name, ''), coalesce(p.role, '') = 'resident', r.kind
+		FROM reactions r LEFT JOIN people p ON p.id = r.author_id
+		WHERE r.target_id = ? AND r.author_id != ? ORDER BY coalesce(p.role, '') = 'resident' DESC, r.created_at`, postID, me)
+	if err != nil {
+		return nil, fmt.Errorf("answers to a photo: %w", err)
+	}
+	defer rows.Close()
+	var out []Answer
+	for rows.Next() {
+		var a Answer
+		if err := rows.Scan(&a.Name, &a.Resident, &a.Kind); err != nil {
+			return nil, fmt.Errorf("answers to a photo: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
 }
 
 func (s *Store) currentMe() string {
@@ -109,8 +146,9 @@ func (s *Store) sendState(ctx context.Context, id, kind string) (SendState, erro
 		}
 		return st, nil
 	}
+	// The resident first: theirs is the look the family waits for.
 	st.SeenBy, err = queryStrings(ctx, s.rdb, `SELECT coalesce(p.name, '') FROM seen s LEFT JOIN people p ON p.id = s.person_id
-		WHERE s.target_id = ? AND s.person_id != ? ORDER BY s.at`, id, s.currentMe())
+		WHERE s.target_id = ? AND s.person_id != ? ORDER BY coalesce(p.role, '') = 'resident' DESC, s.at`, id, s.currentMe())
 	if err != nil {
 		return st, fmt.Errorf("send state: %w", err)
 	}

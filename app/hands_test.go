@@ -1,0 +1,200 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"hearth/content"
+	"hearth/protocol"
+)
+
+// What broke under real hands (issue 11), on Fyne's test driver; the window
+// test does the same in the real window.
+
+// A long conversation opens at its newest message, and a drag or the
+// Earlier button reaches the oldest.
+func TestLongConversationOpensAtTheNewestAndScrollsByTouch(t *testing.T) {
+	c := newCircle(t)
+	for i := 0; i < 43; i++ {
+		c.message(t, c.anna, c.margaret, fmt.Sprintf("Message number %d from Anna", i+1), float64(60-i))
+	}
+	u, w := newTestUI(t, c, Options{})
+	u.ShowConversation(content.Person{ID: c.anna, Name: "Anna Hughes"})
+	conv := u.current.(*conversation)
+	s := conv.scroll
+	end := s.maxOffset()
+	if end <= 0 {
+		t.Fatal("43 messages fit the screen: the test needs a conversation longer than the screen")
+	}
+	if s.scroll.Offset.Y < end-1 {
+		t.Fatalf("the conversation opened at %.0f, want its newest message in view (%.0f)", s.scroll.Offset.Y, end)
+	}
+	if !s.later.Disabled() || s.earlier.Disabled() {
+		t.Errorf("at the newest message: Later should be off and Earlier on")
+	}
+
+	// A drag down (the finger pulls the list down) shows earlier messages.
+	at := s.scroll.Offset.Y
+	test.Drag(w.Canvas(), fyne.NewPos(400, 400), 0, 300)
+	if s.scroll.Offset.Y > at-299 {
+		t.Errorf("a 300 px drag moved the list from %.0f to %.0f", at, s.scroll.Offset.Y)
+	}
+	for i := 0; i < 100 && !s.earlier.Disabled(); i++ {
+		test.Tap(s.earlier)
+	}
+	if s.scroll.Offset.Y != 0 || !s.earlier.Disabled() {
+		t.Errorf("Earlier did not reach the first message: at %.0f", s.scroll.Offset.Y)
+	}
+	test.Tap(s.later)
+	if s.scroll.Offset.Y <= 0 {
+		t.Error("Later did not move the list")
+	}
+
+	// Back at the end, a new message keeps the newest in view.
+	for !s.later.Disabled() {
+		test.Tap(s.later)
+	}
+	c.message(t, c.anna, c.margaret, "And one more", 0)
+	if s.scroll.Offset.Y < s.maxOffset()-1 {
+		t.Errorf("a new message left the list at %.0f of %.0f", s.scroll.Offset.Y, s.maxOffset())
+	}
+}
+
+// A shaky double tap on a quick reply sends it once.
+func TestDoubleTapSendsAQuickReplyOnce(t *testing.T) {
+	c := newCircle(t)
+	c.history(t)
+	u, w := newTestUI(t, c, Options{})
+	u.ShowConversation(content.Person{ID: c.anna, Name: "Anna Hughes"})
+	b := findButton(t, w.Content(), "Love you")
+	test.Tap(b)
+	test.Tap(b) // 150 ms apart in the report; here at once
+	msgs, err := c.st.Messages(context.Background(), c.anna, time.Time{}, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, m := range msgs {
+		if m.Mine && m.Text == "Love you" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("a double tap sent %d messages, want 1", n)
+	}
+}
+
+// Enter sends a typed message; Shift+Enter makes a new line.
+func TestEnterSendsTheMessage(t *testing.T) {
+	c := newCircle(t)
+	u, w := newTestUI(t, c, Options{})
+	u.ShowConversation(content.Person{ID: c.anna, Name: "Anna Hughes"})
+	conv := u.current.(*conversation)
+	w.Canvas().Focus(conv.entry)
+	test.Type(conv.entry, "First line")
+	conv.entry.KeyDown(&fyne.KeyEvent{Name: "LeftShift"})
+	conv.entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	conv.entry.KeyUp(&fyne.KeyEvent{Name: "LeftShift"})
+	test.Type(conv.entry, "second line")
+	if conv.entry.Text != "First line\nsecond line" {
+		t.Fatalf("Shift+Enter: the box holds %q", conv.entry.Text)
+	}
+	conv.entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	msgs, _ := c.st.Messages(context.Background(), c.anna, time.Time{}, 10)
+	if len(msgs) != 1 || msgs[0].Text != "First line\nsecond line" || conv.entry.Text != "" {
+		t.Errorf("Enter did not send the message: %+v, box %q", msgs, conv.entry.Text)
+	}
+}
+
+// The Photos screen's buttons stay where they are: from photo to photo
+// whatever the caption, after a tap on an answer, and the number shown stays
+// with the photo when a new one arrives. An answer belongs to its photo only.
+func TestPhotoScreenTargetsStayPut(t *testing.T) {
+	c := newCircle(t)
+	c.post(t, c.tom, 0, "", 5)
+	c.post(t, c.anna, 1, strings.Repeat("A long caption about a long day out with everyone. ", 6), 4)
+	c.post(t, c.anna, 2, "Short", 3)
+	u, w := newTestUI(t, c, Options{})
+	u.ShowPhotos()
+	p := u.current.(*photos)
+	where := func() [4]fyne.Position {
+		var out [4]fyne.Position
+		for i, b := range []fyne.CanvasObject{p.prev, p.next, p.love, p.smile} {
+			out[i] = fyne.CurrentApp().Driver().AbsolutePositionForObject(b)
+		}
+		return out
+	}
+	first := where()
+	for i := 0; i < 2; i++ {
+		test.Tap(p.next)
+		if got := where(); got != first {
+			t.Errorf("photo %d: buttons moved from %v to %v", i+2, first, got)
+		}
+	}
+	test.Tap(findButton(t, w.Content(), "Made me smile"))
+	test.Tap(findButton(t, w.Content(), "Love it"))
+	if p.smile.Text != "You smiled" || p.love.Text != "You loved this" {
+		t.Errorf("after both answers: %q / %q", p.love.Text, p.smile.Text)
+	}
+	if got := where(); got != first {
+		t.Errorf("answering moved the buttons from %v to %v", first, got)
+	}
+	test.Tap(p.prev)
+	if p.smile.Text != "Made me smile" || p.love.Text != "Love it" {
+		t.Errorf("another photo shows answers she never gave: %q / %q", p.love.Text, p.smile.Text)
+	}
+
+	before := p.position.Text
+	c.post(t, c.tom, 0, "Brand new", 0.01)
+	c.post(t, c.tom, 1, "Brand new too", 0.01)
+	if p.position.Text != before {
+		t.Errorf("new photos changed %q to %q while she looked at it", before, p.position.Text)
+	}
+}
+
+// The family sees the resident's answers on the photos they shared, and
+// "Seen by" names the resident first.
+func TestFamilySeesTheResidentsAnswersFirst(t *testing.T) {
+	c := newCircleAs(t, protocol.RoleFamily)
+	post := c.post(t, c.anna, 0, "Lucy's school play", 3)
+	seen := func(who string, hoursAgo float64) protocol.Change {
+		return c.put(protocol.KindSeen, protocol.NewID(), protocol.Seen{TargetID: post, PersonID: who,
+			At: testNow.Add(-time.Duration(hoursAgo * float64(time.Hour))).UTC()})
+	}
+	c.apply(t, seen(c.tom, 2), seen(c.margaret, 1))
+	c.apply(t, c.put(protocol.KindReaction, protocol.NewID(), protocol.Reaction{ID: protocol.NewID(), TargetID: post,
+		AuthorID: c.margaret, Kind: reactHeart, CreatedAt: testNow.Add(-time.Hour).UTC()}))
+	u, _ := newTestUI(t, c, Options{Role: roleFamily})
+	u.ShowPhotos()
+	p := u.current.(*photos)
+	if p.answers.Text != "Margaret loved this" {
+		t.Errorf("Anna's album shows the answers as %q, want Margaret's", p.answers.Text)
+	}
+	if !strings.Contains(p.from.Text, "Seen by Margaret and Tom") {
+		t.Errorf("the resident should come first in %q", p.from.Text)
+	}
+}
+
+// With one person in the circle, My people shows one card of its own height,
+// the photo beside the name, not a card filling the screen.
+func TestOnePersonCardKeepsItsSize(t *testing.T) {
+	c := newCircle(t)
+	c.seq++
+	c.apply(t, protocol.Change{Seq: c.seq, Kind: protocol.KindMember, Op: protocol.OpDelete, ID: protocol.MemberID(c.circle, c.tom)})
+	u, _ := newTestUI(t, c, Options{})
+	u.ShowPeople()
+	p := u.current.(*people)
+	if len(p.grid.Objects) != 1 {
+		t.Fatalf("My people shows %d cards, want Anna's alone", len(p.grid.Objects))
+	}
+	card := p.grid.Objects[0]
+	if h, want := card.Size().Height, card.MinSize().Height; h > want+1 {
+		t.Errorf("the one card is %.0f px tall, want its own %.0f", h, want)
+	}
+}
