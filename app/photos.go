@@ -60,23 +60,22 @@ func newPhotos(u *UI) *photos {
 	p.smile = &widget.Button{Text: "Made me smile", Icon: theme.ConfirmIcon(), OnTapped: u.act(func() { p.react(reactSmile) })}
 
 	// Previous and Next stand tall beside the photo, the biggest targets on the
-	// screen, where a hand expects them; the answers sit under them. The two
-	// columns run the whole height below the title whatever the caption, and
-	// are as wide as their longest words ("You loved this"), so no button
-	// moves from photo to photo or after a tap. The words about the photo sit
-	// under it, between the columns.
+	// screen, where a hand expects them, both as wide as the wider of them;
+	// the two answers share the bottom row, half the width each. None of them
+	// depends on the caption or on what a tap says ("You loved this"), so no
+	// button moves from photo to photo or after a tap. The words about the
+	// photo sit under it, between Previous and Next.
 	title := "Photos"
 	if u.role() == roleFamily {
 		title = "Album" // as the family's home tile calls it
 	}
 	top := container.NewBorder(nil, nil, nil, p.position, header(title, u.tap(u.ShowHome)))
-	widest := steadyWidth{probes: []fyne.CanvasObject{p.prev, p.next,
-		&widget.Button{Text: "You loved this", Icon: heartIcon}, &widget.Button{Text: "Made me smile", Icon: theme.ConfirmIcon()},
-		&widget.Button{Text: "You smiled", Icon: theme.ConfirmIcon()}}}
-	left := container.New(widest, container.NewBorder(nil, p.love, nil, nil, p.prev))
-	right := container.New(widest, container.NewBorder(nil, p.smile, nil, nil, p.next))
-	middle := container.NewBorder(nil, p.words, nil, nil, p.photo.box)
-	p.content = container.NewPadded(container.NewBorder(top, nil, left, right, middle))
+	sides := steadyWidth{probes: []fyne.CanvasObject{p.prev, p.next}}
+	left := container.New(sides, p.prev)
+	right := container.New(sides, p.next)
+	answers := container.NewGridWithColumns(2, p.love, p.smile)
+	middle := container.New(photoOverWords{}, p.photo.box, p.words)
+	p.content = container.NewPadded(container.NewBorder(top, answers, left, right, middle))
 	p.load()
 	return p
 }
@@ -175,6 +174,26 @@ func answersInWords(answers []content.Answer) string {
 		parts = append(parts, firstName(content.Person{Name: a.Name})+" "+verb)
 	}
 	return strings.Join(parts, " · ")
+}
+
+// photoOverWords puts the photo above the words about it, the words taking
+// the height they need at the width they get (a Border measures wrapped text
+// before it knows its width, and cut the caption's last line off).
+type photoOverWords struct{}
+
+func (photoOverWords) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	photo, words := objs[0], objs[1]
+	words.Resize(fyne.NewSize(size.Width, words.MinSize().Height))
+	h := min(words.MinSize().Height, size.Height)
+	words.Resize(fyne.NewSize(size.Width, h))
+	words.Move(fyne.NewPos(0, size.Height-h))
+	photo.Move(fyne.NewPos(0, 0))
+	photo.Resize(fyne.NewSize(size.Width, max(0, size.Height-h)))
+}
+
+func (photoOverWords) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	p, w := objs[0].MinSize(), objs[1].MinSize()
+	return fyne.NewSize(max(p.Width, w.Width), p.Height+w.Height)
 }
 
 // steadyWidth lays out its one object at least as wide as the widest of its
