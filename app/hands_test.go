@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 
 	"hearth/content"
@@ -196,5 +197,22 @@ func TestOnePersonCardKeepsItsSize(t *testing.T) {
 	card := p.grid.Objects[0]
 	if h, want := card.Size().Height, card.MinSize().Height; h > want+1 {
 		t.Errorf("the one card is %.0f px tall, want its own %.0f", h, want)
+	}
+}
+
+// The invitation screen shows the square code to scan and the server address
+// that the code route needs.
+func TestInvitationShowsQRCodeAndAddress(t *testing.T) {
+	c := newCircleAs(t, protocol.RoleStaff)
+	u, w := newTestUI(t, c, Options{Role: roleStaff})
+	inv := content.Invitation{Code: "1YSN-M643-7MPR-Y285", ExpiresAt: testNow.Add(7 * 24 * time.Hour),
+		Link: "hearth://care.maplegrove.example:8443/1YSN-M643-7MPR-Y285?pin=JDuIB9l9tmG6kKYCS2DnVizc6iSvag_q0000000000"}
+	u.show(newInvitationScreen(u, inv, "Margaret Hughes", u.current))
+	if findLabel(w.Content(), "Server address: care.maplegrove.example:8443") == nil {
+		t.Error("the invitation does not name the server address")
+	}
+	qr := find(w.Content(), func(i *canvas.Image) bool { return i.Image != nil })
+	if qr == nil || qr.MinSize().Width < 200 {
+		t.Errorf("no QR code big enough to scan: %+v", qr)
 	}
 }

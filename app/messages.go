@@ -217,7 +217,7 @@ type photoScreen struct {
 func newPhotoScreen(u *UI, sha, title string, back func()) *photoScreen {
 	p := &photoScreen{ui: u, sha: sha, photo: newPhotoView(u, u.background())}
 	b := &widget.Button{Text: "Back", Icon: theme.NavigateBackIcon(), OnTapped: back}
-	t := &widget.Label{Text: title, TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameHeadingText}
+	t := &widget.Label{Text: title, TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameHeadingText, Truncation: fyne.TextTruncateEllipsis}
 	p.content = container.NewPadded(container.NewBorder(container.NewBorder(nil, nil, b, nil, t), nil, nil, nil, p.photo.box))
 	p.photo.show(sha)
 	return p

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+	"github.com/skip2/go-qrcode"
 
 	"hearth/content"
 )
@@ -551,8 +553,12 @@ func newInvitationScreen(u *UI, inv content.Invitation, name string, back screen
 	th := fyne.CurrentApp().Settings().Theme()
 	code := &canvas.Text{Text: inv.Code, TextSize: th.Size(theme.SizeNameHeadingText) * 1.6, Alignment: fyne.TextAlignCenter,
 		TextStyle: fyne.TextStyle{Bold: true, Monospace: true}, Color: th.Color(theme.ColorNameForeground, fyne.CurrentApp().Settings().ThemeVariant())}
+	// The code route needs the server's address as well as the code.
+	address := &widget.Label{Text: "Server address: " + linkHost(inv.Link), TextStyle: fyne.TextStyle{Bold: true},
+		Wrapping: fyne.TextWrapWord}
 	steps := &widget.Label{Wrapping: fyne.TextWrapWord, Text: "1. Install Hearth on the device.\n2. Open it and choose Connect.\n" +
-		"3. Type this code, or paste the link below.\nThe code works once, until " + inv.ExpiresAt.Local().Format("Monday 2 January") + "."}
+		"3. Scan the square, paste the link below, or type the server address and the code.\nThe code works once, until " +
+		inv.ExpiresAt.Local().Format("Monday 2 January") + "."}
 	link := &widget.Entry{Text: inv.Link}
 	saved := &widget.Label{Wrapping: fyne.TextWrapWord}
 	save := &widget.Button{Text: "Save for printing", Icon: theme.DocumentSaveIcon(), OnTapped: u.tap(func() {
@@ -577,9 +583,35 @@ func newInvitationScreen(u *UI, inv content.Invitation, name string, back screen
 		d.Show()
 	})}
 	done := &widget.Button{Text: "Done", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: u.tap(func() { u.show(back) })}
+	var how fyne.CanvasObject = container.NewVBox(address, steps)
+	if qr := qrImage(inv.Link); qr != nil {
+		how = container.NewBorder(nil, nil, qr, nil, how)
+	}
 	s := &invitationScreen{content: container.NewPadded(container.NewVScroll(container.NewVBox(
-		title, code, steps, link, container.NewGridWithColumns(2, save, done), saved)))}
+		title, code, how, link, container.NewGridWithColumns(2, save, done), saved)))}
 	return s
+}
+
+// linkHost is the server's address in an invitation link ("care.example:8443").
+func linkHost(link string) string {
+	if u, err := url.Parse(link); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return "(ask the staff)"
+}
+
+// qrImage is the invitation link as a QR code a phone or tablet camera can
+// read from the screen; nil if the link is too long for one.
+func qrImage(link string) fyne.CanvasObject {
+	q, err := qrcode.New(link, qrcode.Medium)
+	if err != nil {
+		return nil
+	}
+	img := canvas.NewImageFromImage(q.Image(512))
+	img.FillMode = canvas.ImageFillContain
+	img.ScaleMode = canvas.ImageScalePixels // crisp squares for the camera
+	img.SetMinSize(fyne.NewSize(300, 300))
+	return img
 }
 
 func (s *invitationScreen) view() fyne.CanvasObject { return s.content }
