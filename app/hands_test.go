@@ -216,3 +216,19 @@ func TestInvitationShowsQRCodeAndAddress(t *testing.T) {
 		t.Errorf("no QR code big enough to scan: %+v", qr)
 	}
 }
+
+// The first-run screen has the link field ready for typing, and Enter there
+// does what Connect does.
+func TestPairingFocusesTheLinkAndEnterConnects(t *testing.T) {
+	c := newCircle(t)
+	u, w := newTestUI(t, c, Options{})
+	p := newPairing(u)
+	u.show(p)
+	if w.Canvas().Focused() != p.link {
+		t.Fatalf("focused: %T, want the link field", w.Canvas().Focused())
+	}
+	p.link.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if p.problem.Hidden || !strings.Contains(p.problem.Text, "paste the invitation link") {
+		t.Errorf("Enter with nothing typed said %q", p.problem.Text)
+	}
+}

@@ -112,6 +112,9 @@ func newConversation(u *UI, peer content.Person) *conversation {
 
 func (c *conversation) view() fyne.CanvasObject { return c.content }
 
+// firstField is where typing goes when the conversation opens.
+func (c *conversation) firstField() fyne.Focusable { return c.entry }
+
 func (c *conversation) load() {
 	msgs, err := c.ui.src.Messages(c.ui.ctx, c.peer.ID, time.Time{}, 50)
 	c.ui.logErr("messages", err)

@@ -39,6 +39,10 @@ func newPairing(u *UI) *pairing {
 	p.address = &widget.Entry{PlaceHolder: "Address, for example care.maplegrove.org:8443"}
 	p.code = &widget.Entry{PlaceHolder: "Code, for example K7QX-M2PD-9FJ4"}
 	p.connect = &widget.Button{Text: "Connect", Icon: theme.LoginIcon(), Importance: widget.HighImportance, OnTapped: u.tap(p.start)}
+	// Enter in any field connects, as the button does.
+	for _, e := range []*widget.Entry{p.link, p.address, p.code} {
+		e.OnSubmitted = func(string) { p.start() }
+	}
 	p.problem = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.DangerImportance, TextStyle: fyne.TextStyle{Bold: true}}
 	p.problem.Hide()
 	form := container.NewVBox(title, intro,
@@ -52,10 +56,16 @@ func newPairing(u *UI) *pairing {
 
 func (p *pairing) view() fyne.CanvasObject { return p.content }
 
+// firstField is where typing goes when the screen opens.
+func (p *pairing) firstField() fyne.Focusable { return p.link }
+
 func (p *pairing) refresh(content.Change) {}
 
 // start pairs in the background; the screen says what happens in words.
 func (p *pairing) start() {
+	if p.connect.Disabled() {
+		return // already connecting
+	}
 	link := strings.TrimSpace(p.link.Text)
 	address, code := strings.TrimSpace(p.address.Text), strings.TrimSpace(p.code.Text)
 	if link == "" && (address == "" || code == "") {

@@ -167,6 +167,9 @@ func (u *UI) show(s screen) {
 	} else {
 		u.win.SetOnDropped(nil)
 	}
+	if f, ok := s.(interface{ firstField() fyne.Focusable }); ok {
+		u.win.Canvas().Focus(f.firstField())
+	}
 	u.log.Debug("screen shown", "screen", fmt.Sprintf("%T", s))
 	u.settled()
 	u.touched()
