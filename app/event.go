@@ -43,7 +43,8 @@ type eventPhotos struct {
 	caption   *widget.Entry
 	send      *widget.Button
 	result    *widget.Label
-	content   fyne.CanvasObject
+	content   *fyne.Container
+	view      *container.Scroll // the tab: content, scrolled
 }
 
 func newEventPhotos(u *UI) *eventPhotos {
@@ -56,6 +57,7 @@ func newEventPhotos(u *UI) *eventPhotos {
 	intro := &widget.Label{Text: "Add the photos from an activity (or drag them onto this window), then tick who is in each. " +
 		"A photo goes only to the families of the residents ticked on it.", Wrapping: fyne.TextWrapWord}
 	e.content = container.NewVBox(intro, add, e.list, e.caption, e.send, e.result)
+	e.view = container.NewVScroll(e.content)
 	e.loadResidents()
 	return e
 }
@@ -225,7 +227,10 @@ func (e *eventPhotos) update() {
 		}
 		e.list.Add(widget.NewSeparator())
 	}
-	e.list.Refresh()
+	// The list's height changed: lay the whole tab out again, or the rows
+	// below it would be drawn over it.
+	e.content.Refresh()
+	e.view.Refresh()
 }
 
 // post shares the ready photos; each resident's family gets only their photos.

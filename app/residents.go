@@ -3,6 +3,7 @@ package app
 import (
 	"cmp"
 	"fmt"
+	"image/color"
 	"slices"
 	"strings"
 	"time"
@@ -19,9 +20,9 @@ import (
 
 // Ways to sort the residents, as the staff read them.
 const (
-	sortByName   = "Sort by name"
-	sortByRoom   = "Sort by room"
-	sortByActive = "Sort by last active"
+	sortByName   = "By name"
+	sortByRoom   = "By room"
+	sortByActive = "By last active"
 )
 
 // residentList is the staff's list of a home's 120–300 residents: found by
@@ -44,7 +45,7 @@ type residentList struct {
 
 func newResidentList(u *UI, add func(), open func(content.Resident)) *residentList {
 	l := &residentList{ui: u, open: open, count: &widget.Label{Wrapping: fyne.TextWrapWord}}
-	l.search = &widget.Entry{PlaceHolder: "Find a resident: type a name or a room"}
+	l.search = &widget.Entry{PlaceHolder: "Find: a name or a room"}
 	l.search.OnChanged = func(string) { l.filter() }
 	// A drop-down, not three radio buttons in a row: at Largest those alone
 	// were wider than the window.
@@ -104,6 +105,10 @@ func (l *residentList) filter() {
 		words += fmt.Sprintf(" ● %d not active for two days or more.", quiet)
 	}
 	l.count.SetText(words)
+	// The count may now take another number of lines: lay the tab out again.
+	if c, ok := l.content.(*fyne.Container); ok {
+		c.Refresh()
+	}
 	l.list.UnselectAll()
 	l.list.Refresh()
 	l.list.ScrollToTop()
@@ -216,7 +221,11 @@ type residentRow struct {
 }
 
 func newResidentRow(u *UI) *residentRow {
-	r := &residentRow{ui: u, face: container.NewStack(),
+	// The photo's place has its size from the start: set replaces what is in
+	// it, and a place that grew later would not push the words aside.
+	place := canvas.NewRectangle(color.Transparent)
+	place.SetMinSize(fyne.NewSquareSize(fyne.CurrentApp().Settings().Theme().Size(theme.SizeNameInlineIcon) * 2.2))
+	r := &residentRow{ui: u, face: container.NewStack(place),
 		name:  &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Truncation: fyne.TextTruncateEllipsis},
 		lower: &widget.Label{Truncation: fyne.TextTruncateEllipsis}}
 	r.ExtendBaseWidget(r)
@@ -227,7 +236,7 @@ func newResidentRow(u *UI) *residentRow {
 // a mark, who was never active yet is in quieter italics.
 func (r *residentRow) set(res content.Resident, now time.Time, tapped func()) {
 	r.resident, r.onTapped = res, tapped
-	r.face.Objects = []fyne.CanvasObject{avatar(r.ui, res.Person, 2.2)}
+	r.face.Objects = []fyne.CanvasObject{r.face.Objects[0], avatar(r.ui, res.Person, 2.2)}
 	r.face.Refresh()
 	r.name.SetText(res.Person.Name)
 	lower := residentLine(res, now)

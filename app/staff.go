@@ -43,6 +43,8 @@ func newStaffHome(u *UI) *staffHome {
 		news: container.NewVBox(), audit: container.NewVBox(), status: &widget.Label{Wrapping: fyne.TextWrapWord}}
 	h.residents = newResidentList(u, h.addResident, func(r content.Resident) { u.show(newCircleScreen(u, r)) })
 	h.newsForm = newNewsForm(u, h.loadNews)
+	newsTab := container.NewBorder(h.newsForm.content, nil, nil, nil, container.NewVScroll(h.news))
+	h.newsForm.relayout = newsTab.Refresh
 	// Above Large, six tabs with icons over their words no longer fit the
 	// height and some would hide behind a "more" menu; the words alone do.
 	tab := func(name string, icon fyne.Resource, content fyne.CanvasObject) *container.TabItem {
@@ -54,10 +56,9 @@ func newStaffHome(u *UI) *staffHome {
 	h.tabs = container.NewAppTabs(
 		tab("Residents", theme.AccountIcon(), h.residents.content),
 		tab("Devices", theme.ComputerIcon(), container.NewVScroll(h.devices)),
-		tab("News", theme.InfoIcon(), container.NewBorder(h.newsForm.content, nil, nil, nil,
-			container.NewVScroll(h.news))),
+		tab("News", theme.InfoIcon(), newsTab),
 		tab("Photos", theme.MediaPhotoIcon(), container.NewVScroll(h.photos)),
-		tab("Event photos", theme.UploadIcon(), container.NewVScroll(h.event.content)),
+		tab("Event photos", theme.UploadIcon(), h.event.view),
 		tab("Audit log", theme.ListIcon(), container.NewVScroll(h.audit)),
 	)
 	h.tabs.SetTabLocation(container.TabLocationLeading)
@@ -71,7 +72,10 @@ func newStaffHome(u *UI) *staffHome {
 	// The status line sits in the header, so the tabs have the whole height
 	// and none hides behind a "more" menu.
 	h.status.Alignment = fyne.TextAlignTrailing
-	h.content = container.NewPadded(container.NewBorder(container.NewBorder(nil, nil, title, settings, h.status), nil, nil, nil, h.tabs))
+	// The home's name and the status share the line; a long name is cut
+	// short at half the width instead of widening the window.
+	h.content = container.NewPadded(container.NewBorder(container.NewBorder(nil, nil, nil, settings,
+		container.NewGridWithColumns(2, title, h.status)), nil, nil, nil, h.tabs))
 	h.load()
 	return h
 }
@@ -375,10 +379,11 @@ type newsForm struct {
 	problem   *widget.Label
 	post      *widget.Button
 	content   fyne.CanvasObject
+	relayout  func() // lays the tab out again when the form's height changed
 }
 
 func newNewsForm(u *UI, posted func()) *newsForm {
-	f := &newsForm{ui: u, preview: container.NewStack()}
+	f := &newsForm{ui: u, preview: container.NewStack(), relayout: func() {}}
 	f.text = &widget.Entry{MultiLine: true, Wrapping: fyne.TextWrapWord, PlaceHolder: "Write a notice for the home"}
 	f.text.SetMinRowsVisible(2)
 	f.audience = &widget.RadioGroup{Options: []string{"For residents", "For everyone"}, Selected: "For everyone", Horizontal: true}
@@ -401,6 +406,9 @@ func (f *newsForm) say(text string) {
 	f.problem.SetText(text)
 	f.problem.Hidden = text == ""
 	f.problem.Refresh()
+	if f.relayout != nil {
+		f.relayout()
+	}
 }
 
 // dropped takes the first photo dragged onto the window for the notice.
@@ -429,6 +437,7 @@ func (f *newsForm) take(name string, r io.ReadCloser) {
 		f.preview.RemoveAll()
 		if problem != "" {
 			f.photoLine.SetText(problem)
+			f.relayout()
 			return
 		}
 		img := canvas.NewImageFromReader(bytes.NewReader(ph.Data), name)
@@ -437,6 +446,7 @@ func (f *newsForm) take(name string, r io.ReadCloser) {
 		img.SetMinSize(fyne.NewSize(side*4/3, side))
 		f.preview.Add(img)
 		f.photoLine.SetText("Photo: " + name)
+		f.relayout()
 	})
 }
 
@@ -474,6 +484,7 @@ func (f *newsForm) postNotice() bool {
 	f.preview.RemoveAll()
 	f.photoLine.SetText("No photo. Choose one, or drag it onto this window.")
 	f.say("")
+	f.relayout()
 	return true
 }
 
