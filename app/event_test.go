@@ -49,8 +49,9 @@ func TestEventPhotosGoOnlyToTheTickedResidentsFamilies(t *testing.T) {
 		t.Fatalf("something was queued without ticks: %+v", sent)
 	}
 
-	e.photos[0].ticks.SetSelected([]string{"Margaret Hughes"})
-	e.photos[1].ticks.SetSelected([]string{"Margaret Hughes", "Arthur Bell"})
+	e.tick(e.photos[0], c.margaret, true)
+	e.tick(e.photos[1], c.margaret, true)
+	e.tick(e.photos[1], arthur, true)
 	test.Type(e.caption, "The garden party")
 	test.Tap(e.send)
 	if e.result.Text != "Sent to 2 families. Each family gets only the photos their resident is in." {

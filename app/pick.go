@@ -24,8 +24,21 @@ func (u *UI) pickPhoto(take func(name string, r io.ReadCloser)) {
 		take(r.URI().Name(), r)
 	}, u.win)
 	d.SetFilter(storage.NewExtensionFileFilter(photoExtensions))
-	d.Resize(u.win.Canvas().Size().SubtractWidthHeight(80, 80))
+	u.showChooser(d)
+}
+
+// showChooser shows a file chooser (open or save) nearly as big as the window.
+// Fyne builds the chooser's widgets in Show: Resize before it dereferences
+// nothing there and panics (issue 11), so every chooser goes through here and
+// is resized only once Show has put it on the window. A chooser that the
+// platform shows itself (a portal) is not on the window and keeps its size.
+func (u *UI) showChooser(d *dialog.FileDialog) {
+	overlays := u.win.Canvas().Overlays()
+	before := overlays.Top()
 	d.Show()
+	if top := overlays.Top(); top != nil && top != before {
+		d.Resize(u.win.Canvas().Size().SubtractWidthHeight(80, 80))
+	}
 }
 
 // openDropped opens files dragged onto the window for take; one that cannot

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -27,7 +28,8 @@ const inactiveAfter = 48 * time.Hour
 type staffHome struct {
 	ui        *UI
 	tabs      *container.AppTabs
-	residents *fyne.Container
+	residents *residentList
+	newsForm  *newsForm
 	devices   *fyne.Container
 	photos    *fyne.Container
 	news      *fyne.Container
@@ -39,10 +41,12 @@ type staffHome struct {
 }
 
 func newStaffHome(u *UI) *staffHome {
-	h := &staffHome{ui: u, event: newEventPhotos(u), residents: container.NewVBox(), devices: container.NewVBox(), photos: container.NewVBox(),
+	h := &staffHome{ui: u, event: newEventPhotos(u), devices: container.NewVBox(), photos: container.NewVBox(),
 		news: container.NewVBox(), audit: container.NewVBox(), status: &widget.Label{Wrapping: fyne.TextWrapWord}}
-	addResident := &widget.Button{Text: "Add a resident", Icon: theme.ContentAddIcon(), Importance: widget.HighImportance,
-		OnTapped: u.tap(h.addResident)}
+	h.residents = newResidentList(u, h.addResident, func(r content.Resident) { u.show(newCircleScreen(u, r)) })
+	h.newsForm = newNewsForm(u, h.loadNews)
+	newsTab := container.NewBorder(h.newsForm.content, nil, nil, nil, container.NewVScroll(h.news))
+	h.newsForm.relayout = newsTab.Refresh
 	// Above Large, six tabs with icons over their words no longer fit the
 	// height and some would hide behind a "more" menu; the words alone do.
 	tab := func(name string, icon fyne.Resource, content fyne.CanvasObject) *container.TabItem {
@@ -52,35 +56,52 @@ func newStaffHome(u *UI) *staffHome {
 		return container.NewTabItemWithIcon(name, icon, content)
 	}
 	h.tabs = container.NewAppTabs(
-		tab("Residents", theme.AccountIcon(),
-			container.NewBorder(container.NewHBox(addResident), nil, nil, nil, container.NewVScroll(h.residents))),
+		tab("Residents", theme.AccountIcon(), h.residents.content),
 		tab("Devices", theme.ComputerIcon(), container.NewVScroll(h.devices)),
-		tab("News", theme.InfoIcon(), container.NewBorder(newNewsForm(u, h.loadNews), nil, nil, nil,
-			container.NewVScroll(h.news))),
+		tab("News", theme.InfoIcon(), newsTab),
 		tab("Photos", theme.MediaPhotoIcon(), container.NewVScroll(h.photos)),
-		tab("Event photos", theme.UploadIcon(), container.NewVScroll(h.event.content)),
+		tab("Event photos", theme.UploadIcon(), h.event.view),
 		tab("Audit log", theme.ListIcon(), container.NewVScroll(h.audit)),
 	)
 	h.tabs.SetTabLocation(container.TabLocationLeading)
 	h.tabs.OnSelected = func(*container.TabItem) { u.touched(); h.load() }
 	settings := &widget.Button{Text: "Settings", Icon: theme.SettingsIcon(), OnTapped: u.tap(u.ShowSettings)}
-	title := &widget.Label{Text: u.opts.HomeName, TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText}
+	title := &widget.Label{Text: u.opts.HomeName, TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText,
+		Truncation: fyne.TextTruncateEllipsis}
 	if title.Text == "" {
 		title.Text = "Hearth for staff"
 	}
 	// The status line sits in the header, so the tabs have the whole height
 	// and none hides behind a "more" menu.
 	h.status.Alignment = fyne.TextAlignTrailing
-	h.content = container.NewPadded(container.NewBorder(container.NewBorder(nil, nil, title, settings, h.status), nil, nil, nil, h.tabs))
+	// The home's name and the status share the line; a long name is cut
+	// short at half the width instead of widening the window.
+	h.content = container.NewPadded(container.NewBorder(container.NewBorder(nil, nil, nil, settings,
+		container.NewGridWithColumns(2, title, h.status)), nil, nil, nil, h.tabs))
 	h.load()
 	return h
 }
 
 func (h *staffHome) view() fyne.CanvasObject { return h.content }
 
-// dropped gives photos dragged onto the window to the event photos.
+// Tabs of the staff screen, in order.
+const (
+	tabResidents = iota
+	tabDevices
+	tabNews
+	tabPhotos
+	tabEvent
+	tabAudit
+)
+
+// dropped gives photos dragged onto the window to the tab that takes them:
+// the notice being written on News, the event photos everywhere else.
 func (h *staffHome) dropped(uris []fyne.URI) {
-	h.tabs.SelectIndex(4)
+	if h.tabs.SelectedIndex() == tabNews {
+		h.newsForm.dropped(uris)
+		return
+	}
+	h.tabs.SelectIndex(tabEvent)
 	h.event.dropped(uris)
 }
 
@@ -88,8 +109,8 @@ func (h *staffHome) refresh(c content.Change) {
 	if c.Has(changeStatus) || c.Has(changeOutbox) {
 		h.loadStatus()
 	}
-	if c.Has(changeAnnouncement) || c.Has(changePost) || c.Has(changePerson) || c.Has(changeMember) || c.Has(changeReset) ||
-		(h.avatars.arrived(c) && h.tabs.SelectedIndex() == 0) {
+	if c.Has(changeAnnouncement) || c.Has(changePost) || c.Has(changePerson) || c.Has(changeMember) || c.Has(changeCircle) ||
+		c.Has(changeReset) || (h.avatars.arrived(c) && h.tabs.SelectedIndex() == tabResidents) {
 		h.load()
 	}
 }
@@ -98,15 +119,17 @@ func (h *staffHome) refresh(c content.Change) {
 func (h *staffHome) load() {
 	h.loadStatus()
 	switch h.tabs.SelectedIndex() {
-	case 0:
+	case tabResidents:
 		h.loadResidents()
-	case 1:
+	case tabDevices:
 		h.loadDevices()
-	case 2:
+	case tabNews:
 		h.loadNews()
-	case 3:
+	case tabPhotos:
 		h.loadPhotos()
-	case 5:
+	case tabEvent:
+		h.event.loadResidents() // the home's residents now, not at start-up
+	case tabAudit:
 		h.loadAudit()
 	}
 }
@@ -141,24 +164,26 @@ func online[T any](u *UI, box *fyne.Container, call func(context.Context) (T, er
 	})
 }
 
+// loadResidents reads the residents from the mirror (Staff.Residents), off
+// the Fyne goroutine, into the list, keeping what is typed in the search.
 func (h *staffHome) loadResidents() {
-	online(h.ui, h.residents, func(ctx context.Context) ([]content.Resident, error) { return h.ui.opts.Staff.Residents(ctx) },
-		func(rs []content.Resident) {
-			if len(rs) == 0 {
-				h.residents.Add(&widget.Label{Text: "No residents yet. Add the first one above."})
-			}
-			h.avatars = avatarSet{}
-			for _, r := range rs {
-				r := r
-				h.avatars.add(r.Person)
-				h.residents.Add(newPersonRow(h.ui, r.Person, r.Person.Name, residentLine(r, h.ui.now()), inactive(r, h.ui.now()),
-					h.ui.tap(func() { h.ui.show(newCircleScreen(h.ui, r)) })))
-			}
-		})
-}
-
-func inactive(r content.Resident, now time.Time) bool {
-	return r.LastActive.IsZero() || now.Sub(r.LastActive) >= inactiveAfter
+	if h.ui.opts.Staff == nil {
+		h.residents.showMessage("This device is not connected as staff.")
+		return
+	}
+	var rs []content.Resident
+	var err error
+	h.ui.later(func() { rs, err = h.ui.opts.Staff.Residents(h.ui.ctx) }, func() {
+		if err != nil {
+			h.residents.showMessage(err.Error())
+			return
+		}
+		h.avatars = avatarSet{}
+		for _, r := range rs {
+			h.avatars.add(r.Person)
+		}
+		h.residents.set(rs)
+	})
 }
 
 // residentLine is the second line of a resident's row: room and last activity.
@@ -343,69 +368,136 @@ func (h *staffHome) addAudit(p content.AuditPage) {
 	h.audit.Add(older)
 }
 
-// newNewsForm is where staff write a notice, with an optional photo.
-func newNewsForm(u *UI, posted func()) fyne.CanvasObject {
-	text := &widget.Entry{MultiLine: true, Wrapping: fyne.TextWrapWord, PlaceHolder: "Write a notice for the home"}
-	text.SetMinRowsVisible(2)
-	audience := &widget.RadioGroup{Options: []string{"For residents", "For everyone"}, Selected: "For everyone", Horizontal: true}
-	var photo *content.PreparedPhoto
-	photoLine := &widget.Label{Text: "No photo", Wrapping: fyne.TextWrapWord}
-	problem := &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.DangerImportance}
-	problem.Hide()
-	say := func(text string) {
-		problem.SetText(text)
-		problem.Hidden = text == ""
-		problem.Refresh()
-	}
-	addPhoto := &widget.Button{Text: "Add a photo", Icon: theme.MediaPhotoIcon(), OnTapped: u.tap(func() {
-		u.pickPhoto(func(name string, r io.ReadCloser) {
-			photoLine.SetText("Getting " + name + " ready…")
-			u.preparePicked(name, r, func(ph *content.PreparedPhoto, problem string) {
-				photo = ph
-				if problem != "" {
-					photoLine.SetText(problem)
-					return
-				}
-				photoLine.SetText("Photo: " + name)
-			})
-		})
-	})}
-	post := &widget.Button{Text: "Post the notice", Icon: theme.MailSendIcon(), Importance: widget.HighImportance}
-	post.OnTapped = u.tap(func() {
-		t := strings.TrimSpace(text.Text)
-		if t == "" {
-			say("Please write the notice first.")
-			return
+// newsForm is where staff write a notice, with an optional photo chosen in
+// the file chooser or dropped on the window while the News tab is open.
+type newsForm struct {
+	ui        *UI
+	text      *widget.Entry
+	audience  *widget.RadioGroup
+	photo     *content.PreparedPhoto
+	preparing int // which photo is being prepared, so a later choice wins
+	photoLine *widget.Label
+	preview   *fyne.Container
+	problem   *widget.Label
+	post      *widget.Button
+	content   fyne.CanvasObject
+	relayout  func() // lays the tab out again when the form's height changed
+}
+
+func newNewsForm(u *UI, posted func()) *newsForm {
+	f := &newsForm{ui: u, preview: container.NewStack(), relayout: func() {}}
+	f.text = &widget.Entry{MultiLine: true, Wrapping: fyne.TextWrapWord, PlaceHolder: "Write a notice for the home"}
+	f.text.SetMinRowsVisible(2)
+	f.audience = &widget.RadioGroup{Options: []string{"For residents", "For everyone"}, Selected: "For everyone", Horizontal: true}
+	f.photoLine = &widget.Label{Text: "No photo. Choose one, or drag it onto this window.", Wrapping: fyne.TextWrapWord}
+	f.problem = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.DangerImportance}
+	f.problem.Hide()
+	addPhoto := &widget.Button{Text: "Add a photo", Icon: theme.MediaPhotoIcon(), OnTapped: u.tap(func() { u.pickPhoto(f.take) })}
+	f.post = &widget.Button{Text: "Post the notice", Icon: theme.MailSendIcon(), Importance: widget.HighImportance}
+	f.post.OnTapped = u.tap(func() {
+		if f.postNotice() {
+			posted()
 		}
-		if n := len([]rune(t)); n > maxMessageText {
-			say(fmt.Sprintf("The notice is %d letters long; at most %d fit.", n, maxMessageText))
-			return
-		}
-		aud := "everyone"
-		if audience.Selected == "For residents" {
-			aud = "residents"
-		}
-		if _, err := u.src.PostAnnouncement(u.ctx, t, aud, photo); err != nil {
-			if msg, ok := forPeople(err); ok {
-				say(msg)
-			} else {
-				u.logErr("post announcement", err)
-				say("The notice could not be queued. Please try once more.")
-			}
-			return
-		}
-		text.SetText("")
-		photo = nil
-		photoLine.SetText("No photo")
-		say("")
-		posted()
 	})
-	return container.NewVBox(text, audience, container.NewBorder(nil, nil, addPhoto, nil, photoLine), problem, post, widget.NewSeparator())
+	f.content = container.NewVBox(f.text, f.audience, container.NewBorder(nil, nil, addPhoto, f.preview, f.photoLine), f.problem, f.post,
+		widget.NewSeparator())
+	return f
+}
+
+func (f *newsForm) say(text string) {
+	f.problem.SetText(text)
+	f.problem.Hidden = text == ""
+	f.problem.Refresh()
+	if f.relayout != nil {
+		f.relayout()
+	}
+}
+
+// dropped takes the first photo dragged onto the window for the notice.
+func (f *newsForm) dropped(uris []fyne.URI) {
+	if len(uris) == 0 {
+		return
+	}
+	openDropped(uris[:1], f.take)
+	if len(uris) > 1 {
+		f.say(fmt.Sprintf("A notice holds one photo: %s is added, the others are not.", uris[0].Name()))
+	}
+}
+
+// take prepares a chosen photo for the notice; a newer choice replaces it.
+func (f *newsForm) take(name string, r io.ReadCloser) {
+	f.preparing++
+	mine := f.preparing
+	f.photo = nil
+	f.say("")
+	f.photoLine.SetText("Getting " + name + " ready…")
+	f.ui.preparePicked(name, r, func(ph *content.PreparedPhoto, problem string) {
+		if mine != f.preparing {
+			return // another photo was chosen meanwhile
+		}
+		f.photo = ph
+		f.preview.RemoveAll()
+		if problem != "" {
+			f.photoLine.SetText(problem)
+			f.relayout()
+			return
+		}
+		img := canvas.NewImageFromReader(bytes.NewReader(ph.Data), name)
+		img.FillMode = canvas.ImageFillContain
+		side := fyne.CurrentApp().Settings().Theme().Size(theme.SizeNameInlineIcon) * 3
+		img.SetMinSize(fyne.NewSize(side*4/3, side))
+		f.preview.Add(img)
+		f.photoLine.SetText("Photo: " + name)
+		f.relayout()
+	})
+}
+
+// postNotice queues the notice; it reports whether it did.
+func (f *newsForm) postNotice() bool {
+	t := strings.TrimSpace(f.text.Text)
+	if t == "" {
+		f.say("Please write the notice first.")
+		return false
+	}
+	if n := len([]rune(t)); n > maxMessageText {
+		f.say(fmt.Sprintf("The notice is %d letters long; at most %d fit.", n, maxMessageText))
+		return false
+	}
+	if f.photo == nil && f.preparing > 0 && strings.HasPrefix(f.photoLine.Text, "Getting ") {
+		f.say("The photo is still being made ready. Wait a moment, then post.")
+		return false
+	}
+	aud := "everyone"
+	if f.audience.Selected == "For residents" {
+		aud = "residents"
+	}
+	if _, err := f.ui.src.PostAnnouncement(f.ui.ctx, t, aud, f.photo); err != nil {
+		if msg, ok := forPeople(err); ok {
+			f.say(msg)
+		} else {
+			f.ui.logErr("post announcement", err)
+			f.say("The notice could not be queued. Please try once more.")
+		}
+		return false
+	}
+	f.text.SetText("")
+	f.photo = nil
+	f.preparing++
+	f.preview.RemoveAll()
+	f.photoLine.SetText("No photo. Choose one, or drag it onto this window.")
+	f.say("")
+	f.relayout()
+	return true
 }
 
 // confirm asks before anything destructive, in plain words with big Yes / No.
 func (u *UI) confirm(title, text, yes string, do func()) {
-	d := dialog.NewCustomConfirm(title, yes, "No, keep it", &widget.Label{Text: text, Wrapping: fyne.TextWrapWord},
+	u.confirmNo(title, text, yes, "No, keep it", do)
+}
+
+// confirmNo is confirm with the words of the No button.
+func (u *UI) confirmNo(title, text, yes, no string, do func()) {
+	d := dialog.NewCustomConfirm(title, yes, no, &widget.Label{Text: text, Wrapping: fyne.TextWrapWord},
 		func(ok bool) {
 			u.touched()
 			if ok {
@@ -420,9 +512,11 @@ func (u *UI) confirm(title, text, yes string, do func()) {
 type circleScreen struct {
 	ui       *UI
 	resident content.Resident
+	title    *widget.Label
 	photo    *fyne.Container // the resident's photo (or initials)
 	avatars  avatarSet       // the photos shown, to redraw when one arrives
-	said     *widget.Label   // the resident's room and activity; then how setting a photo went
+	info     *widget.Label   // the resident's room, activity and how many are in the circle
+	said     *widget.Label   // how setting a photo went
 	members  *fyne.Container
 	content  fyne.CanvasObject
 }
@@ -430,18 +524,26 @@ type circleScreen struct {
 func newCircleScreen(u *UI, r content.Resident) *circleScreen {
 	c := &circleScreen{ui: u, resident: r, members: container.NewVBox()}
 	back := &widget.Button{Text: "All residents", Icon: theme.NavigateBackIcon(), OnTapped: u.tap(u.ShowHome)}
-	title := &widget.Label{Text: r.Person.Name, TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameHeadingText}
+	title := &widget.Label{Text: r.Person.Name, TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameHeadingText,
+		Truncation: fyne.TextTruncateEllipsis}
+	c.title = title
 	invite := &widget.Button{Text: "Invite a family member", Icon: theme.ContentAddIcon(), Importance: widget.HighImportance,
 		OnTapped: u.tap(c.inviteMember)}
-	pair := &widget.Button{Text: "Pair " + firstName(r.Person) + "'s tablet", Icon: theme.ComputerIcon(), OnTapped: u.tap(c.pairTablet)}
-	c.said = &widget.Label{Text: residentLine(r, u.now()), Wrapping: fyne.TextWrapWord}
+	// A button's words are one line: a very long first name is cut short.
+	pair := &widget.Button{Text: "Pair " + shorten(firstName(r.Person), 10) + "'s tablet", Icon: theme.ComputerIcon(), OnTapped: u.tap(c.pairTablet)}
+	c.info = &widget.Label{Text: residentLine(r, u.now()), Wrapping: fyne.TextWrapWord}
+	c.said = &widget.Label{Wrapping: fyne.TextWrapWord}
+	c.said.Hide()
 	photo := &widget.Button{Text: "Set photo", Icon: theme.MediaPhotoIcon(), OnTapped: u.tap(func() {
-		u.choosePhotoOf(r.Person.ID, func(words string) { c.said.SetText(words) })
+		u.choosePhotoOf(r.Person.ID, func(words string) {
+			c.said.SetText(words)
+			c.said.Show()
+		})
 	})}
 	c.photo = container.NewStack(avatar(u, r.Person, 2))
 	top := container.NewVBox(container.NewBorder(nil, nil, back, nil, title),
-		container.NewBorder(nil, nil, c.photo, photo, c.said),
-		container.NewGridWithColumns(2, invite, pair), widget.NewSeparator())
+		container.NewBorder(nil, nil, c.photo, photo, container.NewVBox(c.info, c.said)),
+		container.NewGridWithColumns(2, invite, pair), c.manageButtons(), widget.NewSeparator())
 	c.content = container.NewPadded(container.NewBorder(top, nil, nil, nil, container.NewVScroll(c.members)))
 	c.load()
 	return c
@@ -469,6 +571,20 @@ func (c *circleScreen) load() {
 			c.photo.Objects = []fyne.CanvasObject{avatar(c.ui, ci.Resident, 2)}
 			c.photo.Refresh()
 		}
+		// The count comes from the circle as it is now: after a removal it
+		// says one fewer (it was the count from when the screen opened).
+		n := 0
+		for _, m := range ci.Members {
+			if m.Person.ID != c.resident.Person.ID {
+				n++
+			}
+		}
+		c.resident.Members = n
+		if ci.Resident.ID == c.resident.Person.ID {
+			c.resident.Person.Name, c.resident.Person.Room = ci.Resident.Name, ci.Resident.Room
+			c.title.SetText(ci.Resident.Name)
+		}
+		c.info.SetText(residentLine(c.resident, c.ui.now()))
 		for _, m := range ci.Members {
 			m := m
 			if m.Person.ID == c.resident.Person.ID {
@@ -579,8 +695,7 @@ func newInvitationScreen(u *UI, inv content.Invitation, name string, back screen
 			saved.SetText("Saved as " + w.URI().Path() + ". Print it and hand it over.")
 		}, u.win)
 		d.SetFileName("Hearth invitation for " + name + ".png")
-		d.Resize(u.win.Canvas().Size().SubtractWidthHeight(80, 80))
-		d.Show()
+		u.showChooser(d)
 	})}
 	done := &widget.Button{Text: "Done", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: u.tap(func() { u.show(back) })}
 	var how fyne.CanvasObject = container.NewVBox(address, steps)

@@ -61,9 +61,9 @@ func TestStaffScreensAgainstTheRealServer(t *testing.T) {
 	if !ok {
 		t.Fatalf("a staff device opened on %T", u.current)
 	}
-	row := findRow(t, w.Content(), "Margaret Hughes")
-	if !strings.HasPrefix(row.lower, "Room 12 · ") || !strings.Contains(row.lower, "people in the circle") {
-		t.Errorf("resident row: %q", row.lower)
+	row := findResidentRow(t, w.Content(), "Margaret Hughes")
+	if !strings.HasPrefix(row.lower.Text, "Room 12 · ") || !strings.Contains(row.lower.Text, "people in the circle") {
+		t.Errorf("resident row: %q", row.lower.Text)
 	}
 
 	test.Tap(row)

@@ -17,6 +17,12 @@ type StaffActions interface {
 	// Invite makes a one-time invitation for a new device of personID; with a
 	// circle, accepting it also adds them to it with that relation.
 	Invite(ctx context.Context, personID, circleID, relation string) (content.Invitation, error)
+	// UpdateResident changes a resident's name and room.
+	UpdateResident(ctx context.Context, personID, name, room string) (content.Person, error)
+	// RemoveResident takes a resident out of Hearth: everyone leaves their
+	// circle, its photos and messages and the resident's own are deleted, and
+	// the resident's devices are disconnected.
+	RemoveResident(ctx context.Context, personID string) error
 	// RemoveMember takes someone out of a circle.
 	RemoveMember(ctx context.Context, circleID, personID string) error
 	// Devices lists paired devices, newest activity first.

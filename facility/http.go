@@ -33,6 +33,8 @@ func (s *Server) routes() {
 	m.Handle("PUT /v1/announcements/{id}", s.auth(s.putAnnouncement))
 	m.Handle("POST /v1/people", s.auth(s.createPerson))
 	m.Handle("PUT /v1/people/{id}/avatar", s.auth(s.setAvatar))
+	m.Handle("PATCH /v1/people/{id}", s.auth(s.updatePerson))
+	m.Handle("DELETE /v1/people/{id}", s.auth(s.removePerson))
 	m.Handle("POST /v1/invitations", s.auth(s.createInvitation))
 	m.Handle("DELETE /v1/circles/{id}/members/{person_id}", s.auth(s.removeMember))
 	m.Handle("GET /v1/devices", s.auth(s.devices))

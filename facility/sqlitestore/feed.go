@@ -202,8 +202,8 @@ func (t *tx) snapshotNewPerson(p, role string) error {
 			q    string
 			args []any
 		}{
-			{`SELECT 'person', 'put', id, data FROM people WHERE id <> ?`, []any{p}},
-			{`SELECT 'circle', 'put', id, data FROM circles`, nil},
+			{`SELECT 'person', 'put', id, data FROM people WHERE id <> ? AND removed_at IS NULL`, []any{p}},
+			{`SELECT 'circle', 'put', c.id, c.data FROM circles c JOIN people r ON r.id = c.resident_id WHERE r.removed_at IS NULL`, nil},
 			{`SELECT 'member', 'put', circle_id || '/' || person_id, data FROM members`, nil},
 			// Items before reactions, each in the order written, as in snapshotCircle, but as two
 			// scans in rowid order: one ORDER BY kind = 'reaction', rowid sorts every circle item
