@@ -2,7 +2,6 @@ package app
 
 import (
 	"image/color"
-	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -80,23 +79,6 @@ func (f *photoFrame) showAt(i int) {
 	f.caption.SetText(shorten(it.Caption, frameCaption))
 	f.caption.Hidden = it.Caption == ""
 	f.from.SetText("From " + firstName(it.Author) + " · " + WhenInWords(it.CreatedAt, f.ui.now()))
-}
-
-// shorten cuts text to at most n characters, at a space where it can, and
-// says so with an ellipsis.
-func shorten(text string, n int) string {
-	r := []rune(text)
-	if len(r) <= n {
-		return text
-	}
-	cut := n - 1
-	for i := cut; i > n/2; i-- {
-		if r[i] == ' ' {
-			cut = i
-			break
-		}
-	}
-	return strings.TrimRight(string(r[:cut]), " ,.;:") + "…"
 }
 
 // Tapped ends the frame and goes back to where the resident was.

@@ -13,16 +13,6 @@ import (
 	"hearth/content"
 )
 
-// shorten cuts s to at most n letters, marking the cut with "…", for words
-// that must stay on one line (a button's).
-func shorten(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return strings.TrimSpace(string(r[:n-1])) + "…"
-}
-
 // manageButtons are the circle screen's buttons to correct a resident's name
 // or room and to take them out of Hearth.
 func (c *circleScreen) manageButtons() fyne.CanvasObject {

@@ -141,3 +141,20 @@ func sendStateWords(s content.SendState) string {
 	}
 	return ""
 }
+
+// shorten cuts text to at most n characters, at a space where it can, and
+// says so with an ellipsis (for words that must fit one line or a few).
+func shorten(text string, n int) string {
+	r := []rune(text)
+	if len(r) <= n {
+		return text
+	}
+	cut := n - 1
+	for i := cut; i > n/2; i-- {
+		if r[i] == ' ' {
+			cut = i
+			break
+		}
+	}
+	return strings.TrimRight(string(r[:cut]), " ,.;:") + "…"
+}
