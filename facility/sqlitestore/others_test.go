@@ -190,3 +190,24 @@ func BenchmarkIdleLook(b *testing.B) {
 		}
 	}
 }
+
+// A write that comes after Close is refused; it never waits for an answer that cannot come.
+func TestWriteAfterCloseIsRefused(t *testing.T) {
+	s := openWatching(t, filepath.Join(t.TempDir(), "f.db"), -1, nil)
+	s.Close()
+	for i := 0; i < 200; i++ { // the queue has room: a write could slip in after the writer left
+		done := make(chan error, 1)
+		go func() {
+			_, err := s.CreatePerson(context.Background(), facility.Admin, protocol.CreatePerson{Name: "Late", Role: protocol.RoleResident})
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if err == nil {
+				t.Fatal("a write after Close succeeded")
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("write %d after Close never came back", i)
+		}
+	}
+}

@@ -33,8 +33,20 @@ func (s *Store) write(ctx context.Context, fn func(*tx) error) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	// Wait for the answer even if ctx ends: the write may already be committed.
-	return <-req.done
+	// Wait for the answer even if ctx ends: the write may already be committed. A write that
+	// slipped into the queue as the writer stopped is never run and never answered: the
+	// writer answers everything it ran before it closes stopped.
+	select {
+	case err := <-req.done:
+		return err
+	case <-s.stopped:
+		select {
+		case err := <-req.done:
+			return err
+		default:
+			return errClosed
+		}
+	}
 }
 
 func (s *Store) writer() {
