@@ -63,7 +63,15 @@ type Store interface {
 	CreatePerson(ctx context.Context, a Actor, req protocol.CreatePerson) (protocol.CreatePersonResponse, error)
 	// CreateInvitation stores inv; ErrCodeTaken when its lookup part is in use (make another code).
 	CreateInvitation(ctx context.Context, a Actor, inv Invitation) error
+	// AddMember adds a person who exists to a circle (staff only): a membership, not a code.
+	// created is false when they are a member with that relation and right already.
+	AddMember(ctx context.Context, a Actor, circleID, personID string, m protocol.AddMember) (created bool, err error)
 	RemoveMember(ctx context.Context, a Actor, circleID, personID string) error
+	// Invitations lists open invitations: all for staff, the ones they made for others.
+	Invitations(ctx context.Context, a Actor) ([]protocol.OpenInvitation, error)
+	// CancelInvitation ends the open invitation whose code starts with codeID (staff: any;
+	// others: their own; else not found).
+	CancelInvitation(ctx context.Context, a Actor, codeID string) error
 	// Touch records that a's device and person are active now. Staff learn a person's
 	// last_active through their feeds, at most once an hour per person.
 	Touch(ctx context.Context, a Actor) error
@@ -120,3 +128,13 @@ type BlobStore interface {
 	// Open returns the variant, its size and modification time; fs.ErrNotExist when absent.
 	Open(ctx context.Context, sha, variant string) (io.ReadSeekCloser, int64, time.Time, error)
 }
+
+// Limits on what one family member may create, so that a stolen or careless account cannot fill
+// the home with people or leave a drawer of live codes behind. Staff have no such limits.
+const (
+	// MaxOpenInvitations is how many unused, live invitations one family member may hold.
+	MaxOpenInvitations = 10
+	// MaxPeoplePerWindow is how many people one family member may add within PeopleWindow.
+	MaxPeoplePerWindow = 20
+	PeopleWindow       = 30 * 24 * time.Hour
+)

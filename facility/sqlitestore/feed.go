@@ -243,6 +243,11 @@ func (t *tx) leaveCircle(p, role, c string) error {
 	if err := t.emit(protocol.KindMember, protocol.OpDelete, protocol.MemberID(c, p), mdata, aud); err != nil {
 		return err
 	}
+	// Invitations into c that p made (on the strength of their membership) or that would bring p
+	// back die with the membership.
+	if err := t.cancelInvitations(`circle_id = ? AND (created_by = ? OR person_id = ?)`, c, p, p); err != nil {
+		return err
+	}
 	if role == protocol.RoleStaff {
 		return nil
 	}

@@ -17,9 +17,15 @@ import (
 
 var errNotVisible = facility.NotFound("There is no such item, or it is not shared with you.")
 
+// audit writes one audit line; it names the device that acted, when a device did.
 func (t *tx) audit(a facility.Actor, action, target, detail string) error {
-	_, err := t.exec(`INSERT INTO audit(at, actor_id, action, target_id, detail) VALUES (?, ?, ?, ?, ?)`,
-		t.now, a.PersonID, action, target, detail)
+	return t.auditInvited(a, action, target, detail, "")
+}
+
+// auditInvited is audit with the maker of the invitation a pairing used.
+func (t *tx) auditInvited(a facility.Actor, action, target, detail, invitedBy string) error {
+	_, err := t.exec(`INSERT INTO audit(at, actor_id, action, target_id, detail, device_id, invited_by) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		t.now, a.PersonID, action, target, detail, a.DeviceID, invitedBy)
 	if err != nil {
 		return fmt.Errorf("write audit: %w", err)
 	}
@@ -109,13 +115,14 @@ func (s *Store) Pair(ctx context.Context, code, deviceName string, tokenHash []b
 		var (
 			hash                        []byte
 			personID, relation, expires string
-			circleID, used              sql.NullString
+			createdBy                   string
+			circleID, used, cancelled   sql.NullString
 			canInvite                   bool
 			failures                    int
 		)
-		err := t.queryRow(`SELECT secret_hash, person_id, circle_id, relation, can_invite, expires_at, used_at, failures
-			FROM invitations WHERE lookup = ?`, lookup).
-			Scan(&hash, &personID, &circleID, &relation, &canInvite, &expires, &used, &failures)
+		err := t.queryRow(`SELECT secret_hash, person_id, circle_id, relation, can_invite, expires_at, used_at, failures,
+			created_by, cancelled_at FROM invitations WHERE lookup = ?`, lookup).
+			Scan(&hash, &personID, &circleID, &relation, &canInvite, &expires, &used, &failures, &createdBy, &cancelled)
 		if errors.Is(err, sql.ErrNoRows) {
 			refused = facility.ErrInvalidCode
 			return nil
@@ -132,7 +139,7 @@ func (s *Store) Pair(ctx context.Context, code, deviceName string, tokenHash []b
 		sum := sha256.Sum256([]byte(secret))
 		if subtle.ConstantTimeCompare(sum[:], hash) != 1 {
 			refused = facility.ErrInvalidCode
-			if used.Valid || parseTime(expires).Before(time.Now()) {
+			if used.Valid || cancelled.Valid || parseTime(expires).Before(time.Now()) {
 				return nil // dead already: nothing left to protect
 			}
 			// Committed although the request fails: the count must stick.
@@ -143,31 +150,51 @@ func (s *Store) Pair(ctx context.Context, code, deviceName string, tokenHash []b
 			refused = facility.ErrCodeUsed
 			return nil
 		}
+		if cancelled.Valid {
+			refused = facility.ErrCodeCancelled
+			return nil
+		}
 		if parseTime(expires).Before(time.Now()) {
 			refused = facility.ErrCodeExpired
 			return nil
 		}
-		if _, err := t.exec(`UPDATE invitations SET used_at = ? WHERE lookup = ?`, t.now, lookup); err != nil {
-			return fmt.Errorf("use invitation: %w", err)
-		}
 		p, err := t.person(personID)
 		if err != nil {
 			return fmt.Errorf("read person: %w", err)
+		}
+		// The rule is checked again now, not only when the code was made: the person may have
+		// paired a device since, and invitations made before the rule existed must obey it too.
+		if err := t.mayInviteDevice(createdBy, personID, p.Role); err != nil {
+			refused = facility.ErrCodeCancelled
+			if _, err := t.exec(`UPDATE invitations SET cancelled_at = ? WHERE lookup = ?`, t.now, lookup); err != nil {
+				return fmt.Errorf("cancel invitation: %w", err)
+			}
+			return nil
+		}
+		if _, err := t.exec(`UPDATE invitations SET used_at = ? WHERE lookup = ?`, t.now, lookup); err != nil {
+			return fmt.Errorf("use invitation: %w", err)
 		}
 		dev := protocol.NewID()
 		if _, err := t.exec(`INSERT INTO devices(id, person_id, name, token_hash, created_at) VALUES (?, ?, ?, ?, ?)`,
 			dev, personID, deviceName, tokenHash, t.now); err != nil {
 			return fmt.Errorf("add device: %w", err)
 		}
+		newDev := facility.Actor{PersonID: personID, DeviceID: dev}
 		if circleID.Valid {
 			if err := t.joinCircle(personID, p.Role, circleID.String, relation, canInvite); err != nil {
 				return err
 			}
-			if err := t.audit(facility.Actor{PersonID: personID}, "member.add", protocol.MemberID(circleID.String, personID), relation); err != nil {
+			if err := t.audit(newDev, "member.add", protocol.MemberID(circleID.String, personID), relation); err != nil {
 				return err
 			}
 		}
-		if err := t.audit(facility.Actor{PersonID: personID}, "device.pair", dev, deviceName); err != nil {
+		// Every new device shows on the person's other devices (and this one): nobody gets a
+		// device of someone silently.
+		d := protocol.Device{ID: dev, PersonID: personID, Name: deviceName, CreatedAt: parseTime(t.now), InvitedBy: createdBy}
+		if err := t.emit(protocol.KindDevice, protocol.OpPut, dev, d, []string{personID}); err != nil {
+			return err
+		}
+		if err := t.auditInvited(newDev, "device.pair", dev, deviceName, createdBy); err != nil {
 			return err
 		}
 		resp = protocol.PairResponse{DeviceID: dev, Person: p, Facility: s.fac}
@@ -189,10 +216,10 @@ func (s *Store) InvitationKey(ctx context.Context, codeID string) ([]byte, error
 	var refused error
 	err := s.write(ctx, func(t *tx) error {
 		var expires string
-		var used sql.NullString
+		var used, cancelled sql.NullString
 		var failures int
-		err := t.queryRow(`SELECT proof_key, expires_at, used_at, failures FROM invitations WHERE lookup = ?`, codeID).
-			Scan(&key, &expires, &used, &failures)
+		err := t.queryRow(`SELECT proof_key, expires_at, used_at, failures, cancelled_at FROM invitations WHERE lookup = ?`, codeID).
+			Scan(&key, &expires, &used, &failures, &cancelled)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			refused = facility.ErrInvalidCode
@@ -203,6 +230,8 @@ func (s *Store) InvitationKey(ctx context.Context, codeID string) ([]byte, error
 			refused = facility.ErrCodeBurned
 		case used.Valid:
 			refused = facility.ErrCodeUsed
+		case cancelled.Valid:
+			refused = facility.ErrCodeCancelled
 		case parseTime(expires).Before(time.Now()):
 			refused = facility.ErrCodeExpired
 		case len(key) == 0:
@@ -241,8 +270,8 @@ func (t *tx) createPerson(a facility.Actor, name, role, room string) (protocol.C
 	var resp protocol.CreatePersonResponse
 	p := protocol.Person{ID: protocol.NewID(), Name: name, Role: role, Room: room}
 	data, _ := json.Marshal(p)
-	if _, err := t.exec(`INSERT INTO people(id, name, role, room, created_at, data) VALUES (?, ?, ?, ?, ?, ?)`,
-		p.ID, name, role, room, t.now, string(data)); err != nil {
+	if _, err := t.exec(`INSERT INTO people(id, name, role, room, created_at, data, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, name, role, room, t.now, string(data), a.PersonID); err != nil {
 		return resp, fmt.Errorf("add person: %w", err)
 	}
 	aud, err := t.personAudience(p.ID, role)
@@ -276,95 +305,6 @@ func (t *tx) createPerson(a facility.Actor, name, role, room string) (protocol.C
 		resp.Circle = &c
 	}
 	return resp, t.audit(a, "person.create", p.ID, role+": "+name)
-}
-
-// CreateInvitation implements facility.Store.
-func (s *Store) CreateInvitation(ctx context.Context, a facility.Actor, inv facility.Invitation) error {
-	if len(inv.Code) != protocol.InvitationChars {
-		return fmt.Errorf("invitation code has %d characters", len(inv.Code))
-	}
-	lookup, secret := inv.Code[:protocol.InvitationIDChars], inv.Code[protocol.InvitationIDChars:]
-	sum := sha256.Sum256([]byte(secret))
-	proofKey := protocol.InvitationKey(inv.Code) // slow on purpose: outside the writer
-	return s.write(ctx, func(t *tx) error {
-		if inv.CircleID != "" {
-			ok, err := t.exists(`SELECT 1 FROM circles WHERE id = ?`, inv.CircleID)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				if a.Staff() {
-					return facility.NotFound("There is no such circle.")
-				}
-				return facility.Forbidden("You cannot invite people into this circle.")
-			}
-			if !a.Staff() {
-				ok, err := t.exists(`SELECT 1 FROM members WHERE circle_id = ? AND person_id = ? AND can_invite`, inv.CircleID, a.PersonID)
-				if err != nil {
-					return err
-				}
-				if !ok {
-					return facility.Forbidden("You cannot invite people into this circle.")
-				}
-			}
-		}
-		personID := inv.PersonID
-		if personID == "" { // a new family member, named by the inviter
-			if inv.CircleID == "" && !a.Staff() {
-				return facility.Forbidden("You can invite a new person only into a circle.")
-			}
-			resp, err := t.createPerson(a, inv.Name, protocol.RoleFamily, "")
-			if err != nil {
-				return err
-			}
-			personID = resp.Person.ID
-		} else {
-			var role string
-			err := t.queryRow(`SELECT role FROM people WHERE id = ?`, personID).Scan(&role)
-			if errors.Is(err, sql.ErrNoRows) {
-				if a.Staff() {
-					return facility.NotFound("There is no such person.")
-				}
-				return facility.Forbidden("You can invite only family members into your circle.")
-			}
-			if err != nil {
-				return fmt.Errorf("read person: %w", err)
-			}
-			if !a.Staff() {
-				switch {
-				case personID == a.PersonID && inv.CircleID == "":
-					// a new device of one's own
-				case inv.CircleID != "" && role == protocol.RoleFamily:
-				default:
-					return facility.Forbidden("You can invite only family members into your circle, or add a device of your own.")
-				}
-			}
-		}
-		var used sql.NullString
-		var expires string
-		var failures int
-		err := t.queryRow(`SELECT used_at, expires_at, failures FROM invitations WHERE lookup = ?`, lookup).Scan(&used, &expires, &failures)
-		switch {
-		case err == nil && !used.Valid && failures < maxCodeFailures && parseTime(expires).After(time.Now()):
-			return facility.ErrCodeTaken
-		case err == nil:
-			if _, err := t.exec(`DELETE FROM invitations WHERE lookup = ?`, lookup); err != nil {
-				return fmt.Errorf("forget old invitation: %w", err)
-			}
-		case !errors.Is(err, sql.ErrNoRows):
-			return fmt.Errorf("read invitation: %w", err)
-		}
-		var circle any
-		if inv.CircleID != "" {
-			circle = inv.CircleID
-		}
-		if _, err := t.exec(`INSERT INTO invitations(lookup, secret_hash, person_id, circle_id, relation, can_invite, created_by, created_at, expires_at, proof_key)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, lookup, sum[:], personID, circle, inv.Relation, inv.CanInvite, a.PersonID, t.now,
-			inv.ExpiresAt.UTC().Format(time.RFC3339Nano), proofKey); err != nil {
-			return fmt.Errorf("add invitation: %w", err)
-		}
-		return t.audit(a, "invitation.create", personID, inv.CircleID)
-	})
 }
 
 // RemoveMember implements facility.Store.
@@ -423,8 +363,8 @@ func (s *Store) Devices(ctx context.Context, a facility.Actor) ([]protocol.Devic
 // RevokeDevice implements facility.Store: staff revoke any device, others their own.
 func (s *Store) RevokeDevice(ctx context.Context, a facility.Actor, deviceID string) error {
 	return s.write(ctx, func(t *tx) error {
-		var owner string
-		err := t.queryRow(`SELECT person_id FROM devices WHERE id = ?`, deviceID).Scan(&owner)
+		var owner, name, created string
+		err := t.queryRow(`SELECT person_id, name, created_at FROM devices WHERE id = ?`, deviceID).Scan(&owner, &name, &created)
 		if errors.Is(err, sql.ErrNoRows) || err == nil && !a.Staff() && owner != a.PersonID {
 			return facility.NotFound("There is no such device.")
 		}
@@ -437,6 +377,17 @@ func (s *Store) RevokeDevice(ctx context.Context, a facility.Actor, deviceID str
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil // revoked already
+		}
+		// What the device made dies with it: a spare code made before the revocation must not
+		// pair a new device afterwards.
+		if err := t.cancelInvitations(`created_by_device = ?`, deviceID); err != nil {
+			return err
+		}
+		// The person's other devices show that this one was disconnected.
+		at := parseTime(t.now)
+		d := protocol.Device{ID: deviceID, PersonID: owner, Name: name, CreatedAt: parseTime(created), RevokedAt: &at}
+		if err := t.emit(protocol.KindDevice, protocol.OpPut, deviceID, d, []string{owner}); err != nil {
+			return err
 		}
 		t.woke[owner] = struct{}{} // its long-polls wake, check their token and get 401
 		return t.audit(a, "device.revoke", deviceID, owner)
@@ -452,7 +403,8 @@ func (s *Store) Audit(ctx context.Context, a facility.Actor, before int64, limit
 	if before <= 0 {
 		before = 1 << 62
 	}
-	rows, err := s.query(ctx, `SELECT id, at, actor_id, action, target_id, detail FROM audit WHERE id < ? ORDER BY id DESC LIMIT ?`, before, limit)
+	rows, err := s.query(ctx, `SELECT id, at, actor_id, action, target_id, detail, device_id, invited_by FROM audit
+		WHERE id < ? ORDER BY id DESC LIMIT ?`, before, limit)
 	if err != nil {
 		return list, fmt.Errorf("read audit: %w", err)
 	}
@@ -460,7 +412,7 @@ func (s *Store) Audit(ctx context.Context, a facility.Actor, before int64, limit
 	for rows.Next() {
 		var e protocol.AuditEntry
 		var at string
-		if err := rows.Scan(&e.ID, &at, &e.ActorID, &e.Action, &e.TargetID, &e.Detail); err != nil {
+		if err := rows.Scan(&e.ID, &at, &e.ActorID, &e.Action, &e.TargetID, &e.Detail, &e.DeviceID, &e.InvitedBy); err != nil {
 			return list, fmt.Errorf("read audit: %w", err)
 		}
 		e.At = parseTime(at)
