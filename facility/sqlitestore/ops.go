@@ -581,7 +581,7 @@ func (t *tx) putItem(id, kind, author, target string, sc scope, body []byte, ent
 			return fmt.Errorf("add %s photo: %w", kind, err)
 		}
 	}
-	aud, err := t.audience(sc)
+	aud, err := t.audienceBy(sc, author)
 	if err != nil {
 		return err
 	}
@@ -792,7 +792,7 @@ func (s *Store) MarkSeen(ctx context.Context, a facility.Actor, ids []string) er
 			if n, _ := res.RowsAffected(); n == 0 {
 				continue // seen before: once each
 			}
-			aud, err := t.audience(sc)
+			aud, err := t.audienceBy(sc, a.PersonID)
 			if err != nil {
 				return err
 			}
@@ -833,7 +833,7 @@ func (s *Store) DeleteItem(ctx context.Context, a facility.Actor, id string) err
 		if _, err := t.exec(`UPDATE items SET deleted_at = ? WHERE id = ?`, t.now, id); err != nil {
 			return fmt.Errorf("delete item: %w", err)
 		}
-		audience, err := t.audience(sc)
+		audience, err := t.audienceBy(sc, author)
 		if err != nil {
 			return err
 		}
