@@ -94,7 +94,8 @@ type Store interface {
 	// missing_blob.
 	SetAvatar(ctx context.Context, a Actor, personID, sha string) (protocol.Person, error)
 
-	// PutBlob records an uploaded photo whose variants are in the BlobStore already.
+	// PutBlob records an uploaded photo whose variants are in the BlobStore already, and that a
+	// uploaded it (called again for a known photo: each uploader may then name it in an item).
 	PutBlob(ctx context.Context, a Actor, ref protocol.PhotoRef) (created bool, err error)
 	Blob(ctx context.Context, sha string) (protocol.PhotoRef, bool, error)
 	// CanSeeBlob reports whether the actor now sees an item that holds the photo, or a person

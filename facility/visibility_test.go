@@ -113,3 +113,50 @@ func kinds(changes []protocol.Change) string {
 	b, _ := json.Marshal(changes)
 	return string(b)
 }
+
+// Finding 8: after removal from circle B, a person named one of B's photo hashes in a post to
+// circle A or as their avatar (201), and everyone in A was served it; staff could name a private
+// message's photo. A hash may be named only by someone who uploaded it or sees it now.
+func TestPhotoHashesCannotBeBroughtBack(t *testing.T) {
+	w := newWorld(t)
+	// Bert posts a photo in his circle; Ben sees it, then is moved from B to A.
+	photoBert := w.upload(w.rb, "testdata/friends-480.jpg")
+	_, r := w.post(w.rb, w.rb.circle, "Friends", photoBert)
+	w.mustJSON(r, 201, nil)
+	w.join(w.fb, w.ra.circle)
+	w.mustJSON(w.do("DELETE", "/v1/circles/"+w.rb.circle+"/members/"+w.fb.ID, w.staff.token, nil), 200, nil)
+
+	refused := func(what string, r response) {
+		t.Helper()
+		if r.status != 409 || errCode(r) != protocol.CodeMissingBlob {
+			t.Errorf("%s: %d %s", what, r.status, r.body)
+		}
+	}
+	_, r = w.post(w.fb, w.ra.circle, "", photoBert)
+	refused("Ben posts B's photo in A", r)
+	refused("Ben makes B's photo his avatar", w.do("PUT", "/v1/people/"+w.fb.ID+"/avatar", w.fb.token, protocol.AvatarRequest{Avatar: photoBert}))
+	refused("Ben sends B's photo to Rose", w.do("PUT", "/v1/messages/"+protocol.NewID(), w.fb.token, protocol.PutMessage{To: w.ra.ID, Photo: photoBert}))
+	// Staff see posts, never private messages: a message's photo is not theirs to name.
+	refused("staff announce a private message's photo", w.do("PUT", "/v1/announcements/"+protocol.NewID(), w.staff.token,
+		protocol.PutAnnouncement{Text: "Look", Audience: "everyone", Photo: w.photoMsg}))
+	refused("staff make a private message's photo an avatar", w.do("PUT", "/v1/people/"+w.ra.ID+"/avatar", w.staff.token,
+		protocol.AvatarRequest{Avatar: w.photoMsg}))
+	if r := w.do("GET", "/v1/blobs/"+photoBert, w.fa.token, nil); r.status != 404 {
+		t.Fatalf("circle A is served B's photo: %d", r.status)
+	}
+	if r := w.do("GET", "/v1/blobs/"+w.photoMsg, w.staff.token, nil); r.status != 404 {
+		t.Fatalf("staff are served a private message's photo: %d", r.status)
+	}
+
+	// Who may name it: who sees it now (Rose forwards her message's photo to her circle, staff
+	// share a post's photo), and whoever uploads the bytes (which proves holding them).
+	_, r = w.post(w.ra, w.ra.circle, "From Anna", w.photoMsg)
+	w.mustJSON(r, 201, nil)
+	w.mustJSON(w.do("PUT", "/v1/announcements/"+protocol.NewID(), w.staff.token,
+		protocol.PutAnnouncement{Text: "Friends", Audience: "residents", Photo: photoBert}), 201, nil)
+	if sha := w.upload(w.fb, "testdata/friends-480.jpg"); sha != photoBert {
+		t.Fatal("another hash for the same bytes")
+	}
+	_, r = w.post(w.fb, w.ra.circle, "", photoBert)
+	w.mustJSON(r, 201, nil)
+}

@@ -448,6 +448,14 @@ func (s *Store) PutBlob(ctx context.Context, a facility.Actor, ref protocol.Phot
 		}
 		n, _ := res.RowsAffected()
 		created = n == 1
+		if a.PersonID == "" {
+			return nil
+		}
+		// Every uploader, not only the first: sending the bytes proves holding the photo, which
+		// is what lets a person name it (mayName).
+		if _, err := t.exec(`INSERT OR IGNORE INTO blob_uploads(sha256, person_id) VALUES (?, ?)`, ref.SHA256, a.PersonID); err != nil {
+			return fmt.Errorf("record uploader: %w", err)
+		}
 		return nil
 	})
 	return created, err
@@ -456,11 +464,16 @@ func (s *Store) PutBlob(ctx context.Context, a facility.Actor, ref protocol.Phot
 // CanSeeBlob implements facility.Store: the actor must now see a live item that holds the photo,
 // or a person whose avatar it is.
 func (s *Store) CanSeeBlob(ctx context.Context, a facility.Actor, sha string) (bool, error) {
+	return canSeeBlob(func(q string, args ...any) *sql.Row { return s.queryRow(ctx, q, args...) }, a, sha)
+}
+
+// canSeeBlob is CanSeeBlob on the reader pool or in the writer's transaction (queryRow).
+func canSeeBlob(queryRow func(q string, args ...any) *sql.Row, a facility.Actor, sha string) (bool, error) {
 	if a.PersonID == "" {
 		return false, nil
 	}
 	var one int
-	err := s.queryRow(ctx, `SELECT 1 FROM item_photos ip JOIN items i ON i.id = ip.item_id
+	err := queryRow(`SELECT 1 FROM item_photos ip JOIN items i ON i.id = ip.item_id
 		WHERE ip.sha256 = ? AND i.deleted_at IS NULL AND (
 			(i.circle_id IS NOT NULL AND (? OR EXISTS (SELECT 1 FROM members m WHERE m.circle_id = i.circle_id AND m.person_id = ?)))
 			OR i.p1 = ? OR i.p2 = ?
@@ -474,7 +487,7 @@ func (s *Store) CanSeeBlob(ctx context.Context, a facility.Actor, sha string) (b
 	}
 	// An avatar: seen by whoever sees its person (personAudience). The avatar <> '' term lets
 	// SQLite use the partial index people_avatar.
-	err = s.queryRow(ctx, `SELECT 1 FROM people p WHERE p.avatar = ? AND p.avatar <> '' AND (
+	err = queryRow(`SELECT 1 FROM people p WHERE p.avatar = ? AND p.avatar <> '' AND (
 			? OR p.role = 'staff' OR p.id = ?
 			OR EXISTS (SELECT 1 FROM members m1 JOIN members m2 ON m2.circle_id = m1.circle_id
 				WHERE m1.person_id = p.id AND m2.person_id = ?))
@@ -509,7 +522,7 @@ func (s *Store) SetAvatar(ctx context.Context, a facility.Actor, personID, sha s
 			return nil // the same again: no change
 		}
 		if sha != "" {
-			if _, err := t.photo(sha); err != nil {
+			if _, err := t.photo(a, sha); err != nil {
 				return err
 			}
 		}
@@ -555,13 +568,35 @@ func (t *tx) existing(id, kind, author string, body []byte) (bool, error) {
 	return false, facility.IDConflict(id)
 }
 
-func (t *tx) photo(sha string) (protocol.PhotoRef, error) {
+// photo returns the uploaded photo sha for a to name in an item or as an avatar. A hash may be
+// named only by someone who uploaded its bytes or sees the photo now (finding 8 of issue 12):
+// knowing a hash from a circle one has left, or from staff's view of the home, brings nothing
+// back. Anyone else is told the photo is not uploaded, as for an unknown hash, and uploading it
+// (which proves holding it) is the remedy.
+func (t *tx) photo(a facility.Actor, sha string) (protocol.PhotoRef, error) {
 	ref := protocol.PhotoRef{SHA256: sha}
 	err := t.queryRow(`SELECT width, height FROM blobs WHERE sha256 = ?`, sha).Scan(&ref.Width, &ref.Height)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ref, facility.MissingBlob(sha)
 	}
-	return ref, err
+	if err != nil {
+		return ref, fmt.Errorf("read photo: %w", err)
+	}
+	uploaded, err := t.exists(`SELECT 1 FROM blob_uploads WHERE sha256 = ? AND person_id = ?`, sha, a.PersonID)
+	if err != nil {
+		return ref, err
+	}
+	if uploaded {
+		return ref, nil
+	}
+	sees, err := canSeeBlob(t.queryRow, a, sha)
+	if err != nil {
+		return ref, err
+	}
+	if !sees {
+		return ref, facility.MissingBlob(sha)
+	}
+	return ref, nil
 }
 
 // putItem stores a new item with its photos and sends it to everyone who sees it.
@@ -632,7 +667,7 @@ func (s *Store) PutPost(ctx context.Context, a facility.Actor, id string, req pr
 		post := protocol.Post{ID: id, CircleID: req.CircleID, AuthorID: a.PersonID, Caption: req.Caption,
 			Photos: []protocol.PhotoRef{}, CreatedAt: parseTime(t.now)}
 		for _, sha := range req.Photos {
-			ref, err := t.photo(sha)
+			ref, err := t.photo(a, sha)
 			if err != nil {
 				return err
 			}
@@ -678,7 +713,7 @@ func (s *Store) PutMessage(ctx context.Context, a facility.Actor, id string, req
 		msg := protocol.Message{ID: id, From: a.PersonID, To: req.To, Text: req.Text, CreatedAt: parseTime(t.now)}
 		var photos []string
 		if req.Photo != "" {
-			ref, err := t.photo(req.Photo)
+			ref, err := t.photo(a, req.Photo)
 			if err != nil {
 				return err
 			}
@@ -756,7 +791,7 @@ func (s *Store) PutAnnouncement(ctx context.Context, a facility.Actor, id string
 		an := protocol.Announcement{ID: id, AuthorID: a.PersonID, Text: req.Text, Audience: req.Audience, CreatedAt: parseTime(t.now)}
 		var photos []string
 		if req.Photo != "" {
-			ref, err := t.photo(req.Photo)
+			ref, err := t.photo(a, req.Photo)
 			if err != nil {
 				return err
 			}
