@@ -170,6 +170,17 @@ type Invitation struct {
 	ExpiresAt time.Time
 }
 
+// OpenInvitation is an invitation that can still pair a device, for the staff's list.
+type OpenInvitation struct {
+	CodeID     string // the code's first 4 characters: enough to tell codes apart and cancel one
+	PersonID   string
+	PersonName string
+	Circle     string // "Margaret Lewis's circle", or "" for a device only
+	MadeBy     string // a person's name, or "The care home's administrator"
+	MadeAt     time.Time
+	ExpiresAt  time.Time
+}
+
 // Device is one paired device, for the staff's list.
 type Device struct {
 	ID         string

@@ -320,3 +320,46 @@ func TestStaffModeratePostsAndNews(t *testing.T) {
 		t.Fatalf("a family member deleting Rose's post: %v", err)
 	}
 }
+
+// Someone who has a device joins another circle as a member, not with a code; staff see and cancel
+// open invitations.
+func TestStaffInvitationsAndMembers(t *testing.T) {
+	ctx := context.Background()
+	ts := newTestServer(t)
+	_, staff := staffDevice(t, ts, "Nurse Joy")
+	_, roseCircle := ts.resident("Rose Lewis")
+	bob, bobCircle := ts.resident("Bob Hart")
+	anna := ts.family("Anna Lewis")
+	annaPC := pairDevice(t, ts.invite(anna, roseCircle, "Daughter"))
+
+	_, err := staff.Invite(ctx, anna, bobCircle, "Niece")
+	var se *StaffError
+	if !errors.As(err, &se) || !strings.Contains(se.Error(), "has a device already") {
+		t.Fatalf("a code for Anna, who has a device: %v", err)
+	}
+	if err := staff.AddMember(ctx, bobCircle, anna, "Niece"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "Anna's PC to get Bob's circle", func() bool { cs, _ := annaPC.st.Circles(ctx); return len(cs) == 2 })
+
+	inv, err := staff.Invite(ctx, bob, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the nurse's store to know Bob", func() bool { rs, _ := staff.Residents(ctx); return len(rs) == 2 })
+	open, err := staff.Invitations(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(open) != 1 || open[0].PersonName != "Bob Hart" || open[0].MadeBy != "Nurse Joy" || open[0].Circle != "" ||
+		!strings.HasPrefix(inv.Code, open[0].CodeID) {
+		t.Fatalf("open invitations %+v for %+v", open, inv)
+	}
+	if err := staff.CancelInvitation(ctx, open[0].CodeID); err != nil {
+		t.Fatal(err)
+	}
+	if open, _ = staff.Invitations(ctx); len(open) != 0 {
+		t.Fatalf("a cancelled invitation is still open: %+v", open)
+	}
+	wantSentence(t, "cancel an unknown invitation", staff.CancelInvitation(ctx, "ZZZZ"), "There is no such invitation.")
+}
