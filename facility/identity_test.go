@@ -325,3 +325,74 @@ func (e *env) peopleCount() int {
 	}
 	return n
 }
+
+// Finding 1, the way in for someone who has a device: a family member with can_invite asks them,
+// and they accept from a device of their own. Nobody gets a code for their account.
+func TestMemberOfferAcceptedByThePerson(t *testing.T) {
+	w := newInviter(t)
+	w.join(w.anna, w.bert.circle) // anna and otto share Bert's circle; ben is only there too
+	w.join(w.otto, w.bert.circle)
+	carol := w.addPerson("Carol", protocol.RoleFamily) // shares no circle with anna
+	path := func(p *person) string { return "/v1/circles/" + w.rose.circle + "/members/" + p.ID }
+
+	// Otto cannot accept what nobody offered, nor join on his own.
+	if r := w.do("PUT", path(w.otto), w.otto.token, protocol.AddMember{}); r.status != 404 {
+		t.Fatalf("otto joins without an offer: %d %s", r.status, r.body)
+	}
+	// Someone anna does not see, or nobody: the same refusal.
+	r1 := w.do("PUT", path(carol), w.anna.token, protocol.AddMember{Relation: "Friend"})
+	r2 := w.do("PUT", "/v1/circles/"+w.rose.circle+"/members/"+protocol.NewID(), w.anna.token, protocol.AddMember{Relation: "Friend"})
+	if r1.status != 403 || string(r1.body) != string(r2.body) {
+		t.Fatalf("offers to an unseen and an unknown person: %d %s / %d %s", r1.status, r1.body, r2.status, r2.body)
+	}
+	// Ben may not invite into Rose's circle.
+	if r := w.do("PUT", path(w.otto), w.ben.token, protocol.AddMember{}); r.status != 403 {
+		t.Fatalf("ben offers rose's circle: %d %s", r.status, r.body)
+	}
+
+	cur := w.cursor(w.otto)
+	var res struct{ Status string }
+	w.mustJSON(w.do("PUT", path(w.otto), w.anna.token, protocol.AddMember{Relation: "Friend"}), 202, &res)
+	if res.Status != "offered" {
+		t.Fatalf("offer answered %+v", res)
+	}
+	var offer protocol.MemberOffer
+	for _, c := range w.sync(w.otto, cur).Changes {
+		if c.Kind == protocol.KindMemberOffer && c.Op == protocol.OpPut {
+			jsonUnmarshal(t, c.Data, &offer)
+		}
+	}
+	if offer.CircleID != w.rose.circle || offer.CircleName != "Rose" || offer.OfferedBy != w.anna.ID || offer.Relation != "Friend" {
+		t.Fatalf("otto's feed has no offer he can show: %+v", offer)
+	}
+	if has(w.feed(w.otto), protocol.KindCircle, protocol.OpPut, w.rose.circle) {
+		t.Fatal("an offer alone gave otto the circle")
+	}
+	// He accepts from his own device: a member, with the relation anna gave.
+	w.mustJSON(w.do("PUT", path(w.otto), w.otto.token, protocol.AddMember{}), 201, nil)
+	f := w.sync(w.otto, cur).Changes
+	if !has(f, protocol.KindCircle, protocol.OpPut, w.rose.circle) || !has(f, protocol.KindMemberOffer, protocol.OpDelete, protocol.MemberID(w.rose.circle, w.otto.ID)) {
+		t.Fatal("accepting did not bring the circle and withdraw the offer")
+	}
+	w.mustJSON(w.do("PUT", path(w.otto), w.otto.token, protocol.AddMember{}), 200, nil)
+	var al protocol.AuditList
+	w.mustJSON(w.do("GET", "/v1/audit?limit=1", w.staff.token, nil), 200, &al)
+	if e := al.Entries[0]; e.Action != "member.add" || e.ActorID != w.otto.ID || e.InvitedBy != w.anna.ID || e.Detail != "Friend" {
+		t.Fatalf("audit of the acceptance: %+v", e)
+	}
+	var dl protocol.DeviceList
+	w.mustJSON(w.do("GET", "/v1/devices", w.otto.token, nil), 200, &dl)
+	if len(dl.Devices) != 1 {
+		t.Fatalf("otto has %d devices, want his own one", len(dl.Devices))
+	}
+
+	// An offer dies with the device that made it.
+	w.mustJSON(w.do("PUT", path(w.ben), w.anna.token, protocol.AddMember{}), 202, nil)
+	w.mustJSON(w.do("POST", "/v1/devices/"+w.anna.device+"/revoke", w.staff.token, nil), 200, nil)
+	if r := w.do("PUT", path(w.ben), w.ben.token, protocol.AddMember{}); r.status != 404 {
+		t.Fatalf("ben accepts an offer whose device was revoked: %d %s", r.status, r.body)
+	}
+	if has(w.feed(w.ben), protocol.KindMemberOffer, protocol.OpPut, protocol.MemberID(w.rose.circle, w.ben.ID)) {
+		t.Fatal("a withdrawn offer is replayed")
+	}
+}

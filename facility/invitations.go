@@ -42,8 +42,9 @@ func CodeID(s string) (string, error) {
 	return full[:protocol.InvitationIDChars], nil
 }
 
-// addMember: staff add a person who exists already to a circle. This, not an invitation code, is
-// how someone with a device joins another circle: a code would be a device of their account.
+// addMember puts a person who exists already into a circle: staff at once, a family member with
+// can_invite by asking them, the person by accepting. This, not an invitation code, is how
+// someone with a device joins another circle: a code would be a device of their account.
 func (s *Server) addMember(w http.ResponseWriter, r *http.Request, a Actor) {
 	circle, person := r.PathValue("id"), r.PathValue("person_id")
 	if !protocol.ValidID(circle) || !protocol.ValidID(person) {
@@ -59,12 +60,13 @@ func (s *Server) addMember(w http.ResponseWriter, r *http.Request, a Actor) {
 		writeError(w, err)
 		return
 	}
-	if !a.Staff() {
-		writeError(w, ErrStaffOnly)
+	status, err := s.store.AddMember(r.Context(), a, circle, person, req)
+	if err != nil {
+		writeError(w, s.internal(r, err))
 		return
 	}
-	created, err := s.store.AddMember(r.Context(), a, circle, person, req)
-	s.answerPut(w, r, created, err)
+	code := map[string]int{MemberAdded: http.StatusCreated, MemberExists: http.StatusOK, MemberOffered: http.StatusAccepted}[status]
+	writeJSON(w, code, putResult{Status: status})
 }
 
 func checkAddMember(req *protocol.AddMember) error {

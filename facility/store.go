@@ -63,9 +63,11 @@ type Store interface {
 	CreatePerson(ctx context.Context, a Actor, req protocol.CreatePerson) (protocol.CreatePersonResponse, error)
 	// CreateInvitation stores inv; ErrCodeTaken when its lookup part is in use (make another code).
 	CreateInvitation(ctx context.Context, a Actor, inv Invitation) error
-	// AddMember adds a person who exists to a circle (staff only): a membership, not a code.
-	// created is false when they are a member with that relation and right already.
-	AddMember(ctx context.Context, a Actor, circleID, personID string, m protocol.AddMember) (created bool, err error)
+	// AddMember adds a person who exists to a circle: a membership, never a code. Staff add at
+	// once (MemberAdded); a family member with can_invite offers it to someone who shares a circle
+	// with them (MemberOffered); that person accepts with the same call (MemberAdded). A member
+	// with that relation and right already: MemberExists.
+	AddMember(ctx context.Context, a Actor, circleID, personID string, m protocol.AddMember) (status string, err error)
 	RemoveMember(ctx context.Context, a Actor, circleID, personID string) error
 	// Invitations lists open invitations: all for staff, the ones they made for others.
 	Invitations(ctx context.Context, a Actor) ([]protocol.OpenInvitation, error)
@@ -110,6 +112,13 @@ type Store interface {
 	Close() error
 }
 
+// Results of Store.AddMember, as the API answers them in "status".
+const (
+	MemberAdded   = "created"
+	MemberExists  = "exists"
+	MemberOffered = "offered"
+)
+
 // ErrCodeTaken: the invitation code's lookup part belongs to a live invitation.
 var ErrCodeTaken = &Error{409, "code_taken", "That invitation code is taken."}
 
@@ -138,4 +147,6 @@ const (
 	// MaxPeoplePerWindow is how many people one family member may add within PeopleWindow.
 	MaxPeoplePerWindow = 20
 	PeopleWindow       = 30 * 24 * time.Hour
+	// OfferTTL is how long a family member's request that someone join a circle can be accepted.
+	OfferTTL = 30 * 24 * time.Hour
 )

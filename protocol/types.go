@@ -37,6 +37,9 @@ const (
 	// KindDevice is in a person's own feed only: a device of theirs was paired (or revoked), so
 	// that every new device of a person shows on their other devices.
 	KindDevice = "device"
+	// KindMemberOffer is in the invited person's feed only: someone asks them to join a circle
+	// (id CIRCLE_ID/PERSON_ID, data MemberOffer); a delete when it is accepted or withdrawn.
+	KindMemberOffer = "member_offer"
 )
 
 // Operations of a change.
@@ -236,6 +239,19 @@ type CreateInvitation struct {
 type AddMember struct {
 	Relation  string `json:"relation,omitempty"`
 	CanInvite bool   `json:"can_invite,omitempty"`
+}
+
+// MemberOffer asks a person who uses Hearth already to join a circle: made by a family member
+// with can_invite (PUT /v1/circles/{id}/members/{person_id}), accepted by the person themself
+// with the same call from a device of theirs.
+type MemberOffer struct {
+	CircleID   string    `json:"circle_id"`
+	CircleName string    `json:"circle_name"`
+	PersonID   string    `json:"person_id"`
+	Relation   string    `json:"relation,omitempty"`
+	CanInvite  bool      `json:"can_invite,omitempty"`
+	OfferedBy  string    `json:"offered_by"`
+	CreatedAt  time.Time `json:"created_at"`
 }
 
 // OpenInvitation is an invitation that can still pair a device (GET /v1/invitations). CodeID is

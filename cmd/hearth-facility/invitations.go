@@ -104,11 +104,11 @@ func cmdMembers(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer f.Close()
-	created, err := f.Store.AddMember(ctx, facility.Admin, *circle, *person, protocol.AddMember{Relation: *relation, CanInvite: *canInvite})
+	status, err := f.Store.AddMember(ctx, facility.Admin, *circle, *person, protocol.AddMember{Relation: *relation, CanInvite: *canInvite})
 	if err != nil {
 		return fmt.Errorf("add member: %w", err)
 	}
-	if created {
+	if status == facility.MemberAdded {
 		fmt.Fprintln(stdout, "Added: their devices get the circle at their next sync.")
 	} else {
 		fmt.Fprintln(stdout, "They are in the circle already.")

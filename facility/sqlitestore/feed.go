@@ -278,6 +278,9 @@ func (t *tx) leaveCircle(p, role, c string) error {
 	if err := t.cancelInvitations(`circle_id = ? AND (created_by = ? OR person_id = ?)`, c, p, p); err != nil {
 		return err
 	}
+	if err := t.dropOffers(`circle_id = ? AND offered_by = ?`, c, p); err != nil {
+		return err
+	}
 	if role == protocol.RoleStaff {
 		return nil
 	}
@@ -331,6 +334,8 @@ var visibleNow = `(c.op <> 'put' OR CASE
 	WHEN c.kind = 'member' THEN EXISTS (SELECT 1 FROM members m WHERE m.circle_id = substr(c.id, 1, 36) AND m.person_id = substr(c.id, 38))
 		AND (?2 OR EXISTS (SELECT 1 FROM members m WHERE m.circle_id = substr(c.id, 1, 36) AND m.person_id = ?1))
 	WHEN c.kind = 'person' THEN ` + seesPersonExpr("c.id") + `
+	WHEN c.kind = 'member_offer' THEN EXISTS (SELECT 1 FROM member_offers mo
+		WHERE mo.circle_id = substr(c.id, 1, 36) AND mo.person_id = substr(c.id, 38))
 	ELSE 1 END)`
 
 // Changes implements facility.Store: one range scan of the person's inbox, leaving out what the

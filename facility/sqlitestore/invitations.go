@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"hearth/facility"
@@ -77,8 +78,14 @@ func (t *tx) familyLimits(maker string, newPerson bool) error {
 			open++
 		}
 	}
+	var offers int
+	if err := t.queryRow(`SELECT COUNT(*) FROM member_offers WHERE offered_by = ? AND created_at > ?`, maker,
+		now.Add(-facility.OfferTTL).Format(time.RFC3339Nano)).Scan(&offers); err != nil {
+		return fmt.Errorf("count offers: %w", err)
+	}
+	open += offers // asking someone to join counts like a code handed out
 	if open >= facility.MaxOpenInvitations {
-		return facility.Forbidden(fmt.Sprintf("You have %d invitations that nobody has used yet. "+
+		return facility.Forbidden(fmt.Sprintf("You have %d invitations that nobody has used or accepted yet. "+
 			"Wait until they are used or expire, or cancel one, before you make another.", open))
 	}
 	if !newPerson {
@@ -251,48 +258,172 @@ func (s *Store) CancelInvitation(ctx context.Context, a facility.Actor, codeID s
 	})
 }
 
-// AddMember implements facility.Store: staff add a person who exists to a circle at once. No code
-// is made: the person keeps their own devices, which get the circle at their next sync.
-func (s *Store) AddMember(ctx context.Context, a facility.Actor, circleID, personID string, m protocol.AddMember) (bool, error) {
-	if !a.Staff() {
-		return false, facility.ErrStaffOnly
+// AddMember implements facility.Store. Staff add at once. A family member with can_invite in the
+// circle offers it to someone who shares a circle with them; that person accepts by making the
+// same call from a device of their own. No code is made either way: the person keeps their own
+// devices, which get the circle at their next sync.
+func (s *Store) AddMember(ctx context.Context, a facility.Actor, circleID, personID string, m protocol.AddMember) (string, error) {
+	if !a.Staff() && a.PersonID == "" {
+		return "", facility.ErrStaffOnly
 	}
-	created := false
+	status := facility.MemberExists
 	err := s.write(ctx, func(t *tx) error {
-		if ok, err := t.exists(`SELECT 1 FROM circles WHERE id = ?`, circleID); err != nil {
-			return err
-		} else if !ok {
-			return facility.NotFound("There is no such circle.")
+		var err error
+		switch {
+		case a.Staff():
+			status, err = t.addMember(a, circleID, personID, m)
+		case personID == a.PersonID:
+			status, err = t.acceptOffer(a, circleID)
+		default:
+			status, err = t.offerMember(a, circleID, personID, m)
 		}
-		var role string
-		err := t.queryRow(`SELECT role FROM people WHERE id = ?`, personID).Scan(&role)
-		if errors.Is(err, sql.ErrNoRows) {
-			return facility.NotFound("There is no such person.")
-		}
-		if err != nil {
-			return fmt.Errorf("read person: %w", err)
-		}
-		if role == protocol.RoleStaff {
-			return facility.Invalid("Staff see every circle already; they are not added as members.")
-		}
-		var rel string
-		var can bool
-		err = t.queryRow(`SELECT relation, can_invite FROM members WHERE circle_id = ? AND person_id = ?`, circleID, personID).Scan(&rel, &can)
-		if err == nil {
-			if rel == m.Relation && can == m.CanInvite {
-				return nil // the same again
-			}
-			return facility.Errorf(409, protocol.CodeIDConflict,
-				"This person is in the circle already, with another relation or right to invite. Remove them first to change it.")
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("read member: %w", err)
-		}
-		if err := t.joinCircle(personID, role, circleID, m.Relation, m.CanInvite); err != nil {
-			return err
-		}
-		created = true
-		return t.audit(a, "member.add", protocol.MemberID(circleID, personID), m.Relation)
+		return err
 	})
-	return created && err == nil, err
+	return status, err
+}
+
+// addMember is staff adding personID to circleID.
+func (t *tx) addMember(a facility.Actor, circleID, personID string, m protocol.AddMember) (string, error) {
+	if ok, err := t.exists(`SELECT 1 FROM circles WHERE id = ?`, circleID); err != nil {
+		return "", err
+	} else if !ok {
+		return "", facility.NotFound("There is no such circle.")
+	}
+	var role string
+	err := t.queryRow(`SELECT role FROM people WHERE id = ?`, personID).Scan(&role)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", facility.NotFound("There is no such person.")
+	}
+	if err != nil {
+		return "", fmt.Errorf("read person: %w", err)
+	}
+	if role == protocol.RoleStaff {
+		return "", facility.Invalid("Staff see every circle already; they are not added as members.")
+	}
+	if st, err := t.sameMember(circleID, personID, m); st != "" || err != nil {
+		return st, err
+	}
+	if err := t.joinCircle(personID, role, circleID, m.Relation, m.CanInvite); err != nil {
+		return "", err
+	}
+	if err := t.dropOffers(`circle_id = ? AND person_id = ?`, circleID, personID); err != nil {
+		return "", err
+	}
+	return facility.MemberAdded, t.audit(a, "member.add", protocol.MemberID(circleID, personID), m.Relation)
+}
+
+// sameMember: MemberExists when personID is in circleID with m already, id_conflict when with
+// something else, "" when not a member.
+func (t *tx) sameMember(circleID, personID string, m protocol.AddMember) (string, error) {
+	var rel string
+	var can bool
+	err := t.queryRow(`SELECT relation, can_invite FROM members WHERE circle_id = ? AND person_id = ?`, circleID, personID).Scan(&rel, &can)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return "", nil
+	case err != nil:
+		return "", fmt.Errorf("read member: %w", err)
+	case rel == m.Relation && can == m.CanInvite:
+		return facility.MemberExists, nil
+	}
+	return "", facility.Errorf(409, protocol.CodeIDConflict,
+		"This person is in the circle already, with another relation or right to invite. Staff can remove them first to change it.")
+}
+
+// errNoOffer answers a person who accepts an offer that does not exist (or no longer does).
+var errNoOffer = facility.NotFound("Nobody has asked you to join this circle, or the request was withdrawn.")
+
+// offerMember is a family member with can_invite asking personID to join circleID.
+func (t *tx) offerMember(a facility.Actor, circleID, personID string, m protocol.AddMember) (string, error) {
+	mayInvite, err := t.exists(`SELECT 1 FROM members WHERE circle_id = ? AND person_id = ? AND can_invite`, circleID, a.PersonID)
+	if err != nil {
+		return "", err
+	}
+	if !mayInvite {
+		return "", facility.Forbidden("You cannot invite people into this circle.")
+	}
+	// Only people the asker sees: anyone else (or nobody) gets the same answer, so that the
+	// call tells nothing about who exists.
+	var role string
+	err = t.queryRow(`SELECT p.role FROM people p WHERE p.id = ?1 AND p.role <> 'staff' AND EXISTS (SELECT 1 FROM members m1
+		JOIN members m2 ON m2.circle_id = m1.circle_id WHERE m1.person_id = ?1 AND m2.person_id = ?2)`, personID, a.PersonID).Scan(&role)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", facility.Forbidden("You can ask only people who share a circle with you. Ask the care home to add someone else.")
+	}
+	if err != nil {
+		return "", fmt.Errorf("read person: %w", err)
+	}
+	if st, err := t.sameMember(circleID, personID, m); st != "" || err != nil {
+		return st, err
+	}
+	if err := t.familyLimits(a.PersonID, false); err != nil {
+		return "", err
+	}
+	var name string
+	if err := t.queryRow(`SELECT name FROM circles WHERE id = ?`, circleID).Scan(&name); err != nil {
+		return "", fmt.Errorf("read circle: %w", err)
+	}
+	if _, err := t.exec(`INSERT INTO member_offers(circle_id, person_id, relation, can_invite, offered_by, offered_by_device, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(circle_id, person_id) DO UPDATE SET relation = excluded.relation,
+		can_invite = excluded.can_invite, offered_by = excluded.offered_by, offered_by_device = excluded.offered_by_device,
+		created_at = excluded.created_at`, circleID, personID, m.Relation, m.CanInvite, a.PersonID, a.DeviceID, t.now); err != nil {
+		return "", fmt.Errorf("add offer: %w", err)
+	}
+	o := protocol.MemberOffer{CircleID: circleID, CircleName: name, PersonID: personID, Relation: m.Relation, CanInvite: m.CanInvite,
+		OfferedBy: a.PersonID, CreatedAt: parseTime(t.now)}
+	if err := t.emit(protocol.KindMemberOffer, protocol.OpPut, protocol.MemberID(circleID, personID), o, []string{personID}); err != nil {
+		return "", err
+	}
+	return facility.MemberOffered, t.audit(a, "member.offer", protocol.MemberID(circleID, personID), m.Relation)
+}
+
+// acceptOffer is a person joining circleID on an offer made to them.
+func (t *tx) acceptOffer(a facility.Actor, circleID string) (string, error) {
+	var rel, by string
+	var can bool
+	err := t.queryRow(`SELECT relation, can_invite, offered_by FROM member_offers WHERE circle_id = ? AND person_id = ? AND created_at > ?`,
+		circleID, a.PersonID, parseTime(t.now).Add(-facility.OfferTTL).Format(time.RFC3339Nano)).Scan(&rel, &can, &by)
+	if errors.Is(err, sql.ErrNoRows) {
+		member, err := t.exists(`SELECT 1 FROM members WHERE circle_id = ? AND person_id = ?`, circleID, a.PersonID)
+		if err != nil {
+			return "", err
+		}
+		if member {
+			return facility.MemberExists, nil // accepted already: the same again
+		}
+		return "", errNoOffer
+	}
+	if err != nil {
+		return "", fmt.Errorf("read offer: %w", err)
+	}
+	var role string
+	if err := t.queryRow(`SELECT role FROM people WHERE id = ?`, a.PersonID).Scan(&role); err != nil {
+		return "", fmt.Errorf("read person: %w", err)
+	}
+	if err := t.joinCircle(a.PersonID, role, circleID, rel, can); err != nil {
+		return "", err
+	}
+	if err := t.dropOffers(`circle_id = ? AND person_id = ?`, circleID, a.PersonID); err != nil {
+		return "", err
+	}
+	return facility.MemberAdded, t.auditInvited(a, "member.add", protocol.MemberID(circleID, a.PersonID), rel, by)
+}
+
+// dropOffers withdraws the offers that where selects and tells their persons.
+func (t *tx) dropOffers(where string, args ...any) error {
+	ids, err := t.strings(`SELECT circle_id || '/' || person_id FROM member_offers WHERE `+where, args...)
+	if err != nil {
+		return fmt.Errorf("read offers: %w", err)
+	}
+	for _, id := range ids {
+		circle, person, _ := strings.Cut(id, "/")
+		if _, err := t.exec(`DELETE FROM member_offers WHERE circle_id = ? AND person_id = ?`, circle, person); err != nil {
+			return fmt.Errorf("drop offer: %w", err)
+		}
+		if err := t.emit(protocol.KindMemberOffer, protocol.OpDelete, id, map[string]string{"circle_id": circle, "person_id": person},
+			[]string{person}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

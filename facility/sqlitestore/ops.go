@@ -383,6 +383,9 @@ func (s *Store) RevokeDevice(ctx context.Context, a facility.Actor, deviceID str
 		if err := t.cancelInvitations(`created_by_device = ?`, deviceID); err != nil {
 			return err
 		}
+		if err := t.dropOffers(`offered_by_device = ?`, deviceID); err != nil {
+			return err
+		}
 		// The person's other devices show that this one was disconnected.
 		at := parseTime(t.now)
 		d := protocol.Device{ID: deviceID, PersonID: owner, Name: name, CreatedAt: parseTime(created), RevokedAt: &at}

@@ -25,3 +25,19 @@ CREATE TABLE blob_uploads (
 ) WITHOUT ROWID;
 INSERT OR IGNORE INTO blob_uploads(sha256, person_id)
 	SELECT sha256, uploaded_by FROM blobs WHERE uploaded_by IS NOT NULL AND uploaded_by <> '';
+
+-- A family member with can_invite asks someone who already uses Hearth to join a circle; the
+-- person accepts from a device of their own (or staff add them). No code: a code would be a
+-- device of their account.
+CREATE TABLE member_offers (
+	circle_id         TEXT NOT NULL REFERENCES circles(id),
+	person_id         TEXT NOT NULL REFERENCES people(id),
+	relation          TEXT NOT NULL DEFAULT '',
+	can_invite        INTEGER NOT NULL DEFAULT 0,
+	offered_by        TEXT NOT NULL,
+	offered_by_device TEXT NOT NULL DEFAULT '',
+	created_at        TEXT NOT NULL,
+	PRIMARY KEY (circle_id, person_id)
+) WITHOUT ROWID;
+CREATE INDEX member_offers_device ON member_offers(offered_by_device);
+CREATE INDEX member_offers_by ON member_offers(offered_by, circle_id);
