@@ -149,7 +149,9 @@ func (s *Staff) AddPerson(ctx context.Context, name, role, room string) (content
 }
 
 // Invite makes a one-time invitation for a new device of personID; with a circle, accepting it
-// also adds them to it with that relation.
+// also adds them to it with that relation. The server refuses it for a family member (or staff)
+// who has a device already: they add their devices themselves, and AddMember puts them in a
+// circle.
 func (s *Staff) Invite(ctx context.Context, personID, circleID, relation string) (content.Invitation, error) {
 	relation = strings.TrimSpace(relation)
 	if !protocol.ValidID(personID) {

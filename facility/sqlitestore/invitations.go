@@ -31,7 +31,11 @@ func (t *tx) mayInviteDevice(maker, person, role string) error {
 	makerStaff := maker == ""
 	if !makerStaff {
 		var mrole string
-		if err := t.queryRow(`SELECT role FROM people WHERE id = ?`, maker).Scan(&mrole); err != nil {
+		err := t.queryRow(`SELECT role FROM people WHERE id = ?`, maker).Scan(&mrole)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errNotYours
+		}
+		if err != nil {
 			return fmt.Errorf("read the invitation's maker: %w", err)
 		}
 		makerStaff = mrole == protocol.RoleStaff

@@ -871,7 +871,9 @@ func (s *Store) DeleteItem(ctx context.Context, a facility.Actor, id string) err
 		if _, err := t.exec(`UPDATE items SET deleted_at = ? WHERE id = ?`, t.now, id); err != nil {
 			return fmt.Errorf("delete item: %w", err)
 		}
-		audience, err := t.audienceBy(sc, author)
+		// A delete carries only the id: it goes to everyone who sees the target, so that nobody
+		// keeps a copy made before audienceBy narrowed who gets reactions and seen marks.
+		audience, err := t.audience(sc)
 		if err != nil {
 			return err
 		}
