@@ -363,3 +363,30 @@ func TestStaffInvitationsAndMembers(t *testing.T) {
 	}
 	wantSentence(t, "cancel an unknown invitation", staff.CancelInvitation(ctx, "ZZZZ"), "There is no such invitation.")
 }
+
+// A family member adds a second device from the one they have (staff may not make it for them).
+func TestInviteOwnDevice(t *testing.T) {
+	ctx := context.Background()
+	ts := newTestServer(t)
+	_, circle := ts.resident("Rose Lewis")
+	anna := ts.family("Anna Lewis")
+	phone := pairDevice(t, ts.invite(anna, circle, "Daughter"))
+	inv, err := InviteOwnDevice(ctx, phone.st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc := pairDevice(t, inv.Link)
+	acc, _, _ := pc.st.Account(ctx)
+	if acc.PersonID != anna {
+		t.Fatalf("the new device is %s's, want Anna's", acc.PersonID)
+	}
+	waitFor(t, "Anna's PC to get Rose's circle", func() bool { cs, _ := pc.st.Circles(ctx); return len(cs) == 1 })
+
+	st, err := store.Open(ctx, t.TempDir(), quietLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	_, err = InviteOwnDevice(ctx, st)
+	wantSentence(t, "unpaired", err, "This computer is not connected to a care home yet.")
+}

@@ -49,8 +49,8 @@ func (t *tx) mayInviteDevice(maker, person, role string) error {
 			return err
 		}
 		if active {
-			return facility.Forbidden("This person has a device already. They add their other devices themselves, " +
-				"from Settings on the device they have; to add them to a circle, add them as a member.")
+			return facility.Forbidden("This person has a device already. Only they can add another one, with an " +
+				"invitation made on the device they have. To add them to a circle, add them as a member.")
 		}
 		return nil
 	}
