@@ -346,6 +346,9 @@ func (s *Staff) words(ctx context.Context, names map[string]string, e protocol.A
 			return fmt.Sprintf("added %s to %s as %s", who, circle, e.Detail)
 		}
 		return fmt.Sprintf("added %s to %s", who, circle)
+	case "member.offer":
+		who, circle := member()
+		return fmt.Sprintf("asked %s to join %s", who, circle)
 	case "member.remove":
 		who, circle := member()
 		return fmt.Sprintf("removed %s from %s", who, circle)

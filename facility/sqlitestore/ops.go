@@ -165,6 +165,9 @@ func (s *Store) Pair(ctx context.Context, code, deviceName string, tokenHash []b
 		// The rule is checked again now, not only when the code was made: the person may have
 		// paired a device since, and invitations made before the rule existed must obey it too.
 		if err := t.mayInviteDevice(createdBy, personID, p.Role); err != nil {
+			if _, ok := facility.AsError(err); !ok {
+				return err // a failure of the store, not a refusal
+			}
 			refused = facility.ErrCodeCancelled
 			if _, err := t.exec(`UPDATE invitations SET cancelled_at = ? WHERE lookup = ?`, t.now, lookup); err != nil {
 				return fmt.Errorf("cancel invitation: %w", err)
