@@ -302,6 +302,15 @@ func TestFamilyInvitationLimits(t *testing.T) {
 	}
 	// Staff are not limited.
 	w.mustJSON(w.do("POST", "/v1/invitations", w.staff.token, protocol.CreateInvitation{Name: "By staff", CircleID: w.rose.circle}), 201, nil)
+
+	// Nor can the limits be multiplied: a family member cannot let the people they invite invite others.
+	e := newInviter(t)
+	if r := e.do("POST", "/v1/invitations", e.anna.token, protocol.CreateInvitation{Name: "Tom", CircleID: e.rose.circle, CanInvite: true}); r.status != 403 {
+		t.Fatalf("anna grants can_invite: %d %s", r.status, r.body)
+	}
+	if n := len(e.openInvitations()); n != 0 {
+		t.Fatalf("a refused invitation left %d open", n)
+	}
 }
 
 func jsonUnmarshal(t *testing.T, data []byte, v any) {

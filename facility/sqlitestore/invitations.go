@@ -18,6 +18,11 @@ import (
 var errNotYours = facility.Forbidden("You can invite a new person by name, or a new device of your own. " +
 	"To add someone who already uses Hearth to a circle, ask the care home.")
 
+// errGrantInvite refuses a family member who would let someone they invite invite others: each
+// account they make could otherwise make as many again, past every per-person limit.
+var errGrantInvite = facility.Forbidden("Only the care home can let someone invite others. Invite them without it, " +
+	"and ask the care home if they should.")
+
 // mayInviteDevice is DESIGN rule 6 for one invitation: whether maker ("" the command line) may
 // hold a code that pairs a device of person (of role). Allowed: the person themself; staff for a
 // resident (the tablet; announced on the resident's devices and in the audit) or for someone with
@@ -138,6 +143,9 @@ func (s *Store) CreateInvitation(ctx context.Context, a facility.Actor, inv faci
 			}
 		}
 		if !a.Staff() {
+			if inv.CanInvite {
+				return errGrantInvite
+			}
 			if err := t.familyLimits(a.PersonID, inv.PersonID == ""); err != nil {
 				return err
 			}
@@ -359,6 +367,9 @@ func (t *tx) offerMember(a facility.Actor, circleID, personID string, m protocol
 	}
 	if st, err := t.sameMember(circleID, personID, m); st != "" || err != nil {
 		return st, err
+	}
+	if m.CanInvite {
+		return "", errGrantInvite
 	}
 	if err := t.familyLimits(a.PersonID, false); err != nil {
 		return "", err
