@@ -390,3 +390,52 @@ func TestInviteOwnDevice(t *testing.T) {
 	_, err = InviteOwnDevice(ctx, st)
 	wantSentence(t, "unpaired", err, "This computer is not connected to a care home yet.")
 }
+
+// The new device shows on the other one; a request to join a circle is accepted from the
+// person's own device.
+func TestOwnDevicesAndCircleOffers(t *testing.T) {
+	ctx := context.Background()
+	ts := newTestServer(t)
+	_, roseCircle := ts.resident("Rose Lewis")
+	_, bertCircle := ts.resident("Bert Hart")
+	anna, ben := ts.family("Anna Lewis"), ts.family("Ben Hart")
+	annaPhone := pairDevice(t, ts.invite(anna, roseCircle, "Daughter"))
+	benPhone := pairDevice(t, ts.invite(ben, roseCircle, "Friend"))
+	inv, err := InviteOwnDevice(ctx, benPhone.st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	benPC := pairDevice(t, inv.Link)
+	waitFor(t, "Ben's phone to show his new PC", func() bool {
+		ds, _ := benPhone.st.MyDevices(ctx)
+		return len(ds) == 2 && ds[0].InvitedBy == "you" && !ds[0].This && ds[1].This
+	})
+	_ = benPC
+
+	st := ts.server().Store()
+	if _, err := st.AddMember(ctx, facility.Admin, bertCircle, anna, protocol.AddMember{Relation: "Friend", CanInvite: true}); err != nil {
+		t.Fatal(err)
+	}
+	annaActor := facility.Actor{PersonID: anna, Role: protocol.RoleFamily}
+	if status, err := st.AddMember(ctx, annaActor, bertCircle, ben, protocol.AddMember{Relation: "Son"}); err != nil || status != facility.MemberOffered {
+		t.Fatalf("anna asks ben: %q %v", status, err)
+	}
+	waitFor(t, "Ben's phone to show the request", func() bool {
+		offers, _ := benPhone.st.CircleOffers(ctx)
+		return len(offers) == 1 && offers[0].CircleID == bertCircle && offers[0].OfferedBy == "Anna Lewis"
+	})
+	if err := AcceptOffer(ctx, benPhone.st, bertCircle); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "Ben's phone to join Bert's circle", func() bool {
+		cs, _ := benPhone.st.Circles(ctx)
+		offers, _ := benPhone.st.CircleOffers(ctx)
+		return len(cs) == 2 && len(offers) == 0
+	})
+	if err := AcceptOffer(ctx, benPhone.st, bertCircle); err != nil {
+		t.Fatalf("accepting again: %v", err)
+	}
+	_, carlCircle := ts.resident("Carl Hart")
+	wantSentence(t, "accept what nobody asked", AcceptOffer(ctx, annaPhone.st, carlCircle),
+		"Nobody has asked you to join this circle, or the request was withdrawn.")
+}
