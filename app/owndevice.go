@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -18,12 +19,56 @@ import (
 // a family member who has a device, so this is how a second phone or a PC gets connected.
 type OwnDeviceFunc func(ctx context.Context) (content.Invitation, error)
 
-// ownDeviceRow is the Settings part that connects another device of one's own: family and staff
-// (a resident's tablet is paired by staff). nil without Options.InviteOwnDevice.
+// ownDevices is what a Source may also tell (the store does): the person's own devices as their
+// feed announced them, and requests to join a circle.
+type ownDevices interface {
+	MyDevices(ctx context.Context) ([]content.MyDevice, error)
+	CircleOffers(ctx context.Context) ([]content.CircleOffer, error)
+}
+
+// ownDeviceRow is the Settings part about the person's own devices: every device connected as
+// them (so that none is connected silently: DESIGN rule 6), requests to join a circle with a Join
+// button, and, for family and staff, a way to connect another device (a resident's tablet is
+// paired by staff). nil without Options.InviteOwnDevice.
 func (s *settings) ownDeviceRow() fyne.CanvasObject {
 	u := s.ui
-	if u.opts.InviteOwnDevice == nil || u.role() == roleResident {
+	if u.opts.InviteOwnDevice == nil {
 		return nil
+	}
+	box := container.NewVBox(&widget.Label{Text: "Your devices", TextStyle: fyne.TextStyle{Bold: true}})
+	if src, ok := u.src.(ownDevices); ok {
+		ds, err := src.MyDevices(u.ctx)
+		u.logErr("my devices", err)
+		for _, d := range ds {
+			box.Add(&widget.Label{Text: myDeviceLine(d, u), Wrapping: fyne.TextWrapWord, TextStyle: fyne.TextStyle{Bold: d.This}})
+		}
+		offers, err := src.CircleOffers(u.ctx)
+		u.logErr("circle offers", err)
+		for _, o := range offers {
+			if u.opts.AcceptOffer == nil {
+				break
+			}
+			o := o
+			join := &widget.Button{Text: "Join", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: u.tap(func() {
+				var err error
+				u.later(func() { err = u.opts.AcceptOffer(u.ctx, o.CircleID) }, func() {
+					if err != nil {
+						dialog.ShowInformation("Not joined", err.Error(), u.win)
+						return
+					}
+					dialog.ShowInformation("Joined", "You are in "+o.CircleName+"'s circle now. Its photos arrive in a moment.", u.win)
+					u.ShowSettings()
+				})
+			})}
+			text := o.OfferedBy + " asks you to join " + o.CircleName + "'s circle"
+			if o.Relation != "" {
+				text += " as " + o.Relation
+			}
+			box.Add(container.NewBorder(nil, nil, nil, join, &widget.Label{Text: text + ".", Wrapping: fyne.TextWrapWord}))
+		}
+	}
+	if u.role() == roleResident {
+		return box
 	}
 	add := &widget.Button{Text: "Connect another device", Icon: theme.ComputerIcon(), OnTapped: u.tap(func() {
 		var inv content.Invitation
@@ -36,12 +81,25 @@ func (s *settings) ownDeviceRow() fyne.CanvasObject {
 			u.show(newOwnDeviceScreen(u, inv))
 		})
 	})}
-	return container.NewVBox(
-		&widget.Label{Text: "Your other devices", TextStyle: fyne.TextStyle{Bold: true}},
-		&widget.Label{Text: "To use Hearth on another phone or computer as yourself, make a code here and type it there.",
-			Wrapping: fyne.TextWrapWord},
-		container.NewHBox(add),
-	)
+	box.Add(&widget.Label{Text: "To use Hearth on another phone or computer as yourself, make a code here and type it there.",
+		Wrapping: fyne.TextWrapWord})
+	box.Add(container.NewHBox(add))
+	return box
+}
+
+// myDeviceLine says what a device of one's own is and how it was connected.
+func myDeviceLine(d content.MyDevice, u *UI) string {
+	line := d.Name + " · connected " + strings.ToLower(WhenInWords(d.ConnectedAt, u.now()))
+	if d.InvitedBy != "" {
+		line += " with a code from " + d.InvitedBy
+	}
+	switch {
+	case d.This:
+		line += " · this device"
+	case d.Revoked:
+		line += " · disconnected"
+	}
+	return line
 }
 
 // ownDeviceScreen shows the code for another device of one's own, large.
