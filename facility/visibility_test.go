@@ -160,3 +160,21 @@ func TestPhotoHashesCannotBeBroughtBack(t *testing.T) {
 	_, r = w.post(w.fb, w.ra.circle, "", photoBert)
 	w.mustJSON(r, 201, nil)
 }
+
+// Finding 3, the same leak through a circle: a former member's seen marks are not handed to
+// someone who joins later, nor replayed to the circle's new devices.
+func TestFormerMembersSeenMarksStayBehind(t *testing.T) {
+	w := newWorld(t)
+	w.mustJSON(w.do("POST", "/v1/seen", w.fb.token, protocol.SeenRequest{IDs: []string{w.postB}}), 200, nil)
+	w.mustJSON(w.do("DELETE", "/v1/circles/"+w.rb.circle+"/members/"+w.fb.ID, w.staff.token, nil), 200, nil)
+	w.join(w.outsider, w.rb.circle)
+	if ids := personIDsIn(t, w.feed(w.outsider)); ids[w.fb.ID] {
+		t.Error("someone who joined later gets a former member's seen mark")
+	}
+	if ids := personIDsIn(t, w.feed(w.rb)); ids[w.fb.ID] {
+		t.Error("a replay of the resident's feed carries a former member's seen mark")
+	}
+	if ids := personIDsIn(t, w.feed(w.staff)); !ids[w.fb.ID] {
+		t.Error("staff, who see everyone, lost the seen mark")
+	}
+}

@@ -194,8 +194,11 @@ func (t *tx) snapshotCircle(p, c string) error {
 			WHERE circle_id = ? AND person_id <> ?`, []any{c, p}},
 		{`SELECT kind, 'put', id, data FROM items WHERE circle_id = ? AND deleted_at IS NULL` + liveTarget + `
 			ORDER BY kind = 'reaction', rowid`, []any{c}},
+		// Seen marks of people still in the circle (or staff): a former member's would carry the
+		// id of someone the joiner never shares a circle with.
 		{`SELECT 'seen', 'put', s.target_id || '/' || s.person_id, s.data FROM seen s JOIN items i ON i.id = s.target_id
-			WHERE i.circle_id = ? AND i.deleted_at IS NULL`, []any{c}},
+			WHERE i.circle_id = ?1 AND i.deleted_at IS NULL AND (EXISTS (SELECT 1 FROM members m WHERE m.circle_id = ?1 AND m.person_id = s.person_id)
+				OR EXISTS (SELECT 1 FROM people ps WHERE ps.id = s.person_id AND ps.role = 'staff'))`, []any{c}},
 	}
 	for _, st := range steps {
 		if err := t.snapshot(p, st.q, st.args...); err != nil {
@@ -317,9 +320,9 @@ func seesPersonExpr(who string) string { return strings.ReplaceAll(seesPerson, "
 // visibleNow is an SQL condition on the change c: person ?1 (staff when ?2) may see its entity
 // now. A feed replays only that (finding 7 of issue 12): the put of an item deleted since, or of
 // a circle's things after its member left it, is not sent again, to a new device or to one that
-// syncs late; their deletes are (a client that never had the put drops nothing). Reactions and
-// seen marks on announcements, which reach everyone, carry their author's id only to people who
-// may see that author.
+// syncs late; their deletes are (a client that never had the put drops nothing). Reactions on
+// announcements (which reach everyone) and seen marks carry their author's id only to people
+// who may see that author now.
 var visibleNow = `(c.op <> 'put' OR CASE
 	WHEN c.kind IN ('post', 'message', 'reaction', 'announcement') THEN EXISTS (SELECT 1 FROM items it
 		WHERE it.id = c.id AND it.deleted_at IS NULL
@@ -329,7 +332,7 @@ var visibleNow = `(c.op <> 'put' OR CASE
 	WHEN c.kind = 'seen' THEN EXISTS (SELECT 1 FROM items it
 		WHERE it.id = substr(c.id, 1, 36) AND it.deleted_at IS NULL
 		AND (it.circle_id IS NULL OR ?2 OR EXISTS (SELECT 1 FROM members m WHERE m.circle_id = it.circle_id AND m.person_id = ?1))
-		AND (it.audience IS NULL OR ` + seesPersonExpr("substr(c.id, 38)") + `))
+		AND ` + seesPersonExpr("substr(c.id, 38)") + `)
 	WHEN c.kind = 'circle' THEN ?2 OR EXISTS (SELECT 1 FROM members m WHERE m.circle_id = c.id AND m.person_id = ?1)
 	WHEN c.kind = 'member' THEN EXISTS (SELECT 1 FROM members m WHERE m.circle_id = substr(c.id, 1, 36) AND m.person_id = substr(c.id, 38))
 		AND (?2 OR EXISTS (SELECT 1 FROM members m WHERE m.circle_id = substr(c.id, 1, 36) AND m.person_id = ?1))
