@@ -250,6 +250,11 @@ func TestStaffPairingRule(t *testing.T) {
 		e.InvitedBy != w.staff.ID || e.DeviceID != pr.DeviceID {
 		t.Fatalf("the audit of the pairing: %+v", e)
 	}
+	var dl protocol.DeviceList
+	w.mustJSON(w.do("GET", "/v1/devices", w.rose.token, nil), 200, &dl)
+	if n := len(dl.Devices); n != 2 || dl.Devices[1].ID != pr.DeviceID || dl.Devices[1].InvitedBy != w.staff.ID {
+		t.Fatalf("rose's device list does not say who invited the new tablet: %+v", dl.Devices)
+	}
 	// A family member who lost every device gets a new one from staff.
 	w.mustJSON(w.do("POST", "/v1/devices/"+w.ben.device+"/revoke", w.staff.token, nil), 200, nil)
 	w.mustJSON(w.do("POST", "/v1/invitations", w.staff.token, protocol.CreateInvitation{PersonID: w.ben.ID}), 201, nil)

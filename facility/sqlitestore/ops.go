@@ -178,8 +178,8 @@ func (s *Store) Pair(ctx context.Context, code, deviceName string, tokenHash []b
 			return fmt.Errorf("use invitation: %w", err)
 		}
 		dev := protocol.NewID()
-		if _, err := t.exec(`INSERT INTO devices(id, person_id, name, token_hash, created_at) VALUES (?, ?, ?, ?, ?)`,
-			dev, personID, deviceName, tokenHash, t.now); err != nil {
+		if _, err := t.exec(`INSERT INTO devices(id, person_id, name, token_hash, created_at, invited_by) VALUES (?, ?, ?, ?, ?, ?)`,
+			dev, personID, deviceName, tokenHash, t.now, createdBy); err != nil {
 			return fmt.Errorf("add device: %w", err)
 		}
 		newDev := facility.Actor{PersonID: personID, DeviceID: dev}
@@ -335,7 +335,7 @@ func (s *Store) RemoveMember(ctx context.Context, a facility.Actor, circleID, pe
 
 // Devices implements facility.Store: staff see every device, others their own.
 func (s *Store) Devices(ctx context.Context, a facility.Actor) ([]protocol.Device, error) {
-	q := `SELECT id, person_id, name, created_at, last_seen, revoked_at FROM devices WHERE ? OR person_id = ? ORDER BY created_at, id`
+	q := `SELECT id, person_id, name, created_at, last_seen, revoked_at, invited_by FROM devices WHERE ? OR person_id = ? ORDER BY created_at, id`
 	rows, err := s.query(ctx, q, a.Staff(), a.PersonID)
 	if err != nil {
 		return nil, fmt.Errorf("list devices: %w", err)
@@ -346,7 +346,7 @@ func (s *Store) Devices(ctx context.Context, a facility.Actor) ([]protocol.Devic
 		var d protocol.Device
 		var created string
 		var seen, revoked sql.NullString
-		if err := rows.Scan(&d.ID, &d.PersonID, &d.Name, &created, &seen, &revoked); err != nil {
+		if err := rows.Scan(&d.ID, &d.PersonID, &d.Name, &created, &seen, &revoked, &d.InvitedBy); err != nil {
 			return nil, fmt.Errorf("list devices: %w", err)
 		}
 		d.CreatedAt = parseTime(created)
@@ -366,8 +366,9 @@ func (s *Store) Devices(ctx context.Context, a facility.Actor) ([]protocol.Devic
 // RevokeDevice implements facility.Store: staff revoke any device, others their own.
 func (s *Store) RevokeDevice(ctx context.Context, a facility.Actor, deviceID string) error {
 	return s.write(ctx, func(t *tx) error {
-		var owner, name, created string
-		err := t.queryRow(`SELECT person_id, name, created_at FROM devices WHERE id = ?`, deviceID).Scan(&owner, &name, &created)
+		var owner, name, created, invitedBy string
+		err := t.queryRow(`SELECT person_id, name, created_at, invited_by FROM devices WHERE id = ?`, deviceID).
+			Scan(&owner, &name, &created, &invitedBy)
 		if errors.Is(err, sql.ErrNoRows) || err == nil && !a.Staff() && owner != a.PersonID {
 			return facility.NotFound("There is no such device.")
 		}
@@ -391,7 +392,7 @@ func (s *Store) RevokeDevice(ctx context.Context, a facility.Actor, deviceID str
 		}
 		// The person's other devices show that this one was disconnected.
 		at := parseTime(t.now)
-		d := protocol.Device{ID: deviceID, PersonID: owner, Name: name, CreatedAt: parseTime(created), RevokedAt: &at}
+		d := protocol.Device{ID: deviceID, PersonID: owner, Name: name, CreatedAt: parseTime(created), RevokedAt: &at, InvitedBy: invitedBy}
 		if err := t.emit(protocol.KindDevice, protocol.OpPut, deviceID, d, []string{owner}); err != nil {
 			return err
 		}

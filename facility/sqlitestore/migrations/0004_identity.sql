@@ -11,6 +11,9 @@ CREATE INDEX invitations_device ON invitations(created_by_device) WHERE created_
 CREATE INDEX invitations_created_by ON invitations(created_by);
 CREATE INDEX invitations_circle ON invitations(circle_id) WHERE circle_id IS NOT NULL;
 
+-- Who made the invitation a device paired with ('' the command line, or paired before this).
+ALTER TABLE devices ADD COLUMN invited_by TEXT NOT NULL DEFAULT '';
+
 -- The device that acted, and on device.pair who made the invitation ('' the command line).
 ALTER TABLE audit ADD COLUMN device_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE audit ADD COLUMN invited_by TEXT NOT NULL DEFAULT '';
