@@ -21,6 +21,7 @@ import (
 
 	"hearth/app"
 	"hearth/assets"
+	"hearth/content"
 	"hearth/demo"
 	"hearth/fynecache"
 	"hearth/invitecard"
@@ -196,7 +197,9 @@ func run(ctx context.Context, log *slog.Logger, dataDir, link, textSize string, 
 		return staff, nil
 	}
 	opts := app.Options{HomeName: acc.FacilityName, Role: acc.Role, IdleAfter: idle, Log: log, Paired: paired,
-		Pair: pair, NewStaff: newStaff, Home: o.home}
+		Pair: pair, NewStaff: newStaff, Home: o.home,
+		InviteOwnDevice: func(ctx context.Context) (content.Invitation, error) { return hearthsync.InviteOwnDevice(ctx, st) },
+		AcceptOffer:     func(ctx context.Context, circleID string) error { return hearthsync.AcceptOffer(ctx, st, circleID) }}
 
 	<-textReady
 	app.New(a, w, st, opts).Start(ctx)

@@ -46,6 +46,9 @@ func newSettings(u *UI) *settings {
 		&widget.Label{Text: deviceWord(u.role()), TextStyle: fyne.TextStyle{Bold: true}},
 		&widget.Label{Text: s.belongsTo(), Wrapping: fyne.TextWrapWord},
 	)
+	if row := s.ownDeviceRow(); row != nil { // app/owndevice.go
+		form.Add(row)
+	}
 	if u.role() != roleResident {
 		// Family and staff choose their own photo; a resident's is set by staff.
 		form.Add(widget.NewSeparator())

@@ -250,6 +250,7 @@ func (h *staffHome) loadDevices() {
 				}
 				h.devices.Add(container.NewBorder(nil, nil, nil, action, line))
 			}
+			h.loadInvitations() // app/invitations.go
 		})
 }
 

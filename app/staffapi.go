@@ -15,7 +15,8 @@ type StaffActions interface {
 	// AddPerson creates a resident (with their circle), a family member or a staff member.
 	AddPerson(ctx context.Context, name, role, room string) (content.Person, error)
 	// Invite makes a one-time invitation for a new device of personID; with a
-	// circle, accepting it also adds them to it with that relation.
+	// circle, accepting it also adds them to it with that relation. Refused
+	// (with a sentence) for someone other than a resident who has a device.
 	Invite(ctx context.Context, personID, circleID, relation string) (content.Invitation, error)
 	// UpdateResident changes a resident's name and room.
 	UpdateResident(ctx context.Context, personID, name, room string) (content.Person, error)

@@ -42,6 +42,11 @@ type Options struct {
 	// family. NewStaff makes it when a device becomes staff's after start-up.
 	Staff    StaffActions
 	NewStaff func() (StaffActions, error)
+	// InviteOwnDevice makes a code for another device of this person (app/owndevice.go); nil
+	// hides the Settings part that uses it.
+	InviteOwnDevice OwnDeviceFunc
+	// AcceptOffer joins a circle someone asked this person to join (hearthsync.AcceptOffer).
+	AcceptOffer func(ctx context.Context, circleID string) error
 	// Home, when set, is what the first home screen shows, read by ReadHome
 	// just before; without it home reads the store itself, after its first
 	// frame. Nothing may change the store between that read and Start.

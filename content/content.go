@@ -179,6 +179,38 @@ type Invitation struct {
 	ExpiresAt time.Time
 }
 
+// OpenInvitation is an invitation that can still pair a device, for the staff's list.
+type OpenInvitation struct {
+	CodeID     string // the code's first 4 characters: enough to tell codes apart and cancel one
+	PersonID   string
+	PersonName string
+	Circle     string // "Margaret Lewis's circle", or "" for a device only
+	MadeBy     string // a person's name, or "The care home's administrator"
+	MadeAt     time.Time
+	ExpiresAt  time.Time
+}
+
+// MyDevice is one device of the person using this one, as their feed announced it: every new
+// device of a person shows on their other devices.
+type MyDevice struct {
+	ID          string
+	Name        string // "Hearth on Anna's PC"
+	ConnectedAt time.Time
+	Revoked     bool
+	InvitedBy   string // who made the invitation it used: a name, "" for the care home's administrator
+	This        bool   // the device this app runs on
+}
+
+// CircleOffer is a request that the person using this device join a circle, made by someone who
+// may invite into it; the person accepts from here (nobody else can make them a member).
+type CircleOffer struct {
+	CircleID   string
+	CircleName string // the resident's name
+	Relation   string
+	OfferedBy  string // a name
+	At         time.Time
+}
+
 // Device is one paired device, for the staff's list.
 type Device struct {
 	ID         string

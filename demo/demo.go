@@ -139,7 +139,9 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 		return nil, fmt.Errorf("demo: make the care home: %w", err)
 	}
 	viewer := c.people[viewerKey(role)]
-	inv, err := c.staff().invite(ctx, protocol.CreateInvitation{PersonID: viewer.ID})
+	// The viewer adds this device from a device of theirs: staff may not make a second device of
+	// a family member who has one (docs/protocol.md, Pairing).
+	inv, err := c.devices[viewerKey(role)].invite(ctx, protocol.CreateInvitation{PersonID: viewer.ID})
 	if err != nil {
 		return nil, fmt.Errorf("demo: invite %s's new device: %w", viewer.Name, err)
 	}

@@ -31,7 +31,12 @@ var (
 		"This code is not right. Check it and try again."}
 	ErrCodeExpired = &Error{http.StatusForbidden, protocol.CodeCodeExpired,
 		"This code has expired. Ask the care home for a new one."}
-	ErrCodeUsed   = &Error{http.StatusForbidden, protocol.CodeCodeUsed, "This code has already been used."}
+	ErrCodeUsed = &Error{http.StatusForbidden, protocol.CodeCodeUsed, "This code has already been used."}
+	// ErrCodeCancelled: the right code of an invitation that staff or its maker cancelled, that
+	// died with the device or membership that made it, or that the rules no longer allow. Old
+	// apps know code_expired: the remedy is the same (a new code).
+	ErrCodeCancelled = &Error{http.StatusForbidden, protocol.CodeCodeExpired,
+		"This code no longer works: it was cancelled. Ask the care home for a new one."}
 	ErrCodeBurned = &Error{http.StatusForbidden, protocol.CodeCodeBurned,
 		"This code was typed wrong too many times and no longer works. Ask the care home for a new one."}
 	ErrCodeNeedsLink = &Error{http.StatusConflict, protocol.CodeCodeNeedsLink,

@@ -116,7 +116,7 @@ func TestLongPollWakesOnlyForVisibleWrites(t *testing.T) {
 
 func TestLongPollAllDevicesAndTimeout(t *testing.T) {
 	w := newWorld(t)
-	second := &person{Person: w.fa.Person}
+	second := &person{Person: w.fa.Person, token: w.fa.token}
 	w.pairDevice(second, "", "")
 	cur := w.cursor(w.fa)
 	subs := w.f.Hub().Subscriptions()

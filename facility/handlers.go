@@ -246,6 +246,11 @@ func (s *Server) putBlob(w http.ResponseWriter, r *http.Request, a Actor) {
 		writeError(w, s.internal(r, err))
 		return
 	} else if ok {
+		// Known already, but this person has now shown they hold it: they may name it.
+		if _, err := s.store.PutBlob(r.Context(), a, ref); err != nil {
+			writeError(w, s.internal(r, err))
+			return
+		}
 		writeJSON(w, http.StatusOK, ref)
 		return
 	}

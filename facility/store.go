@@ -63,7 +63,17 @@ type Store interface {
 	CreatePerson(ctx context.Context, a Actor, req protocol.CreatePerson) (protocol.CreatePersonResponse, error)
 	// CreateInvitation stores inv; ErrCodeTaken when its lookup part is in use (make another code).
 	CreateInvitation(ctx context.Context, a Actor, inv Invitation) error
+	// AddMember adds a person who exists to a circle: a membership, never a code. Staff add at
+	// once (MemberAdded); a family member with can_invite offers it to someone who shares a circle
+	// with them (MemberOffered); that person accepts with the same call (MemberAdded). A member
+	// with that relation and right already: MemberExists.
+	AddMember(ctx context.Context, a Actor, circleID, personID string, m protocol.AddMember) (status string, err error)
 	RemoveMember(ctx context.Context, a Actor, circleID, personID string) error
+	// Invitations lists open invitations: all for staff, the ones they made for others.
+	Invitations(ctx context.Context, a Actor) ([]protocol.OpenInvitation, error)
+	// CancelInvitation ends the open invitation whose code starts with codeID (staff: any;
+	// others: their own; else not found).
+	CancelInvitation(ctx context.Context, a Actor, codeID string) error
 	// Touch records that a's device and person are active now. Staff learn a person's
 	// last_active through their feeds, at most once an hour per person.
 	Touch(ctx context.Context, a Actor) error
@@ -86,7 +96,8 @@ type Store interface {
 	// missing_blob.
 	SetAvatar(ctx context.Context, a Actor, personID, sha string) (protocol.Person, error)
 
-	// PutBlob records an uploaded photo whose variants are in the BlobStore already.
+	// PutBlob records an uploaded photo whose variants are in the BlobStore already, and that a
+	// uploaded it (called again for a known photo: each uploader may then name it in an item).
 	PutBlob(ctx context.Context, a Actor, ref protocol.PhotoRef) (created bool, err error)
 	Blob(ctx context.Context, sha string) (protocol.PhotoRef, bool, error)
 	// CanSeeBlob reports whether the actor now sees an item that holds the photo, or a person
@@ -100,6 +111,13 @@ type Store interface {
 	Backup(ctx context.Context, path string) error
 	Close() error
 }
+
+// Results of Store.AddMember, as the API answers them in "status".
+const (
+	MemberAdded   = "created"
+	MemberExists  = "exists"
+	MemberOffered = "offered"
+)
 
 // ErrCodeTaken: the invitation code's lookup part belongs to a live invitation.
 var ErrCodeTaken = &Error{409, "code_taken", "That invitation code is taken."}
@@ -120,3 +138,15 @@ type BlobStore interface {
 	// Open returns the variant, its size and modification time; fs.ErrNotExist when absent.
 	Open(ctx context.Context, sha, variant string) (io.ReadSeekCloser, int64, time.Time, error)
 }
+
+// Limits on what one family member may create, so that a stolen or careless account cannot fill
+// the home with people or leave a drawer of live codes behind. Staff have no such limits.
+const (
+	// MaxOpenInvitations is how many unused, live invitations one family member may hold.
+	MaxOpenInvitations = 10
+	// MaxPeoplePerWindow is how many people one family member may add within PeopleWindow.
+	MaxPeoplePerWindow = 20
+	PeopleWindow       = 30 * 24 * time.Hour
+	// OfferTTL is how long a family member's request that someone join a circle can be accepted.
+	OfferTTL = 30 * 24 * time.Hour
+)

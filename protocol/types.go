@@ -34,6 +34,12 @@ const (
 	KindReaction     = "reaction"
 	KindSeen         = "seen"
 	KindAnnouncement = "announcement"
+	// KindDevice is in a person's own feed only: a device of theirs was paired (or revoked), so
+	// that every new device of a person shows on their other devices.
+	KindDevice = "device"
+	// KindMemberOffer is in the invited person's feed only: someone asks them to join a circle
+	// (id CIRCLE_ID/PERSON_ID, data MemberOffer); a delete when it is accepted or withdrawn.
+	KindMemberOffer = "member_offer"
 )
 
 // Operations of a change.
@@ -228,6 +234,46 @@ type CreateInvitation struct {
 	ExpiresIn int64  `json:"expires_in,omitempty"`
 }
 
+// AddMember is the body of PUT /v1/circles/{id}/members/{person_id}: staff add a person who
+// exists already to a circle (no pairing code: the person keeps their own devices).
+type AddMember struct {
+	Relation  string `json:"relation,omitempty"`
+	CanInvite bool   `json:"can_invite,omitempty"`
+}
+
+// MemberOffer asks a person who uses Hearth already to join a circle: made by a family member
+// with can_invite (PUT /v1/circles/{id}/members/{person_id}), accepted by the person themself
+// with the same call from a device of theirs.
+type MemberOffer struct {
+	CircleID   string    `json:"circle_id"`
+	CircleName string    `json:"circle_name"`
+	PersonID   string    `json:"person_id"`
+	Relation   string    `json:"relation,omitempty"`
+	CanInvite  bool      `json:"can_invite,omitempty"`
+	OfferedBy  string    `json:"offered_by"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+// OpenInvitation is an invitation that can still pair a device (GET /v1/invitations). CodeID is
+// the code's first 4 characters (the rest is never kept); CreatedBy and CreatedByDevice are
+// absent when the command line made it.
+type OpenInvitation struct {
+	CodeID          string    `json:"code_id"`
+	PersonID        string    `json:"person_id"`
+	CircleID        string    `json:"circle_id,omitempty"`
+	Relation        string    `json:"relation,omitempty"`
+	CanInvite       bool      `json:"can_invite,omitempty"`
+	CreatedBy       string    `json:"created_by,omitempty"`
+	CreatedByDevice string    `json:"created_by_device,omitempty"`
+	CreatedAt       time.Time `json:"created_at"`
+	ExpiresAt       time.Time `json:"expires_at"`
+}
+
+// InvitationList is the answer to GET /v1/invitations.
+type InvitationList struct {
+	Invitations []OpenInvitation `json:"invitations"`
+}
+
 // InvitationResponse is the answer to POST /v1/invitations.
 type InvitationResponse struct {
 	Code      string    `json:"code"`
@@ -235,7 +281,9 @@ type InvitationResponse struct {
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
-// Device is a paired device as staff see it.
+// Device is a paired device as staff see it, and the data of a device change in its person's
+// feed. InvitedBy is the person who made the invitation it paired with (absent: the command line,
+// or a device paired before this was recorded).
 type Device struct {
 	ID        string     `json:"id"`
 	PersonID  string     `json:"person_id"`
@@ -243,6 +291,7 @@ type Device struct {
 	CreatedAt time.Time  `json:"created_at"`
 	LastSeen  *time.Time `json:"last_seen,omitempty"`
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+	InvitedBy string     `json:"invited_by,omitempty"`
 }
 
 // DeviceList is the answer to GET /v1/devices.
@@ -258,6 +307,10 @@ type AuditEntry struct {
 	Action   string    `json:"action"`
 	TargetID string    `json:"target_id"`
 	Detail   string    `json:"detail,omitempty"`
+	// DeviceID is the device that acted (absent: the command line or the server itself).
+	DeviceID string `json:"device_id,omitempty"`
+	// InvitedBy, on device.pair, is who made the invitation that paired it (absent: the command line).
+	InvitedBy string `json:"invited_by,omitempty"`
 }
 
 // AuditList is the answer to GET /v1/audit. Next is the value for ?before= of the next page.

@@ -154,6 +154,10 @@ func (a *applier) apply(ctx context.Context, c *protocol.Change) error {
 			return err
 		}
 		return a.putAnnouncement(ctx, &an)
+	case protocol.KindDevice:
+		return a.putDevice(ctx, c)
+	case protocol.KindMemberOffer:
+		return a.putOffer(ctx, c)
 	default:
 		// A kind this version does not know: skip it, so a newer server does not stop an older app.
 		a.s.log.Debug("skipping unknown change kind", "kind", c.Kind)
@@ -339,6 +343,8 @@ func (a *applier) delete(ctx context.Context, c *protocol.Change) error {
 		a.cs.add(ChangeSeen, target)
 	case protocol.KindPost, protocol.KindMessage, protocol.KindReaction, protocol.KindAnnouncement:
 		return deleteItem(ctx, tx, a.cs, ref.ID)
+	case protocol.KindMemberOffer:
+		return a.deleteOffer(ctx, c.ID)
 	}
 	return nil
 }
@@ -426,6 +432,9 @@ func (s *Store) ResetMirror(ctx context.Context) error {
 			if _, err := tx.ExecContext(ctx, q); err != nil {
 				return fmt.Errorf("%s: %w", q, err)
 			}
+		}
+		if err := dropIdentity(ctx, tx); err != nil {
+			return err
 		}
 		if err := setMeta(ctx, tx, metaCursor, ""); err != nil {
 			return err

@@ -40,7 +40,8 @@ func (s *Store) SetAccount(ctx context.Context, a Account) error {
 	err = s.write(ctx, func(tx *sql.Tx, cs *changeSet) error {
 		if forget {
 			for _, table := range []string{"people", "circles", "members", "posts", "post_photos", "messages",
-				"reactions", "seen", "announcements", "outbox_photos", "outbox", "blobs", "photo_wants", "blob_gc", "meta"} {
+				"reactions", "seen", "announcements", "outbox_photos", "outbox", "blobs", "photo_wants", "blob_gc", "meta",
+				"my_devices", "circle_offers"} {
 				if _, err := tx.ExecContext(ctx, `DELETE FROM `+table); err != nil {
 					return err
 				}

@@ -149,7 +149,9 @@ func (s *Staff) AddPerson(ctx context.Context, name, role, room string) (content
 }
 
 // Invite makes a one-time invitation for a new device of personID; with a circle, accepting it
-// also adds them to it with that relation.
+// also adds them to it with that relation. The server refuses it for a family member (or staff)
+// who has a device already: they add their devices themselves, and AddMember puts them in a
+// circle.
 func (s *Staff) Invite(ctx context.Context, personID, circleID, relation string) (content.Invitation, error) {
 	relation = strings.TrimSpace(relation)
 	if !protocol.ValidID(personID) {
@@ -170,6 +172,55 @@ func (s *Staff) Invite(ctx context.Context, personID, circleID, relation string)
 		return content.Invitation{}, answer(err)
 	}
 	return content.Invitation{Code: resp.Code, Link: resp.Link, ExpiresAt: resp.ExpiresAt}, nil
+}
+
+// AddMember adds someone who already uses Hearth to a circle, at once: their own devices get the
+// circle at their next sync. (An invitation code for them would be refused: a code pairs a device
+// of their account, and they add their devices themselves.)
+func (s *Staff) AddMember(ctx context.Context, circleID, personID, relation string) error {
+	relation = strings.TrimSpace(relation)
+	if !protocol.ValidID(circleID) || !protocol.ValidID(personID) {
+		return staffErr("Choose the circle and the person to add.", nil)
+	}
+	if err := checkName("relation", relation); err != nil {
+		return err
+	}
+	path := "/v1/circles/" + url.PathEscape(circleID) + "/members/" + url.PathEscape(personID)
+	_, err := s.c.doJSON(ctx, http.MethodPut, path, protocol.AddMember{Relation: relation}, nil)
+	return answer(err)
+}
+
+// Invitations lists the invitations that can still pair a device, oldest first, with the names
+// of who they are for and who made them.
+func (s *Staff) Invitations(ctx context.Context) ([]content.OpenInvitation, error) {
+	var list protocol.InvitationList
+	if _, err := s.c.doJSON(ctx, http.MethodGet, "/v1/invitations", nil, &list); err != nil {
+		return nil, answer(err)
+	}
+	names := map[string]string{}
+	out := make([]content.OpenInvitation, 0, len(list.Invitations))
+	for _, o := range list.Invitations {
+		oi := content.OpenInvitation{CodeID: o.CodeID, PersonID: o.PersonID, PersonName: s.name(ctx, names, o.PersonID),
+			MadeBy: s.name(ctx, names, o.CreatedBy), MadeAt: o.CreatedAt, ExpiresAt: o.ExpiresAt}
+		if o.CircleID != "" {
+			oi.Circle = "a circle"
+			if r, err := s.st.CircleResident(ctx, o.CircleID); err == nil && r != nil {
+				oi.Circle = r.Name + "'s circle"
+			}
+		}
+		out = append(out, oi)
+	}
+	return out, nil
+}
+
+// CancelInvitation ends an open invitation (named by its code's first 4 characters): its code no
+// longer pairs a device.
+func (s *Staff) CancelInvitation(ctx context.Context, codeID string) error {
+	if len(codeID) != protocol.InvitationIDChars {
+		return staffErr("Choose the invitation to cancel.", nil)
+	}
+	_, err := s.c.doJSON(ctx, http.MethodDelete, "/v1/invitations/"+url.PathEscape(codeID), nil, nil)
+	return answer(err)
 }
 
 // RemoveMember takes someone out of a circle; their devices forget the circle at their next sync.
@@ -295,14 +346,21 @@ func (s *Staff) words(ctx context.Context, names map[string]string, e protocol.A
 			return fmt.Sprintf("added %s to %s as %s", who, circle, e.Detail)
 		}
 		return fmt.Sprintf("added %s to %s", who, circle)
+	case "member.offer":
+		who, circle := member()
+		return fmt.Sprintf("asked %s to join %s", who, circle)
 	case "member.remove":
 		who, circle := member()
 		return fmt.Sprintf("removed %s from %s", who, circle)
 	case "device.pair":
+		what := "connected a device"
 		if e.Detail != "" {
-			return fmt.Sprintf("connected a device (%s)", e.Detail)
+			what = fmt.Sprintf("connected a device (%s)", e.Detail)
 		}
-		return "connected a device"
+		if e.InvitedBy != "" && e.InvitedBy != e.ActorID {
+			what += " with an invitation from " + s.name(ctx, names, e.InvitedBy)
+		}
+		return what
 	case "device.revoke":
 		if e.Detail != "" {
 			return fmt.Sprintf("disconnected a device of %s", s.name(ctx, names, e.Detail))
@@ -326,6 +384,8 @@ func (s *Staff) words(ctx context.Context, names map[string]string, e protocol.A
 			return fmt.Sprintf("invited %s to %s", who, circleOf(e.Detail))
 		}
 		return fmt.Sprintf("made an invitation for a device of %s", who)
+	case "invitation.cancel":
+		return "cancelled an invitation (" + e.TargetID + ")"
 	case "person.avatar":
 		who := s.name(ctx, names, e.TargetID)
 		if e.TargetID == e.ActorID {

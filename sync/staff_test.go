@@ -320,3 +320,122 @@ func TestStaffModeratePostsAndNews(t *testing.T) {
 		t.Fatalf("a family member deleting Rose's post: %v", err)
 	}
 }
+
+// Someone who has a device joins another circle as a member, not with a code; staff see and cancel
+// open invitations.
+func TestStaffInvitationsAndMembers(t *testing.T) {
+	ctx := context.Background()
+	ts := newTestServer(t)
+	_, staff := staffDevice(t, ts, "Nurse Joy")
+	_, roseCircle := ts.resident("Rose Lewis")
+	bob, bobCircle := ts.resident("Bob Hart")
+	anna := ts.family("Anna Lewis")
+	annaPC := pairDevice(t, ts.invite(anna, roseCircle, "Daughter"))
+
+	_, err := staff.Invite(ctx, anna, bobCircle, "Niece")
+	var se *StaffError
+	if !errors.As(err, &se) || !strings.Contains(se.Error(), "has a device already") {
+		t.Fatalf("a code for Anna, who has a device: %v", err)
+	}
+	if err := staff.AddMember(ctx, bobCircle, anna, "Niece"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "Anna's PC to get Bob's circle", func() bool { cs, _ := annaPC.st.Circles(ctx); return len(cs) == 2 })
+
+	inv, err := staff.Invite(ctx, bob, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the nurse's store to know Bob", func() bool { rs, _ := staff.Residents(ctx); return len(rs) == 2 })
+	open, err := staff.Invitations(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(open) != 1 || open[0].PersonName != "Bob Hart" || open[0].MadeBy != "Nurse Joy" || open[0].Circle != "" ||
+		!strings.HasPrefix(inv.Code, open[0].CodeID) {
+		t.Fatalf("open invitations %+v for %+v", open, inv)
+	}
+	if err := staff.CancelInvitation(ctx, open[0].CodeID); err != nil {
+		t.Fatal(err)
+	}
+	if open, _ = staff.Invitations(ctx); len(open) != 0 {
+		t.Fatalf("a cancelled invitation is still open: %+v", open)
+	}
+	wantSentence(t, "cancel an unknown invitation", staff.CancelInvitation(ctx, "ZZZZ"), "There is no such invitation.")
+}
+
+// A family member adds a second device from the one they have (staff may not make it for them).
+func TestInviteOwnDevice(t *testing.T) {
+	ctx := context.Background()
+	ts := newTestServer(t)
+	_, circle := ts.resident("Rose Lewis")
+	anna := ts.family("Anna Lewis")
+	phone := pairDevice(t, ts.invite(anna, circle, "Daughter"))
+	inv, err := InviteOwnDevice(ctx, phone.st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc := pairDevice(t, inv.Link)
+	acc, _, _ := pc.st.Account(ctx)
+	if acc.PersonID != anna {
+		t.Fatalf("the new device is %s's, want Anna's", acc.PersonID)
+	}
+	waitFor(t, "Anna's PC to get Rose's circle", func() bool { cs, _ := pc.st.Circles(ctx); return len(cs) == 1 })
+
+	st, err := store.Open(ctx, t.TempDir(), quietLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	_, err = InviteOwnDevice(ctx, st)
+	wantSentence(t, "unpaired", err, "This computer is not connected to a care home yet.")
+}
+
+// The new device shows on the other one; a request to join a circle is accepted from the
+// person's own device.
+func TestOwnDevicesAndCircleOffers(t *testing.T) {
+	ctx := context.Background()
+	ts := newTestServer(t)
+	_, roseCircle := ts.resident("Rose Lewis")
+	_, bertCircle := ts.resident("Bert Hart")
+	anna, ben := ts.family("Anna Lewis"), ts.family("Ben Hart")
+	annaPhone := pairDevice(t, ts.invite(anna, roseCircle, "Daughter"))
+	benPhone := pairDevice(t, ts.invite(ben, roseCircle, "Friend"))
+	inv, err := InviteOwnDevice(ctx, benPhone.st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	benPC := pairDevice(t, inv.Link)
+	waitFor(t, "Ben's phone to show his new PC", func() bool {
+		ds, _ := benPhone.st.MyDevices(ctx)
+		return len(ds) == 2 && ds[0].InvitedBy == "you" && !ds[0].This && ds[1].This
+	})
+	_ = benPC
+
+	st := ts.server().Store()
+	if _, err := st.AddMember(ctx, facility.Admin, bertCircle, anna, protocol.AddMember{Relation: "Friend", CanInvite: true}); err != nil {
+		t.Fatal(err)
+	}
+	annaActor := facility.Actor{PersonID: anna, Role: protocol.RoleFamily}
+	if status, err := st.AddMember(ctx, annaActor, bertCircle, ben, protocol.AddMember{Relation: "Son"}); err != nil || status != facility.MemberOffered {
+		t.Fatalf("anna asks ben: %q %v", status, err)
+	}
+	waitFor(t, "Ben's phone to show the request", func() bool {
+		offers, _ := benPhone.st.CircleOffers(ctx)
+		return len(offers) == 1 && offers[0].CircleID == bertCircle && offers[0].OfferedBy == "Anna Lewis"
+	})
+	if err := AcceptOffer(ctx, benPhone.st, bertCircle); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "Ben's phone to join Bert's circle", func() bool {
+		cs, _ := benPhone.st.Circles(ctx)
+		offers, _ := benPhone.st.CircleOffers(ctx)
+		return len(cs) == 2 && len(offers) == 0
+	})
+	if err := AcceptOffer(ctx, benPhone.st, bertCircle); err != nil {
+		t.Fatalf("accepting again: %v", err)
+	}
+	_, carlCircle := ts.resident("Carl Hart")
+	wantSentence(t, "accept what nobody asked", AcceptOffer(ctx, annaPhone.st, carlCircle),
+		"Nobody has asked you to join this circle, or the request was withdrawn.")
+}

@@ -4,6 +4,8 @@
 //	hearth-facility serve   --data DIR --addr HOST:PORT [--insecure-http] [--public-host NAME:PORT] [--cert F --key F]
 //	hearth-facility people add --data DIR --name NAME --role resident|family|staff [--room R]
 //	hearth-facility invite  --data DIR --person ID [--circle ID --relation R --can-invite] [--expires 168h]
+//	hearth-facility invitations list|cancel --data DIR [--code K7QX]
+//	hearth-facility members add --data DIR --circle ID --person ID [--relation R --can-invite]
 //	hearth-facility devices list|revoke --data DIR [--id DEVICE]
 //	hearth-facility backup  --data DIR --to FILE
 //	hearth-facility restore --data DIR --from FILE
@@ -31,6 +33,8 @@ Commands:
   serve    serve the facility over HTTPS
   people   add people (people add ...)
   invite   make a one-time invitation for a person's new device
+  invitations  list or cancel open invitations (invitations list|cancel ...)
+  members  add someone who exists already to a circle (members add ...)
   devices  list or revoke paired devices (devices list|revoke ...)
   backup   write a consistent backup while serving
   restore  put a backup back (stop the server first)
@@ -52,13 +56,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	cmds := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
-		"init":    cmdInit,
-		"serve":   cmdServe,
-		"people":  cmdPeople,
-		"invite":  cmdInvite,
-		"devices": cmdDevices,
-		"backup":  cmdBackup,
-		"restore": cmdRestore,
+		"init":        cmdInit,
+		"serve":       cmdServe,
+		"people":      cmdPeople,
+		"invite":      cmdInvite,
+		"devices":     cmdDevices,
+		"invitations": cmdInvitations,
+		"members":     cmdMembers,
+		"backup":      cmdBackup,
+		"restore":     cmdRestore,
 		"version": func(_ context.Context, _ []string, w io.Writer, _ io.Writer) error {
 			fmt.Fprintln(w, "hearth-facility", version)
 			return nil

@@ -2,8 +2,11 @@ package sqlitestore
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
 
 	"hearth/facility"
 	"hearth/protocol"
@@ -92,6 +95,29 @@ func (t *tx) audience(sc scope) ([]string, error) {
 	return nil, fmt.Errorf("item without a scope")
 }
 
+// audienceBy returns who receives an item of scope sc written by author: everyone who sees sc
+// and may see author. Only announcements reach people who may not see each other, so a seen mark
+// or a reaction on one goes to the people who may see its author (the author's circles, staff),
+// never with its author's id to the whole home (finding 3 of issue 12).
+func (t *tx) audienceBy(sc scope, author string) ([]string, error) {
+	if sc.Audience == "" {
+		return t.audience(sc)
+	}
+	var role string
+	if err := t.queryRow(`SELECT role FROM people WHERE id = ?`, author).Scan(&role); err != nil {
+		return nil, fmt.Errorf("read author: %w", err)
+	}
+	if role == protocol.RoleStaff {
+		return t.audience(sc) // staff share every circle
+	}
+	roles := `'resident', 'family', 'staff'`
+	if sc.Audience == protocol.AudienceResidents {
+		roles = `'resident', 'staff'`
+	}
+	return t.strings(`SELECT id FROM people WHERE role IN (`+roles+`) AND (id = ?1 OR role = 'staff' OR id IN
+		(SELECT m2.person_id FROM members m1 JOIN members m2 ON m2.circle_id = m1.circle_id WHERE m1.person_id = ?1))`, author)
+}
+
 // personAudience returns everyone who sees person p: p, staff, the people who share a circle
 // with p, and everyone when p is staff (staff share every circle).
 func (t *tx) personAudience(p, role string) ([]string, error) {
@@ -168,8 +194,11 @@ func (t *tx) snapshotCircle(p, c string) error {
 			WHERE circle_id = ? AND person_id <> ?`, []any{c, p}},
 		{`SELECT kind, 'put', id, data FROM items WHERE circle_id = ? AND deleted_at IS NULL` + liveTarget + `
 			ORDER BY kind = 'reaction', rowid`, []any{c}},
+		// Seen marks of people still in the circle (or staff): a former member's would carry the
+		// id of someone the joiner never shares a circle with.
 		{`SELECT 'seen', 'put', s.target_id || '/' || s.person_id, s.data FROM seen s JOIN items i ON i.id = s.target_id
-			WHERE i.circle_id = ? AND i.deleted_at IS NULL`, []any{c}},
+			WHERE i.circle_id = ?1 AND i.deleted_at IS NULL AND (EXISTS (SELECT 1 FROM members m WHERE m.circle_id = ?1 AND m.person_id = s.person_id)
+				OR EXISTS (SELECT 1 FROM people ps WHERE ps.id = s.person_id AND ps.role = 'staff'))`, []any{c}},
 	}
 	for _, st := range steps {
 		if err := t.snapshot(p, st.q, st.args...); err != nil {
@@ -192,10 +221,14 @@ func (t *tx) snapshotNewPerson(p, role string) error {
 		args []any
 	}{
 		{`SELECT 'person', 'put', id, data FROM people WHERE role = 'staff' AND id <> ?`, []any{p}},
+		// A new person shares no circle yet: of the reactions and seen marks on announcements,
+		// they see staff's only (audienceBy).
 		{`SELECT kind, 'put', id, data FROM items WHERE ` + audWhere + ` AND deleted_at IS NULL` + liveTarget + `
+			AND (kind <> 'reaction' OR author_id IN (SELECT id FROM people WHERE role = 'staff'))
 			ORDER BY kind = 'reaction', rowid`, aud},
 		{`SELECT 'seen', 'put', s.target_id || '/' || s.person_id, s.data FROM seen s JOIN items i ON i.id = s.target_id
-			WHERE i.` + audWhere + ` AND i.deleted_at IS NULL`, aud},
+			WHERE i.` + audWhere + ` AND i.deleted_at IS NULL
+			AND s.person_id IN (SELECT id FROM people WHERE role = 'staff')`, aud},
 	}
 	if role == protocol.RoleStaff {
 		steps = append(steps[:0], []struct {
@@ -243,6 +276,14 @@ func (t *tx) leaveCircle(p, role, c string) error {
 	if err := t.emit(protocol.KindMember, protocol.OpDelete, protocol.MemberID(c, p), mdata, aud); err != nil {
 		return err
 	}
+	// Invitations into c that p made (on the strength of their membership) or that would bring p
+	// back die with the membership.
+	if err := t.cancelInvitations(`circle_id = ? AND (created_by = ? OR person_id = ?)`, c, p, p); err != nil {
+		return err
+	}
+	if err := t.dropOffers(`circle_id = ? AND offered_by = ?`, c, p); err != nil {
+		return err
+	}
 	if role == protocol.RoleStaff {
 		return nil
 	}
@@ -268,10 +309,48 @@ func (t *tx) leaveCircle(p, role, c string) error {
 	return nil
 }
 
-// Changes implements facility.Store: one range scan of the person's inbox.
+// seesPerson is an SQL condition: person ?1 (staff when ?2) may see the person {who} now (staff,
+// themself, or someone they share a circle with).
+const seesPerson = `(?2 OR {who} = ?1 OR EXISTS (SELECT 1 FROM people ps WHERE ps.id = {who} AND ps.role = 'staff')
+	OR EXISTS (SELECT 1 FROM members m1 JOIN members m2 ON m2.circle_id = m1.circle_id
+		WHERE m1.person_id = ?1 AND m2.person_id = {who}))`
+
+func seesPersonExpr(who string) string { return strings.ReplaceAll(seesPerson, "{who}", who) }
+
+// visibleNow is an SQL condition on the change c: person ?1 (staff when ?2) may see its entity
+// now. A feed replays only that (finding 7 of issue 12): the put of an item deleted since, or of
+// a circle's things after its member left it, is not sent again, to a new device or to one that
+// syncs late; their deletes are (a client that never had the put drops nothing). Reactions on
+// announcements (which reach everyone) and seen marks carry their author's id only to people
+// who may see that author now.
+var visibleNow = `(c.op <> 'put' OR CASE
+	WHEN c.kind IN ('post', 'message', 'reaction', 'announcement') THEN EXISTS (SELECT 1 FROM items it
+		WHERE it.id = c.id AND it.deleted_at IS NULL
+		AND (it.circle_id IS NULL OR ?2 OR EXISTS (SELECT 1 FROM members m WHERE m.circle_id = it.circle_id AND m.person_id = ?1))
+		AND (it.target_id IS NULL OR EXISTS (SELECT 1 FROM items tg WHERE tg.id = it.target_id AND tg.deleted_at IS NULL))
+		AND (it.audience IS NULL OR it.kind <> 'reaction' OR ` + seesPersonExpr("it.author_id") + `))
+	WHEN c.kind = 'seen' THEN EXISTS (SELECT 1 FROM items it
+		WHERE it.id = substr(c.id, 1, 36) AND it.deleted_at IS NULL
+		AND (it.circle_id IS NULL OR ?2 OR EXISTS (SELECT 1 FROM members m WHERE m.circle_id = it.circle_id AND m.person_id = ?1))
+		AND ` + seesPersonExpr("substr(c.id, 38)") + `)
+	WHEN c.kind = 'circle' THEN ?2 OR EXISTS (SELECT 1 FROM members m WHERE m.circle_id = c.id AND m.person_id = ?1)
+	WHEN c.kind = 'member' THEN EXISTS (SELECT 1 FROM members m WHERE m.circle_id = substr(c.id, 1, 36) AND m.person_id = substr(c.id, 38))
+		AND (?2 OR EXISTS (SELECT 1 FROM members m WHERE m.circle_id = substr(c.id, 1, 36) AND m.person_id = ?1))
+	WHEN c.kind = 'person' THEN ` + seesPersonExpr("c.id") + `
+	WHEN c.kind = 'member_offer' THEN EXISTS (SELECT 1 FROM member_offers mo
+		WHERE mo.circle_id = substr(c.id, 1, 36) AND mo.person_id = substr(c.id, 38))
+	ELSE 1 END)`
+
+// Changes implements facility.Store: one range scan of the person's inbox, leaving out what the
+// person may no longer see (visibleNow).
 func (s *Store) Changes(ctx context.Context, personID string, after int64, limit int) ([]protocol.Change, bool, error) {
+	var staff bool
+	if err := s.queryRow(ctx, `SELECT role = 'staff' FROM people WHERE id = ?`, personID).Scan(&staff); err != nil &&
+		!errors.Is(err, sql.ErrNoRows) {
+		return nil, false, fmt.Errorf("read feed: %w", err)
+	}
 	rows, err := s.query(ctx, `SELECT c.seq, c.kind, c.op, c.id, c.data FROM inbox i JOIN changes c ON c.seq = i.seq
-		WHERE i.person_id = ? AND i.seq > ? ORDER BY i.seq LIMIT ?`, personID, after, limit+1)
+		WHERE i.person_id = ?1 AND i.seq > ?3 AND `+visibleNow+` ORDER BY i.seq LIMIT ?4`, personID, staff, after, limit+1)
 	if err != nil {
 		return nil, false, fmt.Errorf("read feed: %w", err)
 	}

@@ -17,9 +17,15 @@ import (
 
 var errNotVisible = facility.NotFound("There is no such item, or it is not shared with you.")
 
+// audit writes one audit line; it names the device that acted, when a device did.
 func (t *tx) audit(a facility.Actor, action, target, detail string) error {
-	_, err := t.exec(`INSERT INTO audit(at, actor_id, action, target_id, detail) VALUES (?, ?, ?, ?, ?)`,
-		t.now, a.PersonID, action, target, detail)
+	return t.auditInvited(a, action, target, detail, "")
+}
+
+// auditInvited is audit with the maker of the invitation a pairing used.
+func (t *tx) auditInvited(a facility.Actor, action, target, detail, invitedBy string) error {
+	_, err := t.exec(`INSERT INTO audit(at, actor_id, action, target_id, detail, device_id, invited_by) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		t.now, a.PersonID, action, target, detail, a.DeviceID, invitedBy)
 	if err != nil {
 		return fmt.Errorf("write audit: %w", err)
 	}
@@ -109,13 +115,14 @@ func (s *Store) Pair(ctx context.Context, code, deviceName string, tokenHash []b
 		var (
 			hash                        []byte
 			personID, relation, expires string
-			circleID, used              sql.NullString
+			createdBy                   string
+			circleID, used, cancelled   sql.NullString
 			canInvite                   bool
 			failures                    int
 		)
-		err := t.queryRow(`SELECT secret_hash, person_id, circle_id, relation, can_invite, expires_at, used_at, failures
-			FROM invitations WHERE lookup = ?`, lookup).
-			Scan(&hash, &personID, &circleID, &relation, &canInvite, &expires, &used, &failures)
+		err := t.queryRow(`SELECT secret_hash, person_id, circle_id, relation, can_invite, expires_at, used_at, failures,
+			created_by, cancelled_at FROM invitations WHERE lookup = ?`, lookup).
+			Scan(&hash, &personID, &circleID, &relation, &canInvite, &expires, &used, &failures, &createdBy, &cancelled)
 		if errors.Is(err, sql.ErrNoRows) {
 			refused = facility.ErrInvalidCode
 			return nil
@@ -132,7 +139,7 @@ func (s *Store) Pair(ctx context.Context, code, deviceName string, tokenHash []b
 		sum := sha256.Sum256([]byte(secret))
 		if subtle.ConstantTimeCompare(sum[:], hash) != 1 {
 			refused = facility.ErrInvalidCode
-			if used.Valid || parseTime(expires).Before(time.Now()) {
+			if used.Valid || cancelled.Valid || parseTime(expires).Before(time.Now()) {
 				return nil // dead already: nothing left to protect
 			}
 			// Committed although the request fails: the count must stick.
@@ -143,31 +150,54 @@ func (s *Store) Pair(ctx context.Context, code, deviceName string, tokenHash []b
 			refused = facility.ErrCodeUsed
 			return nil
 		}
+		if cancelled.Valid {
+			refused = facility.ErrCodeCancelled
+			return nil
+		}
 		if parseTime(expires).Before(time.Now()) {
 			refused = facility.ErrCodeExpired
 			return nil
-		}
-		if _, err := t.exec(`UPDATE invitations SET used_at = ? WHERE lookup = ?`, t.now, lookup); err != nil {
-			return fmt.Errorf("use invitation: %w", err)
 		}
 		p, err := t.person(personID)
 		if err != nil {
 			return fmt.Errorf("read person: %w", err)
 		}
+		// The rule is checked again now, not only when the code was made: the person may have
+		// paired a device since, and invitations made before the rule existed must obey it too.
+		if err := t.mayInviteDevice(createdBy, personID, p.Role); err != nil {
+			if _, ok := facility.AsError(err); !ok {
+				return err // a failure of the store, not a refusal
+			}
+			refused = facility.ErrCodeCancelled
+			if _, err := t.exec(`UPDATE invitations SET cancelled_at = ? WHERE lookup = ?`, t.now, lookup); err != nil {
+				return fmt.Errorf("cancel invitation: %w", err)
+			}
+			return nil
+		}
+		if _, err := t.exec(`UPDATE invitations SET used_at = ? WHERE lookup = ?`, t.now, lookup); err != nil {
+			return fmt.Errorf("use invitation: %w", err)
+		}
 		dev := protocol.NewID()
-		if _, err := t.exec(`INSERT INTO devices(id, person_id, name, token_hash, created_at) VALUES (?, ?, ?, ?, ?)`,
-			dev, personID, deviceName, tokenHash, t.now); err != nil {
+		if _, err := t.exec(`INSERT INTO devices(id, person_id, name, token_hash, created_at, invited_by) VALUES (?, ?, ?, ?, ?, ?)`,
+			dev, personID, deviceName, tokenHash, t.now, createdBy); err != nil {
 			return fmt.Errorf("add device: %w", err)
 		}
+		newDev := facility.Actor{PersonID: personID, DeviceID: dev}
 		if circleID.Valid {
 			if err := t.joinCircle(personID, p.Role, circleID.String, relation, canInvite); err != nil {
 				return err
 			}
-			if err := t.audit(facility.Actor{PersonID: personID}, "member.add", protocol.MemberID(circleID.String, personID), relation); err != nil {
+			if err := t.audit(newDev, "member.add", protocol.MemberID(circleID.String, personID), relation); err != nil {
 				return err
 			}
 		}
-		if err := t.audit(facility.Actor{PersonID: personID}, "device.pair", dev, deviceName); err != nil {
+		// Every new device shows on the person's other devices (and this one): nobody gets a
+		// device of someone silently.
+		d := protocol.Device{ID: dev, PersonID: personID, Name: deviceName, CreatedAt: parseTime(t.now), InvitedBy: createdBy}
+		if err := t.emit(protocol.KindDevice, protocol.OpPut, dev, d, []string{personID}); err != nil {
+			return err
+		}
+		if err := t.auditInvited(newDev, "device.pair", dev, deviceName, createdBy); err != nil {
 			return err
 		}
 		resp = protocol.PairResponse{DeviceID: dev, Person: p, Facility: s.fac}
@@ -189,10 +219,10 @@ func (s *Store) InvitationKey(ctx context.Context, codeID string) ([]byte, error
 	var refused error
 	err := s.write(ctx, func(t *tx) error {
 		var expires string
-		var used sql.NullString
+		var used, cancelled sql.NullString
 		var failures int
-		err := t.queryRow(`SELECT proof_key, expires_at, used_at, failures FROM invitations WHERE lookup = ?`, codeID).
-			Scan(&key, &expires, &used, &failures)
+		err := t.queryRow(`SELECT proof_key, expires_at, used_at, failures, cancelled_at FROM invitations WHERE lookup = ?`, codeID).
+			Scan(&key, &expires, &used, &failures, &cancelled)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			refused = facility.ErrInvalidCode
@@ -203,6 +233,8 @@ func (s *Store) InvitationKey(ctx context.Context, codeID string) ([]byte, error
 			refused = facility.ErrCodeBurned
 		case used.Valid:
 			refused = facility.ErrCodeUsed
+		case cancelled.Valid:
+			refused = facility.ErrCodeCancelled
 		case parseTime(expires).Before(time.Now()):
 			refused = facility.ErrCodeExpired
 		case len(key) == 0:
@@ -241,8 +273,8 @@ func (t *tx) createPerson(a facility.Actor, name, role, room string) (protocol.C
 	var resp protocol.CreatePersonResponse
 	p := protocol.Person{ID: protocol.NewID(), Name: name, Role: role, Room: room}
 	data, _ := json.Marshal(p)
-	if _, err := t.exec(`INSERT INTO people(id, name, role, room, created_at, data) VALUES (?, ?, ?, ?, ?, ?)`,
-		p.ID, name, role, room, t.now, string(data)); err != nil {
+	if _, err := t.exec(`INSERT INTO people(id, name, role, room, created_at, data, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, name, role, room, t.now, string(data), a.PersonID); err != nil {
 		return resp, fmt.Errorf("add person: %w", err)
 	}
 	aud, err := t.personAudience(p.ID, role)
@@ -278,95 +310,6 @@ func (t *tx) createPerson(a facility.Actor, name, role, room string) (protocol.C
 	return resp, t.audit(a, "person.create", p.ID, role+": "+name)
 }
 
-// CreateInvitation implements facility.Store.
-func (s *Store) CreateInvitation(ctx context.Context, a facility.Actor, inv facility.Invitation) error {
-	if len(inv.Code) != protocol.InvitationChars {
-		return fmt.Errorf("invitation code has %d characters", len(inv.Code))
-	}
-	lookup, secret := inv.Code[:protocol.InvitationIDChars], inv.Code[protocol.InvitationIDChars:]
-	sum := sha256.Sum256([]byte(secret))
-	proofKey := protocol.InvitationKey(inv.Code) // slow on purpose: outside the writer
-	return s.write(ctx, func(t *tx) error {
-		if inv.CircleID != "" {
-			ok, err := t.exists(`SELECT 1 FROM circles WHERE id = ?`, inv.CircleID)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				if a.Staff() {
-					return facility.NotFound("There is no such circle.")
-				}
-				return facility.Forbidden("You cannot invite people into this circle.")
-			}
-			if !a.Staff() {
-				ok, err := t.exists(`SELECT 1 FROM members WHERE circle_id = ? AND person_id = ? AND can_invite`, inv.CircleID, a.PersonID)
-				if err != nil {
-					return err
-				}
-				if !ok {
-					return facility.Forbidden("You cannot invite people into this circle.")
-				}
-			}
-		}
-		personID := inv.PersonID
-		if personID == "" { // a new family member, named by the inviter
-			if inv.CircleID == "" && !a.Staff() {
-				return facility.Forbidden("You can invite a new person only into a circle.")
-			}
-			resp, err := t.createPerson(a, inv.Name, protocol.RoleFamily, "")
-			if err != nil {
-				return err
-			}
-			personID = resp.Person.ID
-		} else {
-			var role string
-			err := t.queryRow(`SELECT role FROM people WHERE id = ?`, personID).Scan(&role)
-			if errors.Is(err, sql.ErrNoRows) {
-				if a.Staff() {
-					return facility.NotFound("There is no such person.")
-				}
-				return facility.Forbidden("You can invite only family members into your circle.")
-			}
-			if err != nil {
-				return fmt.Errorf("read person: %w", err)
-			}
-			if !a.Staff() {
-				switch {
-				case personID == a.PersonID && inv.CircleID == "":
-					// a new device of one's own
-				case inv.CircleID != "" && role == protocol.RoleFamily:
-				default:
-					return facility.Forbidden("You can invite only family members into your circle, or add a device of your own.")
-				}
-			}
-		}
-		var used sql.NullString
-		var expires string
-		var failures int
-		err := t.queryRow(`SELECT used_at, expires_at, failures FROM invitations WHERE lookup = ?`, lookup).Scan(&used, &expires, &failures)
-		switch {
-		case err == nil && !used.Valid && failures < maxCodeFailures && parseTime(expires).After(time.Now()):
-			return facility.ErrCodeTaken
-		case err == nil:
-			if _, err := t.exec(`DELETE FROM invitations WHERE lookup = ?`, lookup); err != nil {
-				return fmt.Errorf("forget old invitation: %w", err)
-			}
-		case !errors.Is(err, sql.ErrNoRows):
-			return fmt.Errorf("read invitation: %w", err)
-		}
-		var circle any
-		if inv.CircleID != "" {
-			circle = inv.CircleID
-		}
-		if _, err := t.exec(`INSERT INTO invitations(lookup, secret_hash, person_id, circle_id, relation, can_invite, created_by, created_at, expires_at, proof_key)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, lookup, sum[:], personID, circle, inv.Relation, inv.CanInvite, a.PersonID, t.now,
-			inv.ExpiresAt.UTC().Format(time.RFC3339Nano), proofKey); err != nil {
-			return fmt.Errorf("add invitation: %w", err)
-		}
-		return t.audit(a, "invitation.create", personID, inv.CircleID)
-	})
-}
-
 // RemoveMember implements facility.Store.
 func (s *Store) RemoveMember(ctx context.Context, a facility.Actor, circleID, personID string) error {
 	if !a.Staff() {
@@ -392,7 +335,7 @@ func (s *Store) RemoveMember(ctx context.Context, a facility.Actor, circleID, pe
 
 // Devices implements facility.Store: staff see every device, others their own.
 func (s *Store) Devices(ctx context.Context, a facility.Actor) ([]protocol.Device, error) {
-	q := `SELECT id, person_id, name, created_at, last_seen, revoked_at FROM devices WHERE ? OR person_id = ? ORDER BY created_at, id`
+	q := `SELECT id, person_id, name, created_at, last_seen, revoked_at, invited_by FROM devices WHERE ? OR person_id = ? ORDER BY created_at, id`
 	rows, err := s.query(ctx, q, a.Staff(), a.PersonID)
 	if err != nil {
 		return nil, fmt.Errorf("list devices: %w", err)
@@ -403,7 +346,7 @@ func (s *Store) Devices(ctx context.Context, a facility.Actor) ([]protocol.Devic
 		var d protocol.Device
 		var created string
 		var seen, revoked sql.NullString
-		if err := rows.Scan(&d.ID, &d.PersonID, &d.Name, &created, &seen, &revoked); err != nil {
+		if err := rows.Scan(&d.ID, &d.PersonID, &d.Name, &created, &seen, &revoked, &d.InvitedBy); err != nil {
 			return nil, fmt.Errorf("list devices: %w", err)
 		}
 		d.CreatedAt = parseTime(created)
@@ -423,8 +366,9 @@ func (s *Store) Devices(ctx context.Context, a facility.Actor) ([]protocol.Devic
 // RevokeDevice implements facility.Store: staff revoke any device, others their own.
 func (s *Store) RevokeDevice(ctx context.Context, a facility.Actor, deviceID string) error {
 	return s.write(ctx, func(t *tx) error {
-		var owner string
-		err := t.queryRow(`SELECT person_id FROM devices WHERE id = ?`, deviceID).Scan(&owner)
+		var owner, name, created, invitedBy string
+		err := t.queryRow(`SELECT person_id, name, created_at, invited_by FROM devices WHERE id = ?`, deviceID).
+			Scan(&owner, &name, &created, &invitedBy)
 		if errors.Is(err, sql.ErrNoRows) || err == nil && !a.Staff() && owner != a.PersonID {
 			return facility.NotFound("There is no such device.")
 		}
@@ -437,6 +381,20 @@ func (s *Store) RevokeDevice(ctx context.Context, a facility.Actor, deviceID str
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil // revoked already
+		}
+		// What the device made dies with it: a spare code made before the revocation must not
+		// pair a new device afterwards.
+		if err := t.cancelInvitations(`created_by_device = ?`, deviceID); err != nil {
+			return err
+		}
+		if err := t.dropOffers(`offered_by_device = ?`, deviceID); err != nil {
+			return err
+		}
+		// The person's other devices show that this one was disconnected.
+		at := parseTime(t.now)
+		d := protocol.Device{ID: deviceID, PersonID: owner, Name: name, CreatedAt: parseTime(created), RevokedAt: &at, InvitedBy: invitedBy}
+		if err := t.emit(protocol.KindDevice, protocol.OpPut, deviceID, d, []string{owner}); err != nil {
+			return err
 		}
 		t.woke[owner] = struct{}{} // its long-polls wake, check their token and get 401
 		return t.audit(a, "device.revoke", deviceID, owner)
@@ -452,7 +410,8 @@ func (s *Store) Audit(ctx context.Context, a facility.Actor, before int64, limit
 	if before <= 0 {
 		before = 1 << 62
 	}
-	rows, err := s.query(ctx, `SELECT id, at, actor_id, action, target_id, detail FROM audit WHERE id < ? ORDER BY id DESC LIMIT ?`, before, limit)
+	rows, err := s.query(ctx, `SELECT id, at, actor_id, action, target_id, detail, device_id, invited_by FROM audit
+		WHERE id < ? ORDER BY id DESC LIMIT ?`, before, limit)
 	if err != nil {
 		return list, fmt.Errorf("read audit: %w", err)
 	}
@@ -460,7 +419,7 @@ func (s *Store) Audit(ctx context.Context, a facility.Actor, before int64, limit
 	for rows.Next() {
 		var e protocol.AuditEntry
 		var at string
-		if err := rows.Scan(&e.ID, &at, &e.ActorID, &e.Action, &e.TargetID, &e.Detail); err != nil {
+		if err := rows.Scan(&e.ID, &at, &e.ActorID, &e.Action, &e.TargetID, &e.Detail, &e.DeviceID, &e.InvitedBy); err != nil {
 			return list, fmt.Errorf("read audit: %w", err)
 		}
 		e.At = parseTime(at)
@@ -496,6 +455,14 @@ func (s *Store) PutBlob(ctx context.Context, a facility.Actor, ref protocol.Phot
 		}
 		n, _ := res.RowsAffected()
 		created = n == 1
+		if a.PersonID == "" {
+			return nil
+		}
+		// Every uploader, not only the first: sending the bytes proves holding the photo, which
+		// is what lets a person name it (mayName).
+		if _, err := t.exec(`INSERT OR IGNORE INTO blob_uploads(sha256, person_id) VALUES (?, ?)`, ref.SHA256, a.PersonID); err != nil {
+			return fmt.Errorf("record uploader: %w", err)
+		}
 		return nil
 	})
 	return created, err
@@ -504,11 +471,16 @@ func (s *Store) PutBlob(ctx context.Context, a facility.Actor, ref protocol.Phot
 // CanSeeBlob implements facility.Store: the actor must now see a live item that holds the photo,
 // or a person whose avatar it is.
 func (s *Store) CanSeeBlob(ctx context.Context, a facility.Actor, sha string) (bool, error) {
+	return canSeeBlob(func(q string, args ...any) *sql.Row { return s.queryRow(ctx, q, args...) }, a, sha)
+}
+
+// canSeeBlob is CanSeeBlob on the reader pool or in the writer's transaction (queryRow).
+func canSeeBlob(queryRow func(q string, args ...any) *sql.Row, a facility.Actor, sha string) (bool, error) {
 	if a.PersonID == "" {
 		return false, nil
 	}
 	var one int
-	err := s.queryRow(ctx, `SELECT 1 FROM item_photos ip JOIN items i ON i.id = ip.item_id
+	err := queryRow(`SELECT 1 FROM item_photos ip JOIN items i ON i.id = ip.item_id
 		WHERE ip.sha256 = ? AND i.deleted_at IS NULL AND (
 			(i.circle_id IS NOT NULL AND (? OR EXISTS (SELECT 1 FROM members m WHERE m.circle_id = i.circle_id AND m.person_id = ?)))
 			OR i.p1 = ? OR i.p2 = ?
@@ -522,7 +494,7 @@ func (s *Store) CanSeeBlob(ctx context.Context, a facility.Actor, sha string) (b
 	}
 	// An avatar: seen by whoever sees its person (personAudience). The avatar <> '' term lets
 	// SQLite use the partial index people_avatar.
-	err = s.queryRow(ctx, `SELECT 1 FROM people p WHERE p.avatar = ? AND p.avatar <> '' AND (
+	err = queryRow(`SELECT 1 FROM people p WHERE p.avatar = ? AND p.avatar <> '' AND (
 			? OR p.role = 'staff' OR p.id = ?
 			OR EXISTS (SELECT 1 FROM members m1 JOIN members m2 ON m2.circle_id = m1.circle_id
 				WHERE m1.person_id = p.id AND m2.person_id = ?))
@@ -557,7 +529,7 @@ func (s *Store) SetAvatar(ctx context.Context, a facility.Actor, personID, sha s
 			return nil // the same again: no change
 		}
 		if sha != "" {
-			if _, err := t.photo(sha); err != nil {
+			if _, err := t.photo(a, sha); err != nil {
 				return err
 			}
 		}
@@ -603,13 +575,35 @@ func (t *tx) existing(id, kind, author string, body []byte) (bool, error) {
 	return false, facility.IDConflict(id)
 }
 
-func (t *tx) photo(sha string) (protocol.PhotoRef, error) {
+// photo returns the uploaded photo sha for a to name in an item or as an avatar. A hash may be
+// named only by someone who uploaded its bytes or sees the photo now (finding 8 of issue 12):
+// knowing a hash from a circle one has left, or from staff's view of the home, brings nothing
+// back. Anyone else is told the photo is not uploaded, as for an unknown hash, and uploading it
+// (which proves holding it) is the remedy.
+func (t *tx) photo(a facility.Actor, sha string) (protocol.PhotoRef, error) {
 	ref := protocol.PhotoRef{SHA256: sha}
 	err := t.queryRow(`SELECT width, height FROM blobs WHERE sha256 = ?`, sha).Scan(&ref.Width, &ref.Height)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ref, facility.MissingBlob(sha)
 	}
-	return ref, err
+	if err != nil {
+		return ref, fmt.Errorf("read photo: %w", err)
+	}
+	uploaded, err := t.exists(`SELECT 1 FROM blob_uploads WHERE sha256 = ? AND person_id = ?`, sha, a.PersonID)
+	if err != nil {
+		return ref, err
+	}
+	if uploaded {
+		return ref, nil
+	}
+	sees, err := canSeeBlob(t.queryRow, a, sha)
+	if err != nil {
+		return ref, err
+	}
+	if !sees {
+		return ref, facility.MissingBlob(sha)
+	}
+	return ref, nil
 }
 
 // putItem stores a new item with its photos and sends it to everyone who sees it.
@@ -629,7 +623,7 @@ func (t *tx) putItem(id, kind, author, target string, sc scope, body []byte, ent
 			return fmt.Errorf("add %s photo: %w", kind, err)
 		}
 	}
-	aud, err := t.audience(sc)
+	aud, err := t.audienceBy(sc, author)
 	if err != nil {
 		return err
 	}
@@ -680,7 +674,7 @@ func (s *Store) PutPost(ctx context.Context, a facility.Actor, id string, req pr
 		post := protocol.Post{ID: id, CircleID: req.CircleID, AuthorID: a.PersonID, Caption: req.Caption,
 			Photos: []protocol.PhotoRef{}, CreatedAt: parseTime(t.now)}
 		for _, sha := range req.Photos {
-			ref, err := t.photo(sha)
+			ref, err := t.photo(a, sha)
 			if err != nil {
 				return err
 			}
@@ -726,7 +720,7 @@ func (s *Store) PutMessage(ctx context.Context, a facility.Actor, id string, req
 		msg := protocol.Message{ID: id, From: a.PersonID, To: req.To, Text: req.Text, CreatedAt: parseTime(t.now)}
 		var photos []string
 		if req.Photo != "" {
-			ref, err := t.photo(req.Photo)
+			ref, err := t.photo(a, req.Photo)
 			if err != nil {
 				return err
 			}
@@ -804,7 +798,7 @@ func (s *Store) PutAnnouncement(ctx context.Context, a facility.Actor, id string
 		an := protocol.Announcement{ID: id, AuthorID: a.PersonID, Text: req.Text, Audience: req.Audience, CreatedAt: parseTime(t.now)}
 		var photos []string
 		if req.Photo != "" {
-			ref, err := t.photo(req.Photo)
+			ref, err := t.photo(a, req.Photo)
 			if err != nil {
 				return err
 			}
@@ -840,7 +834,7 @@ func (s *Store) MarkSeen(ctx context.Context, a facility.Actor, ids []string) er
 			if n, _ := res.RowsAffected(); n == 0 {
 				continue // seen before: once each
 			}
-			aud, err := t.audience(sc)
+			aud, err := t.audienceBy(sc, a.PersonID)
 			if err != nil {
 				return err
 			}
@@ -881,6 +875,8 @@ func (s *Store) DeleteItem(ctx context.Context, a facility.Actor, id string) err
 		if _, err := t.exec(`UPDATE items SET deleted_at = ? WHERE id = ?`, t.now, id); err != nil {
 			return fmt.Errorf("delete item: %w", err)
 		}
+		// A delete carries only the id: it goes to everyone who sees the target, so that nobody
+		// keeps a copy made before audienceBy narrowed who gets reactions and seen marks.
 		audience, err := t.audience(sc)
 		if err != nil {
 			return err
