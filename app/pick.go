@@ -33,6 +33,9 @@ func (u *UI) pickPhoto(take func(name string, r io.ReadCloser)) {
 // is resized only once Show has put it on the window. A chooser that the
 // platform shows itself (a portal) is not on the window and keeps its size.
 func (u *UI) showChooser(d *dialog.FileDialog) {
+	// A list shows whole file names in rows; Fyne's grid cut "dragonfly.jpg"
+	// to "dra g…". Someone who switches to the grid keeps it (Fyne remembers).
+	d.SetView(dialog.ListView)
 	overlays := u.win.Canvas().Overlays()
 	before := overlays.Top()
 	d.Show()

@@ -66,6 +66,11 @@ func (s *touchScroll) moved() {
 	s.atEnd = s.scroll.Offset.Y >= end-1
 	setEnabled(s.earlier, s.scroll.Offset.Y > 0.5)
 	setEnabled(s.later, !s.atEnd)
+	// A list that fits has nothing to move: no buttons to puzzle over.
+	if fits := end <= 0; fits != s.earlier.Hidden {
+		s.earlier.Hidden, s.later.Hidden = fits, fits
+		s.Refresh() // lays the list out again, without or with the buttons
+	}
 }
 
 // Changed is called after the list's lines changed: a list kept at its end

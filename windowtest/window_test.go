@@ -206,7 +206,7 @@ func coverage(img image.Image, bg, ink color.NRGBA) (bgShare, inkShare float64) 
 // screen in the theme's background colour and text drawn on it.
 func waitForHome(t *testing.T, display, path string) (bgShare, inkShare float64) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute) // bounds a failure: a busy machine starts slowly
 	defer cancel()
 	for {
 		img := screenshot(t, display, path)
