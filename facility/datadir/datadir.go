@@ -79,6 +79,11 @@ func Init(ctx context.Context, dir, name string) error {
 	if err := os.MkdirAll(filepath.Join(dir, BlobDir), 0o700); err != nil {
 		return fmt.Errorf("init: %w", err)
 	}
+	// MkdirAll leaves an existing directory as it was (often 0755): the data directory holds
+	// the database and the TLS key, so only its owner may even list it.
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return fmt.Errorf("init: %w", err)
+	}
 	if err := WriteSelfSigned(dir, name); err != nil {
 		return fmt.Errorf("init: %w", err)
 	}
