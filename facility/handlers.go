@@ -56,7 +56,7 @@ func (s *Server) pairOnce(w http.ResponseWriter, r *http.Request) (protocol.Pair
 	if req.DeviceName == "" {
 		req.DeviceName = "Device"
 	}
-	if err := protocol.CheckText("The device name", req.DeviceName, protocol.MaxNameChars); err != nil {
+	if err := protocol.CheckName("The device name", req.DeviceName, protocol.MaxNameChars); err != nil {
 		return protocol.PairResponse{}, Invalid(err.Error())
 	}
 	tok, hash := newToken()

@@ -70,7 +70,7 @@ func Init(ctx context.Context, dir, name string) error {
 	if name == "" {
 		return errors.New("init: the facility needs a name (--name)")
 	}
-	if err := protocol.CheckText("The facility name", name, protocol.MaxNameChars); err != nil {
+	if err := protocol.CheckName("The facility name", name, protocol.MaxNameChars); err != nil {
 		return fmt.Errorf("init: %w", err)
 	}
 	if Initialized(dir) {
