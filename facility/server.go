@@ -52,6 +52,7 @@ type Server struct {
 	facility protocol.FacilityRef
 	mux      *http.ServeMux
 	touching sync.Map // device id → a Touch in progress
+	decoy    [32]byte // keys the proofs of invitations that do not exist
 }
 
 // DefaultInvitationTTL is how long an invitation works unless told otherwise.
@@ -76,6 +77,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		photos:   photo.NewProcessor(cfg.PhotoWorkers),
 		uploads:  make(chan struct{}, 2*cfg.PhotoWorkers),
 		pairFail: newFailureLimiter(10, time.Minute),
+	}
+	if _, err := rand.Read(s.decoy[:]); err != nil {
+		return nil, fmt.Errorf("facility: random: %w", err)
 	}
 	var err error
 	if s.epoch, err = cfg.Store.Epoch(ctx); err != nil {

@@ -218,7 +218,7 @@ func (s *Store) InvitationKey(ctx context.Context, codeID string) ([]byte, error
 		return nil, err
 	}
 	if refused != nil {
-		return nil, refused
+		return key, refused // the key of a used, expired or burned invitation binds its state
 	}
 	return key, nil
 }
