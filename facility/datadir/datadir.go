@@ -104,19 +104,21 @@ func Open(ctx context.Context, cfg Config) (*Facility, error) {
 	}
 	f := &Facility{}
 	if !cfg.Insecure {
-		certFile, keyFile := cfg.CertFile, cfg.KeyFile
-		selfSigned := certFile == ""
-		if selfSigned {
-			certFile, keyFile = filepath.Join(cfg.DataDir, CertFile), filepath.Join(cfg.DataDir, KeyFile)
+		f.TLS = serverTLS()
+		if cfg.CertFile != "" {
+			cert, err := tls.LoadX509KeyPair(cfg.CertFile, cfg.KeyFile)
+			if err != nil {
+				return nil, fmt.Errorf("load certificate: %w", err)
+			}
+			f.TLS.Certificates = []tls.Certificate{cert}
+		} else {
+			c, err := loadSelfSigned(cfg.DataDir, cfg.Logger)
+			if err != nil {
+				return nil, err
+			}
+			f.Pin = c.pin
+			f.TLS.GetCertificate = c.get
 		}
-		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
-		if err != nil {
-			return nil, fmt.Errorf("load certificate: %w", err)
-		}
-		if selfSigned {
-			f.Pin = protocol.SPKIPin(cert.Leaf)
-		}
-		f.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
 	hub := facility.NewHub()
 	st, err := sqlitestore.Open(ctx, filepath.Join(cfg.DataDir, DBFile), sqlitestore.Options{
