@@ -1,7 +1,6 @@
 package facility
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -235,35 +234,24 @@ func (s *Server) putBlob(w http.ResponseWriter, r *http.Request, a Actor) {
 		writeError(w, errBadHash)
 		return
 	}
-	tooLarge := Errorf(http.StatusRequestEntityTooLarge, protocol.CodeTooLarge, "The photo is larger than 16 MiB. Send a smaller photo.")
 	if r.ContentLength > protocol.MaxBlobBytes {
-		writeError(w, tooLarge)
+		writeError(w, errBlobTooLarge)
 		return
 	}
-	select { // at most a few bodies in memory at once, whatever the number of uploaders
-	case s.uploads <- struct{}{}:
-		defer func() { <-s.uploads }()
-	case <-r.Context().Done():
+	if !s.startUpload(a.PersonID) {
+		writeError(w, Errorf(http.StatusTooManyRequests, protocol.CodeRateLimited,
+			"You are already sending %d photos. Wait until they have arrived, then send this one.", s.limits.UploadsPerPerson))
 		return
 	}
-	var buf bytes.Buffer
-	if r.ContentLength > 0 {
-		buf.Grow(int(r.ContentLength))
-	}
-	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, protocol.MaxBlobBytes))
-	var mbe *http.MaxBytesError
-	switch {
-	case errors.As(err, &mbe):
-		writeError(w, tooLarge)
-		return
-	case err != nil:
-		writeError(w, Invalid("The upload was cut off. Send the photo again."))
-		return
-	case buf.Len() == 0:
-		writeError(w, Invalid("The upload is empty. Send the photo's bytes."))
+	defer s.endUpload(a.PersonID)
+	// The body arrives first, holding only the memory of what has arrived; the photo takes its
+	// share of decoding memory only once it is all here, so slow senders hold up nobody.
+	data, held, err := s.readUpload(w, r)
+	defer s.bodies.release(held)
+	if err != nil {
+		writeError(w, err)
 		return
 	}
-	data := buf.Bytes()
 	if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != sha {
 		writeError(w, Errorf(http.StatusBadRequest, protocol.CodeHashMismatch,
 			"The photo's bytes do not match its SHA-256 in the address. It may have been damaged on the way; send it again."))
@@ -281,7 +269,13 @@ func (s *Server) putBlob(w http.ResponseWriter, r *http.Request, a Actor) {
 		writeError(w, photoError(err))
 		return
 	}
+	release, err := s.decodeShare(r.Context(), w, data, info)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
 	v, err := s.photos.MakeVariants(r.Context(), data)
+	release()
 	if err != nil {
 		writeError(w, s.internal(r, photoError(err)))
 		return

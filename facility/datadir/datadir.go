@@ -45,6 +45,8 @@ type Config struct {
 	Version           string
 	// Synchronous overrides the durable "FULL" (benchmarks only).
 	Synchronous string
+	// Limits bound photo uploads (facility.DefaultLimits when zero).
+	Limits facility.Limits
 }
 
 // Facility is an opened data directory.
@@ -132,7 +134,7 @@ func Open(ctx context.Context, cfg Config) (*Facility, error) {
 		return nil, err
 	}
 	srv, err := facility.New(ctx, facility.Config{Store: st, Blobs: blobs, Hub: hub, Logger: cfg.Logger,
-		PublicHost: cfg.PublicHost, Pin: f.Pin, Insecure: cfg.Insecure, Version: cfg.Version})
+		PublicHost: cfg.PublicHost, Pin: f.Pin, Insecure: cfg.Insecure, Version: cfg.Version, Limits: cfg.Limits})
 	if err != nil {
 		st.Close()
 		return nil, err
