@@ -78,7 +78,13 @@ func freeAddr(t *testing.T) string {
 // startServe starts the real binary and waits until it answers /v1/info.
 func startServe(t *testing.T, bin string, client *http.Client, base string, args ...string) (*exec.Cmd, *strings.Builder) {
 	t.Helper()
-	cmd := exec.Command(bin, append([]string{"serve"}, args...)...)
+	return startServeCmd(t, exec.Command(bin, append([]string{"serve"}, args...)...), client, base)
+}
+
+// startServeCmd starts cmd (the binary's serve, perhaps under a wrapper such as prlimit) and
+// waits until it answers /v1/info.
+func startServeCmd(t *testing.T, cmd *exec.Cmd, client *http.Client, base string) (*exec.Cmd, *strings.Builder) {
+	t.Helper()
 	logs := &strings.Builder{}
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
