@@ -76,16 +76,34 @@ func freeAddr(t *testing.T) string {
 }
 
 // startServe starts the real binary and waits until it answers /v1/info.
-func startServe(t *testing.T, bin string, client *http.Client, base string, args ...string) (*exec.Cmd, *strings.Builder) {
+func startServe(t *testing.T, bin string, client *http.Client, base string, args ...string) (*exec.Cmd, *serverLog) {
 	t.Helper()
 	return startServeCmd(t, exec.Command(bin, append([]string{"serve"}, args...)...), client, base)
 }
 
+// serverLog is what a server process wrote to stderr; tests read it while it is written.
+type serverLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *serverLog) WriteString(s string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.b.WriteString(s)
+}
+
+func (l *serverLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
 // startServeCmd starts cmd (the binary's serve, perhaps under a wrapper such as prlimit) and
 // waits until it answers /v1/info.
-func startServeCmd(t *testing.T, cmd *exec.Cmd, client *http.Client, base string) (*exec.Cmd, *strings.Builder) {
+func startServeCmd(t *testing.T, cmd *exec.Cmd, client *http.Client, base string) (*exec.Cmd, *serverLog) {
 	t.Helper()
-	logs := &strings.Builder{}
+	logs := &serverLog{}
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
