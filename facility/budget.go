@@ -56,6 +56,18 @@ func (b *budget) acquire(ctx context.Context, n int64) error {
 	}
 }
 
+// tryAcquire takes n bytes if they are free now, without waiting: for a holder that must not
+// wait for more while it holds some (two such holders could wait for each other for ever).
+func (b *budget) tryAcquire(n int64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.queue) > 0 || b.used+n > b.total {
+		return false
+	}
+	b.take(n)
+	return true
+}
+
 func (b *budget) release(n int64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -17,6 +17,11 @@ import (
 var errBlobTooLarge = Errorf(http.StatusRequestEntityTooLarge, protocol.CodeTooLarge,
 	"The photo is larger than 16 MiB. Send a smaller photo.")
 
+// errReceivingBusy: the memory for upload bodies is spent. An upload that holds some waits for
+// no more (uploads waiting for each other would never end): it is answered at once.
+var errReceivingBusy = Errorf(http.StatusServiceUnavailable, protocol.CodeUnavailable,
+	"The server is receiving many photos at once. Your photo will be sent again in a moment.")
+
 // startUpload counts an upload of person against their limit; false when they have too many.
 func (s *Server) startUpload(person string) bool {
 	s.upMu.Lock()
@@ -40,7 +45,8 @@ func (s *Server) endUpload(person string) {
 const uploadChunk = 256 << 10
 
 // readUpload reads an upload's body, at most MaxBlobBytes. Its memory comes from the shared
-// body budget a chunk at a time as bytes arrive (held: what to give back, also on error). The
+// body budget a chunk at a time as bytes arrive (held: what to give back, also on error): the
+// first chunk waits its turn, later ones are taken at once or the upload is answered 503. The
 // body must keep the minimum average rate after the grace period: the connection's read
 // deadline is always the moment by which the next byte is due, so a sender that trickles or
 // stops is cut at that moment (408) instead of at the server's two-minute read timeout.
@@ -60,11 +66,15 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request) (data []byte
 			if r.ContentLength > 0 {
 				size = min(size, r.ContentLength-got+1) // +1: see the end without a new chunk
 			}
-			t := time.Now()
-			if err := s.bodies.acquire(r.Context(), size); err != nil {
-				return nil, held, fmt.Errorf("wait for upload memory: %w", err)
+			if held == 0 { // holding nothing yet, it may wait its turn
+				t := time.Now()
+				if err := s.bodies.acquire(r.Context(), size); err != nil {
+					return nil, held, fmt.Errorf("wait for upload memory: %w", err)
+				}
+				waited += time.Since(t)
+			} else if !s.bodies.tryAcquire(size) {
+				return nil, held, errReceivingBusy
 			}
-			waited += time.Since(t)
 			held += size
 			chunks = append(chunks, make([]byte, 0, size))
 		}
@@ -98,8 +108,8 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request) (data []byte
 		return chunks[0], held, nil
 	}
 	// One piece for the decoder: its memory too comes from the budget, the chunks' goes back.
-	if err := s.bodies.acquire(r.Context(), got); err != nil {
-		return nil, held, fmt.Errorf("wait for upload memory: %w", err)
+	if !s.bodies.tryAcquire(got) {
+		return nil, held, errReceivingBusy
 	}
 	data = make([]byte, 0, got)
 	for _, c := range chunks {
