@@ -22,7 +22,7 @@ import (
 // corpus from the world's real ids (values are sent as their JSON, strings as they are).
 func fuzzBody(f *testing.F, method string, path func(w *world) string, token func(w *world) string, seeds func(w *world) []any) {
 	f.Helper()
-	w := newWorld(f)
+	w := newFuzzWorld(f)
 	for _, s := range seeds(w) {
 		switch v := s.(type) {
 		case string:
@@ -71,6 +71,38 @@ func fuzzBody(f *testing.F, method string, path func(w *world) string, token fun
 			t.Fatalf("%s %s with %q: %d %s", method, path(w), body, r.status, b)
 		}
 	})
+}
+
+// newFuzzWorld is a small world: staff, two residents with a family member each, a post in
+// each circle, a private message and an announcement, with tiny photos (the seeds also run as
+// plain tests, under the race detector: the full world's photos would cost seconds each).
+func newFuzzWorld(t testing.TB) *world {
+	e := newEnv(t)
+	w := &world{env: e}
+	w.staff = e.addPerson("Sam Staff", protocol.RoleStaff)
+	w.ra = e.addPerson("Rose", protocol.RoleResident)
+	w.rb = e.addPerson("Bert", protocol.RoleResident)
+	w.fa = e.addPerson("Anna", protocol.RoleFamily)
+	w.fb = e.addPerson("Ben", protocol.RoleFamily)
+	e.join(w.fa, w.ra.circle)
+	e.join(w.fb, w.rb.circle)
+	up := func(p *person, seed byte) string {
+		data := smallPNG()
+		data = append(data[:len(data):len(data)], seed) // bytes after IEND: another file, the same photo
+		e.mustJSON(e.do("PUT", "/v1/blobs/"+shaOf(data), p.token, data), 201, nil)
+		return shaOf(data)
+	}
+	w.photoA, w.photoB, w.photoAnn = up(w.fa, 1), up(w.fb, 2), up(w.staff, 3)
+	var r response
+	w.postA, r = e.post(w.fa, w.ra.circle, "Garden", w.photoA)
+	e.mustJSON(r, 201, nil)
+	w.postB, r = e.post(w.fb, w.rb.circle, "Beach", w.photoB)
+	e.mustJSON(r, 201, nil)
+	w.msgA, r = e.message(w.fa, w.ra, "Private hello")
+	e.mustJSON(r, 201, nil)
+	w.annAll = protocol.NewID()
+	e.mustJSON(e.do("PUT", "/v1/announcements/"+w.annAll, w.staff.token, protocol.PutAnnouncement{Text: "Open day", Audience: "everyone"}), 201, nil)
+	return w
 }
 
 func staffToken(w *world) string { return w.staff.token }
