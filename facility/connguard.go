@@ -30,10 +30,14 @@ type ConnLimits struct {
 	NewGrace          time.Duration
 }
 
+// MaxConns bounds connections whatever the file limit (systemd's is often 524,288): each costs
+// some 16 KB of memory, and a home's 10,000 devices seldom hold more than one each at once.
+const MaxConns = 16384
+
 // ConnLimitsFor shares out n file descriptors (the process's RLIMIT_NOFILE): 64 are kept for
 // the database, photos and logs, a quarter of the rest for authenticated connections.
 func ConnLimitsFor(n int, perAddress int) ConnLimits {
-	max := n - 64
+	max := min(n-64, MaxConns)
 	if max < 32 {
 		max = 32
 	}
