@@ -47,7 +47,9 @@ func (s *Server) pairLimited(w http.ResponseWriter, addr, path string) bool {
 	if !blocked {
 		return false
 	}
-	s.log.Warn("pairing rate-limited", "addr", addr, "path", path)
+	if s.limitLog.now(addr) { // once a minute: the refusals themselves are not logged one by one
+		s.log.Warn("pairing rate-limited", "addr", addr, "path", path)
+	}
 	w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
 	writeError(w, Errorf(http.StatusTooManyRequests, protocol.CodeRateLimited,
 		"Too many wrong codes from this device. Wait a minute and try again."))

@@ -109,6 +109,7 @@ type Server struct {
 	upMu     sync.Mutex
 	upBy     map[string]int // person id → uploads in progress
 	pairFail *failureLimiter
+	limitLog logOnce // rate-limited pairings, logged once a minute per network
 	epoch    string
 	facility protocol.FacilityRef
 	mux      *http.ServeMux
