@@ -2,7 +2,7 @@
 GO ?= go
 export CGO_ENABLED := 1
 
-.PHONY: run test bench build screenshots
+.PHONY: run test bench build screenshots fuzz
 
 # The live demo: a care home on this computer, seen as ROLE (resident, family or staff).
 ROLE ?= resident
@@ -21,7 +21,14 @@ test:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	@if $(GO) list -deps ./cmd/hearth-facility | grep -q fyne; then echo "hearth-facility must not depend on Fyne"; exit 1; fi
 	$(GO) test -race -timeout 20m ./...
+	@$(MAKE) --no-print-directory fuzz
 	$(GO) test -race -tags windowtest -count=1 -timeout 15m -v ./windowtest/
+
+# Each fuzz target of the server's request bodies and uploads, for FUZZTIME each: 13 targets, under 2 minutes in all with their start-up.
+FUZZTIME ?= 4s
+fuzz:
+	@for f in $$($(GO) test -list '^Fuzz' ./facility/ | grep '^Fuzz'); do \
+		echo "== $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) ./facility/ || exit 1; done
 
 # Benchmarks: Go benchmarks of every package, then each bench/*.sh.
 bench:

@@ -33,6 +33,9 @@ func decodeStrict(body io.Reader, v any) error {
 	if !utf8.Valid(b) { // encoding/json would quietly replace the bad bytes
 		return Invalid("The request is not valid UTF-8 text.")
 	}
+	if loneSurrogate(b) { // the same for an escaped half of a UTF-16 pair
+		return Invalid("The request has text with a broken character (half of a UTF-16 pair, like \\ud800). Send valid text.")
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -42,6 +45,52 @@ func decodeStrict(body io.Reader, v any) error {
 		return Invalid("The request has something after its JSON object. Send exactly one object.")
 	}
 	return nil
+}
+
+// loneSurrogate reports whether the JSON b escapes half of a UTF-16 surrogate pair without the
+// other half (\ud800 alone), which encoding/json turns into U+FFFD without a word. Outside a
+// string a backslash is a syntax error anyway, so every backslash starts an escape.
+func loneSurrogate(b []byte) bool {
+	hex4 := func(i int) (rune, bool) {
+		if i+6 > len(b) || b[i] != '\\' || b[i+1] != 'u' {
+			return 0, false
+		}
+		var r rune
+		for _, c := range b[i+2 : i+6] {
+			switch {
+			case c >= '0' && c <= '9':
+				r = r<<4 | rune(c-'0')
+			case c >= 'a' && c <= 'f':
+				r = r<<4 | rune(c-'a'+10)
+			case c >= 'A' && c <= 'F':
+				r = r<<4 | rune(c-'A'+10)
+			default:
+				return 0, false
+			}
+		}
+		return r, true
+	}
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' {
+			continue
+		}
+		r, ok := hex4(i)
+		switch {
+		case !ok:
+			i++ // \" \\ \n ...: skip the escaped character
+		case r >= 0xd800 && r < 0xdc00:
+			lo, ok := hex4(i + 6)
+			if !ok || lo < 0xdc00 || lo > 0xdfff {
+				return true
+			}
+			i += 11
+		case r >= 0xdc00 && r <= 0xdfff:
+			return true
+		default:
+			i += 5
+		}
+	}
+	return false
 }
 
 func jsonError(err error) error {

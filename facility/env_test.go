@@ -21,20 +21,28 @@ import (
 
 // env is a real facility server on loopback over a real data directory.
 type env struct {
-	t   testing.TB
-	dir string
-	f   *datadir.Facility
-	ts  *httptest.Server
+	t    testing.TB
+	dir  string
+	f    *datadir.Facility
+	ts   *httptest.Server
+	logw io.Writer // the server's log; discarded unless set before open
+	lim  facility.Limits
 }
 
-func newEnv(t testing.TB) *env {
+func newEnv(t testing.TB) *env { return newEnvWith(t, io.Discard, facility.Limits{}) }
+
+// newEnvLogging is newEnv with the server's log written to logw.
+func newEnvLogging(t testing.TB, logw io.Writer) *env { return newEnvWith(t, logw, facility.Limits{}) }
+
+// newEnvWith is newEnv with the server's log written to logw and the upload limits lim.
+func newEnvWith(t testing.TB, logw io.Writer, lim facility.Limits) *env {
 	t.Helper()
 	dir := t.TempDir()
 	ctx := context.Background()
 	if err := datadir.Init(ctx, dir, "Maple Grove"); err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, dir: dir}
+	e := &env{t: t, dir: dir, logw: logw, lim: lim}
 	e.open()
 	return e
 }
@@ -42,7 +50,7 @@ func newEnv(t testing.TB) *env {
 func (e *env) open() {
 	e.t.Helper()
 	f, err := datadir.Open(context.Background(), datadir.Config{DataDir: e.dir, Insecure: true, PublicHost: "127.0.0.1:1",
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Logger: slog.New(slog.NewTextHandler(e.logw, nil)), Limits: e.lim})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -1,8 +1,8 @@
 package facility
 
 import (
-	"bytes"
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -25,22 +25,35 @@ func (s *Server) info(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) pair(w http.ResponseWriter, r *http.Request) {
 	addr := clientAddr(r)
-	if blocked, wait := s.pairFail.blocked(addr); blocked {
-		w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
-		writeError(w, Errorf(http.StatusTooManyRequests, protocol.CodeRateLimited,
-			"Too many wrong codes from this device. Wait a minute and try again."))
+	if s.pairLimited(w, addr, "/v1/pair") {
 		return
 	}
 	resp, err := s.pairOnce(w, r)
 	if err != nil {
 		if e, ok := AsError(err); ok && e.Status < 500 {
 			s.pairFail.fail(addr)
+			s.log.Warn("pairing refused", "addr", addr, "code", e.Code)
 		}
 		writeError(w, s.internal(r, err))
 		return
 	}
-	s.log.Info("device paired", "device", resp.DeviceID, "person", resp.Person.ID)
+	s.log.Info("device paired", "device", resp.DeviceID, "person", resp.Person.ID, "addr", addr)
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// pairLimited answers 429 (and logs it) when addr's network used up its failed pairings.
+func (s *Server) pairLimited(w http.ResponseWriter, addr, path string) bool {
+	blocked, wait := s.pairFail.blocked(addr)
+	if !blocked {
+		return false
+	}
+	if s.limitLog.now(addr) { // once a minute: the refusals themselves are not logged one by one
+		s.log.Warn("pairing rate-limited", "addr", addr, "path", path)
+	}
+	w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
+	writeError(w, Errorf(http.StatusTooManyRequests, protocol.CodeRateLimited,
+		"Too many wrong codes from this device. Wait a minute and try again."))
+	return true
 }
 
 func (s *Server) pairOnce(w http.ResponseWriter, r *http.Request) (protocol.PairResponse, error) {
@@ -56,7 +69,7 @@ func (s *Server) pairOnce(w http.ResponseWriter, r *http.Request) (protocol.Pair
 	if req.DeviceName == "" {
 		req.DeviceName = "Device"
 	}
-	if err := protocol.CheckText("The device name", req.DeviceName, protocol.MaxNameChars); err != nil {
+	if err := protocol.CheckName("The device name", req.DeviceName, protocol.MaxNameChars); err != nil {
 		return protocol.PairResponse{}, Invalid(err.Error())
 	}
 	tok, hash := newToken()
@@ -70,16 +83,16 @@ func (s *Server) pairOnce(w http.ResponseWriter, r *http.Request) (protocol.Pair
 
 // pairProof proves to an app that typed this server's address and a code (no link, so no pin)
 // that this server holds the invitation, bound to the server's certificate key: see
-// docs/protocol.md. Each answer counts as one of the invitation's tries; refusals count against
-// the client's address like wrong codes.
+// docs/protocol.md. Each answer counts as one of the invitation's tries. Whatever the state of
+// the invitation (live, used, expired, burned, unknown), the answer is a 200 with a proof that
+// only the holder of the code can read (protocol.ReadPairProof): with the 4-character id alone
+// nothing is learnt. Every request counts against the client's address like a wrong code.
 func (s *Server) pairProof(w http.ResponseWriter, r *http.Request) {
 	addr := clientAddr(r)
-	if blocked, wait := s.pairFail.blocked(addr); blocked {
-		w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
-		writeError(w, Errorf(http.StatusTooManyRequests, protocol.CodeRateLimited,
-			"Too many wrong codes from this device. Wait a minute and try again."))
+	if s.pairLimited(w, addr, "/v1/pair/proof") {
 		return
 	}
+	s.pairFail.fail(addr) // counted before anything is known: the limit must say nothing either
 	var req protocol.PairProofRequest
 	if err := decodeJSON(w, r, &req); err != nil {
 		writeError(w, err)
@@ -97,15 +110,31 @@ func (s *Server) pairProof(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	key, err := s.store.InvitationKey(r.Context(), codeID)
+	state := ""
 	if err != nil {
-		if e, ok := AsError(err); ok && e.Status < 500 {
-			s.pairFail.fail(addr)
+		e, ok := AsError(err)
+		if !ok || e.Status >= 500 {
+			writeError(w, s.internal(r, err))
+			return
 		}
-		writeError(w, s.internal(r, err))
-		return
+		s.log.Warn("pairing proof refused", "addr", addr, "code", e.Code)
+		switch {
+		case len(key) > 0 && (e.Code == protocol.CodeCodeUsed || e.Code == protocol.CodeCodeExpired || e.Code == protocol.CodeCodeBurned):
+			state = e.Code
+		default: // unknown, or made before proof keys: a proof of nothing, like any other
+			key = s.decoyKey(codeID)
+		}
 	}
 	writeJSON(w, http.StatusOK, protocol.PairProofResponse{Pin: s.cfg.Pin,
-		Proof: protocol.PairProof(key, codeID, req.Nonce, s.cfg.Pin)})
+		Proof: protocol.PairProofFor(key, codeID, req.Nonce, s.cfg.Pin, state)})
+}
+
+// decoyKey is the proof key of an invitation that does not exist: stable for codeID while the
+// server runs, as a real key is, and unrelated to any code.
+func (s *Server) decoyKey(codeID string) []byte {
+	m := hmac.New(sha256.New, s.decoy[:])
+	m.Write([]byte(codeID))
+	return m.Sum(nil)
 }
 
 func (s *Server) sync(w http.ResponseWriter, r *http.Request, a Actor) {
@@ -208,35 +237,24 @@ func (s *Server) putBlob(w http.ResponseWriter, r *http.Request, a Actor) {
 		writeError(w, errBadHash)
 		return
 	}
-	tooLarge := Errorf(http.StatusRequestEntityTooLarge, protocol.CodeTooLarge, "The photo is larger than 16 MiB. Send a smaller photo.")
 	if r.ContentLength > protocol.MaxBlobBytes {
-		writeError(w, tooLarge)
+		writeError(w, errBlobTooLarge)
 		return
 	}
-	select { // at most a few bodies in memory at once, whatever the number of uploaders
-	case s.uploads <- struct{}{}:
-		defer func() { <-s.uploads }()
-	case <-r.Context().Done():
+	if !s.startUpload(a.PersonID) {
+		writeError(w, Errorf(http.StatusTooManyRequests, protocol.CodeRateLimited,
+			"You are already sending %d photos. Wait until they have arrived, then send this one.", s.limits.UploadsPerPerson))
 		return
 	}
-	var buf bytes.Buffer
-	if r.ContentLength > 0 {
-		buf.Grow(int(r.ContentLength))
-	}
-	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, protocol.MaxBlobBytes))
-	var mbe *http.MaxBytesError
-	switch {
-	case errors.As(err, &mbe):
-		writeError(w, tooLarge)
-		return
-	case err != nil:
-		writeError(w, Invalid("The upload was cut off. Send the photo again."))
-		return
-	case buf.Len() == 0:
-		writeError(w, Invalid("The upload is empty. Send the photo's bytes."))
+	defer s.endUpload(a.PersonID)
+	// The body arrives first, holding only the memory of what has arrived; the photo takes its
+	// share of decoding memory only once it is all here, so slow senders hold up nobody.
+	data, held, err := s.readUpload(w, r)
+	defer s.bodies.release(held)
+	if err != nil {
+		writeError(w, err)
 		return
 	}
-	data := buf.Bytes()
 	if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != sha {
 		writeError(w, Errorf(http.StatusBadRequest, protocol.CodeHashMismatch,
 			"The photo's bytes do not match its SHA-256 in the address. It may have been damaged on the way; send it again."))
@@ -259,7 +277,13 @@ func (s *Server) putBlob(w http.ResponseWriter, r *http.Request, a Actor) {
 		writeError(w, photoError(err))
 		return
 	}
+	release, err := s.decodeShare(r.Context(), w, data, info)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
 	v, err := s.photos.MakeVariants(r.Context(), data)
+	release()
 	if err != nil {
 		writeError(w, s.internal(r, photoError(err)))
 		return

@@ -89,6 +89,7 @@ func (s *Server) auth(next func(http.ResponseWriter, *http.Request, Actor)) http
 			return
 		}
 		s.touch(a)
+		markAuthenticated(r.Context())
 		next(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, a)), a)
 	})
 }

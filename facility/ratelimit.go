@@ -81,3 +81,24 @@ func limitKey(addr string) string {
 	}
 	return p.String()
 }
+
+// logOnce says whether to log an event about addr's network now: at most once a minute each,
+// so that a client hammering a limit cannot flood the log through it.
+type logOnce struct {
+	mu   sync.Mutex
+	last map[string]time.Time
+}
+
+func (l *logOnce) now(addr string) bool {
+	key := limitKey(addr)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.last == nil || len(l.last) > 10000 {
+		l.last = map[string]time.Time{}
+	}
+	if t, ok := l.last[key]; ok && time.Since(t) < time.Minute {
+		return false
+	}
+	l.last[key] = time.Now()
+	return true
+}

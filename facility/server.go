@@ -36,6 +36,63 @@ type Config struct {
 	Version string
 	// PhotoWorkers is how many photos are decoded at once (default 2).
 	PhotoWorkers int
+	// Limits bound photo uploads; zero fields take the defaults (DefaultLimits).
+	Limits Limits
+}
+
+// Limits bound what photo uploads take, one by one and all together, so that neither slow
+// senders nor small files that decode into huge images can starve or exhaust the server.
+type Limits struct {
+	// UploadsPerPerson is how many uploads one person may have in progress at once; more are
+	// answered 429 at once.
+	UploadsPerPerson int
+	// UploadMinRate is the average speed, in bytes a second, that an upload's body must keep
+	// after UploadGrace; a slower one is cut with 408.
+	UploadMinRate int64
+	UploadGrace   time.Duration
+	// BodyMemory is how many bytes of upload bodies all uploads may hold at once; a body takes
+	// its share as its bytes arrive, so a slow sender holds little.
+	BodyMemory int64
+	// DecodeMemory is how much memory all photo decoding may take at once, each photo's
+	// share estimated from its header (photo.DecodeCost) before it is decoded. A photo that
+	// needs more than all of it is refused (413); one that waits longer than DecodeWait for its
+	// share is answered 503.
+	DecodeMemory int64
+	DecodeWait   time.Duration
+}
+
+// DefaultLimits fit a server under its default memory limit (cmd/hearth-facility: 512 MiB):
+// 64 MiB of bodies and 256 MiB of decoding leave room for the database's caches and the rest.
+var DefaultLimits = Limits{
+	UploadsPerPerson: 2,
+	UploadMinRate:    16 << 10,
+	UploadGrace:      10 * time.Second,
+	BodyMemory:       64 << 20,
+	DecodeMemory:     256 << 20,
+	DecodeWait:       30 * time.Second,
+}
+
+func (l Limits) orDefaults() Limits {
+	d := DefaultLimits
+	if l.UploadsPerPerson > 0 {
+		d.UploadsPerPerson = l.UploadsPerPerson
+	}
+	if l.UploadMinRate > 0 {
+		d.UploadMinRate = l.UploadMinRate
+	}
+	if l.UploadGrace > 0 {
+		d.UploadGrace = l.UploadGrace
+	}
+	if l.BodyMemory > 0 {
+		d.BodyMemory = l.BodyMemory
+	}
+	if l.DecodeMemory > 0 {
+		d.DecodeMemory = l.DecodeMemory
+	}
+	if l.DecodeWait > 0 {
+		d.DecodeWait = l.DecodeWait
+	}
+	return d
 }
 
 // Server answers the Hearth protocol over HTTP.
@@ -46,12 +103,18 @@ type Server struct {
 	hub      *Hub
 	log      *slog.Logger
 	photos   *photo.Processor
-	uploads  chan struct{} // bounds memory: bodies of uploads held at once
+	limits   Limits
+	bodies   *budget // bytes of upload bodies held at once
+	decoding *budget // estimated memory of photos being decoded at once
+	upMu     sync.Mutex
+	upBy     map[string]int // person id → uploads in progress
 	pairFail *failureLimiter
+	limitLog logOnce // rate-limited pairings, logged once a minute per network
 	epoch    string
 	facility protocol.FacilityRef
 	mux      *http.ServeMux
 	touching sync.Map // device id → a Touch in progress
+	decoy    [32]byte // keys the proofs of invitations that do not exist
 }
 
 // DefaultInvitationTTL is how long an invitation works unless told otherwise.
@@ -74,8 +137,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	s := &Server{
 		cfg: cfg, store: cfg.Store, blobs: cfg.Blobs, hub: cfg.Hub, log: cfg.Logger,
 		photos:   photo.NewProcessor(cfg.PhotoWorkers),
-		uploads:  make(chan struct{}, 2*cfg.PhotoWorkers),
+		limits:   cfg.Limits.orDefaults(),
+		upBy:     map[string]int{},
 		pairFail: newFailureLimiter(10, time.Minute),
+	}
+	s.bodies, s.decoding = newBudget(s.limits.BodyMemory), newBudget(s.limits.DecodeMemory)
+	if _, err := rand.Read(s.decoy[:]); err != nil {
+		return nil, fmt.Errorf("facility: random: %w", err)
 	}
 	var err error
 	if s.epoch, err = cfg.Store.Epoch(ctx); err != nil {

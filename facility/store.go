@@ -58,7 +58,8 @@ type Store interface {
 	// InvitationKey returns the proof key (protocol.InvitationKey of the code, kept when the
 	// invitation was made) of the live invitation whose code starts with codeID, for the pairing
 	// proof, and counts one try against it. Refusals as Pair, and ErrCodeNeedsLink when the
-	// invitation has no proof key.
+	// invitation has no proof key; with ErrCodeUsed, ErrCodeExpired and ErrCodeBurned it returns
+	// the key too.
 	InvitationKey(ctx context.Context, codeID string) ([]byte, error)
 	CreatePerson(ctx context.Context, a Actor, req protocol.CreatePerson) (protocol.CreatePersonResponse, error)
 	// CreateInvitation stores inv; ErrCodeTaken when its lookup part is in use (make another code).

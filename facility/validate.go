@@ -7,7 +7,10 @@ import (
 	"hearth/protocol"
 )
 
-// Checks of request bodies that need no data: the same for every store.
+// Checks of request bodies that need no data: the same for every store. What text may hold
+// (protocol.CheckText for captions and messages, CheckName for anything on one line) is
+// written once in protocol, which the app checks too, so its outbox never keeps what the
+// server would refuse.
 
 func checkPost(req protocol.PutPost) error {
 	if !protocol.ValidID(req.CircleID) {
@@ -94,10 +97,10 @@ func checkCreatePerson(req protocol.CreatePerson) error {
 	if req.Name == "" {
 		return Invalid("A person needs a name.")
 	}
-	if err := protocol.CheckText("The name", req.Name, protocol.MaxNameChars); err != nil {
+	if err := protocol.CheckName("The name", req.Name, protocol.MaxNameChars); err != nil {
 		return Invalid(err.Error())
 	}
-	if err := protocol.CheckText("The room", req.Room, protocol.MaxNameChars); err != nil {
+	if err := protocol.CheckName("The room", req.Room, protocol.MaxNameChars); err != nil {
 		return Invalid(err.Error())
 	}
 	switch req.Role {
@@ -130,10 +133,10 @@ func checkCreateInvitation(req *protocol.CreateInvitation) error {
 	case req.ExpiresIn > 0 && req.ExpiresIn < 60:
 		return Invalid("expires_in must be from 60 seconds to 90 days (7776000).")
 	}
-	if err := protocol.CheckText("The name", req.Name, protocol.MaxNameChars); err != nil {
+	if err := protocol.CheckName("The name", req.Name, protocol.MaxNameChars); err != nil {
 		return Invalid(err.Error())
 	}
-	if err := protocol.CheckText("The relation", req.Relation, protocol.MaxNameChars); err != nil {
+	if err := protocol.CheckName("The relation", req.Relation, protocol.MaxNameChars); err != nil {
 		return Invalid(err.Error())
 	}
 	return nil

@@ -31,9 +31,14 @@ func TestIdempotentWrites(t *testing.T) {
 	if r.status != 409 || errCode(r) != protocol.CodeIDConflict {
 		t.Fatalf("same id, other body: %d %s", r.status, r.body)
 	}
-	// The same body from someone else, or under another kind, is a conflict too.
-	if r := w.do("PUT", "/v1/posts/"+id, w.ra.token, body); r.status != 409 {
+	// The same id from someone else answers as a new id would (what is not yours is as if it
+	// did not exist: TestReusedIDSaysNothingOfInvisibleItems), and changes nothing; under
+	// another kind, it is a conflict.
+	if r := w.do("PUT", "/v1/posts/"+id, w.ra.token, body); r.status != 201 {
 		t.Fatalf("same id and body, other author: %d %s", r.status, r.body)
+	}
+	if n := count(w.feed(w.ra), protocol.KindPost, protocol.OpPut, id); n != 1 {
+		t.Fatalf("after another author's write under its id, the post is %d times in the feed", n)
 	}
 	if r := w.do("PUT", "/v1/messages/"+id, w.fa.token, protocol.PutMessage{To: w.ra.ID, Text: "x"}); r.status != 409 {
 		t.Fatalf("a post's id for a message: %d %s", r.status, r.body)

@@ -21,7 +21,8 @@ const (
 	CodeCodeBurned       = "code_burned"       // 403: too many wrong tries against this invitation
 	CodeCodeNeedsLink    = "code_needs_link"   // 409: no pairing proof for this invitation: use its link
 	CodeMethodNotAllowed = "method_not_allowed"
-	CodeUnavailable      = "unavailable" // 503: shutting down
+	CodeUnavailable      = "unavailable" // 503: shutting down, or busy (Retry-After)
+	CodeTooSlow          = "too_slow"    // 408: an upload arrived below the minimum rate
 	CodeInternal         = "internal"    // 500
 )
 

@@ -50,6 +50,30 @@ func PairProof(key []byte, codeID, nonce, pin string) string {
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
+// PairProofFor is the proof of an invitation in state: "" for a live one (PairProof), or the
+// error code a pairing would get (CodeCodeUsed, CodeCodeExpired, CodeCodeBurned), bound into
+// the proof so that only someone who holds the code learns the state: to anyone else every
+// answer looks alike.
+func PairProofFor(key []byte, codeID, nonce, pin, state string) string {
+	if state == "" {
+		return PairProof(key, codeID, nonce, pin)
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("hearth pair proof v1\n" + codeID + "\n" + nonce + "\n" + pin + "\n" + state))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// ReadPairProof returns the state that proof proves for the invitation of key ("" for a live
+// one; see PairProofFor), and false when it proves none: another server, or another code.
+func ReadPairProof(key []byte, codeID, nonce, pin, proof string) (string, bool) {
+	for _, st := range []string{"", CodeCodeUsed, CodeCodeExpired, CodeCodeBurned} {
+		if hmac.Equal([]byte(PairProofFor(key, codeID, nonce, pin, st)), []byte(proof)) {
+			return st, true
+		}
+	}
+	return "", false
+}
+
 // CheckPairProof reports whether proof is PairProof(key, codeID, nonce, pin), in constant time.
 func CheckPairProof(key []byte, codeID, nonce, pin, proof string) bool {
 	return hmac.Equal([]byte(PairProof(key, codeID, nonce, pin)), []byte(proof))

@@ -120,8 +120,11 @@ func proveServer(ctx context.Context, host, code string) (protocol.Invitation, e
 		if _, err := c.doJSON(ctx, "POST", "/v1/pair/proof", req, &resp); err != nil {
 			return protocol.Invitation{}, err
 		}
-		if resp.Pin != "" || !protocol.CheckPairProof(key, codeID, nonce, "", resp.Proof) {
+		if resp.Pin != "" {
 			return protocol.Invitation{}, errWrongServer
+		}
+		if err := readProof(key, codeID, nonce, "", resp.Proof); err != nil {
+			return protocol.Invitation{}, err
 		}
 		return protocol.Invitation{Host: host, Code: code, Insecure: true}, nil
 	}
@@ -135,8 +138,8 @@ func proveServer(ctx context.Context, host, code string) (protocol.Invitation, e
 	}
 	if caOK {
 		// The channel is authenticated by a public authority; the proof shows the invitation is here.
-		if !protocol.CheckPairProof(key, codeID, nonce, resp.Pin, resp.Proof) {
-			return protocol.Invitation{}, errWrongServer
+		if err := readProof(key, codeID, nonce, resp.Pin, resp.Proof); err != nil {
+			return protocol.Invitation{}, err
 		}
 		return protocol.Invitation{Host: host, Code: code}, nil
 	}
@@ -145,10 +148,27 @@ func proveServer(ctx context.Context, host, code string) (protocol.Invitation, e
 			return protocol.Invitation{}, errWrongServer // two keys on one address: someone in between
 		}
 	}
-	if resp.Pin != seen[0] || !protocol.CheckPairProof(key, codeID, nonce, seen[0], resp.Proof) {
+	if resp.Pin != seen[0] {
 		return protocol.Invitation{}, errWrongServer
 	}
+	if err := readProof(key, codeID, nonce, seen[0], resp.Proof); err != nil {
+		return protocol.Invitation{}, err
+	}
 	return protocol.Invitation{Host: host, Code: code, Pin: seen[0]}, nil
+}
+
+// readProof checks the server's proof: nil for a live invitation, the refusal a pairing would
+// get for a used, expired or burned one (only the holder of the code can read it from the
+// proof), errWrongServer for a proof of nothing (another server, or a code it does not know).
+func readProof(key []byte, codeID, nonce, pin, proof string) error {
+	state, ok := protocol.ReadPairProof(key, codeID, nonce, pin, proof)
+	switch {
+	case !ok:
+		return errWrongServer
+	case state != "":
+		return &protocol.APIError{Status: 403, Code: state, Message: "the invitation is not live"}
+	}
+	return nil
 }
 
 func loopback(host string) bool {

@@ -9,6 +9,7 @@
 //	hearth-facility devices list|revoke --data DIR [--id DEVICE]
 //	hearth-facility backup  --data DIR --to FILE
 //	hearth-facility restore --data DIR --from FILE
+//	hearth-facility cert renew --data DIR
 package main
 
 import (
@@ -38,6 +39,7 @@ Commands:
   devices  list or revoke paired devices (devices list|revoke ...)
   backup   write a consistent backup while serving
   restore  put a backup back (stop the server first)
+  cert     renew the self-signed certificate, same key (cert renew ...)
   version  print the version
 
 Run "hearth-facility COMMAND -h" for a command's flags.
@@ -65,6 +67,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"members":     cmdMembers,
 		"backup":      cmdBackup,
 		"restore":     cmdRestore,
+		"cert":        cmdCert,
 		"version": func(_ context.Context, _ []string, w io.Writer, _ io.Writer) error {
 			fmt.Fprintln(w, "hearth-facility", version)
 			return nil

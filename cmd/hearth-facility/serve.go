@@ -9,9 +9,12 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"strings"
+	"syscall"
 	"time"
 
+	"hearth/facility"
 	"hearth/facility/datadir"
 )
 
@@ -25,6 +28,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	public := fs.String("public-host", "", "`HOST:PORT` as devices reach the server, for invitation links")
 	certFile := fs.String("cert", "", "a CA-signed certificate `file` (PEM) instead of the self-signed one")
 	keyFile := fs.String("key", "", "the private key `file` (PEM) of --cert")
+	perAddr := fs.Int("max-conns-per-address", 32, "connections one client address (IPv6: /64) may hold at once "+
+		"(behind a reverse proxy every client has the proxy's address: raise it)")
+	memLimit := fs.Int64("memory-limit", 512, "soft memory limit in `MiB` for the Go runtime (GOMEMLIMIT wins when set); "+
+		"photo decoding gets half of it, upload bodies an eighth")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -45,7 +52,14 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return errors.New("--insecure-http serves no certificate; leave out --cert and --key")
 		}
 	}
+	if *perAddr < 1 {
+		return fmt.Errorf("--max-conns-per-address must be at least 1, not %d", *perAddr)
+	}
+	if *memLimit < 128 {
+		return fmt.Errorf("--memory-limit must be at least 128 MiB, not %d", *memLimit)
+	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel()}))
+	limits := memoryLimits(*memLimit << 20)
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -71,13 +85,21 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 
 	f, err := datadir.Open(ctx, datadir.Config{DataDir: *dir, PublicHost: settings.PublicHost, Insecure: *insecure,
-		CertFile: *certFile, KeyFile: *keyFile, Logger: log, Version: version})
+		CertFile: *certFile, KeyFile: *keyFile, Logger: log, Version: version, Limits: limits})
 	if err != nil {
 		return err
 	}
 	defer f.Close()
 
+	var nofile syscall.Rlimit // Go raised the soft limit to the hard one at start
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &nofile); err != nil {
+		return fmt.Errorf("read the open file limit: %w", err)
+	}
+	conns := facility.ConnLimitsFor(int(min(nofile.Cur, 1<<20)), *perAddr)
+	guard := facility.NewConnGuard(ln, conns, log)
 	srv := &http.Server{
+		ConnState:         guard.ConnState,
+		ConnContext:       guard.ConnContext,
 		Handler:           f.Handler(),
 		TLSConfig:         f.TLS,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -90,9 +112,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	done := make(chan error, 1)
 	go func() {
 		if *insecure {
-			done <- srv.Serve(ln)
+			done <- srv.Serve(guard)
 		} else {
-			done <- srv.ServeTLS(ln, "", "")
+			done <- srv.ServeTLS(guard, "", "")
 		}
 	}()
 	scheme := "https"
@@ -101,7 +123,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fac, _ := f.Store.Facility(ctx)
 	log.Info("serving", "facility", fac.Name, "addr", ln.Addr().String(), "scheme", scheme,
-		"public_host", settings.PublicHost, "pin", f.Pin, "version", version)
+		"public_host", settings.PublicHost, "pin", f.Pin, "version", version,
+		"memory_limit_mib", debug.SetMemoryLimit(-1)>>20, "decode_memory_mib", limits.DecodeMemory>>20,
+		"max_conns", conns.Max, "conns_reserved_for_devices", conns.Reserve, "max_conns_per_address", conns.PerAddress)
 
 	select {
 	case err := <-done:
@@ -120,6 +144,22 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// memoryLimits sets the Go runtime's soft memory limit (unless GOMEMLIMIT did) and shares it
+// out: half for photo decoding, an eighth for upload bodies, the rest for the database's caches,
+// requests and the runtime. Without a limit the collector lets the heap grow to twice what is
+// live, so decoded photos that are already garbage would double the server's peak.
+func memoryLimits(limit int64) facility.Limits {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(limit)
+	} else {
+		limit = debug.SetMemoryLimit(-1)
+	}
+	if limit <= 0 || limit > 64<<30 { // GOMEMLIMIT=off: share out the default
+		limit = 512 << 20
+	}
+	return facility.Limits{DecodeMemory: limit / 2, BodyMemory: limit / 8}
 }
 
 // checkLoopback refuses plain HTTP anywhere but on this computer.

@@ -78,8 +78,17 @@ func freeAddr(t *testing.T) string {
 // startServe starts the real binary and waits until it answers /v1/info.
 func startServe(t *testing.T, bin string, client *http.Client, base string, args ...string) (*exec.Cmd, *serverLog) {
 	t.Helper()
-	cmd := exec.Command(bin, append([]string{"serve"}, args...)...)
-	cmd.Env = append(os.Environ(), "HEARTH_LOG=debug") // tests wait on what it logs
+	return startServeCmd(t, exec.Command(bin, append([]string{"serve"}, args...)...), client, base)
+}
+
+// startServeCmd starts cmd (the binary's serve, perhaps under a wrapper such as prlimit) and
+// waits until it answers /v1/info.
+func startServeCmd(t *testing.T, cmd *exec.Cmd, client *http.Client, base string) (*exec.Cmd, *serverLog) {
+	t.Helper()
+	if cmd.Env == nil {
+		cmd.Env = os.Environ()
+	}
+	cmd.Env = append(cmd.Env, "HEARTH_LOG=debug") // tests wait on what it logs
 	logs := &serverLog{}
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {

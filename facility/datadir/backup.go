@@ -32,6 +32,9 @@ func Backup(ctx context.Context, dir, to string) error {
 	if err := sqlitestore.BackupFile(ctx, filepath.Join(dir, DBFile), tmpDB); err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
+	if testHookCopied != nil {
+		testHookCopied(tmpDB)
+	}
 	tmp := to + ".tmp"
 	out, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
@@ -97,6 +100,9 @@ func Backup(ctx context.Context, dir, to string) error {
 	return nil
 }
 
+// testHookCopied lets a test look at the temporary copy of the database while it exists.
+var testHookCopied func(path string)
+
 var blobName = regexp.MustCompile(`^blobs/[0-9a-f]{2}/[0-9a-f]{64}-(thumb|display)\.jpg$`)
 
 // Restore puts the backup from into dir (which may be empty or hold a facility; the server
@@ -109,6 +115,9 @@ func Restore(ctx context.Context, dir, from string) error {
 	}
 	defer in.Close()
 	if err := os.MkdirAll(filepath.Join(dir, BlobDir), 0o700); err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil { // as Init: an existing directory may be 0755
 		return fmt.Errorf("restore: %w", err)
 	}
 	tmpDB := filepath.Join(dir, DBFile+".restore")
@@ -135,7 +144,7 @@ func Restore(ctx context.Context, dir, from string) error {
 		case h.Name == DBFile:
 			dst, gotDB = tmpDB, true
 		case h.Name == CertFile:
-			dst, mode = filepath.Join(dir, CertFile), 0o644
+			dst = filepath.Join(dir, CertFile)
 		case h.Name == KeyFile:
 			dst = filepath.Join(dir, KeyFile)
 		case blobName.MatchString(h.Name): // checked: no path can escape dir

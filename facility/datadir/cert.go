@@ -4,6 +4,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -15,14 +16,55 @@ import (
 	"time"
 )
 
-// WriteSelfSigned makes an ECDSA P-256 key and a self-signed certificate for it in dir. Clients
-// trust it by the pin in their invitation, so its names and lifetime matter little; it lasts
-// 20 years so that nobody is locked out by an expiry.
+// CertLifetime is how long a self-signed certificate is valid: no more than the 397 days that
+// browsers and the CA/Browser Forum accept, so that a stolen key's certificate dies on its own.
+// Apps pin the key (protocol.SPKIPin), not the certificate, and a renewal keeps the key: they
+// keep trusting the home across renewals (RenewSelfSigned, `hearth-facility cert renew`).
+const CertLifetime = 397 * 24 * time.Hour
+
+// RenewBefore is how close to its expiry a serving server renews its self-signed certificate.
+const RenewBefore = 30 * 24 * time.Hour
+
+// WriteSelfSigned makes an ECDSA P-256 key and a self-signed certificate for it in dir, valid
+// for CertLifetime.
 func WriteSelfSigned(dir, name string) error {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return fmt.Errorf("make key: %w", err)
 	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return fmt.Errorf("encode key: %w", err)
+	}
+	if err := writeFile(filepath.Join(dir, KeyFile), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		return err
+	}
+	return writeCert(dir, name, key, time.Now(), CertLifetime)
+}
+
+// RenewSelfSigned writes a new certificate for dir's key, valid for CertLifetime from now, and
+// returns it. The key, and so the pin in every invitation and app, stays the same.
+func RenewSelfSigned(dir string) (*x509.Certificate, error) {
+	pair, err := tls.LoadX509KeyPair(filepath.Join(dir, CertFile), filepath.Join(dir, KeyFile))
+	if err != nil {
+		return nil, fmt.Errorf("renew certificate: %w", err)
+	}
+	key, ok := pair.PrivateKey.(*ecdsa.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("renew certificate: %s is not the ECDSA key made at init", filepath.Join(dir, KeyFile))
+	}
+	if err := writeCert(dir, pair.Leaf.Subject.CommonName, key, time.Now(), CertLifetime); err != nil {
+		return nil, fmt.Errorf("renew certificate: %w", err)
+	}
+	pair, err = tls.LoadX509KeyPair(filepath.Join(dir, CertFile), filepath.Join(dir, KeyFile))
+	if err != nil {
+		return nil, fmt.Errorf("renew certificate: %w", err)
+	}
+	return pair.Leaf, nil
+}
+
+// writeCert writes the self-signed certificate of key, valid from now for life.
+func writeCert(dir, name string, key *ecdsa.PrivateKey, now time.Time, life time.Duration) error {
 	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
 	if err != nil {
 		return fmt.Errorf("make serial: %w", err)
@@ -31,8 +73,8 @@ func WriteSelfSigned(dir, name string) error {
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial,
 		Subject:               pkix.Name{CommonName: name, Organization: []string{"Hearth facility"}},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().AddDate(20, 0, 0),
+		NotBefore:             now.Add(-time.Hour), // a client's clock a little behind
+		NotAfter:              now.Add(life),
 		KeyUsage:              x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		BasicConstraintsValid: true,
@@ -46,14 +88,7 @@ func WriteSelfSigned(dir, name string) error {
 	if err != nil {
 		return fmt.Errorf("make certificate: %w", err)
 	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return fmt.Errorf("encode key: %w", err)
-	}
-	if err := writeFile(filepath.Join(dir, KeyFile), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
-		return err
-	}
-	return writeFile(filepath.Join(dir, CertFile), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
+	return writeFile(filepath.Join(dir, CertFile), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
 }
 
 // writeFile writes through a temporary file, synced and renamed, so a crash leaves old or new.

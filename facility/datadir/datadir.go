@@ -45,6 +45,8 @@ type Config struct {
 	Version           string
 	// Synchronous overrides the durable "FULL" (benchmarks only).
 	Synchronous string
+	// Limits bound photo uploads (facility.DefaultLimits when zero).
+	Limits facility.Limits
 }
 
 // Facility is an opened data directory.
@@ -70,13 +72,18 @@ func Init(ctx context.Context, dir, name string) error {
 	if name == "" {
 		return errors.New("init: the facility needs a name (--name)")
 	}
-	if err := protocol.CheckText("The facility name", name, protocol.MaxNameChars); err != nil {
+	if err := protocol.CheckName("The facility name", name, protocol.MaxNameChars); err != nil {
 		return fmt.Errorf("init: %w", err)
 	}
 	if Initialized(dir) {
 		return fmt.Errorf("init: %s already holds a facility; use another directory, or restore into this one", dir)
 	}
 	if err := os.MkdirAll(filepath.Join(dir, BlobDir), 0o700); err != nil {
+		return fmt.Errorf("init: %w", err)
+	}
+	// MkdirAll leaves an existing directory as it was (often 0755): the data directory holds
+	// the database and the TLS key, so only its owner may even list it.
+	if err := os.Chmod(dir, 0o700); err != nil {
 		return fmt.Errorf("init: %w", err)
 	}
 	if err := WriteSelfSigned(dir, name); err != nil {
@@ -99,19 +106,21 @@ func Open(ctx context.Context, cfg Config) (*Facility, error) {
 	}
 	f := &Facility{}
 	if !cfg.Insecure {
-		certFile, keyFile := cfg.CertFile, cfg.KeyFile
-		selfSigned := certFile == ""
-		if selfSigned {
-			certFile, keyFile = filepath.Join(cfg.DataDir, CertFile), filepath.Join(cfg.DataDir, KeyFile)
+		f.TLS = serverTLS()
+		if cfg.CertFile != "" {
+			cert, err := tls.LoadX509KeyPair(cfg.CertFile, cfg.KeyFile)
+			if err != nil {
+				return nil, fmt.Errorf("load certificate: %w", err)
+			}
+			f.TLS.Certificates = []tls.Certificate{cert}
+		} else {
+			c, err := loadSelfSigned(cfg.DataDir, cfg.Logger)
+			if err != nil {
+				return nil, err
+			}
+			f.Pin = c.pin
+			f.TLS.GetCertificate = c.get
 		}
-		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
-		if err != nil {
-			return nil, fmt.Errorf("load certificate: %w", err)
-		}
-		if selfSigned {
-			f.Pin = protocol.SPKIPin(cert.Leaf)
-		}
-		f.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
 	hub := facility.NewHub()
 	st, err := sqlitestore.Open(ctx, filepath.Join(cfg.DataDir, DBFile), sqlitestore.Options{
@@ -125,7 +134,7 @@ func Open(ctx context.Context, cfg Config) (*Facility, error) {
 		return nil, err
 	}
 	srv, err := facility.New(ctx, facility.Config{Store: st, Blobs: blobs, Hub: hub, Logger: cfg.Logger,
-		PublicHost: cfg.PublicHost, Pin: f.Pin, Insecure: cfg.Insecure, Version: cfg.Version})
+		PublicHost: cfg.PublicHost, Pin: f.Pin, Insecure: cfg.Insecure, Version: cfg.Version, Limits: cfg.Limits})
 	if err != nil {
 		st.Close()
 		return nil, err

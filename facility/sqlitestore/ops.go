@@ -250,7 +250,7 @@ func (s *Store) InvitationKey(ctx context.Context, codeID string) ([]byte, error
 		return nil, err
 	}
 	if refused != nil {
-		return nil, refused
+		return key, refused // the key of a used, expired or burned invitation binds its state
 	}
 	return key, nil
 }
@@ -556,8 +556,10 @@ func (s *Store) SetAvatar(ctx context.Context, a facility.Actor, personID, sha s
 	return p, nil
 }
 
-// existing checks an id against an earlier write: (false, nil) when new, (true, nil) when the
-// same author wrote the same body under this id, id_conflict otherwise.
+// existing checks an id against an earlier write of author: (false, nil) when new to them,
+// (true, nil) when they wrote the same body under this id, id_conflict when they wrote another.
+// An id that another person's item took is new to author until they claim it (putItem): what
+// they learn never depends on items they may not see.
 func (t *tx) existing(id, kind, author string, body []byte) (bool, error) {
 	var k, au string
 	var h []byte
@@ -569,7 +571,17 @@ func (t *tx) existing(id, kind, author string, body []byte) (bool, error) {
 		return false, fmt.Errorf("read item: %w", err)
 	}
 	sum := sha256.Sum256(body)
-	if k == kind && au == author && subtle.ConstantTimeCompare(h, sum[:]) == 1 {
+	if au != author {
+		k = kind
+		err = t.queryRow(`SELECT body_hash FROM id_claims WHERE author_id = ? AND id = ?`, author, id).Scan(&h)
+		if errors.Is(err, sql.ErrNoRows) {
+			return false, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("read id claim: %w", err)
+		}
+	}
+	if k == kind && subtle.ConstantTimeCompare(h, sum[:]) == 1 {
 		return true, nil
 	}
 	return false, facility.IDConflict(id)
@@ -613,6 +625,16 @@ func (t *tx) putItem(id, kind, author, target string, sc scope, body []byte, ent
 		return fmt.Errorf("encode %s: %w", kind, err)
 	}
 	sum := sha256.Sum256(body)
+	if taken, err := t.exists(`SELECT 1 FROM items WHERE id = ?`, id); err != nil {
+		return err
+	} else if taken { // by another person's item (existing said so): the write is only claimed
+		_, err := t.exec(`INSERT INTO id_claims(author_id, id, body_hash, created_at) VALUES (?, ?, ?, ?)`,
+			author, id, sum[:], t.now)
+		if err != nil {
+			return fmt.Errorf("claim id: %w", err)
+		}
+		return nil
+	}
 	if _, err := t.exec(`INSERT INTO items(id, kind, author_id, target_id, circle_id, p1, p2, audience, body_hash, data, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, kind, author, nullable(target), nullable(sc.CircleID),
 		nullable(sc.P1), nullable(sc.P2), nullable(sc.Audience), sum[:], string(data), t.now); err != nil {

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -86,6 +87,9 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	}
 	if opt.WatchInterval == 0 {
 		opt.WatchInterval = DefaultWatchInterval
+	}
+	if err := privateFiles(path); err != nil {
+		return nil, fmt.Errorf("open facility database: %w", err)
 	}
 	wdb, err := sqlitedb.OpenWith(ctx, path, sqlitedb.Options{Synchronous: opt.Synchronous})
 	if err != nil {
@@ -210,6 +214,24 @@ func NewEpoch(ctx context.Context, path string) error {
 	return nil
 }
 
+// privateFiles makes the database at path, and its -wal and -shm when present, readable by
+// their owner only. SQLite creates a new database 0644 (less the umask) and gives -wal and
+// -shm the database file's mode, so an empty database file made 0600 here is enough for all
+// three; an existing one is narrowed (a database made by an older version).
+func privateFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}
+
 // Facility implements facility.Store.
 func (s *Store) Facility(context.Context) (protocol.FacilityRef, error) { return s.fac, nil }
 
@@ -245,6 +267,12 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 // BackupFile writes a consistent copy of the database at dbPath to path, while another process
 // may be serving from it.
 func BackupFile(ctx context.Context, dbPath, path string) error {
+	// VACUUM INTO takes an empty file; made here 0600, the copy is never readable by others.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	f.Close()
 	db, err := sqlitedb.Open(ctx, dbPath)
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
