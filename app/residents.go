@@ -62,7 +62,7 @@ func newResidentList(u *UI, add func(), open func(content.Resident)) *residentLi
 	addButton := &widget.Button{Text: "Add a resident", Icon: theme.ContentAddIcon(), Importance: widget.HighImportance,
 		OnTapped: u.tap(add)}
 	top := container.NewVBox(container.NewBorder(nil, nil, nil, addButton, l.search),
-		container.NewBorder(nil, nil, l.sortBy, nil, l.count))
+		container.NewBorder(nil, nil, container.NewVBox(container.New(&atLeast{height: 64 * u.theme.Scale.Factor()}, l.sortBy)), nil, l.count))
 	l.content = container.NewBorder(top, nil, nil, nil, l.list)
 	return l
 }

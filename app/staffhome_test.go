@@ -492,3 +492,24 @@ func setTextSize(t *testing.T, u *UI, size TextSize) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// Everything staff tap on these screens is at least 64 px high at Large.
+func TestStaffTargetsAreBigEnough(t *testing.T) {
+	_, u, w, _ := newStaffUI(t, 3)
+	h := u.current.(*staffHome)
+	targets := map[string]fyne.CanvasObject{"resident row": newResidentRow(u), "tick row": newTickRow(),
+		"search": h.residents.search}
+	for name, o := range targets {
+		if m := o.MinSize(); m.Height < 64 {
+			t.Errorf("%s is %.0f px high, less than 64", name, m.Height)
+		}
+	}
+	if s := h.residents.sortBy.Size(); s.Height < 64 {
+		t.Errorf("the sort drop-down is %.0f px high, less than 64", s.Height)
+	}
+	for _, b := range findAll[*widget.Button](w.Content()) {
+		if m := b.MinSize(); m.Height < 64 {
+			t.Errorf("button %q is %.0f px high", b.Text, m.Height)
+		}
+	}
+}

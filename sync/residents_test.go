@@ -2,6 +2,7 @@ package hearthsync
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"hearth/protocol"
@@ -71,4 +72,18 @@ func TestStaffEditAndRemoveAResident(t *testing.T) {
 	})
 	err = staff.RemoveResident(ctx, rose.ID)
 	wantSentence(t, "removing twice", err, "There is no such resident.")
+	page, err := staff.Audit(ctx, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var words []string
+	for _, e := range page.Entries {
+		words = append(words, e.Actor+" "+e.Action)
+	}
+	all := strings.Join(words, "\n")
+	for _, want := range []string{"Nurse Joy corrected the name or room of Rose Lewis-Hart", "Nurse Joy removed Rose Lewis-Hart from Hearth"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("the audit log does not say %q:\n%s", want, all)
+		}
+	}
 }

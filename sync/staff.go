@@ -397,6 +397,11 @@ func (s *Staff) words(ctx context.Context, names map[string]string, e protocol.A
 			return fmt.Sprintf("removed %s photo", who)
 		}
 		return fmt.Sprintf("changed %s photo", who)
+	case "person.update": // detail: "new name · room 12"
+		name, _, _ := strings.Cut(e.Detail, " · ")
+		return fmt.Sprintf("corrected the name or room of %s", name)
+	case "person.remove": // detail: the name
+		return fmt.Sprintf("removed %s from Hearth", e.Detail)
 	case "post.delete":
 		return "removed a post"
 	case "announcement.delete":
