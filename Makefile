@@ -24,11 +24,19 @@ test:
 	@$(MAKE) --no-print-directory fuzz
 	$(GO) test -race -tags windowtest -count=1 -timeout 15m -v ./windowtest/
 
-# Each fuzz target of the server's request bodies and uploads, for FUZZTIME each: 13 targets, under 2 minutes in all with their start-up.
-FUZZTIME ?= 4s
+# Each fuzz target of the server's request bodies and uploads for FUZZTIME: 13 targets, one
+# instrumented test binary built once, about a minute and a half in all. Go 1.26's fuzzing engine
+# may end a run that found nothing with a bare "context deadline exceeded" when a worker is busy
+# at the end of its time (go.dev/issue/75804, fixed in Go 1.27): that alone is not a failure.
+FUZZTIME ?= 5s
 fuzz:
-	@for f in $$($(GO) test -list '^Fuzz' ./facility/ | grep '^Fuzz'); do \
-		echo "== $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) ./facility/ || exit 1; done
+	@$(GO) test -c -fuzz . -o bin/facility.fuzz ./facility/
+	@cd facility && for f in $$(../bin/facility.fuzz -test.list '^Fuzz'); do \
+		echo "== $$f"; ../bin/facility.fuzz -test.run '^$$' -test.fuzz "^$$f$$" -test.fuzztime $(FUZZTIME) \
+			-test.fuzzcachedir "$$($(GO) env GOCACHE)/fuzz/hearth/facility" > ../bin/fuzz.out 2>&1; rc=$$?; \
+		cat ../bin/fuzz.out; [ $$rc -eq 0 ] && continue; \
+		if grep -q 'Failing input written' ../bin/fuzz.out || ! grep -qx '    context deadline exceeded' ../bin/fuzz.out; then exit 1; fi; \
+		echo "(no failing input: the engine's end-of-time race, go.dev/issue/75804)"; done
 
 # Benchmarks: Go benchmarks of every package, then each bench/*.sh.
 bench:
