@@ -51,13 +51,6 @@ func main() {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	slog.SetDefault(log)
-	// Fyne keeps unused text textures a minute; a few seconds keep memory
-	// flat however fast the album is paged. FYNE_CACHE, when set, still wins.
-	if os.Getenv("FYNE_CACHE") == "" {
-		if err := fynecache.SetLifetime(5 * time.Second); err != nil {
-			log.Warn("keeping Fyne's default cache lifetime", "err", err)
-		}
-	}
 
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
@@ -151,6 +144,16 @@ func run(ctx context.Context, log *slog.Logger, dataDir, link, textSize string, 
 	// usual again, and what start-up left unused goes back to the system (it
 	// would otherwise stay in the app's memory, ~10 MB).
 	a.Lifecycle().SetOnStarted(func() {
+		// Fyne keeps unused text textures a minute; a few seconds keep memory
+		// flat however fast the album is paged. Only now: until the first frame
+		// Fyne's clock stands still, and a short lifetime would let the first
+		// frame's clean-up forget the window built during a slow start.
+		// FYNE_CACHE, when set, still wins.
+		if os.Getenv("FYNE_CACHE") == "" {
+			if err := fynecache.SetLifetime(5 * time.Second); err != nil {
+				log.Warn("keeping Fyne's default cache lifetime", "err", err)
+			}
+		}
 		debug.SetGCPercent(gcPercent)
 		go debug.FreeOSMemory()
 		if eng != nil {
@@ -202,6 +205,9 @@ func run(ctx context.Context, log *slog.Logger, dataDir, link, textSize string, 
 		AcceptOffer:     func(ctx context.Context, circleID string) error { return hearthsync.AcceptOffer(ctx, st, circleID) }}
 
 	<-textReady
+	// What the window shows is made now: stamp it with now, not with the
+	// program's start, which may be long ago (the demo's set-up).
+	fynecache.Tick()
 	app.New(a, w, st, opts).Start(ctx)
 	go func() {
 		<-ctx.Done()

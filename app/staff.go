@@ -105,20 +105,7 @@ func (h *staffHome) dropped(uris []fyne.URI) {
 	h.event.dropped(uris)
 }
 
-// reattach shows the staff screen again when the window no longer knows its
-// objects. Under the GL driver (Fyne 2.8.1, seen under Xvfb) the window lost
-// them right after start-up when this screen was the first one: the status
-// and the residents were updated but never drawn, and taps did nothing, until
-// another screen had been shown. The cause was not found; this is the cure.
-func (h *staffHome) reattach() {
-	if h.ui.current == screen(h) && fyne.CurrentApp().Driver().CanvasForObject(h.content) == nil {
-		h.ui.log.Debug("staff screen re-attached to the window")
-		h.ui.win.SetContent(h.content)
-	}
-}
-
 func (h *staffHome) refresh(c content.Change) {
-	h.reattach()
 	if c.Has(changeStatus) || c.Has(changeOutbox) {
 		h.loadStatus()
 	}
@@ -187,7 +174,6 @@ func (h *staffHome) loadResidents() {
 	var rs []content.Resident
 	var err error
 	h.ui.later(func() { rs, err = h.ui.opts.Staff.Residents(h.ui.ctx) }, func() {
-		h.reattach()
 		if err != nil {
 			h.residents.showMessage(err.Error())
 			return

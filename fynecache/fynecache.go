@@ -11,6 +11,7 @@ package fynecache
 
 import (
 	"errors"
+	"sync/atomic"
 	"time"
 	_ "unsafe" // for go:linkname
 
@@ -25,6 +26,23 @@ var validDuration time.Duration
 
 //go:linkname cleanTaskInterval fyne.io/fyne/v2/internal/cache.cleanTaskInterval
 var cleanTaskInterval time.Duration
+
+// Fyne v2.8.1, internal/cache/base.go: cachedNow, the clock by which Fyne
+// stamps what it draws, sampled when the cache is cleaned (each frame).
+//
+//go:linkname cachedNow fyne.io/fyne/v2/internal/cache.cachedNow
+var cachedNow atomic.Int64
+
+// Tick sets the clock by which Fyne stamps what it draws to now. Fyne moves it
+// only when it draws a frame, and samples it first when the program starts:
+// what is made long after that and before the first frame (a window built
+// after a slow start, such as the demo's) is stamped in the past, born
+// expired, and the first frame's clean-up forgets it; the window then never
+// redraws it. Call Tick just before making the window's content.
+func Tick() { cachedNow.Store(time.Now().UnixNano()) }
+
+// Now is the clock Fyne stamps with (for tests: zero means it is not Fyne's).
+func Now() time.Time { return time.Unix(0, cachedNow.Load()) }
 
 // Lifetime is how long Fyne keeps unused drawings now.
 func Lifetime() time.Duration { return validDuration }
