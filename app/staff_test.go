@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
@@ -21,15 +22,18 @@ import (
 // The staff screens against the real facility server (the demo's): residents,
 // a circle, a real invitation that another device then redeems, devices and
 // the audit log.
-func TestStaffScreensAgainstTheRealServer(t *testing.T) {
+// staffOnDemo is a staff device paired with the demo care home (its real
+// facility server), its mirror filled by a real sync that is stopped again
+// (Fyne's test driver runs fyne.Do inline, so the screens must not be changed
+// from the engine's goroutine), showing the staff screens.
+func staffOnDemo(t *testing.T) (*UI, fyne.Window, *demo.Demo, *store.Store) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	t.Cleanup(cancel)
 	d, st := startDemo(t, "staff")
 	if _, err := hearthsync.Pair(ctx, st, d.Link, "nursing station"); err != nil {
 		t.Fatal(err)
 	}
-	// Fill the mirror, then stop syncing: Fyne's test driver runs fyne.Do
-	// inline, so the screens must not be changed from the engine's goroutine.
 	eng, err := hearthsync.New(st, hearthsync.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -55,8 +59,14 @@ func TestStaffScreensAgainstTheRealServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer staff.Close()
+	t.Cleanup(func() { staff.Close() })
 	u, w := newTestUI(t, &circle{st: st}, Options{Role: roleStaff, Paired: true, Staff: staff, HomeName: demo.FacilityName})
+	return u, w, d, st
+}
+
+func TestStaffScreensAgainstTheRealServer(t *testing.T) {
+	ctx := context.Background()
+	u, w, _, _ := staffOnDemo(t)
 	h, ok := u.current.(*staffHome)
 	if !ok {
 		t.Fatalf("a staff device opened on %T", u.current)
@@ -123,5 +133,43 @@ func TestStaffScreensAgainstTheRealServer(t *testing.T) {
 	test.Tap(findButton(t, h.audit, "Show older entries"))
 	if n := len(h.audit.Objects); n < 5 {
 		t.Errorf("after Show older entries the log has %d rows", n)
+	}
+}
+
+// Staff see the invitations not used yet under Devices and cancel one: it
+// leaves the list, and its code no longer pairs a device.
+func TestStaffCancelAnOpenInvitation(t *testing.T) {
+	ctx := context.Background()
+	u, w, _, st := staffOnDemo(t)
+	rs, err := st.Residents(ctx)
+	if err != nil || len(rs) == 0 {
+		t.Fatalf("residents: %v %v", rs, err)
+	}
+	inv, err := u.opts.Staff.Invite(ctx, rs[0].Person.ID, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := u.current.(*staffHome)
+	h.tabs.SelectIndex(tabDevices)
+	line := find(w.Content(), func(l *widget.Label) bool { return strings.HasPrefix(l.Text, "For "+rs[0].Person.Name) })
+	if line == nil {
+		t.Fatal("Devices does not list the new invitation")
+	}
+	test.Tap(findButton(t, w.Content(), "Cancel"))
+	top := w.Canvas().Overlays().Top()
+	if top == nil {
+		t.Fatal("Cancel did not ask first")
+	}
+	test.Tap(findButton(t, top, "Yes, cancel it"))
+	if find(w.Content(), func(l *widget.Label) bool { return strings.HasPrefix(l.Text, "None: every code made") }) == nil {
+		t.Error("the cancelled invitation is still listed")
+	}
+	other, err := store.Open(ctx, t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := hearthsync.Pair(ctx, other, inv.Link, "someone's tablet"); err == nil {
+		t.Error("a cancelled invitation still paired a device")
 	}
 }
