@@ -144,6 +144,7 @@ func run(ctx context.Context, log *slog.Logger, dataDir, link, textSize string, 
 	// usual again, and what start-up left unused goes back to the system (it
 	// would otherwise stay in the app's memory, ~10 MB).
 	a.Lifecycle().SetOnStarted(func() {
+		fynecache.Tick() // the first frame comes now: what it draws is stamped with now
 		// Fyne keeps unused text textures a minute; a few seconds keep memory
 		// flat however fast the album is paged. Only now: until the first frame
 		// Fyne's clock stands still, and a short lifetime would let the first
