@@ -484,7 +484,7 @@ func setTextSize(t *testing.T, u *UI, size TextSize) {
 	t.Helper()
 	u.SetTextSize(size)
 	want := baseSizes[theme.SizeNameText] * size.Factor()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for fyne.CurrentApp().Settings().Theme().Size(theme.SizeNameText) != want {
 		if time.Now().After(deadline) {
 			t.Fatalf("the theme never became %s", size)

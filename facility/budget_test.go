@@ -46,7 +46,7 @@ func TestBudget(t *testing.T) {
 
 func waitQueued(t *testing.T, b *budget, n int) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		b.mu.Lock()
 		q := len(b.queue)
