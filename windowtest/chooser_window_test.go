@@ -173,14 +173,16 @@ func (r *running) stillAlive(t *testing.T, display string) {
 	}
 }
 
-// home is the app's home folder (startHearth gives each run its own).
+// home is the app's home folder (startHearth gives each run its own; it comes
+// after the test's own HOME in the environment, and the last one counts).
 func (r *running) home() string {
+	home := ""
 	for _, kv := range r.env {
 		if h, ok := strings.CutPrefix(kv, "HOME="); ok {
-			return h
+			home = h
 		}
 	}
-	return ""
+	return home
 }
 
 func TestWindowFamilyChoosesPhotosInTheFileChooser(t *testing.T) {
