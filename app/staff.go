@@ -703,8 +703,10 @@ func newInvitationScreen(u *UI, inv content.Invitation, name string, back screen
 	if qr := qrImage(inv.Link); qr != nil {
 		how = container.NewBorder(nil, nil, qr, nil, how)
 	}
-	s := &invitationScreen{content: container.NewPadded(container.NewVScroll(container.NewVBox(
-		title, code, how, link, container.NewGridWithColumns(2, save, done), saved)))}
+	// Save and Done stay in view at the bottom; what is above them scrolls if it must.
+	bottom := container.NewVBox(saved, container.NewGridWithColumns(2, save, done))
+	s := &invitationScreen{content: container.NewPadded(container.NewBorder(title, bottom, nil, nil,
+		container.NewVScroll(container.NewVBox(code, how, link))))}
 	return s
 }
 
