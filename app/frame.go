@@ -54,6 +54,7 @@ func (u *UI) startFrame() {
 	u.frame = f
 	f.showAt(0)
 	u.setContent(f)
+	u.log.Debug("photo frame started", "photos", len(items))
 	go f.run(u.opts.FrameEvery)
 }
 
@@ -80,6 +81,7 @@ func (f *photoFrame) showAt(i int) {
 	f.caption.SetText(shorten(it.Caption, frameCaption))
 	f.caption.Hidden = it.Caption == ""
 	f.from.SetText("From " + firstName(it.Author) + " · " + WhenInWords(it.CreatedAt, f.ui.now()))
+	f.ui.log.Debug("photo frame shows", "photo", f.at, "caption", len([]rune(it.Caption)))
 }
 
 // shorten cuts text to at most n characters, at a space where it can, and

@@ -23,6 +23,8 @@ type touchScroll struct {
 	earlier, later *widget.Button
 	keepNewest     bool
 	atEnd          bool // the last line is in view (kept there with keepNewest)
+
+	logged [2]float32 // the offset and the end last logged
 }
 
 func newTouchScroll(u *UI, list fyne.CanvasObject, keepNewest bool) *touchScroll {
@@ -66,6 +68,12 @@ func (s *touchScroll) moved() {
 	s.atEnd = s.scroll.Offset.Y >= end-1
 	setEnabled(s.earlier, s.scroll.Offset.Y > 0.5)
 	setEnabled(s.later, !s.atEnd)
+	// Where the list stands, for the window test (HEARTH_DEBUG): it can't see
+	// whether the newest message is in view any other way.
+	if at := [2]float32{s.scroll.Offset.Y, end}; at != s.logged {
+		s.logged = at
+		s.ui.log.Debug("list moved", "offset", at[0], "end", at[1])
+	}
 }
 
 // Changed is called after the list's lines changed: a list kept at its end
