@@ -76,6 +76,9 @@ func (s *touchScroll) moved() {
 	}
 }
 
+// keepAtEnd brings a keepNewest list back to its end at the next Changed.
+func (s *touchScroll) keepAtEnd() { s.atEnd = s.keepNewest }
+
 // Changed is called after the list's lines changed: a list kept at its end
 // goes to the new end.
 func (s *touchScroll) Changed() {
