@@ -82,6 +82,14 @@ func xdndBinary(t *testing.T) string {
 	return built.xdnd
 }
 
+// waitStarted waits until the app has made its demo care home and opened
+// its window: minutes under -race on a busy machine (the demo prepares its
+// photos and pairs its people first).
+func (r *running) waitStarted(t *testing.T) {
+	t.Helper()
+	r.waitLog(t, 0, 10*time.Minute, "hearth started")
+}
+
 // mark is a place in the app's log: what it logs after it.
 func (r *running) mark() int { return len(r.stderr.String()) }
 
@@ -332,6 +340,7 @@ func TestWindowFamilySharesDroppedPhotos(t *testing.T) {
 	display := startXvfb(t)
 	dir := outDir(t)
 	r := startHearth(t, bin, display, "-demo", "family", "-demo-every", "1h", "-idle", "0")
+	r.waitStarted(t)
 	waitForHome(t, display, filepath.Join(dir, "family-home.png"))
 	r.waitForScreen(t, display, "home")
 	r.check(t, display, "start-up")
@@ -409,6 +418,7 @@ func TestWindowResidentDragsAndTapsOnce(t *testing.T) {
 	display := startXvfb(t)
 	dir := outDir(t)
 	r := startHearth(t, bin, display, "-demo", "resident", "-demo-every", "1h", "-idle", "0")
+	r.waitStarted(t)
 	waitForHome(t, display, filepath.Join(dir, "hands-home.png"))
 	r.waitForScreen(t, display, "home")
 	r.check(t, display, "start-up")
@@ -532,6 +542,7 @@ func TestWindowPhotoFrameLongCaption(t *testing.T) {
 	}
 	caption += strings.Repeat(".", 300-len(caption))
 	r := startHearth(t, bin, display, "-demo", "resident", "-demo-every", "1h", "-idle", "2s", "-demo-caption", caption)
+	r.waitStarted(t)
 
 	r.waitLog(t, 0, 5*time.Minute, "photo frame started")
 	shows := r.waitLog(t, 0, time.Second, "photo frame shows")
