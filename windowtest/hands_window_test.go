@@ -108,13 +108,15 @@ func (r *running) linesSince(m int, words ...string) []string {
 	return out
 }
 
-// waitLog waits until the app logs a line after m with every one of words, and returns it.
+// waitLog waits until the app logs a line after m with every one of words,
+// and returns it; it fails at once if the app ends first.
 func (r *running) waitLog(t *testing.T, m int, wait time.Duration, words ...string) string {
 	t.Helper()
 	for deadline := time.Now().Add(wait); ; time.Sleep(20 * time.Millisecond) {
 		if lines := r.linesSince(m, words...); len(lines) > 0 {
 			return lines[0]
 		}
+		r.alive(t, fmt.Sprintf("waiting for %q", words))
 		if time.Now().After(deadline) {
 			t.Fatalf("the app did not log %q within %v; its last lines:\n%s", words, wait, tail(r.stderr.String(), 15))
 		}
@@ -163,7 +165,7 @@ func (r *running) alive(t *testing.T, step string) {
 		t.Fatalf("after %s the app is gone: %v\n%s", step, err, tail(log, 30))
 	}
 	if i := strings.LastIndexByte(string(stat), ')'); i > 0 && i+2 < len(stat) && stat[i+2] == 'Z' {
-		t.Fatalf("after %s the app has ended:\n%s", step, tail(log, 30))
+		t.Fatalf("after %s the app has ended; its last lines:\n%s", step, tail(log, 40))
 	}
 }
 
