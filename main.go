@@ -37,6 +37,7 @@ func main() {
 		idle     = flag.Duration("idle", 3*time.Minute, "become a photo frame after this long without a touch (0: never)")
 		demoRole = flag.String("demo", "", "run a live demo care home on this computer and open the app as its resident, family or staff")
 		every    = flag.Duration("demo-every", time.Minute, "in the demo, how often someone in the circle sends something new")
+		caption  = flag.String("demo-caption", "", "in the demo, one more new photo arrives with this caption (to try a long one)")
 	)
 	flag.Parse()
 	// A soft limit on the Go heap: a tablet app showing one photo at a time
@@ -58,7 +59,7 @@ func main() {
 	if *demoRole != "" {
 		// The demo keeps nothing: the app's local copy lives in the demo's
 		// folder, which Close removes (or the next demo, after a crash).
-		d, err := demo.Start(ctx, demo.Options{Role: *demoRole, Photos: assets.Demo, Every: *every, Log: log})
+		d, err := demo.Start(ctx, demo.Options{Role: *demoRole, Photos: assets.Demo, Every: *every, Log: log, Caption: *caption})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "hearth:", err)
 			os.Exit(1)

@@ -53,6 +53,7 @@ func (u *UI) startFrame() {
 	u.frame = f
 	f.showAt(0)
 	u.setContent(f)
+	u.log.Debug("photo frame started", "photos", len(items))
 	go f.run(u.opts.FrameEvery)
 }
 
@@ -79,6 +80,7 @@ func (f *photoFrame) showAt(i int) {
 	f.caption.SetText(shorten(it.Caption, frameCaption))
 	f.caption.Hidden = it.Caption == ""
 	f.from.SetText("From " + firstName(it.Author) + " · " + WhenInWords(it.CreatedAt, f.ui.now()))
+	f.ui.log.Debug("photo frame shows", "photo", f.at, "caption", len([]rune(it.Caption)))
 }
 
 // Tapped ends the frame and goes back to where the resident was.

@@ -67,6 +67,26 @@ func TestLongConversationOpensAtTheNewestAndScrollsByTouch(t *testing.T) {
 	}
 }
 
+// A quick reply sent from further up the conversation comes into view (in
+// the real window, "Love you" from two weeks back changed nothing she saw).
+func TestSentFromEarlierComesIntoView(t *testing.T) {
+	c := newCircle(t)
+	for i := 0; i < 43; i++ {
+		c.message(t, c.anna, c.margaret, fmt.Sprintf("Message number %d from Anna", i+1), float64(60-i))
+	}
+	u, w := newTestUI(t, c, Options{})
+	u.ShowConversation(content.Person{ID: c.anna, Name: "Anna Hughes"})
+	s := u.current.(*conversation).scroll
+	test.Tap(s.earlier)
+	if s.scroll.Offset.Y >= s.maxOffset()-1 {
+		t.Fatal("Earlier did not move the list from its end")
+	}
+	test.Tap(findButton(t, w.Content(), "Love you"))
+	if s.scroll.Offset.Y < s.maxOffset()-1 {
+		t.Errorf("after sending, the list stands at %.0f of %.0f: what she sent is out of view", s.scroll.Offset.Y, s.maxOffset())
+	}
+}
+
 // A shaky double tap on a quick reply sends it once.
 func TestDoubleTapSendsAQuickReplyOnce(t *testing.T) {
 	c := newCircle(t)

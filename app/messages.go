@@ -186,6 +186,9 @@ func (c *conversation) send(text string) {
 		return
 	}
 	c.entry.SetText("")
+	// What she just sent comes into view, wherever the list stood: otherwise
+	// a tap on a quick reply changed nothing she could see.
+	c.scroll.keepAtEnd()
 	c.load()
 }
 

@@ -23,6 +23,8 @@ type touchScroll struct {
 	earlier, later *widget.Button
 	keepNewest     bool
 	atEnd          bool // the last line is in view (kept there with keepNewest)
+
+	logged [2]float32 // the offset and the end last logged
 }
 
 func newTouchScroll(u *UI, list fyne.CanvasObject, keepNewest bool) *touchScroll {
@@ -71,7 +73,16 @@ func (s *touchScroll) moved() {
 		s.earlier.Hidden, s.later.Hidden = fits, fits
 		s.Refresh() // lays the list out again, without or with the buttons
 	}
+	// Where the list stands, for the window test (HEARTH_DEBUG): it can't see
+	// whether the newest message is in view any other way.
+	if at := [2]float32{s.scroll.Offset.Y, end}; at != s.logged {
+		s.logged = at
+		s.ui.log.Debug("list moved", "offset", at[0], "end", at[1])
+	}
 }
+
+// keepAtEnd brings a keepNewest list back to its end at the next Changed.
+func (s *touchScroll) keepAtEnd() { s.atEnd = s.keepNewest }
 
 // Changed is called after the list's lines changed: a list kept at its end
 // goes to the new end.

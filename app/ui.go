@@ -168,7 +168,10 @@ func (u *UI) show(s screen) {
 	u.setContent(s.view())
 	// Files dropped on the window go to a screen that takes them, and nowhere else.
 	if d, ok := s.(interface{ dropped([]fyne.URI) }); ok {
-		u.win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) { d.dropped(uris) })
+		u.win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) {
+			u.log.Debug("files dropped", "screen", fmt.Sprintf("%T", s), "files", len(uris))
+			d.dropped(uris)
+		})
 	} else {
 		u.win.SetOnDropped(nil)
 	}

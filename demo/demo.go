@@ -59,6 +59,9 @@ type Options struct {
 	Every time.Duration
 	// Log receives what the demo and its server do; default slog.Default().
 	Log *slog.Logger
+	// Caption, when set, is the caption of one more photo that Lucy shares
+	// right after the history: the newest photo, to try a long caption.
+	Caption string
 }
 
 // Demo is a running demo care home.
@@ -137,6 +140,12 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 	c, err := d.setUp(ctx, photos, time.Now())
 	if err != nil {
 		return nil, fmt.Errorf("demo: make the care home: %w", err)
+	}
+	if opts.Caption != "" {
+		// The sunset is on the server already (Lucy's mountains).
+		if err := c.shareNow(ctx, "lucy", c.refs[phSunset].SHA256, opts.Caption); err != nil {
+			return nil, fmt.Errorf("demo: the photo with the caption: %w", err)
+		}
 	}
 	viewer := c.people[viewerKey(role)]
 	// The viewer adds this device from a device of theirs: staff may not make a second device of

@@ -155,15 +155,20 @@ func (l *live) sharePhoto(ctx context.Context) error {
 			break
 		}
 	}
-	dev := l.c.devices[p.by]
-	sha, err := l.c.upload(ctx, dev, p.photo)
+	sha, err := l.c.upload(ctx, l.c.devices[p.by], p.photo)
 	if err != nil {
 		return err
 	}
-	if err := dev.post(ctx, protocol.NewID(), l.c.circleID, p.caption, []string{sha}); err != nil {
+	return l.c.shareNow(ctx, p.by, sha, p.caption)
+}
+
+// shareNow: the person called by shares an uploaded photo with a caption, now.
+func (c *careHome) shareNow(ctx context.Context, by, sha, caption string) error {
+	dev := c.devices[by]
+	if err := dev.post(ctx, protocol.NewID(), c.circleID, caption, []string{sha}); err != nil {
 		return fmt.Errorf("%s's post: %w", firstName(dev.person), err)
 	}
-	l.log.Info("demo: a new photo", "from", dev.person.Name, "caption", p.caption)
+	c.log.Info("demo: a new photo", "from", dev.person.Name, "caption", caption)
 	return nil
 }
 

@@ -41,15 +41,14 @@ func outDir(t *testing.T) string {
 
 // buildHearth builds the real app with the race detector, so a widget touched
 // from the wrong goroutine in the real driver shows up as a failure here.
+// The tests of one run share one build.
 func buildHearth(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "hearth")
-	cmd := exec.Command("go", "build", "-race", "-o", bin, "..")
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("build hearth: %v", err)
+	built.hearthOnce.Do(func() { built.hearth, built.hearthErr = goBuild(t, "hearth", "-race", "..") })
+	if built.hearthErr != nil {
+		t.Fatal(built.hearthErr)
 	}
-	return bin
+	return built.hearth
 }
 
 // startXvfb starts a private X server and returns its DISPLAY.
@@ -206,7 +205,8 @@ func coverage(img image.Image, bg, ink color.NRGBA) (bgShare, inkShare float64) 
 // screen in the theme's background colour and text drawn on it.
 func waitForHome(t *testing.T, display, path string) (bgShare, inkShare float64) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute) // bounds a failure: a busy machine starts slowly
+	// The demo makes its care home first: minutes on a busy machine with -race.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	for {
 		img := screenshot(t, display, path)
@@ -221,7 +221,7 @@ func waitForHome(t *testing.T, display, path string) (bgShare, inkShare float64)
 		}
 		select {
 		case <-ctx.Done():
-			t.Fatalf("the window never showed the app: background covers %.0f%% of the screen, text %.2f%% (screenshot: %s)",
+			t.Fatalf("the window did not show the app within 5 minutes: background covers %.0f%% of the screen, text %.2f%% (screenshot: %s)",
 				bgShare*100, inkShare*100, path)
 		case <-time.After(500 * time.Millisecond):
 		}
