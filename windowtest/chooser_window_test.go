@@ -186,6 +186,7 @@ func (r *running) home() string {
 }
 
 func TestWindowFamilyChoosesPhotosInTheFileChooser(t *testing.T) {
+	raceCache(t) // two full-size photos on the screen of a -race build
 	bin := buildHearth(t)
 	display := startXvfb(t)
 	dir := outDir(t)
