@@ -10,37 +10,16 @@ import (
 
 // cmdDevices lists or revokes paired devices.
 func cmdDevices(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || (args[0] != "list" && args[0] != "revoke") {
-		fmt.Fprintln(stderr, "usage: hearth-facility devices list --data DIR\n       hearth-facility devices revoke --data DIR --id DEVICE")
-		return errUsage
-	}
-	sub := args[0]
-	fs := newFlags("devices "+sub, stderr)
-	dir := fs.String("data", "", "data `directory` of the facility")
-	id := fs.String("id", "", "`id` of the device to revoke")
-	if err := parse(fs, args[1:]); err != nil {
-		return err
-	}
-	need := []string{"data"}
-	if sub == "revoke" {
-		need = append(need, "id")
-	}
-	if err := required(fs, need...); err != nil {
-		return err
-	}
-	if err := expectDir(*dir); err != nil {
-		return err
-	}
-	f, err := openAdmin(ctx, *dir)
+	f, revoke, id, err := listOrAct(ctx, "devices", "revoke", "id", "DEVICE", "`id` of the device to revoke", args, stderr)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	if sub == "revoke" {
-		if err := f.Store.RevokeDevice(ctx, facility.Admin, *id); err != nil {
+	if revoke {
+		if err := f.Store.RevokeDevice(ctx, facility.Admin, id); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "Revoked device %s: it is refused from its next request.\n", *id)
+		fmt.Fprintf(stdout, "Revoked device %s: it is refused from its next request.\n", id)
 		return nil
 	}
 	ds, err := f.Store.Devices(ctx, facility.Admin)

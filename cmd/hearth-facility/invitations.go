@@ -11,34 +11,13 @@ import (
 
 // cmdInvitations lists or cancels the invitations that can still pair a device.
 func cmdInvitations(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || (args[0] != "list" && args[0] != "cancel") {
-		fmt.Fprintln(stderr, "usage: hearth-facility invitations list --data DIR\n       hearth-facility invitations cancel --data DIR --code K7QX")
-		return errUsage
-	}
-	sub := args[0]
-	fs := newFlags("invitations "+sub, stderr)
-	dir := fs.String("data", "", "data `directory` of the facility")
-	code := fs.String("code", "", "the first 4 characters of the `code` to cancel")
-	if err := parse(fs, args[1:]); err != nil {
-		return err
-	}
-	need := []string{"data"}
-	if sub == "cancel" {
-		need = append(need, "code")
-	}
-	if err := required(fs, need...); err != nil {
-		return err
-	}
-	if err := expectDir(*dir); err != nil {
-		return err
-	}
-	f, err := openAdmin(ctx, *dir)
+	f, cancel, code, err := listOrAct(ctx, "invitations", "cancel", "code", "K7QX", "the first 4 characters of the `code` to cancel", args, stderr)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	if sub == "cancel" {
-		id, err := facility.CodeID(*code)
+	if cancel {
+		id, err := facility.CodeID(code)
 		if err != nil {
 			return err
 		}
