@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"hearth/app"
 )
 
 // The file choosers, in the real window: a daughter picks two photos with
@@ -29,26 +31,103 @@ type word struct {
 	x, y, w, h int
 }
 
-// readScreen takes a screenshot and reads its words.
+// readScreen takes a screenshot and reads its words. Tesseract reads a
+// screen best as sparse text (--psm 11: a screen is no page of prose), and
+// light words on dark buttons only from the negative, so it reads both.
 func readScreen(t *testing.T, display string) []word {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "ocr.png")
+	dir := t.TempDir()
+	path, negative := filepath.Join(dir, "ocr.png"), filepath.Join(dir, "ocr-negative.png")
 	screenshot(t, display, path)
-	out, err := exec.Command("tesseract", path, "-", "tsv").Output()
-	if err != nil {
-		t.Fatalf("tesseract (install tesseract-ocr): %v", err)
+	if out, err := exec.Command("convert", path, "-negate", negative).CombinedOutput(); err != nil {
+		t.Fatalf("convert -negate: %v: %s", err, out)
 	}
+	words := readButtons(t, path)
+	for _, p := range []string{path, negative} {
+		out, err := exec.Command("tesseract", p, "-", "--psm", "11", "tsv").Output()
+		if err != nil {
+			t.Fatalf("tesseract (install tesseract-ocr): %v", err)
+		}
+		for _, line := range strings.Split(string(out), "\n")[1:] {
+			f := strings.Split(line, "\t")
+			if len(f) < 12 || strings.TrimSpace(f[11]) == "" {
+				continue
+			}
+			n := make([]int, 4)
+			for i := range n {
+				n[i], _ = strconv.Atoi(f[6+i])
+			}
+			words = append(words, word{text: f[11], x: n[0], y: n[1], w: n[2], h: n[3]})
+		}
+	}
+	return words
+}
+
+// readButtons reads the words on the screen's filled buttons (the app's
+// primary colour), one button at a time: tesseract misses light words on a
+// dark button in a whole screen, but reads them in the button alone.
+func readButtons(t *testing.T, path string) []word {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, _, err := image.Decode(f)
+	f.Close()
+	if err != nil {
+		t.Fatalf("read screenshot: %v", err)
+	}
+	// A grid of 4 px cells, each marked if it is mostly the primary colour.
+	const cell = 4
+	primary := app.LightPalette.Primary
+	b := img.Bounds()
+	cols, rows := b.Dx()/cell, b.Dy()/cell
+	filled := make([]bool, cols*rows)
+	for cy := 0; cy < rows; cy++ {
+		for cx := 0; cx < cols; cx++ {
+			r, g, bl, _ := img.At(b.Min.X+cx*cell+cell/2, b.Min.Y+cy*cell+cell/2).RGBA()
+			filled[cy*cols+cx] = abs(int(r>>8)-int(primary.R)) < 24 && abs(int(g>>8)-int(primary.G)) < 24 && abs(int(bl>>8)-int(primary.B)) < 24
+		}
+	}
+	// Each connected patch big enough to be a button is cut out and read as one line.
 	var words []word
-	for _, line := range strings.Split(string(out), "\n")[1:] {
-		f := strings.Split(line, "\t")
-		if len(f) < 12 || strings.TrimSpace(f[11]) == "" {
+	seen := make([]bool, len(filled))
+	for i := range filled {
+		if !filled[i] || seen[i] {
 			continue
 		}
-		n := make([]int, 4)
-		for i := range n {
-			n[i], _ = strconv.Atoi(f[6+i])
+		minX, minY, maxX, maxY := cols, rows, 0, 0
+		stack := []int{i}
+		seen[i] = true
+		for len(stack) > 0 {
+			c := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			x, y := c%cols, c/cols
+			minX, minY, maxX, maxY = min(minX, x), min(minY, y), max(maxX, x), max(maxY, y)
+			for _, n := range []int{c - 1, c + 1, c - cols, c + cols} {
+				if n >= 0 && n < len(filled) && filled[n] && !seen[n] && (n/cols == y || n%cols == x) {
+					seen[n] = true
+					stack = append(stack, n)
+				}
+			}
 		}
-		words = append(words, word{text: f[11], x: n[0], y: n[1], w: n[2], h: n[3]})
+		w, h := (maxX-minX+1)*cell, (maxY-minY+1)*cell
+		if w < 48 || h < 32 {
+			continue
+		}
+		x0, y0 := b.Min.X+minX*cell, b.Min.Y+minY*cell
+		crop := filepath.Join(t.TempDir(), "button.png")
+		if out, err := exec.Command("convert", path, "-crop", fmt.Sprintf("%dx%d+%d+%d", w, h, x0, y0), "+repage", "-negate", crop).CombinedOutput(); err != nil {
+			t.Fatalf("convert -crop: %v: %s", err, out)
+		}
+		out, err := exec.Command("tesseract", crop, "-", "--psm", "7").Output()
+		if err != nil {
+			t.Fatalf("tesseract: %v", err)
+		}
+		text := strings.Fields(string(out))
+		for j, tx := range text { // the words share the button's box, side by side
+			words = append(words, word{text: tx, x: x0 + j*w/len(text), y: y0 + h/4, w: w / len(text), h: h / 2})
+		}
 	}
 	return words
 }
