@@ -206,7 +206,7 @@ type device struct {
 	st     *store.Store
 	cancel context.CancelFunc
 	done   chan struct{}
-	logs   *bytes.Buffer
+	logs   *logBuffer
 }
 
 func testOptions(log *slog.Logger) Options {
@@ -231,8 +231,8 @@ func pairDevice(t testing.TB, link string) *device {
 }
 
 func (d *device) startEngine() {
-	d.logs = &bytes.Buffer{}
-	log := slog.New(slog.NewTextHandler(&syncWriter{w: d.logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	d.logs = &logBuffer{}
+	log := slog.New(slog.NewTextHandler(d.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	eng, err := New(d.st, testOptions(log))
 	if err != nil {
 		d.t.Fatal(err)
@@ -259,15 +259,22 @@ func (d *device) close() {
 	d.st.Close()
 }
 
-type syncWriter struct {
+// logBuffer is a device's log, written by its engine while the test reads it.
+type logBuffer struct {
 	mu sync.Mutex
-	w  io.Writer
+	b  bytes.Buffer
 }
 
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // waitFor polls cond until it holds or the deadline passes (a correctness wait, not a timing

@@ -89,20 +89,19 @@ func startServeCmd(t *testing.T, cmd *exec.Cmd, client *http.Client, base string
 		cmd.Env = os.Environ()
 	}
 	cmd.Env = append(cmd.Env, "HEARTH_LOG=debug") // tests wait on what it logs
-	logs := &serverLog{}
+	logs := &serverLog{ended: make(chan struct{})}
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan struct{})
 	go func() { // copy the logs
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
 			logs.add(sc.Text())
 		}
-		close(done)
+		close(logs.ended)
 	}()
-	t.Cleanup(func() { cmd.Process.Kill(); <-done })
+	t.Cleanup(func() { cmd.Process.Kill(); <-logs.ended })
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		resp, err := client.Get(base + "/v1/info")
@@ -123,6 +122,7 @@ func startServeCmd(t *testing.T, cmd *exec.Cmd, client *http.Client, base string
 type serverLog struct {
 	mu    sync.Mutex
 	lines []string
+	ended chan struct{} // closed when the process closed its stderr: the log is whole
 }
 
 func (l *serverLog) add(line string) {
@@ -245,7 +245,8 @@ func TestServeGracefulShutdown(t *testing.T) {
 		t.Fatal("SIGTERM did not release the long-poll")
 	}
 	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	// Wait only once the log is read to its end: Wait closes the pipe, and the last lines with it.
+	go func() { <-logs.ended; exited <- cmd.Wait() }()
 	select {
 	case err := <-exited:
 		if err != nil {
