@@ -22,7 +22,7 @@ test:
 	@if $(GO) list -deps ./cmd/hearth-facility | grep -q fyne; then echo "hearth-facility must not depend on Fyne"; exit 1; fi
 	$(GO) test -race -timeout 20m ./...
 	@$(MAKE) --no-print-directory fuzz
-	$(GO) test -race -tags windowtest -count=1 -timeout 15m -v ./windowtest/
+	$(GO) test -race -tags windowtest -count=1 -timeout 45m -v ./windowtest/
 
 # Each fuzz target of the server's request bodies and uploads for FUZZTIME: 13 targets, one
 # instrumented test binary built once, about a minute and a half in all. Go 1.26's fuzzing engine
