@@ -113,7 +113,10 @@ func (f *photoFrame) CreateRenderer() fyne.WidgetRenderer {
 	bottom := container.NewStack(band, container.New(&paddingLayout{pad}, words))
 	bg := &canvas.Rectangle{FillColor: color.Black}
 	f.photo.wait.Importance = widget.MediumImportance
-	return widget.NewSimpleRenderer(container.NewStack(bg, container.NewBorder(nil, bottom, nil, nil, f.photo.box)))
+	// "The photo is on its way…" in light words too: in the light theme's
+	// dark ink it was all but invisible on the black.
+	photo := container.NewThemeOverride(f.photo.box, dark)
+	return widget.NewSimpleRenderer(container.NewStack(bg, container.NewBorder(nil, bottom, nil, nil, photo)))
 }
 
 // paddingLayout pads its content by a fixed amount on every side.
