@@ -140,23 +140,27 @@ func (l *serverLog) String() string {
 // waitFor waits until a line holds every one of parts, for at most 60 s.
 func (l *serverLog) waitFor(t *testing.T, parts ...string) {
 	t.Helper()
-	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-		l.mu.Lock()
-		for _, line := range l.lines {
-			all := true
-			for _, p := range parts {
-				all = all && strings.Contains(line, p)
-			}
-			if all {
-				l.mu.Unlock()
-				return
-			}
-		}
-		l.mu.Unlock()
+	for deadline := time.Now().Add(60 * time.Second); !l.has(parts...); time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("the server never logged %q:\n%s", parts, l)
 		}
 	}
+}
+
+// has reports whether a line holds every one of parts.
+func (l *serverLog) has(parts ...string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, line := range l.lines {
+		all := true
+		for _, p := range parts {
+			all = all && strings.Contains(line, p)
+		}
+		if all {
+			return true
+		}
+	}
+	return false
 }
 
 // waitForSync waits until a long-poll from cursor since is waiting in the server.

@@ -56,9 +56,11 @@ func TestServeWakesOnCommandLineWrites(t *testing.T) {
 		err error
 	}
 	added := make(chan seen, 1)
-	go func() { // long-poll until a person change arrives (the device's own activity may come first)
+	polling := make(chan string, 100) // each cursor the long-poll waits from, in turn
+	go func() {                       // long-poll until a person change arrives (the device's own activity may come first)
 		cur := next
 		for {
+			polling <- cur
 			page, err := syncOnce(cur, 60)
 			if err != nil {
 				added <- seen{err: err}
@@ -77,7 +79,19 @@ func TestServeWakesOnCommandLineWrites(t *testing.T) {
 			cur = page.Next
 		}
 	}()
-	logs.waitForSync(t, next) // the long-poll is waiting
+	// The long-poll is waiting: the server logged a wait from the cursor it polls from now (the
+	// device's own activity may wake it first, and then it polls again from a later one).
+	for cur, deadline := <-polling, time.Now().Add(60*time.Second); !logs.has(`msg="sync waits"`, "since="+cur); {
+		select {
+		case cur = <-polling:
+		case s := <-added:
+			t.Fatalf("the long-poll ended before the write: %+v", s)
+		case <-time.After(5 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no long-poll waiting:\n%s", logs)
+		}
+	}
 
 	out, err := exec.Command(bin, "people", "add", "--data", dir, "--name", "Rose Miller", "--role", "resident").CombinedOutput()
 	if err != nil {
