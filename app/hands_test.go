@@ -252,3 +252,21 @@ func TestPairingFocusesTheLinkAndEnterConnects(t *testing.T) {
 		t.Errorf("Enter with nothing typed said %q", p.problem.Text)
 	}
 }
+
+// At Largest a long caption is cut so that the photo keeps at least half of
+// its column (the photo was a 65 × 50 stamp beside a 300-letter caption).
+func TestLongCaptionLeavesThePhotoItsPlace(t *testing.T) {
+	c := newCircle(t)
+	c.post(t, c.anna, 0, strings.Repeat("Our walk along the river on Saturday with the dog and the children. ", 5)[:300], 1)
+	u, _ := newTestUI(t, c, Options{})
+	u.SetTextSize(Largest)
+	u.ShowPhotos()
+	p := u.current.(*photos)
+	column := p.photo.box.Size().Height + p.words.Size().Height
+	if h := p.photo.box.Size().Height; h < column/2-1 {
+		t.Errorf("the photo has %.0f of its column's %.0f px", h, column)
+	}
+	if !strings.HasSuffix(p.caption.Text, "…") || p.fullCaption == p.caption.Text {
+		t.Errorf("the caption was not cut: %q", p.caption.Text)
+	}
+}

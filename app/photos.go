@@ -26,12 +26,14 @@ type photos struct {
 	item    *content.PhotoItem
 	hasNext bool
 
-	photo    *photoView
-	words    *widget.RichText    // who sent it and when, then the caption
-	from     *widget.TextSegment // "From Anna · Yesterday afternoon"
-	caption  *widget.TextSegment
-	answers  *widget.TextSegment // "Margaret loved this"
-	position *widget.Label
+	photo   *photoView
+	words   *widget.RichText    // who sent it and when, then the caption
+	from    *widget.TextSegment // "From Anna · Yesterday afternoon"
+	caption *widget.TextSegment
+	// fullCaption is the photo's whole caption; the screen may show it cut.
+	fullCaption string
+	answers     *widget.TextSegment // "Margaret loved this"
+	position    *widget.Label
 	// arrived counts photos that came in while this screen was open: the
 	// number shown ("Photo 2") stays with the photo being looked at.
 	arrived int
@@ -74,7 +76,7 @@ func newPhotos(u *UI) *photos {
 	left := container.New(sides, p.prev)
 	right := container.New(sides, p.next)
 	answers := container.NewGridWithColumns(2, p.love, p.smile)
-	middle := container.New(photoOverWords{}, p.photo.box, p.words)
+	middle := container.New(photoOverWords{p}, p.photo.box, p.words)
 	p.content = container.NewPadded(container.NewBorder(top, answers, left, right, middle))
 	p.load()
 	return p
@@ -153,6 +155,7 @@ func (p *photos) load() {
 // got (what is empty takes no line).
 func (p *photos) setWords(from, caption, answers string) {
 	p.from.Text, p.caption.Text, p.answers.Text = from, caption, answers
+	p.fullCaption = caption
 	p.words.Segments = []widget.RichTextSegment{p.from}
 	if caption != "" {
 		p.words.Segments = append(p.words.Segments, p.caption)
@@ -178,22 +181,36 @@ func answersInWords(answers []content.Answer) string {
 
 // photoOverWords puts the photo above the words about it, the words taking
 // the height they need at the width they get (a Border measures wrapped text
-// before it knows its width, and cut the caption's last line off).
-type photoOverWords struct{}
+// before it knows its width, and cut the caption's last line off), but never
+// more than half: a long caption at Largest left the photo a stamp. The
+// caption is then cut, at a word, with "…".
+type photoOverWords struct{ p *photos }
 
-func (photoOverWords) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+func (l photoOverWords) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	photo, words := objs[0], objs[1]
-	words.Resize(fyne.NewSize(size.Width, words.MinSize().Height))
-	h := min(words.MinSize().Height, size.Height)
+	height := func() float32 {
+		words.Resize(fyne.NewSize(size.Width, words.MinSize().Height))
+		return words.MinSize().Height
+	}
+	h := height()
+	if full := []rune(l.p.fullCaption); h > size.Height/2 && len(full) > 0 {
+		for n := len(full); h > size.Height/2 && n > 12; {
+			n = n * 3 / 4
+			l.p.caption.Text = shorten(l.p.fullCaption, n)
+			l.p.words.Refresh()
+			h = height()
+		}
+	}
+	h = min(h, size.Height)
 	words.Resize(fyne.NewSize(size.Width, h))
 	words.Move(fyne.NewPos(0, size.Height-h))
 	photo.Move(fyne.NewPos(0, 0))
 	photo.Resize(fyne.NewSize(size.Width, max(0, size.Height-h)))
 }
 
-func (photoOverWords) MinSize(objs []fyne.CanvasObject) fyne.Size {
+func (l photoOverWords) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	p, w := objs[0].MinSize(), objs[1].MinSize()
-	return fyne.NewSize(max(p.Width, w.Width), p.Height+w.Height)
+	return fyne.NewSize(max(p.Width, w.Width), p.Height+min(w.Height, 200)) // a long caption is cut to fit
 }
 
 // steadyWidth lays out its one object at least as wide as the widest of its
