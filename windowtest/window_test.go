@@ -201,6 +201,40 @@ func coverage(img image.Image, bg, ink color.NRGBA) (bgShare, inkShare float64) 
 	return float64(nbg) / float64(total), float64(nink) / float64(total)
 }
 
+// photoShare is the share of the screen in colours far from the theme's
+// background, buttons and text: what a photo covers.
+func photoShare(img image.Image) float64 {
+	p := app.LightPalette
+	own := []color.NRGBA{p.Background, p.Button, p.DisabledButton, p.Foreground, p.Disabled}
+	var n, total int
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			total++
+			r, g, bl, _ := img.At(x, y).RGBA()
+			theirs := true
+			for _, c := range own {
+				if absDiff(r>>8, c.R) <= 60 && absDiff(g>>8, c.G) <= 60 && absDiff(bl>>8, c.B) <= 60 {
+					theirs = false
+					break
+				}
+			}
+			if theirs {
+				n++
+			}
+		}
+	}
+	return float64(n) / float64(total)
+}
+
+func absDiff(v uint32, w uint8) int {
+	d := int(v) - int(w)
+	if d < 0 {
+		return -d
+	}
+	return d
+}
+
 // waitForHome takes screenshots until the window shows the app: most of the
 // screen in the theme's background colour and text drawn on it.
 func waitForHome(t *testing.T, display, path string) (bgShare, inkShare float64) {
@@ -385,6 +419,12 @@ func TestWindowWalksTheDemo(t *testing.T) {
 			t.Logf("%s %s: background and buttons %.0f%%, text %.2f%%; %s", size, tile.name, bg*100, ink*100, path)
 			if bg < 0.3 || ink < 0.005 {
 				t.Errorf("%s %s: background %.0f%%, text %.2f%%: the screen does not look like Hearth", size, tile.name, bg*100, ink*100)
+			}
+			if tile.name == "photos" {
+				// The photo itself: colours that are none of Hearth's own.
+				if share := photoShare(img); share < 0.05 {
+					t.Errorf("%s photos: the photo covers %.1f%% of the screen: too small to see (%s)", size, share*100, path)
+				}
 			}
 			if tile.name == "messages" {
 				// The first conversation, and its quick replies.
