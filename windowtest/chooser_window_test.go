@@ -19,9 +19,8 @@ import (
 	"hearth/app"
 )
 
-// The file choosers, in the real window: a daughter picks two photos with
-// "Add photos" and sends them, and a nurse saves an invitation card for
-// printing. The chooser is Fyne's own, drawn in the window; the test finds
+// The file chooser, in the real window: a daughter picks two photos with
+// "Add photos" and sends them. The chooser is Fyne's own, drawn in the window; the test finds
 // what to click by reading the screen with OCR (tesseract), as a person
 // finds it by reading.
 
@@ -221,16 +220,6 @@ func (r *running) clickButtonBeside(t *testing.T, display, label, beside string)
 	t.Fatalf("no %q beside %q on the screen", label, beside)
 }
 
-// key presses one key, as a keyboard would.
-func key(t *testing.T, display, name string) {
-	t.Helper()
-	cmd := exec.Command("xdotool", "key", name)
-	cmd.Env = append(os.Environ(), "DISPLAY="+display)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("xdotool key %s: %v: %s", name, err, out)
-	}
-}
-
 // typeText types as a keyboard would.
 func typeText(t *testing.T, display, text string) {
 	t.Helper()
@@ -331,44 +320,5 @@ func TestWindowFamilyChoosesPhotosInTheFileChooser(t *testing.T) {
 	}
 	screenshot(t, display, filepath.Join(dir, "chooser-sent.png"))
 	r.stillAlive(t, display)
-	r.stop(t)
-}
-
-func TestWindowStaffSavesAnInvitationForPrinting(t *testing.T) {
-	bin := buildHearth(t)
-	display := startXvfb(t)
-	dir := outDir(t)
-	r := startHearth(t, bin, display, "-demo", "staff", "-demo-every", "1h", "-idle", "0")
-	if !r.seeScreen("staffHome", 5*time.Minute) {
-		t.Fatalf("the staff screen never came; last screen %q:\n%s", r.lastScreen(), r.stderr.String())
-	}
-	waitForHome(t, display, filepath.Join(dir, "print-staff-home.png"))
-	r.clickWords(t, display, "Margaret Hughes")
-	r.waitForScreen(t, display, "circleScreen")
-	r.clickWords(t, display, "Pair Margaret")
-	r.waitForScreen(t, display, "invitationScreen")
-	screenshot(t, display, filepath.Join(dir, "print-invitation.png"))
-	r.clickWords(t, display, "Save for printing")
-	// The chooser offers the card's name in the folder it shows (the home
-	// folder); Enter in the name saves it, as the Save button does.
-	r.clickWords(t, display, "Hearth invitation for")
-	screenshot(t, display, filepath.Join(dir, "print-save-dialog.png"))
-	key(t, display, "Return")
-	r.waitForWords(t, display, "Print it and hand it over")
-	r.stillAlive(t, display)
-
-	cards, _ := filepath.Glob(filepath.Join(r.home(), "Hearth invitation for *.png"))
-	if len(cards) != 1 {
-		t.Fatalf("the card is not in the home folder: %v", cards)
-	}
-	f, err := os.Open(cards[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, _, err := image.Decode(f)
-	if err != nil || img.Bounds().Dx() < 800 {
-		t.Fatalf("the saved card is no printable picture: %v %v", err, img)
-	}
 	r.stop(t)
 }
