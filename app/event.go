@@ -44,7 +44,7 @@ type eventPhotos struct {
 	send      *widget.Button
 	result    *widget.Label
 	content   *fyne.Container
-	view      *container.Scroll // the tab: content, scrolled
+	view      *touchScroll // the tab: content, scrolled
 }
 
 func newEventPhotos(u *UI) *eventPhotos {
@@ -57,7 +57,7 @@ func newEventPhotos(u *UI) *eventPhotos {
 	intro := &widget.Label{Text: "Add the photos from an activity (or drag them onto this window), then tick who is in each. " +
 		"A photo goes only to the families of the residents ticked on it.", Wrapping: fyne.TextWrapWord}
 	e.content = container.NewVBox(intro, add, e.list, e.caption, e.send, e.result)
-	e.view = container.NewVScroll(e.content)
+	e.view = newTouchScroll(u, e.content, false)
 	e.loadResidents()
 	return e
 }
@@ -118,7 +118,7 @@ func (e *eventPhotos) build(ph *eventPhoto) {
 			p := ph.shown[i]
 			o.(*tickRow).set(residentLabel(p), ph.ticked[p.ID], e.ui.tap(func() { e.tick(ph, p.ID, !ph.ticked[p.ID]) }))
 		})
-	rows := container.New(&atLeast{height: newTickRow().MinSize().Height * (tickRowsShown + 0.5)}, ph.list)
+	rows := container.New(&atLeast{height: newTickRow().MinSize().Height * (tickRowsShown + 0.5)}, newTouchList(e.ui, ph.list))
 	ph.view = container.NewVBox(ph.who, ph.search, rows)
 	e.filter(ph)
 }
@@ -230,7 +230,7 @@ func (e *eventPhotos) update() {
 	// The list's height changed: lay the whole tab out again, or the rows
 	// below it would be drawn over it.
 	e.content.Refresh()
-	e.view.Refresh()
+	e.view.Changed()
 }
 
 // post shares the ready photos; each resident's family gets only their photos.

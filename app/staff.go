@@ -45,7 +45,10 @@ func newStaffHome(u *UI) *staffHome {
 		news: container.NewVBox(), audit: container.NewVBox(), status: &widget.Label{Wrapping: fyne.TextWrapWord}}
 	h.residents = newResidentList(u, h.addResident, func(r content.Resident) { u.show(newCircleScreen(u, r)) })
 	h.newsForm = newNewsForm(u, h.loadNews)
-	newsTab := container.NewBorder(h.newsForm.content, nil, nil, nil, container.NewVScroll(h.news))
+	// The form and the notices move together: at Largest the form alone is
+	// most of the height, and a list squeezed below it had no room for its
+	// Earlier and Later buttons.
+	newsTab := newTouchScroll(u, container.NewVBox(h.newsForm.content, widget.NewSeparator(), h.news), false)
 	h.newsForm.relayout = newsTab.Refresh
 	// Above Large, six tabs with icons over their words no longer fit the
 	// height and some would hide behind a "more" menu; the words alone do.
@@ -57,11 +60,11 @@ func newStaffHome(u *UI) *staffHome {
 	}
 	h.tabs = container.NewAppTabs(
 		tab("Residents", theme.AccountIcon(), h.residents.content),
-		tab("Devices", theme.ComputerIcon(), container.NewVScroll(h.devices)),
+		tab("Devices", theme.ComputerIcon(), newTouchScroll(u, h.devices, false)),
 		tab("News", theme.InfoIcon(), newsTab),
-		tab("Photos", theme.MediaPhotoIcon(), container.NewVScroll(h.photos)),
+		tab("Photos", theme.MediaPhotoIcon(), newTouchScroll(u, h.photos, false)),
 		tab("Event photos", theme.UploadIcon(), h.event.view),
-		tab("Audit log", theme.ListIcon(), container.NewVScroll(h.audit)),
+		tab("Audit log", theme.ListIcon(), newTouchScroll(u, h.audit, false)),
 	)
 	h.tabs.SetTabLocation(container.TabLocationLeading)
 	h.tabs.OnSelected = func(*container.TabItem) { u.touched(); h.load() }
@@ -545,7 +548,7 @@ func newCircleScreen(u *UI, r content.Resident) *circleScreen {
 	top := container.NewVBox(container.NewBorder(nil, nil, back, nil, title),
 		container.NewBorder(nil, nil, c.photo, photo, container.NewVBox(c.info, c.said)),
 		container.NewGridWithColumns(2, invite, pair), c.manageButtons(), widget.NewSeparator())
-	c.content = container.NewPadded(container.NewBorder(top, nil, nil, nil, container.NewVScroll(c.members)))
+	c.content = container.NewPadded(container.NewBorder(top, nil, nil, nil, newTouchScroll(u, c.members, false)))
 	c.load()
 	return c
 }
@@ -666,10 +669,7 @@ type invitationScreen struct {
 func newInvitationScreen(u *UI, inv content.Invitation, name string, back screen) *invitationScreen {
 	title := &widget.Label{Text: "Invitation for " + name, TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameHeadingText,
 		Wrapping: fyne.TextWrapWord}
-	// The code is read aloud across a desk: the biggest thing on the screen.
-	th := fyne.CurrentApp().Settings().Theme()
-	code := &canvas.Text{Text: inv.Code, TextSize: th.Size(theme.SizeNameHeadingText) * 1.6, Alignment: fyne.TextAlignCenter,
-		TextStyle: fyne.TextStyle{Bold: true, Monospace: true}, Color: th.Color(theme.ColorNameForeground, fyne.CurrentApp().Settings().ThemeVariant())}
+	code := bigCode(inv.Code)
 	// The code route needs the server's address as well as the code.
 	address := &widget.Label{Text: "Server address: " + linkHost(inv.Link), TextStyle: fyne.TextStyle{Bold: true},
 		Wrapping: fyne.TextWrapWord}
@@ -706,7 +706,7 @@ func newInvitationScreen(u *UI, inv content.Invitation, name string, back screen
 	// Save and Done stay in view at the bottom; what is above them scrolls if it must.
 	bottom := container.NewVBox(saved, container.NewGridWithColumns(2, save, done))
 	s := &invitationScreen{content: container.NewPadded(container.NewBorder(title, bottom, nil, nil,
-		container.NewVScroll(container.NewVBox(code, how, link))))}
+		newTouchScroll(u, container.NewVBox(code, how, link), false)))}
 	return s
 }
 
