@@ -1,14 +1,13 @@
 package app
 
 import (
-	"bytes"
 	"fmt"
+	"image"
 	"io"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -24,6 +23,7 @@ const tickRowsShown = 4
 type eventPhoto struct {
 	name    string
 	photo   *content.PreparedPhoto
+	preview image.Image
 	problem string
 	ticked  map[string]bool // resident ids
 	search  *widget.Entry
@@ -96,8 +96,8 @@ func (e *eventPhotos) read(name string, r io.ReadCloser) {
 	ph := &eventPhoto{name: name, ticked: map[string]bool{}}
 	e.build(ph)
 	e.photos = append(e.photos, ph)
-	e.ui.preparePicked(name, r, func(p *content.PreparedPhoto, problem string) {
-		ph.photo, ph.problem = p, problem
+	e.ui.preparePicked(name, r, func(p *content.PreparedPhoto, preview image.Image, problem string) {
+		ph.photo, ph.preview, ph.problem = p, preview, problem
 		e.update()
 	})
 	e.update()
@@ -203,10 +203,7 @@ func (e *eventPhotos) update() {
 		case ph.photo == nil:
 			face = &widget.Label{Text: "Getting it ready…"}
 		default:
-			img := canvas.NewImageFromReader(bytes.NewReader(ph.photo.Data), ph.name)
-			img.FillMode = canvas.ImageFillContain
-			img.SetMinSize(fyne.NewSize(200, 150))
-			face = img
+			face = previewImage(ph.preview, fyne.NewSize(200, 150))
 		}
 		remove := &widget.Button{Text: "Remove", Icon: theme.DeleteIcon(), OnTapped: e.ui.tap(func() {
 			for i, x := range e.photos {

@@ -1,9 +1,9 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"fmt"
+	"image"
 	"io"
 	"net/url"
 	"strings"
@@ -435,7 +435,7 @@ func (f *newsForm) take(name string, r io.ReadCloser) {
 	f.photo = nil
 	f.say("")
 	f.photoLine.SetText("Getting " + name + " ready…")
-	f.ui.preparePicked(name, r, func(ph *content.PreparedPhoto, problem string) {
+	f.ui.preparePicked(name, r, func(ph *content.PreparedPhoto, preview image.Image, problem string) {
 		if mine != f.preparing {
 			return // another photo was chosen meanwhile
 		}
@@ -446,11 +446,8 @@ func (f *newsForm) take(name string, r io.ReadCloser) {
 			f.relayout()
 			return
 		}
-		img := canvas.NewImageFromReader(bytes.NewReader(ph.Data), name)
-		img.FillMode = canvas.ImageFillContain
 		side := fyne.CurrentApp().Settings().Theme().Size(theme.SizeNameInlineIcon) * 3
-		img.SetMinSize(fyne.NewSize(side*4/3, side))
-		f.preview.Add(img)
+		f.preview.Add(previewImage(preview, fyne.NewSize(side*4/3, side)))
 		f.photoLine.SetText("Photo: " + name)
 		f.relayout()
 	})
