@@ -118,7 +118,7 @@ func (e *eventPhotos) build(ph *eventPhoto) {
 			p := ph.shown[i]
 			o.(*tickRow).set(residentLabel(p), ph.ticked[p.ID], e.ui.tap(func() { e.tick(ph, p.ID, !ph.ticked[p.ID]) }))
 		})
-	rows := container.New(&atLeast{height: newTickRow().MinSize().Height * (tickRowsShown + 0.5)}, newTouchList(e.ui, ph.list))
+	rows := container.New(&atLeast{height: newTickRow().MinSize().Height * (tickRowsShown + 0.5)}, newDragList(e.ui, ph.list))
 	ph.view = container.NewVBox(ph.who, ph.search, rows)
 	e.filter(ph)
 }

@@ -3,12 +3,14 @@ package app
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -328,4 +330,37 @@ func TestStaffListsScrollByTouch(t *testing.T) {
 // isIn reports whether o is inside the touchScroll s.
 func isIn(s *touchScroll, o fyne.CanvasObject) bool {
 	return find(s.view.object(), func(c *fyne.Container) bool { return c == o }) != nil
+}
+
+// No list's lines are laid out wider than the list shows them: with a photo
+// on Event photos at Largest, the tick list's own Earlier and Later made its
+// column so wide that every line of the tab was cut at the right.
+func TestStaffListsAreNotCutAtLargest(t *testing.T) {
+	_, u, w, _ := newStaffUI(t, 120)
+	files, _ := filepath.Glob(filepath.Join("..", "assets", "demo", "*.jpg"))
+	photo, _ := filepath.Abs(files[5])
+	for _, size := range []TextSize{Large, Largest} {
+		setTextSize(t, u, size)
+		u.ShowHome()
+		h := u.current.(*staffHome)
+		h.tabs.SelectIndex(tabEvent)
+		h.dropped([]fyne.URI{storage.NewFileURI(photo)})
+		frame(w)
+		h.tabs.SelectIndex(tabNews)
+		h.dropped([]fyne.URI{storage.NewFileURI(photo)})
+		frame(w)
+		for _, tab := range []int{tabResidents, tabDevices, tabNews, tabPhotos, tabEvent, tabAudit} {
+			h.tabs.SelectIndex(tab)
+			frame(w)
+			walk(w.Content(), func(o fyne.CanvasObject) bool {
+				if s, ok := o.(*touchScroll); ok && s.Visible() {
+					if b, ok := s.view.(*boxMover); ok && b.Content.Size().Width > b.Size().Width+1 {
+						t.Errorf("%s, tab %d: lines laid out %.0f wide in a list %.0f wide: cut at the right",
+							size, tab, b.Content.Size().Width, b.Size().Width)
+					}
+				}
+				return true
+			})
+		}
+	}
 }

@@ -23,6 +23,7 @@ type touchScroll struct {
 	view           mover
 	earlier, later *widget.Button
 	keepNewest     bool
+	dragOnly       bool // no Earlier and Later: something else reaches every line
 	atEnd          bool // the last line is in view (kept there with keepNewest)
 
 	logged [2]float32 // the offset and the end last logged
@@ -33,7 +34,7 @@ type touchScroll struct {
 type mover interface {
 	object() fyne.CanvasObject
 	offset() float32
-	end() float32 // the largest offset: 0 when everything fits
+	length() float32 // the height of all the lines
 	moveTo(y float32)
 	// seesWheel: the list's own scrolling (the wheel, its bar) is reported
 	// to the touchScroll, so it knows where the list stands.
@@ -76,6 +77,15 @@ func newTouchList(u *UI, l *widget.List) *touchScroll {
 	return newTouch(u, &listMover{List: l}, false)
 }
 
+// newDragList makes a widget.List movable by a drag, without Earlier and
+// Later: for a small list in a narrow column, where the buttons would take
+// half its width, and whose every line a search beside it reaches too.
+func newDragList(u *UI, l *widget.List) *touchScroll {
+	s := newTouchList(u, l)
+	s.dragOnly = true
+	return s
+}
+
 func newTouch(u *UI, view mover, keepNewest bool) *touchScroll {
 	s := &touchScroll{ui: u, view: view, keepNewest: keepNewest, atEnd: keepNewest}
 	s.earlier = &widget.Button{Text: "Earlier", Icon: theme.MoveUpIcon(), OnTapped: u.tap(func() { s.page(-1) })}
@@ -101,24 +111,39 @@ func (s *touchScroll) page(dir float32) {
 	s.scrollTo(s.view.offset() + dir*s.view.object().Size().Height*0.8)
 }
 
-func (s *touchScroll) maxOffset() float32 { return s.view.end() }
+// maxOffset is the offset at which the last line is in view: 0 when all fit.
+func (s *touchScroll) maxOffset() float32 {
+	return max(0, s.view.length()-s.view.object().Size().Height)
+}
 
 func (s *touchScroll) scrollTo(y float32) {
-	s.view.moveTo(min(max(0, y), s.view.end()))
+	s.view.moveTo(min(max(0, y), s.maxOffset()))
 	s.moved()
+}
+
+// showButtons shows Earlier and Later when lines of the given height don't
+// fit in height, and reports whether that changed.
+func (s *touchScroll) showButtons(lines, height float32) bool {
+	fits := lines <= height || s.dragOnly
+	if fits == s.earlier.Hidden {
+		return false
+	}
+	s.earlier.Hidden, s.later.Hidden = fits, fits
+	return true
 }
 
 // moved notes whether the end is in view and which way the list can still go.
 func (s *touchScroll) moved() {
-	end, at := s.view.end(), s.view.offset()
+	end, at := s.maxOffset(), s.view.offset()
 	s.atEnd = at >= end-1
 	if s.view.seesWheel() {
 		setEnabled(s.earlier, at > 0.5)
 		setEnabled(s.later, !s.atEnd)
 	} // else the wheel may have moved it unseen: both stay on, and at an end a tap does nothing
-	// A list that fits has nothing to move: no buttons to puzzle over.
-	if fits := end <= 0; fits != s.earlier.Hidden {
-		s.earlier.Hidden, s.later.Hidden = fits, fits
+	// A list that fits has nothing to move: no buttons to puzzle over. (The
+	// layout decides this first, so this changes them only when the lines
+	// changed after it.)
+	if s.showButtons(s.view.length(), s.view.object().Size().Height) {
 		s.Refresh() // lays the list out again, without or with the buttons
 	}
 	// Where the list stands, for the window test (HEARTH_DEBUG): it can't see
@@ -133,7 +158,7 @@ func (s *touchScroll) moved() {
 // the new end.
 func (s *touchScroll) relaid() {
 	if s.keepNewest && s.atEnd {
-		s.view.moveTo(s.view.end())
+		s.view.moveTo(s.maxOffset())
 	}
 	s.moved()
 }
@@ -159,6 +184,10 @@ type touchScrollRenderer struct {
 }
 
 func (r *touchScrollRenderer) Layout(size fyne.Size) {
+	// Buttons or not, decided before the lines are laid out: deciding it
+	// while they were (from within their own layout) left them laid out for
+	// the width without the buttons, their right edge cut off.
+	r.s.showButtons(r.s.view.length(), size.Height)
 	r.box.Resize(size)
 	// Only now does the list know its height: open at the end here.
 	r.s.relaid()
@@ -174,12 +203,10 @@ type boxMover struct{ *container.Scroll }
 
 func (b *boxMover) object() fyne.CanvasObject { return b.Scroll }
 func (b *boxMover) offset() float32           { return b.Offset.Y }
-func (b *boxMover) end() float32 {
-	return max(0, b.Content.MinSize().Height-b.Size().Height)
-}
-func (b *boxMover) moveTo(y float32) { b.ScrollToOffset(fyne.NewPos(b.Offset.X, y)) }
-func (b *boxMover) seesWheel() bool  { return true }
-func (b *boxMover) refresh()         { b.Scroll.Refresh() }
+func (b *boxMover) length() float32           { return b.Content.MinSize().Height }
+func (b *boxMover) moveTo(y float32)          { b.ScrollToOffset(fyne.NewPos(b.Offset.X, y)) }
+func (b *boxMover) seesWheel() bool           { return true }
+func (b *boxMover) refresh()                  { b.Scroll.Refresh() }
 
 // listMover moves a widget.List, which tells nobody when the wheel moves it.
 type listMover struct {
@@ -190,9 +217,8 @@ type listMover struct {
 func (l *listMover) object() fyne.CanvasObject { return l.List }
 func (l *listMover) offset() float32           { return l.GetScrollOffset() }
 
-// end is the rows' height, as the list adds it up (a padding between rows),
-// less what is in view.
-func (l *listMover) end() float32 {
+// length is the rows' height, as the list adds it up (a padding between rows).
+func (l *listMover) length() float32 {
 	if l.row == 0 && l.CreateItem != nil {
 		l.row = l.CreateItem().MinSize().Height
 	}
@@ -204,7 +230,7 @@ func (l *listMover) end() float32 {
 		return 0
 	}
 	pad := l.Theme().Size(theme.SizeNamePadding)
-	return max(0, (l.row+pad)*float32(n)-pad-l.Size().Height)
+	return (l.row+pad)*float32(n) - pad
 }
 func (l *listMover) moveTo(y float32) { l.ScrollToOffset(y) }
 func (l *listMover) seesWheel() bool  { return false }
