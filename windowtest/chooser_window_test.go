@@ -320,5 +320,21 @@ func TestWindowFamilyChoosesPhotosInTheFileChooser(t *testing.T) {
 	}
 	screenshot(t, display, filepath.Join(dir, "chooser-sent.png"))
 	r.stillAlive(t, display)
+
+	// Then she writes to her mother: Enter sends, as in any message box.
+	r.clickWords(t, display, "Home")
+	r.waitForScreen(t, display, "home")
+	r.clickWords(t, display, "Messages")
+	r.clickWords(t, display, "Margaret")
+	r.waitForScreen(t, display, "conversation")
+	r.clickWords(t, display, "Write to Margaret")
+	note := fmt.Sprintf("See you on Sunday, Mum (window test %d)", time.Now().UnixNano()%100000)
+	typeText(t, display, note)
+	xdo(t, display, "key", "Return")
+	const arrived = `SELECT COUNT(*) FROM items i WHERE i.kind = 'message' AND json_extract(i.data, '$.text') = ?
+		AND i.author_id = (SELECT id FROM people WHERE name = 'Anna Carter')
+		AND json_extract(i.data, '$.to') = (SELECT id FROM people WHERE name = 'Margaret Hughes')`
+	waitCount(t, serverDB(t, r), "Anna's message to Margaret on the server, sent with Enter", 1, 2*time.Minute, arrived, note)
+	r.stillAlive(t, display)
 	r.stop(t)
 }

@@ -211,6 +211,37 @@ func TestWindowStaffAtAHomeOf120(t *testing.T) {
 		waitCount(t, server, "Rose's invitation on the server", 1, time.Minute,
 			`SELECT COUNT(*) FROM invitations v JOIN people p ON p.id = v.person_id WHERE p.name = 'Rose Hughes'`)
 	})
+
+	t.Run("cancelling the invitation", func(t *testing.T) {
+		r.clickWords(t, display, "Done")
+		r.clickWords(t, display, "All residents")
+		r.clickTab(t, display, "Devices")
+		r.waitForWords(t, display, "Invitations not used yet")
+		r.clickButtonBelow(t, display, "Cancel", "For Rose")
+		r.waitForWords(t, display, "Cancel this invitation?")
+		r.clickWords(t, display, "Yes, cancel it")
+		waitCount(t, server, "Rose's invitation cancelled on the server", 1, time.Minute,
+			`SELECT COUNT(*) FROM invitations v JOIN people p ON p.id = v.person_id WHERE p.name = 'Rose Hughes' AND v.cancelled_at IS NOT NULL`)
+		r.stillWhole(t, display, "cancelling the invitation")
+	})
+
+	t.Run("removing a resident, told first what happens", func(t *testing.T) {
+		r.clickTab(t, display, "Residents")
+		click(t, display, 600.0/screenW, 130.0/screenH) // the search box
+		xdo(t, display, "key", "ctrl+a", "BackSpace")
+		typeWords(t, display, "187")
+		r.clickWords(t, display, "Reginald Fisher")
+		r.clickWords(t, display, "Remove from Hearth")
+		r.waitForWords(t, display, "Remove Reginald Fisher from Hearth?")
+		r.waitForWords(t, display, "cannot be undone")
+		screenshot(t, display, filepath.Join(dir, "staff-remove-resident.png"))
+		r.clickWords(t, display, "Yes, remove Reginald")
+		waitCount(t, server, "Reginald Fisher removed on the server", 1, time.Minute,
+			`SELECT COUNT(*) FROM people WHERE name = 'Reginald Fisher' AND removed_at IS NOT NULL`)
+		xdo(t, display, "key", "ctrl+a", "BackSpace")
+		waitForText(t, display, filepath.Join(dir, "staff-removed.png"), "120 residents", time.Minute)
+		r.stillWhole(t, display, "removing a resident")
+	})
 	r.stop(t)
 	t.Logf("scenario took %v", time.Since(start).Round(time.Second))
 }
@@ -252,6 +283,33 @@ func (r *running) clickTab(t *testing.T, display, name string) {
 		}
 	}
 	t.Fatalf("no tab %q on the left of the screen", name)
+}
+
+// clickButtonBelow clicks the button label at the right of the line that
+// starts with phrase (a list's Cancel beside the invitation it cancels), the
+// nearest one at or below the line's first words.
+func (r *running) clickButtonBelow(t *testing.T, display, label, phrase string) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); {
+		r.stillAlive(t, display)
+		words := readScreen(t, display)
+		line, ok := findWords(words, phrase)
+		if !ok {
+			continue
+		}
+		var best *word
+		for i, w := range words {
+			if w.text == label && w.x > line.x+line.w && w.y > line.y-2*line.h && w.y < line.y+5*line.h &&
+				(best == nil || abs(w.y-line.y) < abs(best.y-line.y)) {
+				best = &words[i]
+			}
+		}
+		if best != nil {
+			clickAt(t, display, best.x+best.w/2, best.y+best.h/2)
+			return
+		}
+	}
+	t.Fatalf("no %q beside %q on the screen", label, phrase)
 }
 
 // findFile finds a file by name under root.
