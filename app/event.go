@@ -107,7 +107,7 @@ func (e *eventPhotos) read(name string, r io.ReadCloser) {
 // list of a few rows that scrolls.
 func (e *eventPhotos) build(ph *eventPhoto) {
 	ph.who = &widget.Label{Wrapping: fyne.TextWrapWord}
-	ph.search = &widget.Entry{PlaceHolder: "Find who is in it: a name or a room"}
+	ph.search = &widget.Entry{PlaceHolder: "Find: a name or a room"}
 	ph.search.OnChanged = func(string) { e.filter(ph) }
 	ph.list = widget.NewList(func() int { return len(ph.shown) },
 		func() fyne.CanvasObject { return newTickRow() },

@@ -203,6 +203,36 @@ func TestFamilySeesTheResidentsAnswersFirst(t *testing.T) {
 	if !strings.Contains(p.from.Text, "Seen by Margaret and Tom") {
 		t.Errorf("the resident should come first in %q", p.from.Text)
 	}
+
+	// Anna says in Settings what she calls her mother; the album says it so.
+	u.ShowSettings()
+	w := u.win
+	entry := find(w.Content(), func(e *widget.Entry) bool { return e.PlaceHolder == "For example Mum, Dad, Gran" })
+	if entry == nil || findLabel(w.Content(), "What you call Margaret") == nil {
+		t.Fatal("Settings does not ask Anna what she calls Margaret")
+	}
+	test.Type(entry, "  Mum ")
+	test.Tap(findButton(t, w.Content(), "Save"))
+	if findLabelPrefix(w.Content(), "Saved. Hearth now says “Seen by Mum”") == nil {
+		t.Error("saving what she calls Margaret says nothing")
+	}
+	u.ShowPhotos()
+	p = u.current.(*photos)
+	if p.answers.Text != "Mum loved this" || !strings.Contains(p.from.Text, "Seen by Mum and Tom") {
+		t.Errorf("after calling her Mum: answers %q, %q", p.answers.Text, p.from.Text)
+	}
+
+	// Too long a name is refused in words, and nothing changes.
+	u.ShowSettings()
+	entry = find(w.Content(), func(e *widget.Entry) bool { return e.PlaceHolder == "For example Mum, Dad, Gran" })
+	entry.SetText(strings.Repeat("Mummy ", 10))
+	test.Tap(findButton(t, w.Content(), "Save"))
+	if findLabelPrefix(w.Content(), "That is a long name") == nil {
+		t.Error("a 60-letter name was not refused in words")
+	}
+	if called, _ := c.st.Called(context.Background(), c.margaret); called != "Mum" {
+		t.Errorf("after a refused name, Margaret is called %q", called)
+	}
 }
 
 // With one person in the circle, My people shows one card of its own height,

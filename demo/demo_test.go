@@ -351,7 +351,7 @@ func TestFamily(t *testing.T) {
 		for _, p := range ps {
 			if p.Mine && strings.Contains(p.Caption, "dragonfly") {
 				for _, n := range p.Send.SeenBy {
-					if n == "Margaret Hughes" {
+					if n.Name == "Margaret Hughes" {
 						return true
 					}
 				}

@@ -327,7 +327,7 @@ func TestWindowFamilyChoosesPhotosInTheFileChooser(t *testing.T) {
 	r.clickWords(t, display, "Messages")
 	r.clickWords(t, display, "Margaret")
 	r.waitForScreen(t, display, "conversation")
-	r.clickWords(t, display, "Write to Margaret")
+	// The message box has the focus as the conversation opens.
 	note := fmt.Sprintf("See you on Sunday, Mum (window test %d)", time.Now().UnixNano()%100000)
 	typeText(t, display, note)
 	xdo(t, display, "key", "Return")
