@@ -70,8 +70,8 @@ type Answer struct {
 
 // SendState is where something this person wrote stands. Zero for others' items.
 type SendState struct {
-	State  string   // SendQueued ... SendFailed; "" when not this person's
-	Reason string   // why it failed, in words
+	State  string  // SendQueued ... SendFailed; "" when not this person's
+	Reason string  // why it failed, in words
 	SeenBy []Named // who saw it (for "Seen by Mum and Tom"), the resident first
 	// While it waits or goes out: how many of its photos the server has, of how many
 	// (photos go up in order, so photo i is up when i < PhotosUploaded). 0 and 0 without photos.
