@@ -394,3 +394,33 @@ func TestStaffListsAreNotCutAtLargest(t *testing.T) {
 		}
 	}
 }
+
+// Every staff form opens with the cursor in its first field: in the real
+// window the invited granddaughter's name went nowhere and her relation
+// into the name field.
+func TestStaffFormsOpenReadyToType(t *testing.T) {
+	c, u, w, _ := newStaffUI(t, 3)
+	focusedName := func(what string) {
+		t.Helper()
+		e, ok := w.Canvas().Focused().(*widget.Entry)
+		if !ok || e.PlaceHolder != "Full name" {
+			t.Errorf("%s opens with %T focused, want its name field", what, w.Canvas().Focused())
+		}
+		w.Canvas().Overlays().Remove(w.Canvas().Overlays().Top())
+		w.Canvas().Unfocus()
+	}
+	test.Tap(findButton(t, w.Content(), "Add a resident"))
+	focusedName("Add a resident")
+	rs, _ := c.st.Residents(u.ctx)
+	for _, r := range rs {
+		if r.Person.ID == c.margaret {
+			u.show(newCircleScreen(u, r))
+		}
+	}
+	test.Tap(findButton(t, w.Content(), "Invite a family member"))
+	focusedName("Invite a family member")
+	test.Tap(findButton(t, w.Content(), "Change name or room"))
+	if e, ok := w.Canvas().Focused().(*widget.Entry); !ok || e.Text != "Margaret Hughes" {
+		t.Errorf("Change name or room opens with %T focused, want the name", w.Canvas().Focused())
+	}
+}

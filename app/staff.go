@@ -225,8 +225,16 @@ func (h *staffHome) addResident() {
 			h.loadResidents()
 		})
 	}, h.ui.win)
-	d.Resize(fyne.NewSize(h.ui.win.Canvas().Size().Width*0.6, 0))
+	h.ui.showForm(d, name)
+}
+
+// showForm shows a form dialog at a width that fits its words, with the
+// cursor in its first field, so a nurse can type at once (the invitation's
+// name went nowhere, and the relation into the name).
+func (u *UI) showForm(d dialog.Dialog, first fyne.Focusable) {
+	d.Resize(fyne.NewSize(u.win.Canvas().Size().Width*0.6, 0))
 	d.Show()
+	u.win.Canvas().Focus(first)
 }
 
 func (h *staffHome) loadDevices() {
@@ -641,8 +649,7 @@ func (c *circleScreen) inviteMember() {
 			c.ui.show(newInvitationScreen(c.ui, inv, n, c))
 		})
 	}, c.ui.win)
-	d.Resize(fyne.NewSize(c.ui.win.Canvas().Size().Width*0.6, 0))
-	d.Show()
+	c.ui.showForm(d, name)
 }
 
 func (c *circleScreen) pairTablet() {
