@@ -142,8 +142,9 @@ func findWords(words []word, phrase string) (word, bool) {
 		match := true
 		for j, w := range want {
 			got := words[i+j]
-			// A word may go on ("Margaret" finds "Margaret's", however OCR reads the apostrophe).
-			if !strings.HasPrefix(strings.ToLower(strings.Trim(got.text, ".,:;…")), strings.ToLower(w)) ||
+			// A word may go on ("Margaret" finds "Margaret's", however OCR reads
+			// the apostrophe); punctuation counts on neither side ("photo:").
+			if !strings.HasPrefix(bare(got.text), bare(w)) ||
 				(j > 0 && abs(got.y-words[i].y) > words[i].h) {
 				match = false
 				break
@@ -156,6 +157,12 @@ func findWords(words []word, phrase string) (word, bool) {
 		}
 	}
 	return word{}, false
+}
+
+// bare is a word as findWords compares it: lower case, without the
+// punctuation around it.
+func bare(word string) string {
+	return strings.ToLower(strings.Trim(word, ".,:;…?!“”\"'‘’"))
 }
 
 func abs(n int) int {
