@@ -196,7 +196,8 @@ func (s *Server) sync(w http.ResponseWriter, r *http.Request, a Actor) {
 		select {
 		case <-woken:
 			// The device may have been revoked while it waited: check again before answering.
-			if _, err := s.store.Authenticate(r.Context(), hashToken(bearerToken(r))); err != nil {
+			tok, _ := requestToken(r)
+			if _, err := s.store.Authenticate(r.Context(), hashToken(tok)); err != nil {
 				writeError(w, s.internal(r, err))
 				return
 			}

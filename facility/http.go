@@ -43,6 +43,7 @@ func (s *Server) routes() {
 	m.Handle("GET /v1/devices", s.auth(s.devices))
 	m.Handle("POST /v1/devices/{id}/revoke", s.auth(s.revokeDevice))
 	m.Handle("GET /v1/audit", s.auth(s.audit))
+	s.webRoutes(m)
 	s.mux = m
 }
 
@@ -52,6 +53,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
+	webHeaders(h)
 	if _, pattern := s.mux.Handler(r); pattern != "" {
 		s.mux.ServeHTTP(w, r) // (Handler alone would not fill in the path values)
 		return
@@ -74,11 +76,16 @@ type statusOnly struct {
 func (s *statusOnly) WriteHeader(code int)        { s.status = code }
 func (s *statusOnly) Write(b []byte) (int, error) { return len(b), nil }
 
-// auth checks the bearer token on every request; nothing is cached, so a revoked device is
-// refused on its very next request.
+// auth checks the bearer token (or the web app's session cookie) on every request; nothing is
+// cached, so a revoked device is refused on its very next request. A request that changes
+// something with the cookie must come from the web app's own page (webRequest).
 func (s *Server) auth(next func(http.ResponseWriter, *http.Request, Actor)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tok := bearerToken(r)
+		tok, cookie := requestToken(r)
+		if cookie && !safeMethod(r.Method) && !webRequest(r) {
+			writeError(w, errCrossSite)
+			return
+		}
 		if len(tok) != 43 {
 			writeError(w, ErrUnauthorized)
 			return

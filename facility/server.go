@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -115,6 +116,7 @@ type Server struct {
 	mux      *http.ServeMux
 	touching sync.Map // device id → a Touch in progress
 	decoy    [32]byte // keys the proofs of invitations that do not exist
+	started  string   // the ETag of the web app's files: they change only with the binary
 }
 
 // DefaultInvitationTTL is how long an invitation works unless told otherwise.
@@ -140,6 +142,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		limits:   cfg.Limits.orDefaults(),
 		upBy:     map[string]int{},
 		pairFail: newFailureLimiter(10, time.Minute),
+		started:  strconv.FormatInt(time.Now().UnixNano(), 36),
 	}
 	s.bodies, s.decoding = newBudget(s.limits.BodyMemory), newBudget(s.limits.DecodeMemory)
 	if _, err := rand.Read(s.decoy[:]); err != nil {
@@ -208,7 +211,8 @@ func (s *Server) Invite(ctx context.Context, a Actor, req protocol.CreateInvitat
 		break
 	}
 	link := protocol.FormatInvitation(protocol.Invitation{Host: s.cfg.PublicHost, Code: inv.Code, Pin: s.cfg.Pin, Insecure: s.cfg.Insecure})
-	return protocol.InvitationResponse{Code: protocol.GroupCode(inv.Code), Link: link, ExpiresAt: inv.ExpiresAt}, nil
+	return protocol.InvitationResponse{Code: protocol.GroupCode(inv.Code), Link: link,
+		WebLink: protocol.WebJoinLink(s.cfg.PublicHost, inv.Code, s.cfg.Insecure), ExpiresAt: inv.ExpiresAt}, nil
 }
 
 // newToken returns a device token (256 random bits, base64url) and its SHA-256.

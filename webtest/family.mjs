@@ -1,0 +1,274 @@
+// Scenarios of the family web app in Debian's chromium (playwright-core), against the real
+// facility server the Go test (web_test.go) started; the Go test passes HEARTH_WEBTEST and
+// plays the resident (seen marks, loves, answers) and staff (invitations, disconnecting).
+// Every wait has a deadline and waits for a condition, never for a fixed time.
+import { chromium } from 'playwright-core';
+import { readFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const cfg = JSON.parse(process.env.HEARTH_WEBTEST);
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const T = 45000; // deadline of one wait
+const phone = {
+  viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, ignoreHTTPSErrors: true,
+  userAgent: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36',
+};
+const desktop = { viewport: { width: 1280, height: 900 }, ignoreHTTPSErrors: true };
+const started = Date.now();
+const step = (s) => console.log(`${((Date.now() - started) / 1000).toFixed(1)}s ${s}`);
+function fail(msg) { throw new Error(msg); }
+
+async function control(p, method = 'GET') {
+  const r = await fetch(cfg.control + p, { method });
+  if (!r.ok) fail(`control ${p}: ${r.status} ${await r.text()}`);
+  return r.json();
+}
+async function see(page, text, timeout = T) {
+  await page.getByText(text).first().waitFor({ state: 'visible', timeout });
+}
+async function axe(page, what) {
+  await page.evaluate(axeSource); // through the debugger: the page's CSP allows no injected script
+  const r = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  if (r.violations.length) {
+    fail(`axe on ${what}: ` + r.violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`).join('; '));
+  }
+  step(`axe: no violation on ${what}`);
+}
+async function shot(page, name) {
+  if (!cfg.shots) return;
+  mkdirSync(cfg.shots, { recursive: true });
+  await page.screenshot({ path: path.join(cfg.shots, `web-${name}.png`) });
+}
+async function view(page, name) {
+  await page.getByRole('button', { name, exact: true }).click();
+  await page.locator('#view-' + name.toLowerCase()).waitFor({ state: 'visible', timeout: T });
+}
+async function session(page) {
+  return page.evaluate(async () => (await fetch('/web/session')).json());
+}
+// join opens a fresh invitation link and joins, calling the resident "Mum".
+async function join(ctx, name, opts = {}) {
+  const inv = await control('/invite?name=' + encodeURIComponent(name), 'POST');
+  if (!inv.web_link || !inv.web_link.startsWith(cfg.base + '/join#')) fail('web link: ' + inv.web_link);
+  const page = await ctx.newPage();
+  const resp = await page.goto(inv.web_link);
+  const h = resp.headers();
+  if (!h['content-security-policy'] || !h['content-security-policy'].includes("frame-ancestors 'none'")) fail('join page without CSP');
+  await see(page, 'Welcome to Hearth at Maple Grove');
+  await see(page, 'Margaret Hughes');
+  await see(page, name + ' (daughter)');
+  if (opts.axe) await axe(page, 'the join page');
+  if (opts.shot) await shot(page, 'join');
+  await page.getByLabel('What do you call Margaret?').fill('Mum');
+  await page.getByRole('button', { name: "Join Margaret's circle" }).click();
+  await see(page, 'Up to date');
+  await page.waitForURL(cfg.base + '/');
+  step(`${name} joined`);
+  return { page, inv };
+}
+
+const scenarios = {
+  async 'join-phone'(browser) {
+    const ctx = await browser.newContext(phone);
+    const { page } = await join(ctx, 'Anna Hughes', { axe: true, shot: true });
+    if (await page.evaluate(() => document.cookie) !== '') fail('the session cookie is readable by script');
+    const s = await session(page);
+    const dev = (await control('/devices')).find((d) => d.id === s.device_id);
+    if (!dev || dev.name !== 'Phone browser') fail('device in the list: ' + JSON.stringify(dev));
+    step('staff see the device "Phone browser"');
+    await see(page, 'No photos yet');
+    await axe(page, 'the empty album');
+    for (const v of ['Share', 'Messages', 'News', 'Me']) {
+      await view(page, v);
+      await axe(page, v);
+    }
+    await see(page, 'This phone is connected to Hearth as “Phone browser”.');
+    await shot(page, 'me');
+    await view(page, 'Share');
+    await shot(page, 'share');
+  },
+
+  async 'join-desktop'(browser) {
+    const ctx = await browser.newContext(desktop);
+    const { page } = await join(ctx, 'Ben Hughes', { axe: true });
+    const s = await session(page);
+    const dev = (await control('/devices')).find((d) => d.id === s.device_id);
+    if (!dev || dev.name !== 'Computer browser') fail('device in the list: ' + JSON.stringify(dev));
+    await axe(page, 'the album at desktop size');
+  },
+
+  async 'bad-codes'(browser) {
+    const ctx = await browser.newContext(phone);
+    const inv = await control('/invite?name=' + encodeURIComponent('Cara Hughes'), 'POST');
+    const page = await ctx.newPage();
+    // A wrong code: the last character changed.
+    const code = inv.web_link.split('#')[1];
+    const last = code.slice(-1) === 'A' ? 'B' : 'A';
+    await page.goto(inv.web_link.replace(code, code.slice(0, -1) + last));
+    await see(page, 'This invitation link does not work');
+    await see(page, 'ask the care home for a new invitation');
+    await axe(page, 'a wrong code');
+    await shot(page, 'wrong-code');
+    // No code at all.
+    await page.goto(cfg.base + '/join');
+    await see(page, 'This invitation link does not work');
+    // The right code works once; a second phone gets "used".
+    const first = await browser.newContext(phone);
+    const p1 = await first.newPage();
+    await p1.goto(inv.web_link);
+    await p1.getByRole('button', { name: "Join Margaret's circle" }).click();
+    await see(p1, 'Up to date');
+    await page.goto(inv.web_link);
+    await page.reload();
+    await see(page, 'This invitation has been used already');
+    await axe(page, 'a used code');
+    await shot(page, 'used-code');
+    const text = await page.locator('body').innerText();
+    if (/\b(403|code_used|Error|stack)\b/.test(text)) fail('technical words on the page: ' + text);
+    // A page of the app without having joined.
+    const fresh = await (await browser.newContext(phone)).newPage();
+    await fresh.goto(cfg.base + '/');
+    await see(fresh, 'This phone is not connected to Hearth yet');
+    await axe(fresh, 'the app before joining');
+  },
+
+  async share(browser) {
+    const ctx = await browser.newContext(phone);
+    await ctx.addInitScript(() => {
+      // Every status the page shows, to check the steps in words afterwards.
+      window.__states = [];
+      new MutationObserver(() => {
+        for (const e of document.querySelectorAll('#status, .state')) if (!window.__states.includes(e.textContent)) window.__states.push(e.textContent);
+      }).observe(document, { subtree: true, childList: true, characterData: true });
+    });
+    const { page } = await join(ctx, 'Dora Hughes');
+    await view(page, 'Share');
+    const big = path.join(cfg.repo, 'photo', 'testdata', 'phone-12mp-gps-rotated.jpg');
+    await page.locator('#pick').setInputFiles([big, path.join(cfg.demo, 'seeding_by_Clements_Engelhardt.jpg')]);
+    await see(page, '2 photos chosen');
+    await page.getByLabel('Caption').fill('Our walk by the river');
+    await axe(page, 'Share with two photos chosen');
+    await page.getByRole('button', { name: 'Send photos' }).click();
+    const card = page.locator('article', { hasText: 'Our walk by the river' });
+    await card.getByText('Seen by Mum').waitFor({ timeout: T });
+    await card.getByText('Mum loved this').waitFor({ timeout: T });
+    step('the resident saw and loved the photos: "Seen by Mum", "Mum loved this"');
+    const states = await page.evaluate(() => window.__states);
+    for (const s of ['Sending photo 1 of 2', 'Sending photo 2 of 2', 'Seen by Mum']) {
+      if (!states.some((x) => x.includes(s))) fail(`never showed "${s}": ${JSON.stringify(states)}`);
+    }
+    if (await control('/count?text=' + encodeURIComponent('Our walk by the river')) !== 1) fail('the post did not arrive exactly once');
+    // The 12-megapixel photo was shrunk in the page: 2560 px on its long side, upright.
+    const feed = await page.evaluate(async () => (await fetch('/v1/sync?limit=1000')).json());
+    const post = feed.changes.find((c) => c.kind === 'post' && c.data.caption === 'Our walk by the river').data;
+    const p0 = post.photos.find((p) => p.height > p.width);
+    if (!p0 || p0.width !== 1920 || p0.height !== 2560) fail('the big photo was not shrunk to 2560 px upright: ' + JSON.stringify(post.photos));
+    const lazy = await page.locator('#album img').evaluateAll((imgs) => imgs.every((i) => i.loading === 'lazy'));
+    if (!lazy) fail('album images are not lazy');
+    await axe(page, 'the album with photos');
+    await shot(page, 'album');
+  },
+
+  async messages(browser) {
+    const ctx = await browser.newContext(phone);
+    const { page } = await join(ctx, 'Eve Hughes');
+    await control('/announce?text=' + encodeURIComponent('Bingo at 3 in the garden room'), 'POST');
+    await view(page, 'News');
+    await see(page, 'Bingo at 3 in the garden room');
+    await view(page, 'Messages');
+    await page.getByLabel('Your message to Mum').fill('Hello Mum, we are coming on Sunday');
+    await page.getByRole('button', { name: 'Send message' }).click();
+    const mine = page.locator('.bubble.mine', { hasText: 'Hello Mum, we are coming on Sunday' });
+    await mine.getByText('Seen by Mum').waitFor({ timeout: T });
+    await see(page, 'Thank you, dear! I read: Hello Mum, we are coming on Sunday');
+    step('message sent, seen by Mum, and Mum answered');
+    // A photo in a message.
+    await page.locator('#message-photo').setInputFiles(path.join(cfg.demo, 'Dragonfly_by_Bolly.jpg'));
+    await page.getByLabel('Your message to Mum').fill('A dragonfly for you');
+    await page.getByRole('button', { name: 'Send message' }).click();
+    await page.locator('.bubble.mine', { hasText: 'A dragonfly for you' }).locator('img').waitFor({ timeout: T });
+    await page.locator('.bubble.mine', { hasText: 'A dragonfly for you' }).getByText('Seen by Mum').waitFor({ timeout: T });
+    await axe(page, 'a conversation');
+    await shot(page, 'messages');
+    if (await control('/count?text=' + encodeURIComponent('Hello Mum, we are coming on Sunday')) !== 1) fail('the message did not arrive exactly once');
+  },
+
+  async offline(browser) {
+    const ctx = await browser.newContext(phone);
+    const { page } = await join(ctx, 'Finn Hughes');
+    await ctx.setOffline(true);
+    await see(page, 'Offline');
+    await view(page, 'Messages');
+    await page.getByLabel('Your message to Mum').fill('Written on the train');
+    await page.getByRole('button', { name: 'Send message' }).click();
+    await page.locator('.bubble.mine', { hasText: 'Written on the train' }).getByText('Waiting to send').waitFor({ timeout: T });
+    await view(page, 'Share');
+    await page.locator('#pick').setInputFiles(path.join(cfg.demo, 'Bridge_by_Sander_Klootwijk.jpg'));
+    await page.getByLabel('Caption').fill('The bridge from the train');
+    await page.getByRole('button', { name: 'Send photos' }).click();
+    await see(page, '2 things are waiting, and will be sent when this phone is back online.');
+    await see(page, 'Waiting to send');
+    await axe(page, 'offline with things waiting');
+    await shot(page, 'offline');
+    step('offline: both wait, in words');
+    // Back online, but every upload breaks on the way: nothing is lost, nothing sent twice.
+    let broken = 0;
+    await page.route('**/v1/**', (route) => {
+      if (route.request().method() === 'GET') return route.continue();
+      broken++;
+      return route.abort('connectionreset');
+    });
+    await ctx.setOffline(false);
+    for (const deadline = Date.now() + T; broken < 1;) {
+      if (Date.now() > deadline) fail('no send was tried after going online');
+      await page.waitForTimeout(50);
+    }
+    // The page is closed and opened again: what waits is in IndexedDB.
+    await page.reload();
+    await see(page, '2 things are waiting to send.');
+    step('after a broken upload and a reload, both still wait');
+    await page.unroute('**/v1/**');
+    await page.evaluate(() => window.dispatchEvent(new Event('online')));
+    await view(page, 'Photos');
+    await page.locator('article', { hasText: 'The bridge from the train' }).getByText('Seen by Mum').waitFor({ timeout: T });
+    await view(page, 'Messages');
+    await page.locator('.bubble.mine', { hasText: 'Written on the train' }).getByText('Seen by Mum').waitFor({ timeout: T });
+    await see(page, 'Up to date');
+    for (const t of ['Written on the train', 'The bridge from the train']) {
+      const n = await control('/count?text=' + encodeURIComponent(t));
+      if (n !== 1) fail(`"${t}" reached the resident ${n} times`);
+    }
+    step('back online: both arrived exactly once');
+  },
+
+  async disconnect(browser) {
+    const ctx = await browser.newContext(phone);
+    const { page } = await join(ctx, 'Gus Hughes');
+    const s = await session(page);
+    await control('/revoke?device=' + s.device_id, 'POST');
+    await see(page, 'This phone is no longer connected');
+    await see(page, 'ask the care home for a new invitation link');
+    step('staff disconnected the phone: the page says so');
+    await page.reload();
+    await see(page, 'This phone is no longer connected');
+    const text = await page.locator('body').innerText();
+    if (/\b(401|unauthorized|Error)\b/.test(text)) fail('technical words on the page: ' + text);
+    await axe(page, 'a disconnected phone');
+    await shot(page, 'disconnected');
+    const status = await page.evaluate(async () => (await fetch('/v1/sync')).status);
+    if (status !== 401) fail('a revoked browser still reads the feed: ' + status);
+  },
+};
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium', headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--ignore-certificate-errors'],
+});
+try {
+  await scenarios[cfg.scenario](browser);
+  step('done');
+} finally {
+  await browser.close();
+}
