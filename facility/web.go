@@ -209,7 +209,7 @@ func (s *Server) webJoin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tok, hash := newToken()
-	resp, err := s.store.Pair(r.Context(), code, browserName(r.UserAgent()), hash)
+	resp, err := s.store.Pair(r.Context(), code, BrowserName(r.UserAgent()), hash)
 	if err != nil {
 		s.webFailed(w, r, err)
 		return
@@ -220,8 +220,8 @@ func (s *Server) webJoin(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, protocol.PairResponse{DeviceID: resp.DeviceID, Person: resp.Person, Facility: resp.Facility})
 }
 
-// browserName is the device name of a browser as staff and the person see it in Devices.
-func browserName(ua string) string {
+// BrowserName is the device name of a browser as staff and the person see it in Devices.
+func BrowserName(ua string) string {
 	switch {
 	case strings.Contains(ua, "iPad"), strings.Contains(ua, "Android") && !strings.Contains(ua, "Mobile"):
 		return "Tablet browser"
