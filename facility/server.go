@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -116,7 +115,6 @@ type Server struct {
 	mux      *http.ServeMux
 	touching sync.Map // device id → a Touch in progress
 	decoy    [32]byte // keys the proofs of invitations that do not exist
-	started  string   // the ETag of the web app's files: they change only with the binary
 }
 
 // DefaultInvitationTTL is how long an invitation works unless told otherwise.
@@ -142,7 +140,6 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		limits:   cfg.Limits.orDefaults(),
 		upBy:     map[string]int{},
 		pairFail: newFailureLimiter(10, time.Minute),
-		started:  strconv.FormatInt(time.Now().UnixNano(), 36),
 	}
 	s.bodies, s.decoding = newBudget(s.limits.BodyMemory), newBudget(s.limits.DecodeMemory)
 	if _, err := rand.Read(s.decoy[:]); err != nil {

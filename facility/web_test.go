@@ -2,6 +2,7 @@ package facility_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -284,4 +285,37 @@ func TestBrowserNames(t *testing.T) {
 			t.Errorf("%q: %q, want %q", ua, got, want)
 		}
 	}
+}
+
+// The page without photos is small over mobile data: everything the app loads, gzipped as the
+// server sends it, is at most 100 KB, and a second visit revalidates each file with its ETag.
+func TestWebAppIsSmallAndRevalidated(t *testing.T) {
+	e := newEnv(t)
+	total := 0
+	for _, p := range []string{"/", "/app/style.css", "/app/app.js", "/app/api.js", "/app/outbox.js",
+		"/app/AtkinsonHyperlegible-Regular.ttf", "/app/AtkinsonHyperlegible-Bold.ttf", "/manifest.webmanifest", "/app/icon.png"} {
+		r := e.webDo("GET", p, "", map[string]string{"Accept-Encoding": "gzip, deflate, br"}, nil)
+		if r.status != 200 {
+			t.Fatalf("%s: %d", p, r.status)
+		}
+		total += len(r.body)
+		plain := e.webDo("GET", p, "", nil, nil)
+		if r.header.Get("Content-Encoding") == "gzip" {
+			zr, err := gzip.NewReader(bytes.NewReader(r.body))
+			if err != nil {
+				t.Fatalf("%s: %v", p, err)
+			}
+			if b, _ := io.ReadAll(zr); !bytes.Equal(b, plain.body) {
+				t.Errorf("%s: gzipped body differs from the file", p)
+			}
+		}
+		etag := plain.header.Get("ETag")
+		if r := e.webDo("GET", p, "", map[string]string{"If-None-Match": etag}, nil); etag == "" || r.status != 304 {
+			t.Errorf("%s: ETag %q, revalidation %d", p, etag, r.status)
+		}
+	}
+	if total > 100_000 {
+		t.Errorf("the app without photos is %d bytes, more than 100 KB", total)
+	}
+	t.Logf("the app without photos: %d bytes", total)
 }

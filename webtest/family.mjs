@@ -96,6 +96,14 @@ const scenarios = {
     const dev = (await control('/devices')).find((d) => d.id === s.device_id);
     if (!dev || dev.name !== 'Computer browser') fail('device in the list: ' + JSON.stringify(dev));
     await axe(page, 'the album at desktop size');
+    // Another site frames the app: the browser refuses (frame-ancestors 'none', X-Frame-Options).
+    const evil = await ctx.newPage();
+    await evil.goto(cfg.control + '/frame?src=' + encodeURIComponent(cfg.base + '/'));
+    await evil.waitForLoadState('load'); // the page's load waits for its frame's
+    const frame = await (await evil.$('iframe')).contentFrame();
+    const inside = frame ? await frame.$('#title').then((x) => !!x).catch(() => false) : false;
+    if (inside) fail("the app showed inside another site's frame");
+    step(`framing by another site refused (the frame shows ${frame ? frame.url() || 'nothing' : 'nothing'})`);
   },
 
   async 'bad-codes'(browser) {
@@ -164,6 +172,11 @@ const scenarios = {
     const post = feed.changes.find((c) => c.kind === 'post' && c.data.caption === 'Our walk by the river').data;
     const p0 = post.photos.find((p) => p.height > p.width);
     if (!p0 || p0.width !== 1920 || p0.height !== 2560) fail('the big photo was not shrunk to 2560 px upright: ' + JSON.stringify(post.photos));
+    // Her sister opens the album on her phone: shown is seen, and Dora's page names her too.
+    const sister = await join(await browser.newContext(phone), 'Hana Hughes');
+    await sister.page.locator('article', { hasText: 'Our walk by the river' }).getByText('From Dora').waitFor({ timeout: T });
+    await card.getByText('Seen by Mum and Hana').waitFor({ timeout: T });
+    step('her sister saw it: "Seen by Mum and Hana"');
     const lazy = await page.locator('#album img').evaluateAll((imgs) => imgs.every((i) => i.loading === 'lazy'));
     if (!lazy) fail('album images are not lazy');
     await axe(page, 'the album with photos');

@@ -20,6 +20,8 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/json"
+	"fmt"
+	"html"
 	"io"
 	"log"
 	"log/slog"
@@ -190,6 +192,12 @@ func (e *env) serveControl(t *testing.T) string {
 				protocol.PutAnnouncement{Text: r.URL.Query().Get("text"), Audience: "everyone"})
 		}
 		reply(w, true, err)
+	})
+	// A page of another site (this control server's origin) that frames the app.
+	m.HandleFunc("GET /frame", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!doctype html><title>Another site</title><iframe src="%s" width="400" height="600"></iframe>`,
+			html.EscapeString(r.URL.Query().Get("src")))
 	})
 	m.HandleFunc("GET /devices", func(w http.ResponseWriter, r *http.Request) {
 		ds, err := e.st.Devices(ctx, facility.Admin)

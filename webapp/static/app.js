@@ -167,7 +167,7 @@ async function flush() {
       again = false;
       for (const entry of await outbox.all()) {
         if (S.gone) return;
-        if (S.errors.has(entry.id)) continue;
+        if (S.errors.has(entry.id) || entry.person !== S.me) continue;
         const ok = await send(entry);
         if (ok === 'offline') { setOnline(false); scheduleRetry(); return; }
       }
@@ -221,12 +221,13 @@ async function send(entry) {
 
 async function enqueue(entry) {
   entry.made = Date.now();
+  entry.person = S.me;
   await outbox.put(entry);
   await refreshWaiting();
   flush();
 }
 async function refreshWaiting() {
-  S.waiting = await outbox.all();
+  S.waiting = (await outbox.all()).filter((e) => e.person === S.me);
   renderWaiting();
   renderStatus();
 }
@@ -300,9 +301,32 @@ function postState(p) {
   const seen = seenBy(p.id, p.author_id);
   return el('p', { class: 'state' }, seen.length ? 'Seen by ' + andList(seen) : 'Sent');
 }
+const cards = new Map(); // post id → { sig, node }: a card is made again only when what it shows changed
+const shown = new IntersectionObserver((entries) => {
+  // Shown is seen, as in the app: the others of the circle then see "Seen by" their names.
+  const ids = entries.filter((e) => e.isIntersecting).map((e) => e.target.closest('[data-post],[data-news]'))
+    .map((n) => n && (n.dataset.post || n.dataset.news)).filter(Boolean);
+  markSeen(ids.filter((id) => !(S.seen.get(id) || new Set()).has(S.me)));
+}, { threshold: 0.5 });
 function renderAlbum() {
   const posts = [...S.posts.values()].sort((a, b) => (b.created_at || '').localeCompare(a.created_at || ''));
-  const cards = posts.map((p) => {
+  const list = posts.map((p) => {
+    const sig = JSON.stringify([p.caption, p.photos, answers(p.id), postState(p)?.textContent, when(p.created_at), nameOf(p.author_id)]);
+    const old = cards.get(p.id);
+    if (old && old.sig === sig) return old.node;
+    if (old) shown.unobserve(old.node.querySelector('img') || old.node);
+    const node = albumCard(p);
+    cards.set(p.id, { sig, node });
+    if (p.author_id !== S.me) shown.observe(node.querySelector('img') || node); // a tall card is never half in view: its first photo is
+    return node;
+  });
+  for (const [id, c] of cards) if (!S.posts.has(id)) { shown.unobserve(c.node.querySelector('img') || c.node); cards.delete(id); }
+  const album = $('album');
+  if (!list.length) { album.replaceChildren(el('p', {}, 'No photos yet. Share the first one with Share.')); return; }
+  if (list.length !== album.children.length || list.some((n, i) => album.children[i] !== n)) album.replaceChildren(...list);
+}
+function albumCard(p) {
+  {
     const by = nameOf(p.author_id);
     const alt = p.caption ? 'Photo: ' + p.caption : 'Photo from ' + (by === 'You' ? 'you' : by);
     const ans = answers(p.id);
@@ -312,8 +336,7 @@ function renderAlbum() {
       el('p', { class: 'meta' }, 'From ' + (by === 'You' ? 'you' : by) + ' · ' + when(p.created_at)),
       ans.length ? el('p', { class: 'answer' }, ans.join(' · ')) : null,
       postState(p));
-  });
-  $('album').replaceChildren(...(cards.length ? cards : [el('p', {}, 'No photos yet. Share the first one with Share.')]));
+  }
 }
 function renderCircles() {
   const mine = [...S.circles.values()].filter((c) => S.members.has(c.id + '/' + S.me));
@@ -370,10 +393,11 @@ function markSeen(ids) {
 }
 function renderNews() {
   const news = [...S.news.values()].sort((a, b) => (b.created_at || '').localeCompare(a.created_at || ''));
-  $('news').replaceChildren(...(news.length ? news.map((n) => el('article', { class: 'card' },
+  $('news').replaceChildren(...(news.length ? news.map((n) => el('article', { class: 'card', 'data-news': n.id },
     n.photo ? photoImg(n.photo, 'Photo with the news') : null,
     el('p', {}, n.text),
     el('p', { class: 'meta' }, 'From ' + nameOf(n.author_id) + ' · ' + when(n.created_at)))) : [el('p', {}, 'No news from the care home yet.')]));
+  for (const a of $('news').querySelectorAll('[data-news]')) shown.observe(a);
 }
 function renderMe(me) {
   if (!me) return;
