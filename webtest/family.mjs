@@ -84,6 +84,13 @@ const scenarios = {
       await axe(page, v);
     }
     await see(page, 'This phone is connected to Hearth as “Phone browser”.');
+    // Her own photo.
+    await page.locator('#avatar').setInputFiles(path.join(cfg.demo, 'friends_by_Aitzol_Berasategi.jpg'));
+    await page.locator('#my-photo').waitFor({ state: 'visible', timeout: T });
+    if (!(await page.locator('#my-photo').evaluate((i) => i.complete && i.naturalWidth > 0))) {
+      await page.waitForFunction(() => { const i = document.getElementById('my-photo'); return i.complete && i.naturalWidth > 0; }, null, { timeout: T });
+    }
+    step('her own photo is set');
     await shot(page, 'me');
     await view(page, 'Share');
     await shot(page, 'share');
@@ -177,6 +184,18 @@ const scenarios = {
     await sister.page.locator('article', { hasText: 'Our walk by the river' }).getByText('From Dora').waitFor({ timeout: T });
     await card.getByText('Seen by Mum and Hana').waitFor({ timeout: T });
     step('her sister saw it: "Seen by Mum and Hana"');
+    // In a second circle (her grandfather's), she chooses whose circle to share with.
+    const harold = await control('/second-circle?person=' + (await session(page)).person_id, 'POST');
+    await view(page, 'Share');
+    await page.getByLabel('Share with').waitFor({ timeout: T });
+    await page.getByLabel('Share with').selectOption({ label: 'Harold (Harold Hughes)' });
+    await page.locator('#pick').setInputFiles(path.join(cfg.demo, 'sunset_by_Aitzol_Berasategi.jpg'));
+    await page.getByLabel('Caption').fill('Sunset for Grandad');
+    await page.getByRole('button', { name: 'Send photos' }).click();
+    await page.locator('article', { hasText: 'Sunset for Grandad' }).getByText('Sent').waitFor({ timeout: T });
+    if (await control('/count?person=' + harold + '&text=' + encodeURIComponent('Sunset for Grandad')) !== 1) fail("the post did not reach Harold's circle");
+    if (await control('/count?text=' + encodeURIComponent('Sunset for Grandad')) !== 0) fail("the post for Harold reached Margaret's circle");
+    step("shared into the circle she chose, and only there");
     const lazy = await page.locator('#album img').evaluateAll((imgs) => imgs.every((i) => i.loading === 'lazy'));
     if (!lazy) fail('album images are not lazy');
     await axe(page, 'the album with photos');

@@ -213,10 +213,22 @@ func (e *env) serveControl(t *testing.T) string {
 		}
 		reply(w, n, err)
 	})
-	// How many distinct posts or messages with this caption or text reached the resident.
+	// Staff add a family member to a second circle, of another resident.
+	m.HandleFunc("POST /second-circle", func(w http.ResponseWriter, r *http.Request) {
+		res, err := e.srv.CreatePerson(ctx, facility.Admin, protocol.CreatePerson{Name: "Harold Hughes", Role: protocol.RoleResident})
+		if err == nil {
+			_, err = e.st.AddMember(ctx, facility.Admin, res.Circle.ID, r.URL.Query().Get("person"), protocol.AddMember{Relation: "Granddaughter"})
+		}
+		reply(w, res.Person.ID, err)
+	})
+	// How many distinct posts or messages with this caption or text reached the resident (or
+	// the person named).
 	m.HandleFunc("GET /count", func(w http.ResponseWriter, r *http.Request) {
-		text := r.URL.Query().Get("text")
-		changes, _, err := e.st.Changes(ctx, e.resident, 0, 1000)
+		text, who := r.URL.Query().Get("text"), e.resident
+		if p := r.URL.Query().Get("person"); p != "" {
+			who = p
+		}
+		changes, _, err := e.st.Changes(ctx, who, 0, 1000)
 		ids := map[string]bool{}
 		for _, c := range changes {
 			var d struct{ Caption, Text string }
