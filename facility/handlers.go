@@ -184,7 +184,7 @@ func (s *Server) sync(w http.ResponseWriter, r *http.Request, a Actor) {
 			if len(changes) > 0 {
 				next = changes[len(changes)-1].Seq
 			}
-			writeJSON(w, http.StatusOK, protocol.SyncResponse{Changes: changes, Next: encodeCursor(s.epoch, next), More: more})
+			writeJSONGzip(w, r, http.StatusOK, protocol.SyncResponse{Changes: changes, Next: encodeCursor(s.epoch, next), More: more})
 			return
 		}
 		if timer == nil {

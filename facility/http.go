@@ -1,6 +1,7 @@
 package facility
 
 import (
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -118,6 +119,26 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
+}
+
+// writeJSONGzip is writeJSON, gzipped when the client accepts it and the body is worth it: a
+// feed's JSON shrinks to a fifth, which a phone on mobile data feels (Go's HTTP client asks for
+// gzip and unpacks it by itself).
+func writeJSONGzip(w http.ResponseWriter, r *http.Request, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil || len(body) < 1024 || !strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+		writeJSON(w, status, v)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Content-Encoding", "gzip")
+	h.Add("Vary", "Accept-Encoding")
+	w.WriteHeader(status)
+	zw, _ := gzip.NewWriterLevel(w, gzip.BestSpeed)
+	zw.Write(body)
+	zw.Write([]byte("\n"))
+	zw.Close()
 }
 
 func writeError(w http.ResponseWriter, err error) {

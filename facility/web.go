@@ -75,8 +75,8 @@ var webAssets = sync.OnceValue(func() map[string]webAsset {
 		switch path.Ext(e.Name()) {
 		case ".webmanifest":
 			ct = "application/manifest+json"
-		case ".ttf":
-			ct = "font/ttf"
+		case ".woff2":
+			ct = "font/woff2"
 		case ".js":
 			ct = "text/javascript; charset=utf-8"
 		}

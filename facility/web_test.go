@@ -209,7 +209,7 @@ func TestWebSessionRefusesForgeriesAndRevokedCookies(t *testing.T) {
 // Every answer, pages, scripts, the API and errors, carries the strict policy and refuses framing.
 func TestWebPagesCarryCSPAndRefuseFraming(t *testing.T) {
 	e := newEnv(t)
-	for _, p := range []string{"/", "/join", "/app/app.js", "/app/style.css", "/app/join.js", "/app/AtkinsonHyperlegible-Regular.ttf",
+	for _, p := range []string{"/", "/join", "/app/app.js", "/app/style.css", "/app/join.js", "/app/AtkinsonHyperlegible-Regular.woff2",
 		"/manifest.webmanifest", "/v1/info", "/web/session", "/nothing-here", "/app/nothing.js", "/app/..%2fwebapp.go"} {
 		r := e.webDo("GET", p, "", nil, nil)
 		csp := r.header.Get("Content-Security-Policy")
@@ -293,7 +293,7 @@ func TestWebAppIsSmallAndRevalidated(t *testing.T) {
 	e := newEnv(t)
 	total := 0
 	for _, p := range []string{"/", "/app/style.css", "/app/app.js", "/app/api.js", "/app/outbox.js",
-		"/app/AtkinsonHyperlegible-Regular.ttf", "/app/AtkinsonHyperlegible-Bold.ttf", "/manifest.webmanifest", "/app/icon.png"} {
+		"/app/AtkinsonHyperlegible-Regular.woff2", "/app/AtkinsonHyperlegible-Bold.woff2", "/manifest.webmanifest", "/app/icon.png"} {
 		r := e.webDo("GET", p, "", map[string]string{"Accept-Encoding": "gzip, deflate, br"}, nil)
 		if r.status != 200 {
 			t.Fatalf("%s: %d", p, r.status)

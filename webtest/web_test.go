@@ -59,7 +59,7 @@ type env struct {
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-func selfSigned(t *testing.T) tls.Certificate {
+func selfSigned(t testing.TB) tls.Certificate {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -76,7 +76,7 @@ func selfSigned(t *testing.T) tls.Certificate {
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}
 }
 
-func startEnv(t *testing.T) *env {
+func startEnv(t testing.TB) *env {
 	ctx := context.Background()
 	dir := t.TempDir()
 	hub := facility.NewHub()
@@ -170,7 +170,7 @@ func (e *env) residentAnswers(ctx context.Context) {
 
 // serveControl answers the browser scripts: a new family member's invitation, what staff do,
 // and what reached the resident (counted on the server, to prove "exactly once").
-func (e *env) serveControl(t *testing.T) string {
+func (e *env) serveControl(t testing.TB) string {
 	ctx := context.Background()
 	m := http.NewServeMux()
 	reply := func(w http.ResponseWriter, v any, err error) {

@@ -61,13 +61,31 @@ function answers(targetId) {
   }
   return out;
 }
-function photoImg(ref, alt) {
-  const src = (v) => '/v1/blobs/' + ref.sha256 + '?variant=' + v;
-  return el('img', {
-    src: src('thumb'), srcset: src('thumb') + ' 400w, ' + src('display') + ' 2048w',
-    sizes: '(max-width: 44rem) 100vw, 44rem', loading: 'lazy', decoding: 'async', alt,
+// photoImg is a photo's thumbnail (400 px, loaded only when it scrolls near), opening the large
+// one when tapped: over mobile data an album costs thumbnails only.
+// On a slow link the newest photo comes first: the others get their address only once it has
+// arrived (or failed), so that they do not share the link with it.
+let firstShown = false;
+const held = [];
+function releaseHeld() {
+  firstShown = true;
+  document.documentElement.classList.add('fonts');
+  for (const img of held.splice(0)) img.src = img.dataset.src;
+}
+function photoImg(ref, alt, first) {
+  const src = '/v1/blobs/' + ref.sha256 + '?variant=thumb';
+  const img = el('img', {
+    loading: first ? 'eager' : 'lazy', fetchpriority: first ? 'high' : 'auto', decoding: 'async', alt,
     width: String(ref.width || 400), height: String(ref.height || 300),
   });
+  if (first || firstShown) img.src = src;
+  else { img.dataset.src = src; held.push(img); }
+  if (first && !firstShown) {
+    img.addEventListener('load', releaseHeld, { once: true });
+    img.addEventListener('error', releaseHeld, { once: true });
+    setTimeout(releaseHeld, 5000);
+  }
+  return el('a', { href: '/v1/blobs/' + ref.sha256 + '?variant=display', target: '_blank', rel: 'noopener' }, img);
 }
 
 // ---- the feed ----
@@ -101,6 +119,10 @@ function dropAnswers(id) {
 }
 
 let poll = null;
+// The first page of the feed is asked for at once, beside the session (a round trip less on a
+// slow link); syncLoop takes it.
+let firstPull = fetchJSON('/v1/sync?limit=1000');
+firstPull.catch(() => {});
 async function syncLoop() {
   let backoff = 1000;
   for (;;) {
@@ -109,7 +131,9 @@ async function syncLoop() {
     try {
       const q = new URLSearchParams({ limit: '1000' });
       if (S.cursor) { q.set('since', S.cursor); q.set('wait', '25'); }
-      const r = await fetchJSON('/v1/sync?' + q, poll.signal);
+      const pending = firstPull;
+      firstPull = null;
+      const r = await (pending || fetchJSON('/v1/sync?' + q, poll.signal));
       for (const c of r.changes) apply(c);
       S.cursor = r.next;
       setOnline(true);
@@ -169,7 +193,8 @@ async function flush() {
         if (S.gone) return;
         if (S.errors.has(entry.id) || entry.person !== S.me) continue;
         const ok = await send(entry);
-        if (ok === 'offline') { setOnline(false); scheduleRetry(); return; }
+        // A broken upload is tried again soon; only the browser's word says the phone is offline.
+        if (ok === 'offline') { if (!navigator.onLine) setOnline(false); scheduleRetry(); return; }
       }
     } while (again);
   } finally {
@@ -310,28 +335,29 @@ const shown = new IntersectionObserver((entries) => {
 }, { threshold: 0.5 });
 function renderAlbum() {
   const posts = [...S.posts.values()].sort((a, b) => (b.created_at || '').localeCompare(a.created_at || ''));
-  const list = posts.map((p) => {
+  const list = posts.map((p, i) => {
     const sig = JSON.stringify([p.caption, p.photos, answers(p.id), postState(p)?.textContent, when(p.created_at), nameOf(p.author_id)]);
     const old = cards.get(p.id);
     if (old && old.sig === sig) return old.node;
     if (old) shown.unobserve(old.node.querySelector('img') || old.node);
-    const node = albumCard(p);
+    const node = albumCard(p, i === 0);
     cards.set(p.id, { sig, node });
     if (p.author_id !== S.me) shown.observe(node.querySelector('img') || node); // a tall card is never half in view: its first photo is
     return node;
   });
   for (const [id, c] of cards) if (!S.posts.has(id)) { shown.unobserve(c.node.querySelector('img') || c.node); cards.delete(id); }
+  for (const n of list.slice(1)) for (const img of n.querySelectorAll('img')) img.loading = 'lazy'; // no longer the newest
   const album = $('album');
-  if (!list.length) { album.replaceChildren(el('p', {}, 'No photos yet. Share the first one with Share.')); return; }
+  if (!list.length) { releaseHeld(); album.replaceChildren(el('p', {}, 'No photos yet. Share the first one with Share.')); return; }
   if (list.length !== album.children.length || list.some((n, i) => album.children[i] !== n)) album.replaceChildren(...list);
 }
-function albumCard(p) {
+function albumCard(p, first) {
   {
     const by = nameOf(p.author_id);
     const alt = p.caption ? 'Photo: ' + p.caption : 'Photo from ' + (by === 'You' ? 'you' : by);
     const ans = answers(p.id);
     return el('article', { class: 'card', 'data-post': p.id },
-      el('div', { class: 'photos' }, (p.photos || []).map((ref, i) => photoImg(ref, (p.photos.length > 1 ? (i + 1) + ' of ' + p.photos.length + '. ' : '') + alt))),
+      el('div', { class: 'photos' }, (p.photos || []).map((ref, i) => photoImg(ref, (p.photos.length > 1 ? (i + 1) + ' of ' + p.photos.length + '. ' : '') + alt, first && i === 0))),
       p.caption ? el('p', {}, p.caption) : null,
       el('p', { class: 'meta' }, 'From ' + (by === 'You' ? 'you' : by) + ' · ' + when(p.created_at)),
       ans.length ? el('p', { class: 'answer' }, ans.join(' · ')) : null,
@@ -474,6 +500,7 @@ async function changeAvatar() {
 
 // ---- not connected ----
 function gone(title, text, more) {
+  releaseHeld();
   $('app').hidden = true;
   $('status').hidden = true;
   $('gone-title').textContent = title;

@@ -3,6 +3,7 @@
 import { call, firstName } from '/app/api.js';
 
 const $ = (id) => document.getElementById(id);
+document.documentElement.classList.add('fonts');
 const code = decodeURIComponent(location.hash.slice(1)).trim();
 
 const problems = {
