@@ -9,7 +9,7 @@ window=(xvfb xauth imagemagick xdotool dbus tesseract-ocr tesseract-ocr-eng)
 case "${1:-build}" in
   build) want=("${build[@]}") ;;
   test)  want=("${build[@]}" "${window[@]}" libimage-exiftool-perl) ;;
-  bench) want=("${build[@]}" "${window[@]}" libvips-tools) ;; # the app benchmarks run a real window
+  bench) want=("${build[@]}" "${window[@]}" libvips-tools libheif-examples) ;; # the app benchmarks run a real window; heif-enc makes the 12 MP HEIC
   *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac
 
