@@ -64,8 +64,6 @@ func BenchmarkVariants12MPHEIC(b *testing.B) {
 			b.Fatal(err)
 		}
 	})
-	b.ReportMetric(float64(peak)/(1<<20), "peak-MB")
-	b.ReportMetric(float64(DecodeCost(data, info))/(1<<20), "est-MB")
 	b.SetBytes(int64(len(data)))
 	b.ResetTimer()
 	for b.Loop() {
@@ -73,6 +71,8 @@ func BenchmarkVariants12MPHEIC(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(peak)/(1<<20), "peak-MB")
+	b.ReportMetric(float64(DecodeCost(data, info))/(1<<20), "est-MB")
 }
 
 // BenchmarkDecode12MPHEIC is the HEIC decoder alone (a new WebAssembly instance each time, as

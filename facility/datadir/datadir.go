@@ -6,18 +6,24 @@
 //	DIR/blobs/        photo variants (facility/blobdir)
 //	DIR/cert.pem      the self-signed certificate made at init
 //	DIR/key.pem       its private key (0600)
+//	DIR/acme-*.pem    with ACME: the account key and the public certificate (facility/acmecert)
 package datadir
 
 import (
 	"context"
+	"crypto"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 
+	"golang.org/x/crypto/acme"
+
 	"hearth/facility"
+	"hearth/facility/acmecert"
 	"hearth/facility/blobdir"
 	"hearth/facility/sqlitestore"
 	"hearth/protocol"
@@ -41,8 +47,14 @@ type Config struct {
 	// CertFile and KeyFile name a CA-signed pair to use instead of DIR's self-signed one;
 	// invitation links then carry no pin and clients verify normally.
 	CertFile, KeyFile string
-	Logger            *slog.Logger
-	Version           string
+	// ACMEHost, when set, is the DNS name the server gets a publicly trusted certificate for by
+	// ACME (TLS-ALPN-01 on its own port), made for the self-signed certificate's key so that the
+	// pin in every invitation and app stays right; ACMEDirectory is the ACME server
+	// (acmecert.LetsEncrypt when empty) and ACMEClient how to reach it (tests).
+	ACMEHost, ACMEDirectory string
+	ACMEClient              *http.Client
+	Logger                  *slog.Logger
+	Version                 string
 	// Synchronous overrides the durable "FULL" (benchmarks only).
 	Synchronous string
 	// Limits bound photo uploads (facility.DefaultLimits when zero).
@@ -58,6 +70,8 @@ type Facility struct {
 	TLS *tls.Config
 	// Pin is the SPKI pin of the self-signed certificate ("" for a CA-signed one or Insecure).
 	Pin string
+	// ACME gets and renews the public certificate (nil unless Config.ACMEHost): run ACME.Run.
+	ACME *acmecert.Manager
 }
 
 // Initialized reports whether dir holds a facility.
@@ -104,6 +118,9 @@ func Open(ctx context.Context, cfg Config) (*Facility, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.ACMEHost != "" && cfg.CertFile != "" {
+		return nil, errors.New("--acme-host and --cert go apart: ACME gets the certificate itself")
+	}
 	f := &Facility{}
 	if !cfg.Insecure {
 		f.TLS = serverTLS()
@@ -120,7 +137,27 @@ func Open(ctx context.Context, cfg Config) (*Facility, error) {
 			}
 			f.Pin = c.pin
 			f.TLS.GetCertificate = c.get
+			if cfg.ACMEHost != "" {
+				key, ok := c.cert.PrivateKey.(crypto.Signer)
+				if !ok {
+					return nil, errors.New("load certificate: the key made at init cannot sign")
+				}
+				f.ACME = &acmecert.Manager{Dir: cfg.DataDir, Host: cfg.ACMEHost, DirectoryURL: cfg.ACMEDirectory,
+					Key: key, HTTPClient: cfg.ACMEClient, Log: cfg.Logger}
+				if err := f.ACME.Load(); err != nil {
+					return nil, err
+				}
+				f.TLS.GetCertificate = func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+					if cert, ok := f.ACME.GetCertificate(hello); ok {
+						return cert, nil
+					}
+					return c.get(hello)
+				}
+				f.TLS.NextProtos = []string{"h2", "http/1.1", acme.ALPNProto}
+			}
 		}
+	} else if cfg.ACMEHost != "" {
+		return nil, errors.New("ACME needs HTTPS: leave out --insecure-http")
 	}
 	hub := facility.NewHub()
 	st, err := sqlitestore.Open(ctx, filepath.Join(cfg.DataDir, DBFile), sqlitestore.Options{
