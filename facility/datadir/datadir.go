@@ -7,6 +7,7 @@
 //	DIR/cert.pem      the self-signed certificate made at init
 //	DIR/key.pem       its private key (0600)
 //	DIR/acme-*.pem    with ACME: the account key and the public certificate (facility/acmecert)
+//	DIR/vapid.pem     the Web Push (VAPID) signing key (0600)
 package datadir
 
 import (
@@ -16,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -26,6 +28,7 @@ import (
 	"hearth/facility/acmecert"
 	"hearth/facility/blobdir"
 	"hearth/facility/sqlitestore"
+	"hearth/facility/webpush"
 	"hearth/protocol"
 )
 
@@ -35,6 +38,8 @@ const (
 	BlobDir  = "blobs"
 	CertFile = "cert.pem"
 	KeyFile  = "key.pem"
+	// VAPIDFile is the Web Push signing key, made the first time the server opens (0600).
+	VAPIDFile = "vapid.pem"
 )
 
 // Config says which data directory to serve and how devices reach it.
@@ -53,8 +58,10 @@ type Config struct {
 	// (acmecert.LetsEncrypt when empty) and ACMEClient how to reach it (tests).
 	ACMEHost, ACMEDirectory string
 	ACMEClient              *http.Client
-	Logger                  *slog.Logger
-	Version                 string
+	// PushClient reaches push services (tests: a local one); nil: public addresses only.
+	PushClient *http.Client
+	Logger     *slog.Logger
+	Version    string
 	// Synchronous overrides the durable "FULL" (benchmarks only).
 	Synchronous string
 	// Limits bound photo uploads (facility.DefaultLimits when zero).
@@ -170,8 +177,15 @@ func Open(ctx context.Context, cfg Config) (*Facility, error) {
 		st.Close()
 		return nil, err
 	}
+	vapid, err := webpush.LoadOrMakeVAPIDKey(filepath.Join(cfg.DataDir, VAPIDFile))
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	host, _, _ := net.SplitHostPort(cfg.PublicHost)
 	srv, err := facility.New(ctx, facility.Config{Store: st, Blobs: blobs, Hub: hub, Logger: cfg.Logger,
-		PublicHost: cfg.PublicHost, Pin: f.Pin, Insecure: cfg.Insecure, Version: cfg.Version, Limits: cfg.Limits})
+		PublicHost: cfg.PublicHost, Pin: f.Pin, Insecure: cfg.Insecure, Version: cfg.Version, Limits: cfg.Limits,
+		VAPID: &vapid, PushSubject: "https://" + host, PushClient: cfg.PushClient})
 	if err != nil {
 		st.Close()
 		return nil, err
