@@ -379,7 +379,14 @@ func (s *Server) putPost(w http.ResponseWriter, r *http.Request, a Actor) {
 }
 
 func (s *Server) putMessage(w http.ResponseWriter, r *http.Request, a Actor) {
-	putItem(s, w, r, a, func(req *protocol.PutMessage) error { return checkMessage(*req) }, s.store.PutMessage)
+	putItem(s, w, r, a, func(req *protocol.PutMessage) error { return checkMessage(*req) },
+		func(ctx context.Context, a Actor, id string, req protocol.PutMessage) (bool, error) {
+			created, err := s.store.PutMessage(ctx, a, id, req)
+			if err == nil && created && a.Role == protocol.RoleResident {
+				s.push.enqueue(pushJob{kind: "replied", resident: a.PersonID, to: req.To, item: id})
+			}
+			return created, err
+		})
 }
 
 func (s *Server) putReaction(w http.ResponseWriter, r *http.Request, a Actor) {
@@ -460,6 +467,9 @@ func (s *Server) seen(w http.ResponseWriter, r *http.Request, a Actor) {
 	if err := s.store.MarkSeen(r.Context(), a, req.IDs); err != nil {
 		writeError(w, s.internal(r, err))
 		return
+	}
+	if a.Role == protocol.RoleResident {
+		s.push.enqueue(pushJob{kind: "saw_photos", resident: a.PersonID, ids: req.IDs})
 	}
 	writeJSON(w, http.StatusOK, struct{}{})
 }

@@ -44,6 +44,9 @@ func (s *Server) routes() {
 	m.Handle("GET /v1/devices", s.auth(s.devices))
 	m.Handle("POST /v1/devices/{id}/revoke", s.auth(s.revokeDevice))
 	m.Handle("GET /v1/audit", s.auth(s.audit))
+	m.Handle("GET /v1/push/key", s.auth(s.pushKey))
+	m.Handle("PUT /v1/push/subscription", s.auth(s.putPushSubscription))
+	m.Handle("DELETE /v1/push/subscription", s.auth(s.deletePushSubscription))
 	s.webRoutes(m)
 	s.mux = m
 }

@@ -338,3 +338,9 @@ type Info struct {
 	ProtocolVersion int    `json:"protocol_version"`
 	ServerVersion   string `json:"server_version"`
 }
+
+// PushKey answers GET /v1/push/key (Hearth's addition, Web Push): the server's VAPID public key,
+// the uncompressed P-256 point in base64url, for pushManager.subscribe's applicationServerKey.
+type PushKey struct {
+	PublicKey string `json:"public_key"`
+}

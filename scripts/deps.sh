@@ -9,7 +9,7 @@ window=(xvfb xauth imagemagick xdotool dbus tesseract-ocr tesseract-ocr-eng)
 case "${1:-build}" in
   build) want=("${build[@]}") ;;
   test)  want=("${build[@]}" "${window[@]}" libimage-exiftool-perl chromium nodejs npm) ;; # chromium, node: webtest/
-  bench) want=("${build[@]}" "${window[@]}" libvips-tools) ;; # the app benchmarks run a real window
+  bench) want=("${build[@]}" "${window[@]}" libvips-tools libheif-examples chromium nodejs npm) ;; # the app benchmarks run a real window; heif-enc makes the 12 MP HEIC; webtest's benchmark a browser
   *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac
 

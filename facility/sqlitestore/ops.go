@@ -423,6 +423,9 @@ func (s *Store) RevokeDevice(ctx context.Context, a facility.Actor, deviceID str
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil // revoked already
 		}
+		if _, err := t.exec(`DELETE FROM push_subscriptions WHERE device_id = ?`, deviceID); err != nil {
+			return fmt.Errorf("revoke device: %w", err)
+		}
 		// What the device made dies with it: a spare code made before the revocation must not
 		// pair a new device afterwards.
 		if err := t.cancelInvitations(`created_by_device = ?`, deviceID); err != nil {
