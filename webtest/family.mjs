@@ -209,6 +209,26 @@ const scenarios = {
     await shot(page, 'album');
   },
 
+  // An iPhone's HEIC photo: the browser here cannot decode it, so the page sends it as it is and
+  // the server turns it into upright JPEG variants (branch heic); Mum sees it upright.
+  async heic(browser) {
+    const ctx = await browser.newContext(phone);
+    const { page } = await join(ctx, 'Jo Hughes');
+    await view(page, 'Share');
+    await page.locator('#pick').setInputFiles(path.join(cfg.repo, 'photo', 'testdata', 'phone-irot-gps.heic'));
+    await see(page, '1 photo chosen');
+    await page.getByLabel('Caption').fill('The bird, from my iPhone');
+    await page.getByRole('button', { name: 'Send photos' }).click();
+    const card = page.locator('article', { hasText: 'The bird, from my iPhone' });
+    await card.getByText('Seen by Mum').waitFor({ timeout: T });
+    await card.getByText('Mum loved this').waitFor({ timeout: T });
+    const shown = await card.locator('img').evaluate((i) => [i.naturalWidth, i.naturalHeight]);
+    if (!(shown[0] > 0 && shown[1] > shown[0])) fail('the HEIC photo does not show upright: ' + shown);
+    if (await control('/count?text=' + encodeURIComponent('The bird, from my iPhone')) !== 1) fail('the HEIC post did not arrive exactly once');
+    step(`HEIC shared, shown upright (${shown[0]}×${shown[1]} thumbnail), seen and loved by Mum`);
+    await shot(page, 'heic');
+  },
+
   async messages(browser) {
     const ctx = await browser.newContext(phone);
     const { page } = await join(ctx, 'Eve Hughes');
