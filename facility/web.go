@@ -46,6 +46,9 @@ var errCrossSite = Errorf(http.StatusForbidden, protocol.CodeForbidden,
 func (s *Server) webRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /{$}", s.webFile("index.html"))
 	m.HandleFunc("GET /join", s.webFile("join.html"))
+	m.HandleFunc("GET /messages", s.webFile("index.html")) // where notices lead (facility/push.go)
+	m.HandleFunc("GET /album", s.webFile("index.html"))
+	m.HandleFunc("GET /sw.js", s.webFile("sw.js")) // at the root: its scope is the whole app
 	m.HandleFunc("GET /manifest.webmanifest", s.webFile("manifest.webmanifest"))
 	m.HandleFunc("GET /app/{name}", func(w http.ResponseWriter, r *http.Request) {
 		s.webFile(r.PathValue("name"))(w, r)

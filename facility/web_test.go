@@ -209,7 +209,7 @@ func TestWebSessionRefusesForgeriesAndRevokedCookies(t *testing.T) {
 // Every answer, pages, scripts, the API and errors, carries the strict policy and refuses framing.
 func TestWebPagesCarryCSPAndRefuseFraming(t *testing.T) {
 	e := newEnv(t)
-	for _, p := range []string{"/", "/join", "/app/app.js", "/app/style.css", "/app/join.js", "/app/AtkinsonHyperlegible-Regular.woff2",
+	for _, p := range []string{"/", "/join", "/messages", "/album", "/sw.js", "/app/app.js", "/app/style.css", "/app/join.js", "/app/AtkinsonHyperlegible-Regular.woff2",
 		"/manifest.webmanifest", "/v1/info", "/web/session", "/nothing-here", "/app/nothing.js", "/app/..%2fwebapp.go"} {
 		r := e.webDo("GET", p, "", nil, nil)
 		csp := r.header.Get("Content-Security-Policy")

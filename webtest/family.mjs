@@ -253,6 +253,44 @@ const scenarios = {
     if (await control('/count?text=' + encodeURIComponent('Hello Mum, we are coming on Sunday')) !== 1) fail('the message did not arrive exactly once');
   },
 
+  // Notices while the page is closed: the page registers its service worker and asks for a
+  // push subscription (no push service is reachable here, so the page says in words what it
+  // could do); a push delivered to the worker (as the server's JSON) shows as a notification.
+  async notifications(browser) {
+    const ctx = await browser.newContext(phone);
+    await ctx.grantPermissions(['notifications'], { origin: cfg.base });
+    const { page } = await join(ctx, 'Kit Hughes');
+    await view(page, 'Me');
+    await page.getByRole('button', { name: 'Tell me when there is news' }).click();
+    const said = page.locator('#push-state');
+    for (const deadline = Date.now() + T; ;) {
+      const t = await said.textContent();
+      if (t.startsWith('Notifications are on') || t.startsWith('This browser could not turn notifications on')) { step('the page says: ' + t); break; }
+      if (Date.now() > deadline) fail('notifications: ' + t);
+      await page.waitForTimeout(50);
+    }
+    const cdp = await ctx.newCDPSession(page);
+    const regs = [];
+    cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => regs.push(...e.registrations));
+    await cdp.send('ServiceWorker.enable');
+    for (const deadline = Date.now() + T; !regs.some((r) => r.scopeURL === cfg.base + '/');) {
+      if (Date.now() > deadline) fail('no service worker registered for the app');
+      await page.waitForTimeout(50);
+    }
+    const reg = regs.find((r) => r.scopeURL === cfg.base + '/');
+    const notice = { title: 'Margaret Hughes replied', body: 'Open Hearth to read it.', url: '/messages', tag: 'replied-x', kind: 'replied' };
+    await cdp.send('ServiceWorker.deliverPushMessage', { origin: cfg.base, registrationId: reg.registrationId, data: JSON.stringify(notice) });
+    await until(page, 'the notification', async () => {
+      const r = await navigator.serviceWorker.ready;
+      return (await r.getNotifications()).some((n) => n.title === 'Margaret Hughes replied' && n.body === 'Open Hearth to read it.');
+    });
+    step('a push shows "Margaret Hughes replied"');
+    // Where it leads: /messages opens the conversation.
+    await page.goto(cfg.base + '/messages');
+    await page.locator('#view-messages').waitFor({ state: 'visible', timeout: T });
+    await axe(page, 'the conversation a notice opens');
+  },
+
   async offline(browser) {
     const ctx = await browser.newContext(phone);
     const { page } = await join(ctx, 'Finn Hughes');

@@ -39,6 +39,7 @@ import (
 	"hearth/facility"
 	"hearth/facility/blobdir"
 	"hearth/facility/sqlitestore"
+	"hearth/facility/webpush"
 	"hearth/protocol"
 	"hearth/store"
 	hearthsync "hearth/sync"
@@ -93,8 +94,12 @@ func startEnv(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	cert := selfSigned(t)
+	vapid, err := webpush.LoadOrMakeVAPIDKey(filepath.Join(dir, "vapid.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv, err := facility.New(ctx, facility.Config{Store: st, Blobs: blobs, Hub: hub, Logger: quiet(),
-		PublicHost: ln.Addr().String(), Pin: protocol.SPKIPin(cert.Leaf)})
+		PublicHost: ln.Addr().String(), Pin: protocol.SPKIPin(cert.Leaf), VAPID: &vapid, PushSubject: "mailto:webtest@example.org"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,7 +286,7 @@ func TestFamilyWebApp(t *testing.T) {
 		t.Fatal("chromium is not installed: apt-get install chromium (scripts/deps.sh test does it)")
 	}
 	e := startEnv(t)
-	for _, s := range []string{"join-phone", "join-desktop", "bad-codes", "share", "heic", "messages", "offline", "disconnect"} {
+	for _, s := range []string{"join-phone", "join-desktop", "bad-codes", "share", "heic", "messages", "notifications", "offline", "disconnect"} {
 		t.Run(s, func(t *testing.T) { e.browser(t, s) })
 	}
 }

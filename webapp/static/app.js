@@ -498,6 +498,34 @@ async function changeAvatar() {
   $('avatar').value = '';
 }
 
+// ---- notifications (Web Push) ----
+function b64urlBytes(s) {
+  const b = atob(s.replace(/-/g, '+').replace(/_/g, '/') + '==='.slice((s.length + 3) % 4));
+  return Uint8Array.from(b, (c) => c.charCodeAt(0));
+}
+async function enablePush() {
+  const say = (t) => { $('push-state').textContent = t; };
+  if (!('serviceWorker' in navigator) || !('PushManager' in window) || !('Notification' in window)) {
+    return say('This browser cannot show Hearth\'s notices. On an iPhone, add Hearth to the home screen first (Share, then Add to Home Screen) and open it from there.');
+  }
+  say('Turning notifications on…');
+  try {
+    const allowed = await Notification.requestPermission();
+    if (allowed !== 'granted') return say('Notifications are blocked for Hearth. You can allow them in this browser\'s settings for this site.');
+    const reg = await navigator.serviceWorker.register('/sw.js', { scope: '/' });
+    await navigator.serviceWorker.ready;
+    let key;
+    try { key = (await call('GET', '/v1/push/key')).public_key; } catch (p) {
+      return say(p.status === 404 ? 'The care home\'s server does not send notifications.' : 'Hearth cannot reach the care home right now. Try again later.');
+    }
+    const sub = await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: b64urlBytes(key) });
+    await call('PUT', '/v1/push/subscription', sub.toJSON());
+    say('Notifications are on for this phone.');
+  } catch (e) {
+    say('This browser could not turn notifications on here. Hearth still shows everything new when you open it.');
+  }
+}
+
 // ---- not connected ----
 function gone(title, text, more) {
   releaseHeld();
@@ -545,6 +573,10 @@ async function start() {
   $('message-form').addEventListener('submit', sendMessage);
   $('who').addEventListener('change', () => { S.who = $('who').value; renderMessages(); });
   $('avatar').addEventListener('change', changeAvatar);
+  $('push').addEventListener('click', enablePush);
+  // A notice opens /messages or /album: the view it is about.
+  if (location.pathname === '/messages') showView('messages');
+  if (location.pathname === '/album') showView('photos');
   await refreshWaiting();
   syncLoop();
   // The name chosen on the join page ("Mum") for the resident of the circle just joined.
