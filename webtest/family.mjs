@@ -147,6 +147,14 @@ const scenarios = {
     await shot(page, 'used-code');
     const text = await page.locator('body').innerText();
     if (/\b(403|code_used|Error|stack)\b/.test(text)) fail('technical words on the page: ' + text);
+    // An invitation the care home cancelled.
+    const cancelled = await control('/invite?name=' + encodeURIComponent('Cat Hughes'), 'POST');
+    await control('/cancel?code=' + encodeURIComponent(cancelled.code), 'POST');
+    await page.goto(cancelled.web_link);
+    await page.reload();
+    await see(page, 'This invitation no longer works');
+    await see(page, 'It has expired, or the care home cancelled it. Ask the care home for a new invitation.');
+    await axe(page, 'a cancelled code');
     // A page of the app without having joined.
     const fresh = await (await browser.newContext(phone)).newPage();
     await fresh.goto(cfg.base + '/');

@@ -204,6 +204,10 @@ func (e *env) serveControl(t testing.TB) string {
 		fmt.Fprintf(w, `<!doctype html><title>Another site</title><iframe src="%s" width="400" height="600"></iframe>`,
 			html.EscapeString(r.URL.Query().Get("src")))
 	})
+	// Staff cancel an invitation (its code then says it no longer works).
+	m.HandleFunc("POST /cancel", func(w http.ResponseWriter, r *http.Request) {
+		reply(w, true, e.st.CancelInvitation(ctx, facility.Admin, r.URL.Query().Get("code")[:protocol.InvitationIDChars]))
+	})
 	m.HandleFunc("GET /devices", func(w http.ResponseWriter, r *http.Request) {
 		ds, err := e.st.Devices(ctx, facility.Admin)
 		reply(w, ds, err)
