@@ -281,7 +281,7 @@ function renderStatus() {
   } else if (S.sending) {
     s.textContent = S.sending.item || !S.sending.total ? 'Sending…' : 'Sending photo ' + S.sending.index + ' of ' + S.sending.total;
   } else if (n) {
-    s.textContent = things + ' waiting to send.';
+    s.textContent = things + ' waiting to send.' + (outbox.kept === false ? ' Keep this page open until it is sent: this browser cannot keep it when closed.' : '');
   } else {
     s.textContent = 'Up to date';
   }

@@ -23,7 +23,20 @@ function tx(db, mode, fn) {
 }
 
 export class Outbox {
-  async init() { this.db = await open(); }
+  // init opens the browser's database; where there is none (some private modes), what waits is
+  // kept in the page's memory only, and kept says so.
+  async init() {
+    try {
+      this.db = await open();
+      this.kept = true;
+    } catch (e) {
+      const mem = new Map();
+      this.kept = false;
+      this.put = async (entry) => { mem.set(entry.id, entry); };
+      this.remove = async (id) => { mem.delete(id); };
+      this.all = async () => [...mem.values()].sort((a, b) => a.made - b.made);
+    }
+  }
   put(entry) { return tx(this.db, 'readwrite', (s) => s.put(entry)); }
   remove(id) { return tx(this.db, 'readwrite', (s) => s.delete(id)); }
   async all() {
