@@ -14,8 +14,8 @@ import (
 	hearthsync "hearth/sync"
 )
 
-// A daughter shares a photo from the screen and it reaches the care home's
-// real server: the outbox item turns from waiting to sent.
+// A daughter shares a photo and an iPhone's HEIC from the screen and they reach the care
+// home's real server: the outbox item turns from waiting to sent.
 func TestFamilyShareReachesTheRealServer(t *testing.T) {
 	d, st := startDemo(t, "family")
 	ctx := context.Background()
@@ -45,7 +45,15 @@ func TestFamilyShareReachesTheRealServer(t *testing.T) {
 	u.ShowShare()
 	s := u.current.(*share)
 	abs, _ := filepath.Abs(filepath.Join("..", "assets", "demo", "seeding_by_Clements_Engelhardt.jpg"))
-	s.dropped([]fyne.URI{storage.NewFileURI(abs)})
+	heic, _ := filepath.Abs(filepath.Join("..", "photo", "testdata", "phone-irot-gps.heic")) // turned by irot, GPS in EXIF
+	s.dropped([]fyne.URI{storage.NewFileURI(abs), storage.NewFileURI(heic)})
+	// (the test UI prepares photos inline: they are ready here)
+	if len(s.picks) != 2 || s.picks[1].problem != "" || s.picks[1].photo == nil {
+		t.Fatalf("the HEIC was not taken: %d picks, problem %q", len(s.picks), s.picks[len(s.picks)-1].problem)
+	}
+	if ph := s.picks[1].photo; ph.Width != 480 || ph.Height != 640 {
+		t.Errorf("the HEIC was prepared as %d×%d, want upright 480×640", ph.Width, ph.Height)
+	}
 	test.Type(s.caption, "Seedlings on the windowsill")
 	test.Tap(s.send)
 
@@ -65,7 +73,7 @@ func TestFamilyShareReachesTheRealServer(t *testing.T) {
 	}
 	u.Stop() // the engine's goroutines must not reach the screens through the inline test driver
 	runSync(func() bool { s := state(); return s == content.SendSent || s == content.SendSeen })
-	if done, total, err := st.UploadProgress(ctx, item.ItemID); err != nil || done != 1 || total != 1 {
+	if done, total, err := st.UploadProgress(ctx, item.ItemID); err != nil || done != 2 || total != 2 {
 		t.Errorf("photo progress after sending: %d of %d (%v)", done, total, err)
 	}
 }

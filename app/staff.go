@@ -704,7 +704,15 @@ func newInvitationScreen(u *UI, inv content.Invitation, name string, back screen
 	})}
 	done := &widget.Button{Text: "Done", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: u.tap(func() { u.show(back) })}
 	var how fyne.CanvasObject = container.NewVBox(address, steps)
-	if qr := qrImage(inv.Link); qr != nil {
+	// A phone's camera opens the QR code's link in its browser: the family web app when the
+	// server gives its link, which needs nothing installed.
+	qrLink := inv.WebLink
+	if qrLink == "" {
+		qrLink = inv.Link
+	} else {
+		steps.Text += "\nOn a phone, scanning the square opens Hearth in its browser: nothing to install."
+	}
+	if qr := qrImage(qrLink); qr != nil {
 		how = container.NewBorder(nil, nil, qr, nil, how)
 	}
 	// Save and Done stay in view at the bottom; what is above them scrolls if it must.

@@ -183,6 +183,7 @@ func (c Change) Has(kind string) bool {
 type Invitation struct {
 	Code      string // grouped for reading aloud: K7QX-M2PD-9FJ4
 	Link      string // hearth://HOST:PORT/CODE?pin=...
+	WebLink   string // https://HOST/join#CODE: the family web app ("" from an older server)
 	ExpiresAt time.Time
 }
 

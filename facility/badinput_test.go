@@ -92,7 +92,7 @@ func TestBadInput(t *testing.T) {
 		{name: "truncated JPEG", body: real[:len(real)/2], status: 400, code: protocol.CodeInvalid, says: "photo"},
 		{name: "empty body", body: []byte{}, status: 400, code: protocol.CodeInvalid, says: "empty"},
 		{name: "GIF sent as a JPEG", body: gifBuf.Bytes(), status: 415, code: protocol.CodeUnsupportedMedia, says: "GIF"},
-		{name: "plain text sent as a JPEG", body: text, status: 415, code: protocol.CodeUnsupportedMedia, says: "JPEG or PNG"},
+		{name: "plain text sent as a JPEG", body: text, status: 415, code: protocol.CodeUnsupportedMedia, says: "JPEG, PNG or HEIC"},
 		{name: "17 MiB", body: huge, status: 413, code: protocol.CodeTooLarge, says: "16 MiB"},
 		{name: "17 MiB without Content-Length", body: huge, chunked: true, status: 413, code: protocol.CodeTooLarge, says: "16 MiB"},
 		{name: "hash differs from the address", body: real, sha: shaOf(text), status: 400, code: protocol.CodeHashMismatch, says: "do not match"},

@@ -183,3 +183,11 @@ func FuzzInvitationBody(f *testing.F) {
 				`{"name":"Tom","circle_id":"00000000-0000-0000-0000-000000000000","can_invite":true}`}
 		})
 }
+
+func FuzzPushSubscriptionBody(f *testing.F) {
+	fuzzBody(f, "PUT", func(*world) string { return "/v1/push/subscription" }, annaToken,
+		func(w *world) []any {
+			return []any{`{"endpoint":"https://push.example/x","expirationTime":null,"keys":{"p256dh":"BIPUL12DLfytvTajnryr2PRdAgXS3HGKiLqndGcJGabyhHheJYlNGCeXl1dn18gSJ1WAkAPIxr4gK0_dQds4yiI","auth":"k8JV6sjdbhAi1n3_LDBLvA"}}`,
+				`{"endpoint":"http://192.168.1.1/","keys":{"p256dh":"","auth":""}}`, `{"endpoint":"https://push.example/x","keys":{"p256dh":"!!","auth":"AAAA"}}`}
+		})
+}

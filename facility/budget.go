@@ -96,3 +96,9 @@ func (b *budget) Peak() int64 {
 	defer b.mu.Unlock()
 	return b.peak
 }
+
+// MemoryPeaks returns the most upload-body memory and the most estimated decoding memory ever
+// held at once, against their limits: what the server promised to stay within.
+func (s *Server) MemoryPeaks() (bodies, decoding int64) {
+	return s.bodies.Peak(), s.decoding.Peak()
+}

@@ -27,6 +27,8 @@ type env struct {
 	ts   *httptest.Server
 	logw io.Writer // the server's log; discarded unless set before open
 	lim  facility.Limits
+	// pushClient reaches push services (a local one); set before open.
+	pushClient *http.Client
 }
 
 func newEnv(t testing.TB) *env { return newEnvWith(t, io.Discard, facility.Limits{}) }
@@ -50,7 +52,7 @@ func newEnvWith(t testing.TB, logw io.Writer, lim facility.Limits) *env {
 func (e *env) open() {
 	e.t.Helper()
 	f, err := datadir.Open(context.Background(), datadir.Config{DataDir: e.dir, Insecure: true, PublicHost: "127.0.0.1:1",
-		Logger: slog.New(slog.NewTextHandler(e.logw, nil)), Limits: e.lim})
+		Logger: slog.New(slog.NewTextHandler(e.logw, nil)), Limits: e.lim, PushClient: e.pushClient})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -184,7 +184,7 @@ func (s *Server) sync(w http.ResponseWriter, r *http.Request, a Actor) {
 			if len(changes) > 0 {
 				next = changes[len(changes)-1].Seq
 			}
-			writeJSON(w, http.StatusOK, protocol.SyncResponse{Changes: changes, Next: encodeCursor(s.epoch, next), More: more})
+			writeJSONGzip(w, r, http.StatusOK, protocol.SyncResponse{Changes: changes, Next: encodeCursor(s.epoch, next), More: more})
 			return
 		}
 		if timer == nil {
@@ -196,7 +196,8 @@ func (s *Server) sync(w http.ResponseWriter, r *http.Request, a Actor) {
 		select {
 		case <-woken:
 			// The device may have been revoked while it waited: check again before answering.
-			if _, err := s.store.Authenticate(r.Context(), hashToken(bearerToken(r))); err != nil {
+			tok, _ := requestToken(r)
+			if _, err := s.store.Authenticate(r.Context(), hashToken(tok)); err != nil {
 				writeError(w, s.internal(r, err))
 				return
 			}
@@ -378,7 +379,14 @@ func (s *Server) putPost(w http.ResponseWriter, r *http.Request, a Actor) {
 }
 
 func (s *Server) putMessage(w http.ResponseWriter, r *http.Request, a Actor) {
-	putItem(s, w, r, a, func(req *protocol.PutMessage) error { return checkMessage(*req) }, s.store.PutMessage)
+	putItem(s, w, r, a, func(req *protocol.PutMessage) error { return checkMessage(*req) },
+		func(ctx context.Context, a Actor, id string, req protocol.PutMessage) (bool, error) {
+			created, err := s.store.PutMessage(ctx, a, id, req)
+			if err == nil && created && a.Role == protocol.RoleResident {
+				s.push.enqueue(pushJob{kind: "replied", resident: a.PersonID, to: req.To, item: id})
+			}
+			return created, err
+		})
 }
 
 func (s *Server) putReaction(w http.ResponseWriter, r *http.Request, a Actor) {
@@ -459,6 +467,9 @@ func (s *Server) seen(w http.ResponseWriter, r *http.Request, a Actor) {
 	if err := s.store.MarkSeen(r.Context(), a, req.IDs); err != nil {
 		writeError(w, s.internal(r, err))
 		return
+	}
+	if a.Role == protocol.RoleResident {
+		s.push.enqueue(pushJob{kind: "saw_photos", resident: a.PersonID, ids: req.IDs})
 	}
 	writeJSON(w, http.StatusOK, struct{}{})
 }

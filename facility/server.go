@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"hearth/facility/webpush"
 	"hearth/photo"
 	"hearth/protocol"
 )
@@ -38,6 +39,13 @@ type Config struct {
 	PhotoWorkers int
 	// Limits bound photo uploads; zero fields take the defaults (DefaultLimits).
 	Limits Limits
+	// VAPID signs Web Push messages; with it (and a Store that is a PushStore) the server sends
+	// "replied" and "saw your photos" notices to family members' subscribed browsers.
+	VAPID *webpush.VAPIDKey
+	// PushSubject names the sender to push services (a mailto: or https: URL).
+	PushSubject string
+	// PushClient reaches push services; nil: public addresses only (tests reach loopback).
+	PushClient *http.Client
 }
 
 // Limits bound what photo uploads take, one by one and all together, so that neither slow
@@ -115,6 +123,7 @@ type Server struct {
 	mux      *http.ServeMux
 	touching sync.Map // device id → a Touch in progress
 	decoy    [32]byte // keys the proofs of invitations that do not exist
+	push     *pusher  // nil: no Web Push
 }
 
 // DefaultInvitationTTL is how long an invitation works unless told otherwise.
@@ -142,6 +151,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		pairFail: newFailureLimiter(10, time.Minute),
 	}
 	s.bodies, s.decoding = newBudget(s.limits.BodyMemory), newBudget(s.limits.DecodeMemory)
+	if ps, ok := cfg.Store.(PushStore); ok && cfg.VAPID != nil {
+		s.push = newPusher(ps, &webpush.Sender{Key: *cfg.VAPID, Subject: cfg.PushSubject, Client: cfg.PushClient}, cfg.Logger)
+	}
 	if _, err := rand.Read(s.decoy[:]); err != nil {
 		return nil, fmt.Errorf("facility: random: %w", err)
 	}
@@ -167,11 +179,15 @@ func (s *Server) Store() Store { return s.store }
 
 // Shutdown releases long-poll waiters so that an http.Server can drain; call it before
 // http.Server.Shutdown.
-func (s *Server) Shutdown() { s.hub.Close() }
+func (s *Server) Shutdown() {
+	s.hub.Close()
+	s.push.close()
+}
 
 // Close releases waiters and closes the store.
 func (s *Server) Close() error {
 	s.hub.Close()
+	s.push.close()
 	return s.store.Close()
 }
 
@@ -208,7 +224,8 @@ func (s *Server) Invite(ctx context.Context, a Actor, req protocol.CreateInvitat
 		break
 	}
 	link := protocol.FormatInvitation(protocol.Invitation{Host: s.cfg.PublicHost, Code: inv.Code, Pin: s.cfg.Pin, Insecure: s.cfg.Insecure})
-	return protocol.InvitationResponse{Code: protocol.GroupCode(inv.Code), Link: link, ExpiresAt: inv.ExpiresAt}, nil
+	return protocol.InvitationResponse{Code: protocol.GroupCode(inv.Code), Link: link,
+		WebLink: protocol.WebJoinLink(s.cfg.PublicHost, inv.Code, s.cfg.Insecure), ExpiresAt: inv.ExpiresAt}, nil
 }
 
 // newToken returns a device token (256 random bits, base64url) and its SHA-256.

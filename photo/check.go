@@ -2,6 +2,7 @@ package photo
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"image"
 	"image/jpeg"
@@ -36,11 +37,17 @@ func check(data []byte) (Info, error) {
 		return Info{}, err
 	}
 	var cfg image.Config
+	var hi heifInfo
 	switch format {
 	case "jpeg":
 		cfg, err = jpeg.DecodeConfig(bytes.NewReader(data))
 	case "png":
 		cfg, err = png.DecodeConfig(bytes.NewReader(data))
+	case "heic":
+		if hi, err = heifHeader(data); err != nil {
+			return Info{}, err
+		}
+		cfg.Width, cfg.Height = hi.width, hi.height
 	}
 	if err != nil {
 		return Info{}, decodeError(err)
@@ -63,6 +70,10 @@ func check(data []byte) (Info, error) {
 		info.Orientation = jpegOrientation(data)
 	case "png":
 		info.Orientation = pngOrientation(data)
+	case "heic":
+		if !hi.transformed { // see heif.go: irot and imir say it, and libheif applies them
+			info.Orientation = hi.orientation
+		}
 	}
 	if info.Orientation >= 5 {
 		info.Width, info.Height = h, w
@@ -78,6 +89,8 @@ func sniff(data []byte) (string, error) {
 		return "jpeg", nil
 	case bytes.HasPrefix(data, pngMagic):
 		return "png", nil
+	case len(data) >= 12 && string(data[4:8]) == "ftyp" && heifBrand(data):
+		return "heic", nil
 	case len(data) < len(pngMagic) && (bytes.HasPrefix(jpegMagic, data) || bytes.HasPrefix(pngMagic, data)):
 		return "", errorf(ErrInvalid, "This photo is cut off: the file ends before the picture begins.")
 	}
@@ -89,8 +102,6 @@ func sniff(data []byte) (string, error) {
 		name = "a WebP image"
 	case len(data) >= 12 && string(data[4:8]) == "ftyp": // ISO media: HEIC, AVIF, MP4, MOV
 		switch string(data[8:12]) {
-		case "heic", "heix", "heim", "heis", "hevc", "hevx", "hevm", "hevs", "mif1", "msf1":
-			name = "a HEIC image (the iPhone format)"
 		case "avif", "avis":
 			name = "an AVIF image"
 		default:
@@ -104,9 +115,29 @@ func sniff(data []byte) (string, error) {
 		name = "a PDF document"
 	}
 	if name != "" {
-		return "", errorf(ErrUnsupported, "This file is %s. Hearth can show JPEG and PNG photos: please send it as one of those.", name)
+		return "", errorf(ErrUnsupported, "This file is %s. Hearth can show JPEG, PNG and HEIC photos: please send it as one of those.", name)
 	}
-	return "", errorf(ErrUnsupported, "This file is not a photo Hearth can show. Please send a JPEG or PNG photo.")
+	return "", errorf(ErrUnsupported, "This file is not a photo Hearth can show. Please send a JPEG, PNG or HEIC photo.")
+}
+
+// heifBrand reports whether an ISO media file (ftyp first) is of the HEIF family: its major
+// brand or one of the compatible brands in the ftyp box names HEIF images. Which codec its
+// primary picture uses is heifHeader's to say.
+func heifBrand(data []byte) bool {
+	n := uint64(binary.BigEndian.Uint32(data))
+	if n < 16 || n > uint64(len(data)) || n > 4096 {
+		n = uint64(min(len(data), 64))
+	}
+	for i := uint64(8); i+4 <= n; i += 4 {
+		if i == 12 {
+			continue // the minor version
+		}
+		switch string(data[i : i+4]) {
+		case "heic", "heix", "heim", "heis", "mif1", "mif2", "msf1", "hevc", "hevx":
+			return true
+		}
+	}
+	return false
 }
 
 // decodeError turns an error of image/jpeg or image/png (header or pixels) into an *Error.

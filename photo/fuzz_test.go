@@ -56,13 +56,16 @@ func FuzzCheck(f *testing.F) {
 	p3 := readTestdata(f, "display-p3.icc")
 	f.Add(withSegment(small, iccSegments(p3, 400)))
 	f.Add(withPNGChunk(encodeTestPNG(f, tiny), "iCCP", iccpChunk(p3)))
+	heif := readTestdata(f, "phone-irot-gps.heic")
+	f.Add(heif[:1500]) // the box structure: ftyp, meta (items, properties, EXIF)
+	f.Add(withISPE(f, heif, 8, 8)[:1500])
 	f.Fuzz(func(t *testing.T, data []byte) {
 		info, err := Check(data)
 		if err != nil {
 			assertKnownError(t, err)
 			return
 		}
-		if info.Format != "jpeg" && info.Format != "png" {
+		if info.Format != "jpeg" && info.Format != "png" && info.Format != "heic" {
 			t.Fatalf("accepted format %q", info.Format)
 		}
 		if info.Width < 1 || info.Height < 1 || info.Width > MaxSide || info.Height > MaxSide ||

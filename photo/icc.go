@@ -31,6 +31,8 @@ func sourceConversion(data []byte, format string) *conversion {
 		p = jpegICC(data)
 	case "png":
 		p = pngICC(data)
+	case "heic":
+		p = heifICC(data)
 	}
 	if p == nil {
 		return nil

@@ -53,7 +53,7 @@ func errorf(kind error, format string, args ...any) error {
 
 // Info describes a photo that passed the gate.
 type Info struct {
-	Format string // "jpeg" or "png", decided by the content
+	Format string // "jpeg", "png" or "heic", decided by the content
 	// Width and Height are as the photo is displayed: the EXIF orientation is applied.
 	Width, Height int
 	// Orientation is the EXIF orientation tag (1..8; 1 when absent or unreadable), from a

@@ -116,8 +116,18 @@ func decode(data []byte, format string) (img image.Image, err error) {
 		img, err = jpeg.Decode(bytes.NewReader(data))
 	case "png":
 		img, err = png.Decode(bytes.NewReader(data))
+	case "heic":
+		if img, err = decodeHEIC(data); err != nil {
+			return nil, err
+		}
+		// The header promised a size and the budget was spent by it: a picture of another size
+		// is a lying file.
+		hi, herr := heifHeader(data)
+		if b := img.Bounds(); herr != nil || b.Dx() != hi.width || b.Dy() != hi.height {
+			return nil, errorf(ErrInvalid, "This photo is damaged: its HEIC file says one size and holds another. Please try sending it again.")
+		}
 	default:
-		return nil, errorf(ErrUnsupported, "This file is not a photo Hearth can show. Please send a JPEG or PNG photo.")
+		return nil, errorf(ErrUnsupported, "This file is not a photo Hearth can show. Please send a JPEG, PNG or HEIC photo.")
 	}
 	if err != nil {
 		return nil, decodeError(err)

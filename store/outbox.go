@@ -45,14 +45,11 @@ func inputErr(format string, args ...any) error {
 	return &InputError{Message: fmt.Sprintf(format, args...)}
 }
 
-// PreparePhoto prepares a photo the person picked (JPEG or PNG bytes) for sending. Photos are
+// PreparePhoto prepares a photo the person picked (JPEG, PNG or HEIC bytes) for sending. Photos are
 // decoded one at a time across the app, so a few 48-megapixel photos cannot exhaust memory. A
 // photo that cannot be sent gets an *InputError saying why and what to do, in plain words,
 // before anything is queued or uploaded (see photoRefusal).
 func PreparePhoto(ctx context.Context, data []byte) (PreparedPhoto, error) {
-	if isHEIC(data) {
-		return PreparedPhoto{}, &InputError{Message: msgHEIC, Reason: PhotoHEIC}
-	}
 	out, info, err := photo.Prepare(ctx, data)
 	if err != nil {
 		var pe *photo.Error

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 
@@ -10,31 +9,10 @@ import (
 
 // Why a photo was refused before upload (InputError.Reason).
 const (
-	PhotoHEIC        = "heic"        // an iPhone's HEIC photo
 	PhotoTooLarge    = "too_large"   // the file or the picture is over the limits
 	PhotoDamaged     = "damaged"     // cut off or corrupt
 	PhotoUnsupported = "unsupported" // another format (WebP, GIF, a video, a document)
 )
-
-const msgHEIC = "This is an HEIC photo from an iPhone. Hearth can't open it yet: on the iPhone, choose " +
-	"Settings › Camera › Formats › Most Compatible, or send it as a JPEG."
-
-// isHEIC reports whether data is an ISO media file of the HEIF family holding HEVC pictures
-// (what iPhones save). AVIF and videos are left to the photo package's own words.
-func isHEIC(data []byte) bool {
-	if len(data) < 12 || !bytes.Equal(data[4:8], []byte("ftyp")) {
-		return false
-	}
-	switch string(data[8:12]) {
-	case "heic", "heix", "heim", "heis", "hevc", "hevx", "hevm", "hevs":
-		return true
-	case "mif1", "msf1":
-		// A generic HEIF brand: look at the compatible brands for an HEVC one.
-		end := min(len(data), 64)
-		return bytes.Contains(data[8:end], []byte("heic")) || bytes.Contains(data[8:end], []byte("heix"))
-	}
-	return false
-}
 
 // photoRefusal words a refusal of the photo package for the person sharing: why, and what to do.
 func photoRefusal(pe *photo.Error, size int) *InputError {

@@ -31,6 +31,10 @@ func TestPreparePhotoRefusesWithReasons(t *testing.T) {
 	if err != nil || ok.Width != 320 || len(ok.SHA256) != 64 {
 		t.Fatalf("a good JPEG: %+v, %v", ok.Width, err)
 	}
+	// An iPhone's HEIC is taken and made a JPEG like any photo.
+	if ph, err := st.PreparePhoto(ctx, readTestdata(t, "sunset-320.heic")); err != nil || ph.Width != 320 || !bytes.HasPrefix(ph.Data, []byte{0xff, 0xd8}) {
+		t.Errorf("a HEIC: %d px wide, %v", ph.Width, err)
+	}
 	// Big but real: a JPEG followed by 17 MB of padding (a camera's file with a huge trailer) is
 	// taken and made small enough to upload; one past the 64 MB the app takes is refused.
 	camera := append(append([]byte{}, jpg...), bytes.Repeat([]byte{0}, 17<<20)...)
@@ -42,7 +46,7 @@ func TestPreparePhotoRefusesWithReasons(t *testing.T) {
 		name, reason, says string
 		data               []byte
 	}{
-		{"heic", PhotoHEIC, "This is an HEIC photo from an iPhone. Hearth can't open it yet: on the iPhone, choose Settings › Camera › Formats › Most Compatible, or send it as a JPEG.", readTestdata(t, "sunset-320.heic")},
+		{"cut-off heic", PhotoDamaged, "This photo is damaged", readTestdata(t, "sunset-320.heic")[:3000]},
 		{"too large", PhotoTooLarge, "This photo file is too big: 66 MB, and Hearth takes at most 64 MB.", big},
 		{"cut off", PhotoDamaged, "This photo is incomplete", jpg[:len(jpg)/2]},
 		{"corrupt", PhotoDamaged, "This photo is", append(append([]byte{}, jpg[:200]...), bytes.Repeat([]byte{0x55}, 2000)...)},

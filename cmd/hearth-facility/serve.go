@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +17,7 @@ import (
 	"time"
 
 	"hearth/facility"
+	"hearth/facility/acmecert"
 	"hearth/facility/datadir"
 )
 
@@ -28,6 +31,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	public := fs.String("public-host", "", "`HOST:PORT` as devices reach the server, for invitation links")
 	certFile := fs.String("cert", "", "a CA-signed certificate `file` (PEM) instead of the self-signed one")
 	keyFile := fs.String("key", "", "the private key `file` (PEM) of --cert")
+	acmeHost := fs.String("acme-host", "", "get and renew a publicly trusted certificate for this DNS `name` by ACME "+
+		"(TLS-ALPN-01: the ACME server must reach this server as NAME on port 443); paired apps keep working")
+	acmeDir := fs.String("acme-directory", acmecert.LetsEncrypt, "the ACME directory `URL`")
+	acmeCA := fs.String("acme-directory-ca", "", "PEM `file` of the CA that signs the ACME directory's HTTPS certificate "+
+		"(a private ACME server; the system's roots when empty)")
 	perAddr := fs.Int("max-conns-per-address", 32, "connections one client address (IPv6: /64) may hold at once "+
 		"(behind a reverse proxy every client has the proxy's address: raise it)")
 	memLimit := fs.Int64("memory-limit", 512, "soft memory limit in `MiB` for the Go runtime (GOMEMLIMIT wins when set); "+
@@ -43,6 +51,22 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if (*certFile == "") != (*keyFile == "") {
 		return errors.New("--cert and --key go together")
+	}
+	if *acmeHost != "" && (*insecure || *certFile != "") {
+		return errors.New("--acme-host gets the certificate itself: leave out --insecure-http, --cert and --key")
+	}
+	var acmeClient *http.Client
+	if *acmeCA != "" {
+		pem, err := os.ReadFile(*acmeCA)
+		if err != nil {
+			return fmt.Errorf("--acme-directory-ca: %w", err)
+		}
+		roots := x509.NewCertPool()
+		if !roots.AppendCertsFromPEM(pem) {
+			return fmt.Errorf("--acme-directory-ca: no PEM certificate in %s", *acmeCA)
+		}
+		acmeClient = &http.Client{Timeout: time.Minute, Transport: &http.Transport{
+			TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}}}
 	}
 	if *insecure {
 		if err := checkLoopback(*addr); err != nil {
@@ -85,11 +109,17 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 
 	f, err := datadir.Open(ctx, datadir.Config{DataDir: *dir, PublicHost: settings.PublicHost, Insecure: *insecure,
-		CertFile: *certFile, KeyFile: *keyFile, Logger: log, Version: version, Limits: limits})
+		CertFile: *certFile, KeyFile: *keyFile, ACMEHost: *acmeHost, ACMEDirectory: *acmeDir, ACMEClient: acmeClient,
+		Logger: log, Version: version, Limits: limits})
 	if err != nil {
 		return err
 	}
 	defer f.Close()
+	if f.ACME != nil {
+		actx, stop := context.WithCancel(ctx)
+		defer stop()
+		go f.ACME.Run(actx)
+	}
 
 	var nofile syscall.Rlimit // Go raised the soft limit to the hard one at start
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &nofile); err != nil {

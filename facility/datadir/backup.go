@@ -10,9 +10,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
+	"hearth/facility/acmecert"
 	"hearth/facility/sqlitestore"
 )
 
@@ -62,7 +64,7 @@ func Backup(ctx context.Context, dir, to string) error {
 		return err
 	}
 	err = add(DBFile, tmpDB)
-	for _, name := range []string{CertFile, KeyFile} {
+	for _, name := range keptKeys {
 		if err == nil {
 			if _, serr := os.Stat(filepath.Join(dir, name)); serr == nil {
 				err = add(name, filepath.Join(dir, name))
@@ -143,10 +145,8 @@ func Restore(ctx context.Context, dir, from string) error {
 		switch {
 		case h.Name == DBFile:
 			dst, gotDB = tmpDB, true
-		case h.Name == CertFile:
-			dst = filepath.Join(dir, CertFile)
-		case h.Name == KeyFile:
-			dst = filepath.Join(dir, KeyFile)
+		case slices.Contains(keptKeys, h.Name):
+			dst = filepath.Join(dir, h.Name)
 		case blobName.MatchString(h.Name): // checked: no path can escape dir
 			dst = filepath.Join(dir, filepath.FromSlash(h.Name))
 			os.MkdirAll(filepath.Dir(dst), 0o700)
@@ -195,3 +195,7 @@ func copyTo(dst string, r io.Reader, mode os.FileMode) error {
 	}
 	return os.Rename(tmp, dst)
 }
+
+// keptKeys are the key and certificate files a backup carries when they exist: the TLS key that
+// apps pin, the VAPID key browsers subscribed with, the ACME account and certificate.
+var keptKeys = []string{CertFile, KeyFile, VAPIDFile, acmecert.AccountKeyFile, acmecert.CertFile}

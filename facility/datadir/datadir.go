@@ -6,20 +6,29 @@
 //	DIR/blobs/        photo variants (facility/blobdir)
 //	DIR/cert.pem      the self-signed certificate made at init
 //	DIR/key.pem       its private key (0600)
+//	DIR/acme-*.pem    with ACME: the account key and the public certificate (facility/acmecert)
+//	DIR/vapid.pem     the Web Push (VAPID) signing key (0600)
 package datadir
 
 import (
 	"context"
+	"crypto"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 
+	"golang.org/x/crypto/acme"
+
 	"hearth/facility"
+	"hearth/facility/acmecert"
 	"hearth/facility/blobdir"
 	"hearth/facility/sqlitestore"
+	"hearth/facility/webpush"
 	"hearth/protocol"
 )
 
@@ -29,6 +38,8 @@ const (
 	BlobDir  = "blobs"
 	CertFile = "cert.pem"
 	KeyFile  = "key.pem"
+	// VAPIDFile is the Web Push signing key, made the first time the server opens (0600).
+	VAPIDFile = "vapid.pem"
 )
 
 // Config says which data directory to serve and how devices reach it.
@@ -41,8 +52,16 @@ type Config struct {
 	// CertFile and KeyFile name a CA-signed pair to use instead of DIR's self-signed one;
 	// invitation links then carry no pin and clients verify normally.
 	CertFile, KeyFile string
-	Logger            *slog.Logger
-	Version           string
+	// ACMEHost, when set, is the DNS name the server gets a publicly trusted certificate for by
+	// ACME (TLS-ALPN-01 on its own port), made for the self-signed certificate's key so that the
+	// pin in every invitation and app stays right; ACMEDirectory is the ACME server
+	// (acmecert.LetsEncrypt when empty) and ACMEClient how to reach it (tests).
+	ACMEHost, ACMEDirectory string
+	ACMEClient              *http.Client
+	// PushClient reaches push services (tests: a local one); nil: public addresses only.
+	PushClient *http.Client
+	Logger     *slog.Logger
+	Version    string
 	// Synchronous overrides the durable "FULL" (benchmarks only).
 	Synchronous string
 	// Limits bound photo uploads (facility.DefaultLimits when zero).
@@ -58,6 +77,8 @@ type Facility struct {
 	TLS *tls.Config
 	// Pin is the SPKI pin of the self-signed certificate ("" for a CA-signed one or Insecure).
 	Pin string
+	// ACME gets and renews the public certificate (nil unless Config.ACMEHost): run ACME.Run.
+	ACME *acmecert.Manager
 }
 
 // Initialized reports whether dir holds a facility.
@@ -104,6 +125,9 @@ func Open(ctx context.Context, cfg Config) (*Facility, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.ACMEHost != "" && cfg.CertFile != "" {
+		return nil, errors.New("--acme-host and --cert go apart: ACME gets the certificate itself")
+	}
 	f := &Facility{}
 	if !cfg.Insecure {
 		f.TLS = serverTLS()
@@ -120,7 +144,27 @@ func Open(ctx context.Context, cfg Config) (*Facility, error) {
 			}
 			f.Pin = c.pin
 			f.TLS.GetCertificate = c.get
+			if cfg.ACMEHost != "" {
+				key, ok := c.cert.PrivateKey.(crypto.Signer)
+				if !ok {
+					return nil, errors.New("load certificate: the key made at init cannot sign")
+				}
+				f.ACME = &acmecert.Manager{Dir: cfg.DataDir, Host: cfg.ACMEHost, DirectoryURL: cfg.ACMEDirectory,
+					Key: key, HTTPClient: cfg.ACMEClient, Log: cfg.Logger}
+				if err := f.ACME.Load(); err != nil {
+					return nil, err
+				}
+				f.TLS.GetCertificate = func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+					if cert, ok := f.ACME.GetCertificate(hello); ok {
+						return cert, nil
+					}
+					return c.get(hello)
+				}
+				f.TLS.NextProtos = []string{"h2", "http/1.1", acme.ALPNProto}
+			}
 		}
+	} else if cfg.ACMEHost != "" {
+		return nil, errors.New("ACME needs HTTPS: leave out --insecure-http")
 	}
 	hub := facility.NewHub()
 	st, err := sqlitestore.Open(ctx, filepath.Join(cfg.DataDir, DBFile), sqlitestore.Options{
@@ -133,8 +177,15 @@ func Open(ctx context.Context, cfg Config) (*Facility, error) {
 		st.Close()
 		return nil, err
 	}
+	vapid, err := webpush.LoadOrMakeVAPIDKey(filepath.Join(cfg.DataDir, VAPIDFile))
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	host, _, _ := net.SplitHostPort(cfg.PublicHost)
 	srv, err := facility.New(ctx, facility.Config{Store: st, Blobs: blobs, Hub: hub, Logger: cfg.Logger,
-		PublicHost: cfg.PublicHost, Pin: f.Pin, Insecure: cfg.Insecure, Version: cfg.Version, Limits: cfg.Limits})
+		PublicHost: cfg.PublicHost, Pin: f.Pin, Insecure: cfg.Insecure, Version: cfg.Version, Limits: cfg.Limits,
+		VAPID: &vapid, PushSubject: "https://" + host, PushClient: cfg.PushClient})
 	if err != nil {
 		st.Close()
 		return nil, err

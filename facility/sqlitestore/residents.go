@@ -202,6 +202,9 @@ func (s *Store) RemoveResident(ctx context.Context, a facility.Actor, personID s
 		if _, err := t.exec(`UPDATE devices SET revoked_at = ? WHERE person_id = ? AND revoked_at IS NULL`, t.now, p.ID); err != nil {
 			return fmt.Errorf("disconnect devices: %w", err)
 		}
+		if _, err := t.exec(`DELETE FROM push_subscriptions WHERE person_id = ?`, p.ID); err != nil {
+			return fmt.Errorf("forget push subscriptions: %w", err)
+		}
 		if _, err := t.exec(`UPDATE invitations SET expires_at = ? WHERE (person_id = ? OR circle_id = ?) AND used_at IS NULL AND expires_at > ?`,
 			t.now, p.ID, circleID, t.now); err != nil {
 			return fmt.Errorf("expire invitations: %w", err)
