@@ -143,7 +143,7 @@ func TestWindowStaffAtAHomeOf120(t *testing.T) {
 		r.stillWhole(t, display, "ticking a resident")
 		screenshot(t, display, filepath.Join(dir, "staff-event-ticked.png"))
 		// Send is below, out of view: Later brings it, as a nurse would.
-		r.clickWords(t, display, "Later")
+		r.bringIntoView(t, display, "Send to their families")
 		r.clickWords(t, display, "Send to their families")
 		const posts = `SELECT COUNT(*) FROM items i JOIN circles c ON c.id = i.circle_id JOIN people p ON p.id = c.resident_id
 			JOIN item_photos ip ON ip.item_id = i.id WHERE i.kind = 'post' AND p.name = 'Reginald Fisher'`
@@ -225,7 +225,8 @@ func TestWindowStaffAtAHomeOf120(t *testing.T) {
 		r.clickWords(t, display, "Done")
 		r.clickWords(t, display, "All residents")
 		r.clickTab(t, display, "Devices")
-		r.waitForWords(t, display, "Invitations not used yet")
+		// Below the devices: Later brings it, as a nurse would.
+		r.bringIntoView(t, display, "For Rose")
 		r.clickButtonBelow(t, display, "Cancel", "For Rose")
 		r.waitForWords(t, display, "Cancel this invitation?")
 		r.clickWords(t, display, "Yes, cancel it")
@@ -273,6 +274,24 @@ func (r *running) clickTab(t *testing.T, display, name string) {
 		}
 	}
 	t.Fatalf("no tab %q on the left of the screen", name)
+}
+
+// bringIntoView taps Later until phrase shows, as a person pages down a list.
+func (r *running) bringIntoView(t *testing.T, display, phrase string) {
+	t.Helper()
+	for range 12 {
+		r.stillAlive(t, display)
+		words := readScreen(t, display)
+		if _, ok := findWords(words, phrase); ok {
+			return
+		}
+		later, ok := findWords(words, "Later")
+		if !ok {
+			break
+		}
+		clickAt(t, display, later.x+later.w/2, later.y+later.h/2)
+	}
+	t.Fatalf("%q never came into view with Later", phrase)
 }
 
 // clickButtonBelow clicks the button label at the right of the line that
