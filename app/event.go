@@ -9,6 +9,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -116,7 +117,7 @@ func (e *eventPhotos) build(ph *eventPhoto) {
 				return
 			}
 			p := ph.shown[i]
-			o.(*tickRow).set(residentLabel(p), ph.ticked[p.ID], e.ui.tap(func() { e.tick(ph, p.ID, !ph.ticked[p.ID]) }))
+			o.(*tickRow).set(p, ph.ticked[p.ID], e.ui.tap(func() { e.tick(ph, p.ID, !ph.ticked[p.ID]) }))
 		})
 	rows := container.New(&atLeast{height: newTickRow().MinSize().Height * (tickRowsShown + 0.5)}, newDragList(e.ui, ph.list))
 	ph.view = container.NewVBox(ph.who, ph.search, rows)
@@ -160,14 +161,6 @@ func (e *eventPhotos) sayWho(ph *eventPhoto) {
 	if ph.search.Text != "" && len(ph.shown) == 0 {
 		ph.who.SetText(ph.who.Text + fmt.Sprintf(" Nobody's name or room matches “%s”.", strings.TrimSpace(ph.search.Text)))
 	}
-}
-
-// residentLabel is a resident as a tick row says it: "Margaret Hughes · Room 12".
-func residentLabel(p content.Person) string {
-	if p.Room != "" {
-		return p.Name + " · Room " + p.Room
-	}
-	return p.Name
 }
 
 // findPeople returns the residents whose name or room matches query (as the
@@ -276,21 +269,28 @@ func (e *eventPhotos) post() {
 type tickRow struct {
 	widget.BaseWidget
 	box      *widget.Icon
-	label    *widget.Label
+	label    *widget.Label // the name
+	room     *widget.Label // on a line of its own: in a narrow column it was cut off, and it tells two Joans apart
 	checked  bool
 	onTapped func()
 }
 
 func newTickRow() *tickRow {
-	r := &tickRow{box: widget.NewIcon(theme.CheckButtonIcon()), label: &widget.Label{Truncation: fyne.TextTruncateEllipsis}}
+	r := &tickRow{box: widget.NewIcon(theme.CheckButtonIcon()), label: &widget.Label{Truncation: fyne.TextTruncateEllipsis},
+		room: &widget.Label{Truncation: fyne.TextTruncateEllipsis}}
 	r.ExtendBaseWidget(r)
 	return r
 }
 
-func (r *tickRow) set(text string, checked bool, tapped func()) {
+func (r *tickRow) set(p content.Person, checked bool, tapped func()) {
 	r.checked, r.onTapped = checked, tapped
-	r.label.Text, r.label.TextStyle = text, fyne.TextStyle{Bold: checked}
+	r.label.Text, r.label.TextStyle = p.Name, fyne.TextStyle{Bold: checked}
 	r.label.Refresh()
+	r.room.Text = ""
+	if p.Room != "" {
+		r.room.Text = "Room " + p.Room
+	}
+	r.room.Refresh()
 	if checked {
 		r.box.SetResource(theme.CheckButtonCheckedIcon())
 	} else {
@@ -307,7 +307,10 @@ func (r *tickRow) Tapped(*fyne.PointEvent) {
 func (r *tickRow) CreateRenderer() fyne.WidgetRenderer {
 	side := r.Theme().Size(theme.SizeNameInlineIcon) * 1.3
 	box := container.NewGridWrap(fyne.NewSquareSize(side), r.box)
-	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, container.NewCenter(box), nil, r.label))
+	// The two lines overlap by a padding or two: a row stays compact, and
+	// both read clearly at every size.
+	lines := container.New(layout.NewCustomPaddedVBoxLayout(-2*r.Theme().Size(theme.SizeNameInnerPadding)), r.label, r.room)
+	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, container.NewCenter(box), nil, lines))
 }
 
 // atLeast lays out its objects over its whole size, and asks for at least

@@ -353,7 +353,7 @@ func TestEventPhotosListTheResidentsOfNow(t *testing.T) {
 	if len(ph.shown) != 1 || ph.shown[0].ID != bell {
 		t.Fatalf("searching bell on the photo shows %+v", ph.shown)
 	}
-	row := find(ph.view, func(r *tickRow) bool { return r.label.Text == "Margaret Bell 0 · Room 101" })
+	row := find(ph.view, func(r *tickRow) bool { return r.label.Text == "Margaret Bell 0" && r.room.Text == "Room 101" })
 	if row == nil {
 		t.Fatal("no row to tick Margaret Bell")
 	}

@@ -48,6 +48,8 @@ func TestStaffScreenshots(t *testing.T) {
 		h.dropped([]fyne.URI{storage.NewFileURI(abs)})
 		test.Type(h.event.photos[0].search, "bell")
 		shot("staff-event-photos-" + size.String())
+		h.event.view.scrollTo(h.event.view.maxOffset())
+		shot("staff-event-photos-end-" + size.String())
 		h.tabs.SelectIndex(tabNews)
 		h.dropped([]fyne.URI{storage.NewFileURI(abs)})
 		shot("staff-news-photo-" + size.String())
