@@ -18,10 +18,12 @@ test:
 	@scripts/deps.sh test
 	$(GO) vet ./...
 	$(GO) vet -tags windowtest ./windowtest
+	$(GO) vet -tags webtest ./webtest
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	@if $(GO) list -deps ./cmd/hearth-facility | grep -q fyne; then echo "hearth-facility must not depend on Fyne"; exit 1; fi
 	$(GO) test -race -timeout 20m ./...
 	@$(MAKE) --no-print-directory fuzz
+	$(GO) test -tags webtest -count=1 -timeout 15m -v ./webtest/
 	$(GO) test -race -tags windowtest -count=1 -timeout 45m -v ./windowtest/
 
 # Each fuzz target of the server's request bodies and uploads for FUZZTIME: 13 targets, one

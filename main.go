@@ -38,6 +38,7 @@ func main() {
 		demoRole = flag.String("demo", "", "run a live demo care home on this computer and open the app as its resident, family or staff")
 		every    = flag.Duration("demo-every", time.Minute, "in the demo, how often someone in the circle sends something new")
 		caption  = flag.String("demo-caption", "", "in the demo, one more new photo arrives with this caption (to try a long one)")
+		others   = flag.Int("demo-residents", 0, "in the demo, how many more residents the home has besides Margaret (try 120)")
 	)
 	flag.Parse()
 	// A soft limit on the Go heap: a tablet app showing one photo at a time
@@ -59,7 +60,8 @@ func main() {
 	if *demoRole != "" {
 		// The demo keeps nothing: the app's local copy lives in the demo's
 		// folder, which Close removes (or the next demo, after a crash).
-		d, err := demo.Start(ctx, demo.Options{Role: *demoRole, Photos: assets.Demo, Every: *every, Log: log, Caption: *caption})
+		d, err := demo.Start(ctx, demo.Options{Role: *demoRole, Photos: assets.Demo, Every: *every, Log: log, Caption: *caption,
+			Residents: *others})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "hearth:", err)
 			os.Exit(1)

@@ -1,14 +1,13 @@
 package app
 
 import (
-	"bytes"
 	"fmt"
+	"image"
 	"io"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -24,6 +23,7 @@ const tickRowsShown = 4
 type eventPhoto struct {
 	name    string
 	photo   *content.PreparedPhoto
+	preview image.Image
 	problem string
 	ticked  map[string]bool // resident ids
 	search  *widget.Entry
@@ -44,7 +44,7 @@ type eventPhotos struct {
 	send      *widget.Button
 	result    *widget.Label
 	content   *fyne.Container
-	view      *container.Scroll // the tab: content, scrolled
+	view      *touchScroll // the tab: content, scrolled
 }
 
 func newEventPhotos(u *UI) *eventPhotos {
@@ -57,7 +57,7 @@ func newEventPhotos(u *UI) *eventPhotos {
 	intro := &widget.Label{Text: "Add the photos from an activity (or drag them onto this window), then tick who is in each. " +
 		"A photo goes only to the families of the residents ticked on it.", Wrapping: fyne.TextWrapWord}
 	e.content = container.NewVBox(intro, add, e.list, e.caption, e.send, e.result)
-	e.view = container.NewVScroll(e.content)
+	e.view = newTouchScroll(u, e.content, false)
 	e.loadResidents()
 	return e
 }
@@ -96,8 +96,8 @@ func (e *eventPhotos) read(name string, r io.ReadCloser) {
 	ph := &eventPhoto{name: name, ticked: map[string]bool{}}
 	e.build(ph)
 	e.photos = append(e.photos, ph)
-	e.ui.preparePicked(name, r, func(p *content.PreparedPhoto, problem string) {
-		ph.photo, ph.problem = p, problem
+	e.ui.preparePicked(name, r, func(p *content.PreparedPhoto, preview image.Image, problem string) {
+		ph.photo, ph.preview, ph.problem = p, preview, problem
 		e.update()
 	})
 	e.update()
@@ -107,7 +107,7 @@ func (e *eventPhotos) read(name string, r io.ReadCloser) {
 // list of a few rows that scrolls.
 func (e *eventPhotos) build(ph *eventPhoto) {
 	ph.who = &widget.Label{Wrapping: fyne.TextWrapWord}
-	ph.search = &widget.Entry{PlaceHolder: "Find who is in it: a name or a room"}
+	ph.search = &widget.Entry{PlaceHolder: "Find: a name or a room"}
 	ph.search.OnChanged = func(string) { e.filter(ph) }
 	ph.list = widget.NewList(func() int { return len(ph.shown) },
 		func() fyne.CanvasObject { return newTickRow() },
@@ -118,7 +118,7 @@ func (e *eventPhotos) build(ph *eventPhoto) {
 			p := ph.shown[i]
 			o.(*tickRow).set(residentLabel(p), ph.ticked[p.ID], e.ui.tap(func() { e.tick(ph, p.ID, !ph.ticked[p.ID]) }))
 		})
-	rows := container.New(&atLeast{height: newTickRow().MinSize().Height * (tickRowsShown + 0.5)}, ph.list)
+	rows := container.New(&atLeast{height: newTickRow().MinSize().Height * (tickRowsShown + 0.5)}, newDragList(e.ui, ph.list))
 	ph.view = container.NewVBox(ph.who, ph.search, rows)
 	e.filter(ph)
 }
@@ -203,10 +203,7 @@ func (e *eventPhotos) update() {
 		case ph.photo == nil:
 			face = &widget.Label{Text: "Getting it ready…"}
 		default:
-			img := canvas.NewImageFromReader(bytes.NewReader(ph.photo.Data), ph.name)
-			img.FillMode = canvas.ImageFillContain
-			img.SetMinSize(fyne.NewSize(200, 150))
-			face = img
+			face = previewImage(ph.preview, fyne.NewSize(200, 150))
 		}
 		remove := &widget.Button{Text: "Remove", Icon: theme.DeleteIcon(), OnTapped: e.ui.tap(func() {
 			for i, x := range e.photos {
@@ -230,7 +227,7 @@ func (e *eventPhotos) update() {
 	// The list's height changed: lay the whole tab out again, or the rows
 	// below it would be drawn over it.
 	e.content.Refresh()
-	e.view.Refresh()
+	e.view.Changed()
 }
 
 // post shares the ready photos; each resident's family gets only their photos.

@@ -3,13 +3,16 @@ package app
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"hearth/content"
 	"hearth/protocol"
@@ -33,27 +36,27 @@ func TestLongConversationOpensAtTheNewestAndScrollsByTouch(t *testing.T) {
 	if end <= 0 {
 		t.Fatal("43 messages fit the screen: the test needs a conversation longer than the screen")
 	}
-	if s.scroll.Offset.Y < end-1 {
-		t.Fatalf("the conversation opened at %.0f, want its newest message in view (%.0f)", s.scroll.Offset.Y, end)
+	if s.view.offset() < end-1 {
+		t.Fatalf("the conversation opened at %.0f, want its newest message in view (%.0f)", s.view.offset(), end)
 	}
 	if !s.later.Disabled() || s.earlier.Disabled() {
 		t.Errorf("at the newest message: Later should be off and Earlier on")
 	}
 
 	// A drag down (the finger pulls the list down) shows earlier messages.
-	at := s.scroll.Offset.Y
+	at := s.view.offset()
 	test.Drag(w.Canvas(), fyne.NewPos(400, 400), 0, 300)
-	if s.scroll.Offset.Y > at-299 {
-		t.Errorf("a 300 px drag moved the list from %.0f to %.0f", at, s.scroll.Offset.Y)
+	if s.view.offset() > at-299 {
+		t.Errorf("a 300 px drag moved the list from %.0f to %.0f", at, s.view.offset())
 	}
 	for i := 0; i < 100 && !s.earlier.Disabled(); i++ {
 		test.Tap(s.earlier)
 	}
-	if s.scroll.Offset.Y != 0 || !s.earlier.Disabled() {
-		t.Errorf("Earlier did not reach the first message: at %.0f", s.scroll.Offset.Y)
+	if s.view.offset() != 0 || !s.earlier.Disabled() {
+		t.Errorf("Earlier did not reach the first message: at %.0f", s.view.offset())
 	}
 	test.Tap(s.later)
-	if s.scroll.Offset.Y <= 0 {
+	if s.view.offset() <= 0 {
 		t.Error("Later did not move the list")
 	}
 
@@ -62,8 +65,8 @@ func TestLongConversationOpensAtTheNewestAndScrollsByTouch(t *testing.T) {
 		test.Tap(s.later)
 	}
 	c.message(t, c.anna, c.margaret, "And one more", 0)
-	if s.scroll.Offset.Y < s.maxOffset()-1 {
-		t.Errorf("a new message left the list at %.0f of %.0f", s.scroll.Offset.Y, s.maxOffset())
+	if s.view.offset() < s.maxOffset()-1 {
+		t.Errorf("a new message left the list at %.0f of %.0f", s.view.offset(), s.maxOffset())
 	}
 }
 
@@ -78,12 +81,12 @@ func TestSentFromEarlierComesIntoView(t *testing.T) {
 	u.ShowConversation(content.Person{ID: c.anna, Name: "Anna Hughes"})
 	s := u.current.(*conversation).scroll
 	test.Tap(s.earlier)
-	if s.scroll.Offset.Y >= s.maxOffset()-1 {
+	if s.view.offset() >= s.maxOffset()-1 {
 		t.Fatal("Earlier did not move the list from its end")
 	}
 	test.Tap(findButton(t, w.Content(), "Love you"))
-	if s.scroll.Offset.Y < s.maxOffset()-1 {
-		t.Errorf("after sending, the list stands at %.0f of %.0f: what she sent is out of view", s.scroll.Offset.Y, s.maxOffset())
+	if s.view.offset() < s.maxOffset()-1 {
+		t.Errorf("after sending, the list stands at %.0f of %.0f: what she sent is out of view", s.view.offset(), s.maxOffset())
 	}
 }
 
@@ -200,6 +203,36 @@ func TestFamilySeesTheResidentsAnswersFirst(t *testing.T) {
 	if !strings.Contains(p.from.Text, "Seen by Margaret and Tom") {
 		t.Errorf("the resident should come first in %q", p.from.Text)
 	}
+
+	// Anna says in Settings what she calls her mother; the album says it so.
+	u.ShowSettings()
+	w := u.win
+	entry := find(w.Content(), func(e *widget.Entry) bool { return e.PlaceHolder == "For example Mum, Dad, Gran" })
+	if entry == nil || findLabel(w.Content(), "What you call Margaret") == nil {
+		t.Fatal("Settings does not ask Anna what she calls Margaret")
+	}
+	test.Type(entry, "  Mum ")
+	test.Tap(findButton(t, w.Content(), "Save"))
+	if findLabelPrefix(w.Content(), "Saved. Hearth now says “Seen by Mum”") == nil {
+		t.Error("saving what she calls Margaret says nothing")
+	}
+	u.ShowPhotos()
+	p = u.current.(*photos)
+	if p.answers.Text != "Mum loved this" || !strings.Contains(p.from.Text, "Seen by Mum and Tom") {
+		t.Errorf("after calling her Mum: answers %q, %q", p.answers.Text, p.from.Text)
+	}
+
+	// Too long a name is refused in words, and nothing changes.
+	u.ShowSettings()
+	entry = find(w.Content(), func(e *widget.Entry) bool { return e.PlaceHolder == "For example Mum, Dad, Gran" })
+	entry.SetText(strings.Repeat("Mummy ", 10))
+	test.Tap(findButton(t, w.Content(), "Save"))
+	if findLabelPrefix(w.Content(), "That is a long name") == nil {
+		t.Error("a 60-letter name was not refused in words")
+	}
+	if called, _ := c.st.Called(context.Background(), c.margaret); called != "Mum" {
+		t.Errorf("after a refused name, Margaret is called %q", called)
+	}
 }
 
 // With one person in the circle, My people shows one card of its own height,
@@ -268,5 +301,126 @@ func TestLongCaptionLeavesThePhotoItsPlace(t *testing.T) {
 	}
 	if !strings.HasSuffix(p.caption.Text, "…") || p.fullCaption == p.caption.Text {
 		t.Errorf("the caption was not cut: %q", p.caption.Text)
+	}
+}
+
+// Staff lists follow a finger too: the residents of a home of 120 (a
+// widget.List, drawn only as it scrolls) move with a drag and with Later and
+// Earlier, and a long audit log has its buttons once it is filled.
+func TestStaffListsScrollByTouch(t *testing.T) {
+	_, u, w, _ := newStaffUI(t, 120)
+	h := u.current.(*staffHome)
+	s := find(w.Content(), func(s *touchScroll) bool { _, ok := s.view.(*listMover); return ok && s.Visible() })
+	if s == nil {
+		t.Fatal("the residents are not in a list a finger can move")
+	}
+	if s.maxOffset() <= 0 || s.earlier.Hidden || s.later.Hidden {
+		t.Fatalf("121 residents fit the screen (end %.0f) or Earlier/Later are hidden", s.maxOffset())
+	}
+	first := s.view.offset()
+	test.Drag(w.Canvas(), fyne.NewPos(700, 600), 0, -300) // the finger pushes the list up
+	if got := s.view.offset(); got < first+299 {
+		t.Errorf("a 300 px drag moved the residents from %.0f to %.0f", first, got)
+	}
+	for i := 0; i < 200 && s.view.offset() < s.maxOffset()-1; i++ {
+		test.Tap(s.later)
+	}
+	if s.view.offset() < s.maxOffset()-1 {
+		t.Errorf("Later never reached the last resident: at %.0f of %.0f", s.view.offset(), s.maxOffset())
+	}
+	for i := 0; i < 200 && s.view.offset() > 0; i++ {
+		test.Tap(s.earlier)
+	}
+	if s.view.offset() != 0 {
+		t.Errorf("Earlier never reached the first resident: at %.0f", s.view.offset())
+	}
+
+	// The audit log is filled after the tab shows; its buttons come with the lines.
+	h.tabs.SelectIndex(tabAudit)
+	frame(w)
+	for range 40 {
+		h.audit.Add(&widget.Label{Text: "Mon 1 Dec 09:00 — Grace Okafor paired a device"})
+	}
+	a := find(w.Content(), func(s *touchScroll) bool { return isIn(s, h.audit) })
+	if a == nil {
+		t.Fatal("the audit log is not in a list a finger can move")
+	}
+	// The real window lays out again whatever grew at its next frame; the
+	// test driver checks no sizes, so do here what that frame does.
+	a.view.refresh()
+	if a.earlier.Hidden || a.maxOffset() <= 0 {
+		t.Fatalf("40 audit lines: Earlier/Later hidden (end %.0f)", a.maxOffset())
+	}
+	test.Tap(a.later)
+	if a.view.offset() <= 0 {
+		t.Error("Later did not move the audit log")
+	}
+}
+
+// isIn reports whether o is inside the touchScroll s.
+func isIn(s *touchScroll, o fyne.CanvasObject) bool {
+	return find(s.view.object(), func(c *fyne.Container) bool { return c == o }) != nil
+}
+
+// No list's lines are laid out wider than the list shows them: with a photo
+// on Event photos at Largest, the tick list's own Earlier and Later made its
+// column so wide that every line of the tab was cut at the right.
+func TestStaffListsAreNotCutAtLargest(t *testing.T) {
+	_, u, w, _ := newStaffUI(t, 120)
+	files, _ := filepath.Glob(filepath.Join("..", "assets", "demo", "*.jpg"))
+	photo, _ := filepath.Abs(files[5])
+	for _, size := range []TextSize{Large, Largest} {
+		setTextSize(t, u, size)
+		u.ShowHome()
+		h := u.current.(*staffHome)
+		h.tabs.SelectIndex(tabEvent)
+		h.dropped([]fyne.URI{storage.NewFileURI(photo)})
+		frame(w)
+		h.tabs.SelectIndex(tabNews)
+		h.dropped([]fyne.URI{storage.NewFileURI(photo)})
+		frame(w)
+		for _, tab := range []int{tabResidents, tabDevices, tabNews, tabPhotos, tabEvent, tabAudit} {
+			h.tabs.SelectIndex(tab)
+			frame(w)
+			walk(w.Content(), func(o fyne.CanvasObject) bool {
+				if s, ok := o.(*touchScroll); ok && s.Visible() {
+					if b, ok := s.view.(*boxMover); ok && b.Content.Size().Width > b.Size().Width+1 {
+						t.Errorf("%s, tab %d: lines laid out %.0f wide in a list %.0f wide: cut at the right",
+							size, tab, b.Content.Size().Width, b.Size().Width)
+					}
+				}
+				return true
+			})
+		}
+	}
+}
+
+// Every staff form opens with the cursor in its first field: in the real
+// window the invited granddaughter's name went nowhere and her relation
+// into the name field.
+func TestStaffFormsOpenReadyToType(t *testing.T) {
+	c, u, w, _ := newStaffUI(t, 3)
+	focusedName := func(what string) {
+		t.Helper()
+		e, ok := w.Canvas().Focused().(*widget.Entry)
+		if !ok || e.PlaceHolder != "Full name" {
+			t.Errorf("%s opens with %T focused, want its name field", what, w.Canvas().Focused())
+		}
+		w.Canvas().Overlays().Remove(w.Canvas().Overlays().Top())
+		w.Canvas().Unfocus()
+	}
+	test.Tap(findButton(t, w.Content(), "Add a resident"))
+	focusedName("Add a resident")
+	rs, _ := c.st.Residents(u.ctx)
+	for _, r := range rs {
+		if r.Person.ID == c.margaret {
+			u.show(newCircleScreen(u, r))
+		}
+	}
+	test.Tap(findButton(t, w.Content(), "Invite a family member"))
+	focusedName("Invite a family member")
+	test.Tap(findButton(t, w.Content(), "Change name or room"))
+	if e, ok := w.Canvas().Focused().(*widget.Entry); !ok || e.Text != "Margaret Hughes" {
+		t.Errorf("Change name or room opens with %T focused, want the name", w.Canvas().Focused())
 	}
 }

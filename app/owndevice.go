@@ -106,17 +106,33 @@ func myDeviceLine(d content.MyDevice, u *UI) string {
 type ownDeviceScreen struct{ content fyne.CanvasObject }
 
 func newOwnDeviceScreen(u *UI, inv content.Invitation) *ownDeviceScreen {
-	th := fyne.CurrentApp().Settings().Theme()
-	code := &canvas.Text{Text: inv.Code, TextSize: th.Size(theme.SizeNameHeadingText) * 1.6, Alignment: fyne.TextAlignCenter,
-		TextStyle: fyne.TextStyle{Bold: true, Monospace: true}, Color: th.Color(theme.ColorNameForeground, fyne.CurrentApp().Settings().ThemeVariant())}
+	code := bigCode(inv.Code)
 	steps := &widget.Label{Wrapping: fyne.TextWrapWord, Text: "1. Install Hearth on the other device.\n2. Open it and choose Connect.\n" +
 		"3. Type this code, or paste the link below.\nThe code works once, until " + inv.ExpiresAt.Local().Format("Monday 2 January") +
 		". Keep it to yourself: it connects a device as you."}
 	link := &widget.Entry{Text: inv.Link}
 	done := &widget.Button{Text: "Done", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: u.tap(u.ShowSettings)}
 	return &ownDeviceScreen{content: container.NewPadded(container.NewBorder(header("Connect another device", u.tap(u.ShowHome)),
-		container.NewHBox(done), nil, nil, container.NewVScroll(container.NewVBox(code, steps, link))))}
+		container.NewHBox(done), nil, nil, newTouchScroll(u, container.NewVBox(code, steps, link), false)))}
 }
 
 func (s *ownDeviceScreen) view() fyne.CanvasObject { return s.content }
 func (s *ownDeviceScreen) refresh(content.Change)  {}
+
+// codeWidth is the most an invitation code may take across: with the list's
+// Earlier and Later buttons beside it, a 1280-wide screen still holds it.
+const codeWidth = 860
+
+// bigCode shows an invitation code, which is read aloud across a desk or
+// typed from the screen: the biggest thing there, but never wider than
+// codeWidth (at Largest it was 1,087 px and pushed the buttons off).
+func bigCode(text string) *canvas.Text {
+	th := fyne.CurrentApp().Settings().Theme()
+	style := fyne.TextStyle{Bold: true, Monospace: true}
+	size := th.Size(theme.SizeNameHeadingText) * 1.6
+	if w := fyne.MeasureText(text, size, style).Width; w > codeWidth {
+		size *= codeWidth / w
+	}
+	return &canvas.Text{Text: text, TextSize: size, Alignment: fyne.TextAlignCenter, TextStyle: style,
+		Color: th.Color(theme.ColorNameForeground, fyne.CurrentApp().Settings().ThemeVariant())}
+}

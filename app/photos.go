@@ -174,7 +174,7 @@ func answersInWords(answers []content.Answer) string {
 		if a.Kind == reactSmile {
 			verb = "smiled at this"
 		}
-		parts = append(parts, firstName(content.Person{Name: a.Name})+" "+verb)
+		parts = append(parts, sayName(a.Named)+" "+verb)
 	}
 	return strings.Join(parts, " · ")
 }

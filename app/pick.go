@@ -1,11 +1,17 @@
 package app
 
 import (
+	"bytes"
+	"fmt"
+	"image"
+	_ "image/jpeg" // prepared photos are JPEG
 	"io"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/storage"
+	"github.com/disintegration/imaging"
 
 	"hearth/content"
 )
@@ -60,12 +66,18 @@ func openDropped(uris []fyne.URI, take func(name string, r io.ReadCloser)) {
 // preparePicked reads a picked file and makes it ready to send off the Fyne
 // goroutine (a big photo takes a moment); done gets the photo, or the
 // sentence saying why it can't be sent.
-func (u *UI) preparePicked(name string, r io.ReadCloser, done func(ph *content.PreparedPhoto, problem string)) {
+//
+// It also makes the small picture the screen shows of it, off the Fyne
+// goroutine too: a canvas image of the whole 2,560 px photo was decoded and
+// scaled on the Fyne goroutine at every repaint, and under -race froze the
+// window for seconds with two photos on Share.
+func (u *UI) preparePicked(name string, r io.ReadCloser, done func(ph *content.PreparedPhoto, preview image.Image, problem string)) {
 	if r == nil {
-		done(nil, photoProblem(name, nil))
+		done(nil, nil, photoProblem(name, nil))
 		return
 	}
 	var ph content.PreparedPhoto
+	var preview image.Image
 	var err error
 	u.later(func() {
 		defer r.Close()
@@ -73,13 +85,37 @@ func (u *UI) preparePicked(name string, r io.ReadCloser, done func(ph *content.P
 		if data, err = io.ReadAll(io.LimitReader(r, maxPickedFile+1)); err == nil {
 			ph, err = u.src.PreparePhoto(u.ctx, data)
 		}
+		if err == nil {
+			preview, err = previewOf(ph.Data)
+		}
 	}, func() {
 		if err != nil {
-			done(nil, photoProblem(name, err))
+			done(nil, nil, photoProblem(name, err))
 			return
 		}
-		done(&ph, "")
+		done(&ph, preview, "")
 	})
+}
+
+// previewSide is the longest side of a picked photo's preview, in pixels:
+// the previews are a few hundred pixels across at most.
+const previewSide = 640
+
+// previewOf makes the preview of a prepared photo (a JPEG the app made).
+func previewOf(data []byte) (image.Image, error) {
+	img, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("preview of a prepared photo: %w", err)
+	}
+	return imaging.Fit(img, previewSide, previewSide, imaging.Linear), nil
+}
+
+// previewImage shows a preview, whole, in at least min.
+func previewImage(preview image.Image, min fyne.Size) *canvas.Image {
+	img := canvas.NewImageFromImage(preview)
+	img.FillMode = canvas.ImageFillContain
+	img.SetMinSize(min)
+	return img
 }
 
 // choosePhotoOf lets someone pick a photo to be personID's own photo, shown
@@ -90,7 +126,7 @@ func (u *UI) choosePhotoOf(personID string, said func(string)) {
 
 // setPhotoFrom makes the picked file personID's photo.
 func (u *UI) setPhotoFrom(personID, name string, r io.ReadCloser, said func(string)) {
-	u.preparePicked(name, r, func(ph *content.PreparedPhoto, problem string) {
+	u.preparePicked(name, r, func(ph *content.PreparedPhoto, _ image.Image, problem string) {
 		if ph == nil {
 			said(problem)
 			return

@@ -52,9 +52,7 @@ func (c *circleScreen) editResident() {
 			c.said.Show()
 		})
 	}, c.ui.win)
-	d.Resize(fyne.NewSize(c.ui.win.Canvas().Size().Width*0.6, 0))
-	d.Show()
-	c.ui.win.Canvas().Focus(name)
+	c.ui.showForm(d, name)
 }
 
 // removeWords says, before it happens, what removing a resident does to

@@ -63,7 +63,7 @@ func newResidentList(u *UI, add func(), open func(content.Resident)) *residentLi
 		OnTapped: u.tap(add)}
 	top := container.NewVBox(container.NewBorder(nil, nil, nil, addButton, l.search),
 		container.NewBorder(nil, nil, container.NewVBox(container.New(&atLeast{height: 64 * u.theme.Scale.Factor()}, l.sortBy)), nil, l.count))
-	l.content = container.NewBorder(top, nil, nil, nil, l.list)
+	l.content = container.NewBorder(top, nil, nil, nil, newTouchList(u, l.list))
 	return l
 }
 

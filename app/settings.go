@@ -1,6 +1,8 @@
 package app
 
 import (
+	"strings"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
@@ -48,6 +50,11 @@ func newSettings(u *UI) *settings {
 	)
 	if row := s.ownDeviceRow(); row != nil { // app/owndevice.go
 		form.Add(row)
+	}
+	if u.role() == roleFamily {
+		for _, row := range s.calledRows() {
+			form.Add(row)
+		}
 	}
 	if u.role() != roleResident {
 		// Family and staff choose their own photo; a resident's is set by staff.
@@ -137,4 +144,49 @@ func (s *settings) mark() {
 	}
 	s.light.Refresh()
 	s.dark.Refresh()
+}
+
+// calledRows let a family member say what they call each resident of their
+// circles ("Mum", "Gran"): "Seen by Mum", "Mum loved this". It is kept on
+// this device only, as the web app keeps it on the phone.
+func (s *settings) calledRows() []fyne.CanvasObject {
+	u := s.ui
+	circles, err := u.src.Circles(u.ctx)
+	u.logErr("circles", err)
+	var rows []fyne.CanvasObject
+	seen := map[string]bool{}
+	for _, c := range circles {
+		r := c.Resident
+		if r.ID == "" || seen[r.ID] {
+			continue
+		}
+		seen[r.ID] = true
+		now, err := u.src.Called(u.ctx, r.ID)
+		u.logErr("called", err)
+		first := shorten(firstName(r), 20)
+		entry := &widget.Entry{Text: now, PlaceHolder: "For example Mum, Dad, Gran"}
+		said := &widget.Label{Wrapping: fyne.TextWrapWord}
+		save := func() {
+			if err := u.src.SetCalled(u.ctx, r.ID, entry.Text); err != nil {
+				u.logErr("set called", err)
+				if msg, ok := forPeople(err); ok {
+					said.SetText(msg)
+				} else {
+					said.SetText("That could not be saved. Try again.")
+				}
+				return
+			}
+			if name := strings.Join(strings.Fields(entry.Text), " "); name != "" {
+				said.SetText("Saved. Hearth now says “Seen by " + name + "” and “" + name + " loved this”.")
+			} else {
+				said.SetText("Saved. Hearth now says " + first + ".")
+			}
+		}
+		entry.OnSubmitted = func(string) { u.touched(); save() }
+		button := &widget.Button{Text: "Save", Icon: theme.ConfirmIcon(), OnTapped: u.tap(save)}
+		rows = append(rows, widget.NewSeparator(),
+			&widget.Label{Text: "What you call " + first, TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord},
+			container.NewBorder(nil, nil, nil, button, entry), said)
+	}
+	return rows
 }

@@ -1,16 +1,15 @@
 package app
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
+	"image"
 	"io"
 	"path/filepath"
 	"strings"
 	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -32,6 +31,7 @@ const (
 type picked struct {
 	name    string
 	photo   *content.PreparedPhoto
+	preview image.Image
 	problem string // why it can't be shared, in words
 }
 
@@ -112,9 +112,9 @@ func (s *share) read(name string, r io.ReadCloser) {
 	s.picks = append(s.picks, p)
 	s.busy++
 	s.update()
-	s.ui.preparePicked(name, r, func(ph *content.PreparedPhoto, problem string) {
+	s.ui.preparePicked(name, r, func(ph *content.PreparedPhoto, preview image.Image, problem string) {
 		s.busy--
-		p.photo, p.problem = ph, problem
+		p.photo, p.preview, p.problem = ph, preview, problem
 		s.update()
 	})
 }
@@ -152,9 +152,7 @@ func (s *share) update() {
 			face = container.NewCenter(&widget.Label{Text: "Getting it ready…"})
 		default:
 			ready++
-			img := canvas.NewImageFromReader(bytes.NewReader(p.photo.Data), p.name)
-			img.FillMode = canvas.ImageFillContain
-			face = img
+			face = previewImage(p.preview, fyne.Size{})
 		}
 		remove := &widget.Button{Text: "Remove", Icon: theme.DeleteIcon(), OnTapped: s.ui.act(func() { s.remove(p) })}
 		s.grid.Add(container.NewBorder(nil, remove, nil, nil, face))

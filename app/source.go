@@ -35,6 +35,9 @@ type Source interface {
 	PreparePhoto(ctx context.Context, data []byte) (content.PreparedPhoto, error)
 	PostPhotos(ctx context.Context, circleID, caption string, photos []content.PreparedPhoto) (string, error)
 	PostAnnouncement(ctx context.Context, text, audience string, ph *content.PreparedPhoto) (string, error)
+	// Called is what this person calls personID ("Mum"), kept on this device; "" when unsaid.
+	Called(ctx context.Context, personID string) (string, error)
+	SetCalled(ctx context.Context, personID, name string) error
 	// SetAvatar makes a prepared photo personID's own photo (nil: initials again).
 	SetAvatar(ctx context.Context, personID string, ph *content.PreparedPhoto) error
 	SentItems(ctx context.Context, limit int, failedOnly bool) ([]content.Sent, error)

@@ -1,9 +1,9 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"fmt"
+	"image"
 	"io"
 	"net/url"
 	"strings"
@@ -45,7 +45,10 @@ func newStaffHome(u *UI) *staffHome {
 		news: container.NewVBox(), audit: container.NewVBox(), status: &widget.Label{Wrapping: fyne.TextWrapWord}}
 	h.residents = newResidentList(u, h.addResident, func(r content.Resident) { u.show(newCircleScreen(u, r)) })
 	h.newsForm = newNewsForm(u, h.loadNews)
-	newsTab := container.NewBorder(h.newsForm.content, nil, nil, nil, container.NewVScroll(h.news))
+	// The form and the notices move together: at Largest the form alone is
+	// most of the height, and a list squeezed below it had no room for its
+	// Earlier and Later buttons.
+	newsTab := newTouchScroll(u, container.NewVBox(h.newsForm.content, widget.NewSeparator(), h.news), false)
 	h.newsForm.relayout = newsTab.Refresh
 	// Above Large, six tabs with icons over their words no longer fit the
 	// height and some would hide behind a "more" menu; the words alone do.
@@ -57,11 +60,11 @@ func newStaffHome(u *UI) *staffHome {
 	}
 	h.tabs = container.NewAppTabs(
 		tab("Residents", theme.AccountIcon(), h.residents.content),
-		tab("Devices", theme.ComputerIcon(), container.NewVScroll(h.devices)),
+		tab("Devices", theme.ComputerIcon(), newTouchScroll(u, h.devices, false)),
 		tab("News", theme.InfoIcon(), newsTab),
-		tab("Photos", theme.MediaPhotoIcon(), container.NewVScroll(h.photos)),
+		tab("Photos", theme.MediaPhotoIcon(), newTouchScroll(u, h.photos, false)),
 		tab("Event photos", theme.UploadIcon(), h.event.view),
-		tab("Audit log", theme.ListIcon(), container.NewVScroll(h.audit)),
+		tab("Audit log", theme.ListIcon(), newTouchScroll(u, h.audit, false)),
 	)
 	h.tabs.SetTabLocation(container.TabLocationLeading)
 	h.tabs.OnSelected = func(*container.TabItem) { u.touched(); h.load() }
@@ -222,8 +225,16 @@ func (h *staffHome) addResident() {
 			h.loadResidents()
 		})
 	}, h.ui.win)
-	d.Resize(fyne.NewSize(h.ui.win.Canvas().Size().Width*0.6, 0))
+	h.ui.showForm(d, name)
+}
+
+// showForm shows a form dialog at a width that fits its words, with the
+// cursor in its first field, so a nurse can type at once (the invitation's
+// name went nowhere, and the relation into the name).
+func (u *UI) showForm(d dialog.Dialog, first fyne.Focusable) {
+	d.Resize(fyne.NewSize(u.win.Canvas().Size().Width*0.6, 0))
 	d.Show()
+	u.win.Canvas().Focus(first)
 }
 
 func (h *staffHome) loadDevices() {
@@ -432,7 +443,7 @@ func (f *newsForm) take(name string, r io.ReadCloser) {
 	f.photo = nil
 	f.say("")
 	f.photoLine.SetText("Getting " + name + " ready…")
-	f.ui.preparePicked(name, r, func(ph *content.PreparedPhoto, problem string) {
+	f.ui.preparePicked(name, r, func(ph *content.PreparedPhoto, preview image.Image, problem string) {
 		if mine != f.preparing {
 			return // another photo was chosen meanwhile
 		}
@@ -443,11 +454,8 @@ func (f *newsForm) take(name string, r io.ReadCloser) {
 			f.relayout()
 			return
 		}
-		img := canvas.NewImageFromReader(bytes.NewReader(ph.Data), name)
-		img.FillMode = canvas.ImageFillContain
 		side := fyne.CurrentApp().Settings().Theme().Size(theme.SizeNameInlineIcon) * 3
-		img.SetMinSize(fyne.NewSize(side*4/3, side))
-		f.preview.Add(img)
+		f.preview.Add(previewImage(preview, fyne.NewSize(side*4/3, side)))
 		f.photoLine.SetText("Photo: " + name)
 		f.relayout()
 	})
@@ -545,7 +553,7 @@ func newCircleScreen(u *UI, r content.Resident) *circleScreen {
 	top := container.NewVBox(container.NewBorder(nil, nil, back, nil, title),
 		container.NewBorder(nil, nil, c.photo, photo, container.NewVBox(c.info, c.said)),
 		container.NewGridWithColumns(2, invite, pair), c.manageButtons(), widget.NewSeparator())
-	c.content = container.NewPadded(container.NewBorder(top, nil, nil, nil, container.NewVScroll(c.members)))
+	c.content = container.NewPadded(container.NewBorder(top, nil, nil, nil, newTouchScroll(u, c.members, false)))
 	c.load()
 	return c
 }
@@ -641,8 +649,7 @@ func (c *circleScreen) inviteMember() {
 			c.ui.show(newInvitationScreen(c.ui, inv, n, c))
 		})
 	}, c.ui.win)
-	d.Resize(fyne.NewSize(c.ui.win.Canvas().Size().Width*0.6, 0))
-	d.Show()
+	c.ui.showForm(d, name)
 }
 
 func (c *circleScreen) pairTablet() {
@@ -666,10 +673,7 @@ type invitationScreen struct {
 func newInvitationScreen(u *UI, inv content.Invitation, name string, back screen) *invitationScreen {
 	title := &widget.Label{Text: "Invitation for " + name, TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameHeadingText,
 		Wrapping: fyne.TextWrapWord}
-	// The code is read aloud across a desk: the biggest thing on the screen.
-	th := fyne.CurrentApp().Settings().Theme()
-	code := &canvas.Text{Text: inv.Code, TextSize: th.Size(theme.SizeNameHeadingText) * 1.6, Alignment: fyne.TextAlignCenter,
-		TextStyle: fyne.TextStyle{Bold: true, Monospace: true}, Color: th.Color(theme.ColorNameForeground, fyne.CurrentApp().Settings().ThemeVariant())}
+	code := bigCode(inv.Code)
 	// The code route needs the server's address as well as the code.
 	address := &widget.Label{Text: "Server address: " + linkHost(inv.Link), TextStyle: fyne.TextStyle{Bold: true},
 		Wrapping: fyne.TextWrapWord}
@@ -700,13 +704,21 @@ func newInvitationScreen(u *UI, inv content.Invitation, name string, back screen
 	})}
 	done := &widget.Button{Text: "Done", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: u.tap(func() { u.show(back) })}
 	var how fyne.CanvasObject = container.NewVBox(address, steps)
-	if qr := qrImage(inv.Link); qr != nil {
+	// A phone's camera opens the QR code's link in its browser: the family web app when the
+	// server gives its link, which needs nothing installed.
+	qrLink := inv.WebLink
+	if qrLink == "" {
+		qrLink = inv.Link
+	} else {
+		steps.Text += "\nOn a phone, scanning the square opens Hearth in its browser: nothing to install."
+	}
+	if qr := qrImage(qrLink); qr != nil {
 		how = container.NewBorder(nil, nil, qr, nil, how)
 	}
 	// Save and Done stay in view at the bottom; what is above them scrolls if it must.
 	bottom := container.NewVBox(saved, container.NewGridWithColumns(2, save, done))
 	s := &invitationScreen{content: container.NewPadded(container.NewBorder(title, bottom, nil, nil,
-		container.NewVScroll(container.NewVBox(code, how, link))))}
+		newTouchScroll(u, container.NewVBox(code, how, link), false)))}
 	return s
 }
 

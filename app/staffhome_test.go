@@ -284,7 +284,9 @@ func TestLongNamesNeverWidenTheStaffScreens(t *testing.T) {
 }
 
 // Every button that opens the file chooser opens it, as big as the window
-// allows, instead of crashing (issue 11: Resize before Show panicked).
+// allows, at every text size, instead of crashing (issue 11: Resize before
+// Show panicked; at Largest, sizes of 1.4 × ours left a file's name a hair
+// shorter than one line in Fyne's arithmetic, and its layout panicked).
 func TestEveryPhotoButtonOpensTheChooser(t *testing.T) {
 	opens := func(t *testing.T, w fyne.Window, tap func()) {
 		t.Helper()
@@ -299,29 +301,34 @@ func TestEveryPhotoButtonOpensTheChooser(t *testing.T) {
 		}
 		w.Canvas().Overlays().Remove(top)
 	}
-	t.Run("family: Add photos", func(t *testing.T) {
-		c := newCircleAs(t, protocol.RoleFamily)
-		u, w := newTestUI(t, c, Options{Role: roleFamily, Paired: true})
-		u.ShowShare()
-		opens(t, w, func() { test.Tap(findButton(t, w.Content(), "Add photos")) })
-		u.ShowSettings()
-		opens(t, w, func() { test.Tap(findButton(t, w.Content(), "Choose a photo")) })
-	})
-	t.Run("staff", func(t *testing.T) {
-		c, u, w, staff := newStaffUI(t, 3)
-		h := u.current.(*staffHome)
-		h.tabs.SelectIndex(tabEvent)
-		opens(t, w, func() { test.Tap(findButton(t, w.Content(), "Add photos")) })
-		h.tabs.SelectIndex(tabNews)
-		opens(t, w, func() { test.Tap(findButton(t, w.Content(), "Add a photo")) })
-		u.show(newCircleScreen(u, content.Resident{Person: content.Person{ID: c.margaret, Name: "Margaret Hughes"}, CircleID: c.circle}))
-		opens(t, w, func() { test.Tap(findButton(t, w.Content(), "Set photo")) })
-		inv, _ := staff.Invite(context.Background(), c.margaret, "", "")
-		u.show(newInvitationScreen(u, inv, "Margaret Hughes", u.current))
-		opens(t, w, func() { test.Tap(findButton(t, w.Content(), "Save for printing")) })
-		u.ShowSettings()
-		opens(t, w, func() { test.Tap(findButton(t, w.Content(), "Choose a photo")) })
-	})
+	for _, size := range TextSizes {
+		t.Run("family at "+size.String(), func(t *testing.T) {
+			c := newCircleAs(t, protocol.RoleFamily)
+			u, w := newTestUI(t, c, Options{Role: roleFamily, Paired: true})
+			setTextSize(t, u, size)
+			u.ShowShare()
+			opens(t, w, func() { test.Tap(findButton(t, w.Content(), "Add photos")) })
+			u.ShowSettings()
+			opens(t, w, func() { test.Tap(findButton(t, w.Content(), "Choose a photo")) })
+		})
+		t.Run("staff at "+size.String(), func(t *testing.T) {
+			c, u, w, staff := newStaffUI(t, 3)
+			setTextSize(t, u, size)
+			u.ShowHome()
+			h := u.current.(*staffHome)
+			h.tabs.SelectIndex(tabEvent)
+			opens(t, w, func() { test.Tap(findButton(t, w.Content(), "Add photos")) })
+			h.tabs.SelectIndex(tabNews)
+			opens(t, w, func() { test.Tap(findButton(t, w.Content(), "Add a photo")) })
+			u.show(newCircleScreen(u, content.Resident{Person: content.Person{ID: c.margaret, Name: "Margaret Hughes"}, CircleID: c.circle}))
+			opens(t, w, func() { test.Tap(findButton(t, w.Content(), "Set photo")) })
+			inv, _ := staff.Invite(context.Background(), c.margaret, "", "")
+			u.show(newInvitationScreen(u, inv, "Margaret Hughes", u.current))
+			opens(t, w, func() { test.Tap(findButton(t, w.Content(), "Save for printing")) })
+			u.ShowSettings()
+			opens(t, w, func() { test.Tap(findButton(t, w.Content(), "Choose a photo")) })
+		})
+	}
 }
 
 // The residents to tick on event photos are the home's as they are now, not

@@ -2,6 +2,7 @@ package app
 
 import (
 	"image/color"
+	"math"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/theme"
@@ -265,5 +266,8 @@ func (t Theme) Size(name fyne.ThemeSizeName) float32 {
 	if !ok {
 		base = theme.DefaultTheme().Size(name) * baseSizes[theme.SizeNameText] / 14
 	}
-	return base * t.Scale.Factor()
+	// Whole pixels: at 1.4 × the file chooser's name labels came out a hair
+	// (a float's last bit) shorter than one line of their own text, and
+	// Fyne's text layout panicked on the chooser opening at Largest.
+	return float32(math.Round(float64(base * t.Scale.Factor())))
 }

@@ -89,7 +89,8 @@ func TestBodyTextAtLeast22Points(t *testing.T) {
 	}
 }
 
-// Every size, padding and icons included, grows by the factor of the chosen text size.
+// Every size, padding and icons included, grows by the factor of the chosen
+// text size, to the nearest whole pixel.
 func TestTextSizesScaleEverything(t *testing.T) {
 	names := []fyne.ThemeSizeName{
 		theme.SizeNameText, theme.SizeNameHeadingText, theme.SizeNameSubHeadingText,
@@ -101,7 +102,7 @@ func TestTextSizesScaleEverything(t *testing.T) {
 	for _, s := range []TextSize{Larger, Largest} {
 		th := Theme{Scale: s}
 		for _, name := range names {
-			want := base.Size(name) * s.Factor()
+			want := float32(math.Round(float64(base.Size(name) * s.Factor())))
 			if got := th.Size(name); math.Abs(float64(got-want)) > 0.001 || got <= base.Size(name) {
 				t.Errorf("%s at %s = %.2f, want %.2f", name, s, got, want)
 			}

@@ -53,6 +53,15 @@ func firstName(p content.Person) string {
 	return p.Name
 }
 
+// sayName says someone as this person names them: what they call them
+// ("Mum", "Granny Jo") whole, anyone else by their first name.
+func sayName(n content.Named) string {
+	if n.Called {
+		return n.Name
+	}
+	return firstName(content.Person{Name: n.Name})
+}
+
 // andList joins names: "Anna", "Anna and Tom", "Anna, Tom and Lucy".
 func andList(names []string) string {
 	switch len(names) {
@@ -128,7 +137,7 @@ func sendStateWords(s content.SendState) string {
 		if len(s.SeenBy) > 0 {
 			names := make([]string, len(s.SeenBy))
 			for i, n := range s.SeenBy {
-				names[i] = firstName(content.Person{Name: n})
+				names[i] = sayName(n)
 			}
 			return "Seen by " + andList(names)
 		}

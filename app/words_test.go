@@ -58,7 +58,7 @@ func TestTileSentences(t *testing.T) {
 func TestSendStateWords(t *testing.T) {
 	cases := map[string]content.SendState{
 		"Sent":                     {State: content.SendSent},
-		"Seen by Anna and Tom":     {State: content.SendSeen, SeenBy: []string{"Anna", "Tom"}},
+		"Seen by Anna and Tom":     {State: content.SendSeen, SeenBy: []content.Named{{Name: "Anna"}, {Name: "Tom"}}},
 		"Not sent: It was too big": {State: content.SendFailed, Reason: "It was too big"},
 		"Sending…":                 {State: content.SendSending},
 	}

@@ -54,18 +54,25 @@ type PhotoItem struct {
 	Send        SendState
 }
 
+// Named is someone as this person names them: by their full name, or by what
+// this person calls them ("Mum"), which is said whole.
+type Named struct {
+	Name   string
+	Called bool // Name is what this person calls them
+}
+
 // Answer is someone's one-tap answer to a photo: "Margaret loved this".
 type Answer struct {
-	Name     string // the person's full name
+	Named
 	Resident bool   // the person the circle is for
 	Kind     string // "heart" or "smile"
 }
 
 // SendState is where something this person wrote stands. Zero for others' items.
 type SendState struct {
-	State  string   // SendQueued ... SendFailed; "" when not this person's
-	Reason string   // why it failed, in words
-	SeenBy []string // names of who saw it (for "Anna saw this")
+	State  string  // SendQueued ... SendFailed; "" when not this person's
+	Reason string  // why it failed, in words
+	SeenBy []Named // who saw it (for "Seen by Mum and Tom"), the resident first
 	// While it waits or goes out: how many of its photos the server has, of how many
 	// (photos go up in order, so photo i is up when i < PhotosUploaded). 0 and 0 without photos.
 	PhotosUploaded, Photos int
@@ -176,6 +183,7 @@ func (c Change) Has(kind string) bool {
 type Invitation struct {
 	Code      string // grouped for reading aloud: K7QX-M2PD-9FJ4
 	Link      string // hearth://HOST:PORT/CODE?pin=...
+	WebLink   string // https://HOST/join#CODE: the family web app ("" from an older server)
 	ExpiresAt time.Time
 }
 

@@ -191,3 +191,24 @@ func firstName(p protocol.Person) string {
 	name, _, _ := strings.Cut(p.Name, " ")
 	return name
 }
+
+var (
+	otherFirst = []string{"Arthur", "Joan", "Harold", "Dorothy", "Albert", "Edith", "Walter", "Irene", "Frank", "Winifred",
+		"Stanley", "Mabel", "Ernest", "Gladys", "Norman", "Vera", "Cyril", "Ivy", "Leonard", "Phyllis", "Reginald", "Hilda"}
+	otherLast = []string{"Bell", "Clarke", "Dixon", "Evans", "Fisher", "Green", "Hall", "Irwin", "Jones", "King", "Lloyd",
+		"Moore", "Nash", "Owen", "Price", "Quinn", "Reid"}
+)
+
+// addResidents adds n residents as the nurse does, in rooms 101 on: names
+// from short lists, so each first name and surname comes back now and then,
+// as in a real home (a search must tell two Joans apart).
+func (c *careHome) addResidents(ctx context.Context, n int) error {
+	for i := range n {
+		name := otherFirst[i%len(otherFirst)] + " " + otherLast[(i/len(otherFirst)+i)%len(otherLast)]
+		req := protocol.CreatePerson{Name: name, Role: protocol.RoleResident, Room: fmt.Sprint(101 + i)}
+		if _, err := c.staff().createPerson(ctx, req); err != nil {
+			return fmt.Errorf("add resident %s: %w", name, err)
+		}
+	}
+	return nil
+}

@@ -29,7 +29,9 @@ func newClient(addr, pin string) *client {
 		MaxIdleConnsPerHost: 8,
 		IdleConnTimeout:     90 * time.Second,
 	}
-	return &client{base: "https://" + addr, hc: &http.Client{Transport: tr, Timeout: time.Minute}}
+	// A bound on a stuck request only: a -race build on a busy machine took
+	// over a minute to make the variants of one demo photo.
+	return &client{base: "https://" + addr, hc: &http.Client{Transport: tr, Timeout: 5 * time.Minute}}
 }
 
 func (c *client) close() { c.hc.CloseIdleConnections() }

@@ -62,6 +62,10 @@ type Options struct {
 	// Caption, when set, is the caption of one more photo that Lucy shares
 	// right after the history: the newest photo, to try a long caption.
 	Caption string
+	// Residents is how many more residents the home has besides Margaret,
+	// each with a circle of their own and nobody in it yet: a home at its
+	// real size (a hundred or more) for staff.
+	Residents int
 }
 
 // Demo is a running demo care home.
@@ -140,6 +144,9 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 	c, err := d.setUp(ctx, photos, time.Now())
 	if err != nil {
 		return nil, fmt.Errorf("demo: make the care home: %w", err)
+	}
+	if err := c.addResidents(ctx, opts.Residents); err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
 	}
 	if opts.Caption != "" {
 		// The sunset is on the server already (Lucy's mountains).

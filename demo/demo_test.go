@@ -38,10 +38,16 @@ type viewer struct {
 
 func open(t *testing.T, role string, every time.Duration) *viewer {
 	t.Helper()
+	return openHome(t, role, every, 0)
+}
+
+// openHome is open in a home with residents more residents besides Margaret.
+func openHome(t *testing.T, role string, every time.Duration, residents int) *viewer {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	started := time.Now()
-	d, err := demo.Start(ctx, demo.Options{Role: role, Photos: photos, Every: every, Log: quietLog()})
+	d, err := demo.Start(ctx, demo.Options{Role: role, Photos: photos, Every: every, Log: quietLog(), Residents: residents})
 	if err != nil {
 		t.Fatalf("start the demo as %s: %v", role, err)
 	}
@@ -345,7 +351,7 @@ func TestFamily(t *testing.T) {
 		for _, p := range ps {
 			if p.Mine && strings.Contains(p.Caption, "dragonfly") {
 				for _, n := range p.Send.SeenBy {
-					if n == "Margaret Hughes" {
+					if n.Name == "Margaret Hughes" {
 						return true
 					}
 				}
@@ -361,7 +367,7 @@ func TestFamily(t *testing.T) {
 
 func TestStaff(t *testing.T) {
 	t.Parallel()
-	v := open(t, " Staff", 200*time.Millisecond) // as a person may type it
+	v := openHome(t, " Staff", 200*time.Millisecond, 40) // as a person may type it
 	if v.acc.Role != protocol.RoleStaff || v.acc.PersonName != "Grace Okafor" {
 		t.Fatalf("paired as %s (%s), want Grace Okafor, staff", v.acc.PersonName, v.acc.Role)
 	}
@@ -377,6 +383,11 @@ func TestStaff(t *testing.T) {
 		t.Errorf("the nurse sees %d announcements, want all 5", len(h.announcements))
 	}
 	ctx := context.Background()
+	// The home's other residents, each with a circle: the nurse sees them all.
+	rs, err := v.st.Residents(ctx)
+	if err != nil || len(rs) != 41 {
+		t.Errorf("the nurse sees %d residents (%v), want Margaret and the 40 others", len(rs), err)
+	}
 	liveArrives(t, "a live photo", func() bool {
 		ps, _ := v.st.NewestPhotos(ctx, 0, 1)
 		return len(ps) == 1 && ps[0].CreatedAt.After(v.started)

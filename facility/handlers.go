@@ -184,7 +184,7 @@ func (s *Server) sync(w http.ResponseWriter, r *http.Request, a Actor) {
 			if len(changes) > 0 {
 				next = changes[len(changes)-1].Seq
 			}
-			writeJSON(w, http.StatusOK, protocol.SyncResponse{Changes: changes, Next: encodeCursor(s.epoch, next), More: more})
+			writeJSONGzip(w, r, http.StatusOK, protocol.SyncResponse{Changes: changes, Next: encodeCursor(s.epoch, next), More: more})
 			return
 		}
 		if timer == nil {
@@ -196,7 +196,8 @@ func (s *Server) sync(w http.ResponseWriter, r *http.Request, a Actor) {
 		select {
 		case <-woken:
 			// The device may have been revoked while it waited: check again before answering.
-			if _, err := s.store.Authenticate(r.Context(), hashToken(bearerToken(r))); err != nil {
+			tok, _ := requestToken(r)
+			if _, err := s.store.Authenticate(r.Context(), hashToken(tok)); err != nil {
 				writeError(w, s.internal(r, err))
 				return
 			}

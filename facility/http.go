@@ -1,6 +1,7 @@
 package facility
 
 import (
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -46,6 +47,7 @@ func (s *Server) routes() {
 	m.Handle("GET /v1/push/key", s.auth(s.pushKey))
 	m.Handle("PUT /v1/push/subscription", s.auth(s.putPushSubscription))
 	m.Handle("DELETE /v1/push/subscription", s.auth(s.deletePushSubscription))
+	s.webRoutes(m)
 	s.mux = m
 }
 
@@ -55,6 +57,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
+	webHeaders(h)
+	s.hsts(w, r)
 	if _, pattern := s.mux.Handler(r); pattern != "" {
 		s.mux.ServeHTTP(w, r) // (Handler alone would not fill in the path values)
 		return
@@ -77,11 +81,16 @@ type statusOnly struct {
 func (s *statusOnly) WriteHeader(code int)        { s.status = code }
 func (s *statusOnly) Write(b []byte) (int, error) { return len(b), nil }
 
-// auth checks the bearer token on every request; nothing is cached, so a revoked device is
-// refused on its very next request.
+// auth checks the bearer token (or the web app's session cookie) on every request; nothing is
+// cached, so a revoked device is refused on its very next request. A request that changes
+// something with the cookie must come from the web app's own page (webRequest).
 func (s *Server) auth(next func(http.ResponseWriter, *http.Request, Actor)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tok := bearerToken(r)
+		tok, cookie := requestToken(r)
+		if cookie && !safeMethod(r.Method) && !webRequest(r) {
+			writeError(w, errCrossSite)
+			return
+		}
 		if len(tok) != 43 {
 			writeError(w, ErrUnauthorized)
 			return
@@ -113,6 +122,26 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(v)
+}
+
+// writeJSONGzip is writeJSON, gzipped when the client accepts it and the body is worth it: a
+// feed's JSON shrinks to a fifth, which a phone on mobile data feels (Go's HTTP client asks for
+// gzip and unpacks it by itself).
+func writeJSONGzip(w http.ResponseWriter, r *http.Request, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil || len(body) < 1024 || !strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+		writeJSON(w, status, v)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Content-Encoding", "gzip")
+	h.Add("Vary", "Accept-Encoding")
+	w.WriteHeader(status)
+	zw, _ := gzip.NewWriterLevel(w, gzip.BestSpeed)
+	zw.Write(body)
+	zw.Write([]byte("\n"))
+	zw.Close()
 }
 
 func writeError(w http.ResponseWriter, err error) {

@@ -224,7 +224,8 @@ func (s *Server) Invite(ctx context.Context, a Actor, req protocol.CreateInvitat
 		break
 	}
 	link := protocol.FormatInvitation(protocol.Invitation{Host: s.cfg.PublicHost, Code: inv.Code, Pin: s.cfg.Pin, Insecure: s.cfg.Insecure})
-	return protocol.InvitationResponse{Code: protocol.GroupCode(inv.Code), Link: link, ExpiresAt: inv.ExpiresAt}, nil
+	return protocol.InvitationResponse{Code: protocol.GroupCode(inv.Code), Link: link,
+		WebLink: protocol.WebJoinLink(s.cfg.PublicHost, inv.Code, s.cfg.Insecure), ExpiresAt: inv.ExpiresAt}, nil
 }
 
 // newToken returns a device token (256 random bits, base64url) and its SHA-256.

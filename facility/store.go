@@ -61,6 +61,9 @@ type Store interface {
 	// invitation has no proof key; with ErrCodeUsed, ErrCodeExpired and ErrCodeBurned it returns
 	// the key too.
 	InvitationKey(ctx context.Context, codeID string) ([]byte, error)
+	// InvitationPreview says who the invitation of the whole code is for, without redeeming it,
+	// under the code rules of Pair: the same refusals, and a wrong secret counts as a try.
+	InvitationPreview(ctx context.Context, code string) (protocol.JoinPreview, error)
 	CreatePerson(ctx context.Context, a Actor, req protocol.CreatePerson) (protocol.CreatePersonResponse, error)
 	// CreateInvitation stores inv; ErrCodeTaken when its lookup part is in use (make another code).
 	CreateInvitation(ctx context.Context, a Actor, inv Invitation) error

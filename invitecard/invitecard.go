@@ -19,6 +19,8 @@ import (
 	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/math/fixed"
 
+	"github.com/skip2/go-qrcode"
+
 	"hearth/protocol"
 )
 
@@ -40,6 +42,7 @@ type Card struct {
 	PersonName string    // who the invitation is for
 	Code       string    // grouped or not: "K7QX-M2PD-9FJ4-ABCD"
 	Link       string    // hearth://HOST:PORT/CODE?pin=...
+	WebLink    string    // https://HOST/join#CODE: drawn as a QR code for a phone's camera ("" for none)
 	ExpiresAt  time.Time // shown in the local time zone
 }
 
@@ -47,7 +50,11 @@ type Card struct {
 type Layout struct {
 	Code image.Rectangle // the code's lines
 	Link image.Rectangle
+	QR   image.Rectangle // the QR code of WebLink, modules QRModule px square from QR.Min (empty: none)
 }
+
+// QRModule is the side of one module (square) of the card's QR code, in pixels.
+const QRModule = 8
 
 var (
 	ink   = color.RGBA{0x11, 0x11, 0x11, 0xff}
@@ -148,6 +155,9 @@ func Draw(fonts Fonts, c Card) (*image.RGBA, Layout, error) {
 	grouped := protocol.GroupCode(code)
 	halves := []string{grouped[:9], grouped[10:]}
 	px := 260.0
+	if c.WebLink != "" {
+		px = 180 // room for the QR code below
+	}
 	var big font.Face
 	for ; px > 60; px -= 10 {
 		if big, err = face(bold, px); err != nil {
@@ -165,6 +175,33 @@ func Draw(fonts Fonts, c Card) (*image.RGBA, Layout, error) {
 		p.lines(faces["addr"], ink, wrap(faces["addr"], "Works until "+Until(c.ExpiresAt, time.Now()), width))
 	}
 	p.y += 30
+	if c.WebLink != "" {
+		q, err := qrcode.New(c.WebLink, qrcode.Medium)
+		if err != nil {
+			return nil, lay, fmt.Errorf("invitation card: QR code: %w", err)
+		}
+		q.DisableBorder = true
+		bits := q.Bitmap()
+		side := len(bits) * QRModule
+		lay.QR = image.Rect(margin, p.y, margin+side, p.y+side)
+		for y, row := range bits {
+			for x, on := range row {
+				if on {
+					r := image.Rect(margin+x*QRModule, p.y+y*QRModule, margin+(x+1)*QRModule, p.y+(y+1)*QRModule)
+					draw.Draw(p.img, r, image.NewUniform(color.Black), image.Point{}, draw.Src)
+				}
+			}
+		}
+		// Beside the square: what a phone does with it.
+		text := &page{img: p.img, y: p.y}
+		textWidth := width - side - 50
+		for _, l := range wrap(faces["body"], "On a phone? Point its camera at this square: Hearth opens in the browser, with nothing to install.", textWidth) {
+			d := font.Drawer{Dst: p.img, Src: image.NewUniform(ink), Face: faces["body"], Dot: fixed.P(margin+side+50, text.y+faces["body"].Metrics().Ascent.Ceil())}
+			d.DrawString(l)
+			text.y += lineHeight(faces["body"])
+		}
+		p.y = max(p.y+side, text.y) + 30
+	}
 	p.lines(faces["small"], grey, []string{"Link:"})
 	top = p.y
 	p.lines(faces["small"], grey, wrapChars(faces["small"], c.Link, width))

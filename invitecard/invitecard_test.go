@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/skip2/go-qrcode"
 )
 
 func testFonts(t testing.TB) Fonts {
@@ -106,5 +108,48 @@ func BenchmarkPNG(b *testing.B) {
 		if _, err := PNG(f, card); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// The card carries the family web app's link as a QR code a phone's camera reads: every module
+// drawn is the module the link encodes.
+func TestCardQRCodeIsTheWebLink(t *testing.T) {
+	link := "https://care.maplegrove.example/join#K7QX-M2PD-9FJ4-ABCD"
+	card := Card{HomeName: "Maple Grove", PersonName: "Anna Whitfield", Code: "K7QX-M2PD-9FJ4-ABCD",
+		Link:    "hearth://care.maplegrove.example:8443/K7QX-M2PD-9FJ4-ABCD?pin=" + strings.Repeat("x", 43),
+		WebLink: link, ExpiresAt: time.Date(2026, 11, 29, 15, 0, 0, 0, time.Local)}
+	img, lay, err := Draw(testFonts(t), card)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := qrcode.New(link, qrcode.Medium)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q.DisableBorder = true
+	bits := q.Bitmap()
+	if lay.QR.Dx() != len(bits)*QRModule || lay.QR.Dx() < 236 { // at least 2 cm at 300 dpi, what phone cameras read easily
+		t.Fatalf("QR box %v for %d modules", lay.QR, len(bits))
+	}
+	for y, row := range bits {
+		for x, on := range row {
+			c, _, _, _ := img.At(lay.QR.Min.X+x*QRModule+QRModule/2, lay.QR.Min.Y+y*QRModule+QRModule/2).RGBA()
+			if (c < 0x8000) != on {
+				t.Fatalf("module %d,%d drawn %v, want %v", x, y, c < 0x8000, on)
+			}
+		}
+	}
+	// Quiet zone: paper for four modules around the square (margin on the left, text to the right).
+	quiet := image.Rect(lay.QR.Min.X-4*QRModule, lay.QR.Min.Y-4*QRModule, lay.QR.Max.X+4*QRModule, lay.QR.Min.Y)
+	if n := inked(img, quiet); n != 0 {
+		t.Errorf("%d dark pixels in the QR code's quiet zone above it", n)
+	}
+	if lay.QR.Min.Y < lay.Code.Max.Y || lay.Link.Min.Y < lay.QR.Max.Y {
+		t.Errorf("QR %v should sit between the code %v and the link %v", lay.QR, lay.Code, lay.Link)
+	}
+	if os.Getenv("INVITECARD_OUT") != "" {
+		var b bytes.Buffer
+		png.Encode(&b, img)
+		os.WriteFile(os.Getenv("INVITECARD_OUT"), b.Bytes(), 0o644)
 	}
 }

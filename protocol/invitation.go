@@ -124,3 +124,19 @@ func ParseInvitation(link string) (Invitation, error) {
 	}
 	return inv, nil
 }
+
+// WebJoinLink is the family web app's link for an invitation: https://HOST[:PORT]/join#CODE
+// (http:// for a plain-HTTP loopback server). The port is left out when it is 443.
+func WebJoinLink(host, code string, insecure bool) string {
+	scheme := "https://"
+	if insecure {
+		scheme = "http://"
+	}
+	if h, port, err := net.SplitHostPort(host); err == nil && port == "443" && !insecure {
+		host = h
+		if strings.Contains(h, ":") {
+			host = "[" + h + "]"
+		}
+	}
+	return scheme + host + "/join#" + GroupCode(code)
+}

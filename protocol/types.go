@@ -169,6 +169,15 @@ type FacilityRef struct {
 	Name string `json:"name"`
 }
 
+// JoinPreview is what the family web app's join page shows before a code is redeemed
+// (POST /web/join/preview): who the code is for and whose circle it joins.
+type JoinPreview struct {
+	Facility string `json:"facility"`           // the home's name
+	Person   string `json:"person"`             // who the new device will belong to
+	Resident string `json:"resident,omitempty"` // whose circle it joins ("" for none)
+	Relation string `json:"relation,omitempty"` // the person's relation to the resident
+}
+
 // PairResponse is the answer to POST /v1/pair.
 type PairResponse struct {
 	Token    string      `json:"token"`
@@ -276,8 +285,11 @@ type InvitationList struct {
 
 // InvitationResponse is the answer to POST /v1/invitations.
 type InvitationResponse struct {
-	Code      string    `json:"code"`
-	Link      string    `json:"link"`
+	Code string `json:"code"`
+	Link string `json:"link"`
+	// WebLink opens the invitation in a phone's browser (the family web app):
+	// https://HOST/join#CODE, the code in the fragment so that it reaches no server log.
+	WebLink   string    `json:"web_link,omitempty"`
 	ExpiresAt time.Time `json:"expires_at"`
 }
 

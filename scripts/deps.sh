@@ -8,8 +8,8 @@ build=(gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxra
 window=(xvfb xauth imagemagick xdotool dbus tesseract-ocr tesseract-ocr-eng)
 case "${1:-build}" in
   build) want=("${build[@]}") ;;
-  test)  want=("${build[@]}" "${window[@]}" libimage-exiftool-perl) ;;
-  bench) want=("${build[@]}" "${window[@]}" libvips-tools libheif-examples) ;; # the app benchmarks run a real window; heif-enc makes the 12 MP HEIC
+  test)  want=("${build[@]}" "${window[@]}" libimage-exiftool-perl chromium nodejs npm) ;; # chromium, node: webtest/
+  bench) want=("${build[@]}" "${window[@]}" libvips-tools libheif-examples chromium nodejs npm) ;; # the app benchmarks run a real window; heif-enc makes the 12 MP HEIC; webtest's benchmark a browser
   *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac
 
@@ -18,13 +18,32 @@ if ! command -v go >/dev/null; then
   exit 1
 fi
 
+# The browser tests' npm packages (playwright-core, axe-core), pinned by webtest/package-lock.json.
+# playwright-core drives Debian's chromium and downloads no browser of its own.
+webtest_npm() {
+  [ "${1:-}" = test ] || return 0
+  local dir
+  dir="$(cd "$(dirname "$0")/.." && pwd)/webtest"
+  if [ ! -d "$dir/node_modules/playwright-core" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    echo "Installing the browser tests' npm packages in webtest/"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
 missing=()
 for p in "${want[@]}"; do
   if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]; then
+    # node and npm may come from elsewhere than Debian's packages: what counts is that they run.
+    if { [ "$p" = nodejs ] && command -v node >/dev/null; } || { [ "$p" = npm ] && command -v npm >/dev/null; }; then
+      continue
+    fi
     missing+=("$p")
   fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+  webtest_npm "${1:-build}"
+  exit 0
+fi
 
 cmd="apt-get install -y --no-install-recommends ${missing[*]}"
 if [ "$(id -u)" -ne 0 ]; then
@@ -36,3 +55,4 @@ echo "Installing: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 $cmd
+webtest_npm "${1:-build}"

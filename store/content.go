@@ -10,6 +10,7 @@ type (
 	Person        = content.Person
 	PhotoItem     = content.PhotoItem
 	Answer        = content.Answer
+	Named         = content.Named
 	SendState     = content.SendState
 	Conversation  = content.Conversation
 	Message       = content.Message

@@ -99,9 +99,11 @@ func (s *Store) NewestPhotos(ctx context.Context, offset, limit int) ([]PhotoIte
 
 // answers are the one-tap answers of others to a post, the resident's first.
 func (s *Store) answers(ctx context.Context, postID, me string) ([]Answer, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT coalesce(p.name, ''), coalesce(p.role, '') = 'resident', r.kind
-		FROM reactions r LEFT JOIN people p ON p.id = r.author_id
-		WHERE r.target_id = ? AND r.author_id != ? ORDER BY coalesce(p.role, '') = 'resident' DESC, r.created_at`, postID, me)
+	rows, err := s.rdb.QueryContext(ctx, `SELECT coalesce(c.value, p.name, ''), c.value IS NOT NULL,
+		coalesce(p.role, '') = 'resident', r.kind
+		FROM reactions r LEFT JOIN people p ON p.id = r.author_id LEFT JOIN meta c ON c.key = ? || r.author_id
+		WHERE r.target_id = ? AND r.author_id != ? ORDER BY coalesce(p.role, '') = 'resident' DESC, r.created_at`,
+		metaCalledPrefix, postID, me)
 	if err != nil {
 		return nil, fmt.Errorf("answers to a photo: %w", err)
 	}
@@ -109,10 +111,32 @@ func (s *Store) answers(ctx context.Context, postID, me string) ([]Answer, error
 	var out []Answer
 	for rows.Next() {
 		var a Answer
-		if err := rows.Scan(&a.Name, &a.Resident, &a.Kind); err != nil {
+		if err := rows.Scan(&a.Name, &a.Called, &a.Resident, &a.Kind); err != nil {
 			return nil, fmt.Errorf("answers to a photo: %w", err)
 		}
 		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// seenBy is who saw item id, but this person: the resident first, as this
+// person calls them when they said.
+func (s *Store) seenBy(ctx context.Context, id string) ([]Named, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT coalesce(c.value, p.name, ''), c.value IS NOT NULL
+		FROM seen s LEFT JOIN people p ON p.id = s.person_id LEFT JOIN meta c ON c.key = ? || s.person_id
+		WHERE s.target_id = ? AND s.person_id != ? ORDER BY coalesce(p.role, '') = 'resident' DESC, s.at`,
+		metaCalledPrefix, id, s.currentMe())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Named
+	for rows.Next() {
+		var n Named
+		if err := rows.Scan(&n.Name, &n.Called); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
 	}
 	return out, rows.Err()
 }
@@ -147,8 +171,7 @@ func (s *Store) sendState(ctx context.Context, id, kind string) (SendState, erro
 		return st, nil
 	}
 	// The resident first: theirs is the look the family waits for.
-	st.SeenBy, err = queryStrings(ctx, s.rdb, `SELECT coalesce(p.name, '') FROM seen s LEFT JOIN people p ON p.id = s.person_id
-		WHERE s.target_id = ? AND s.person_id != ? ORDER BY coalesce(p.role, '') = 'resident' DESC, s.at`, id, s.currentMe())
+	st.SeenBy, err = s.seenBy(ctx, id)
 	if err != nil {
 		return st, fmt.Errorf("send state: %w", err)
 	}

@@ -35,9 +35,11 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"hearth/sqlitedb"
 )
@@ -310,7 +312,41 @@ const (
 	metaMe           = "me"
 	metaAccount      = "account"
 	metaResyncVerify = "resync_verify"
+	// metaCalledPrefix + a person's id: what this person calls them ("Mum"),
+	// kept on this device only.
+	metaCalledPrefix = "called:"
 )
+
+// maxCalled is the longest name one may give someone, in characters.
+const maxCalled = 40
+
+// Called is what this person calls personID ("Mum"), "" when they have not said.
+func (s *Store) Called(ctx context.Context, personID string) (string, error) {
+	return s.meta(ctx, s.rdb, metaCalledPrefix+personID)
+}
+
+// SetCalled keeps what this person calls personID, on this device; "" goes
+// back to their name.
+func (s *Store) SetCalled(ctx context.Context, personID, name string) error {
+	name = strings.Join(strings.Fields(name), " ")
+	if utf8.RuneCountInString(name) > maxCalled {
+		return inputErr("That is a long name: at most %d letters, please.", maxCalled)
+	}
+	s.writeMu.Lock()
+	var err error
+	if name == "" {
+		_, err = s.db.ExecContext(ctx, `DELETE FROM meta WHERE key = ?`, metaCalledPrefix+personID)
+	} else {
+		err = setMeta(ctx, s.db, metaCalledPrefix+personID, name)
+	}
+	s.writeMu.Unlock()
+	if err != nil {
+		return fmt.Errorf("what you call someone: %w", err)
+	}
+	// Every "Seen by" and answer with the name says it anew.
+	s.notify(Change{Kinds: []string{ChangePerson}, IDs: []string{personID}})
+	return nil
+}
 
 func (s *Store) meta(ctx context.Context, q querier, key string) (string, error) {
 	var v string

@@ -79,7 +79,7 @@ func TestFamilyShareProgressThenSeenByTheResident(t *testing.T) {
 	}
 	waitFor(t, "seen by Rose, at Anna's", func() bool {
 		items, _ := anna.st.NewestPhotos(ctx, 0, 10)
-		return len(items) == 3 && items[0].Send.State == store.SendSeen && strings.Join(items[0].Send.SeenBy, ",") == "Rose"
+		return len(items) == 3 && items[0].Send.State == store.SendSeen && len(items[0].Send.SeenBy) == 1 && items[0].Send.SeenBy[0].Name == "Rose"
 	})
 }
 

@@ -41,7 +41,7 @@ func InviteOwnDevice(ctx context.Context, st *store.Store) (content.Invitation, 
 	if _, err := c.doJSON(ctx, http.MethodPost, "/v1/invitations", protocol.CreateInvitation{PersonID: acc.PersonID}, &resp); err != nil {
 		return content.Invitation{}, answer(err)
 	}
-	return content.Invitation{Code: resp.Code, Link: resp.Link, ExpiresAt: resp.ExpiresAt}, nil
+	return content.Invitation{Code: resp.Code, Link: resp.Link, WebLink: resp.WebLink, ExpiresAt: resp.ExpiresAt}, nil
 }
 
 // AcceptOffer joins the circle that someone asked this person to join (store.CircleOffers). Only

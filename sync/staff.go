@@ -171,7 +171,7 @@ func (s *Staff) Invite(ctx context.Context, personID, circleID, relation string)
 	if _, err := s.c.doJSON(ctx, http.MethodPost, "/v1/invitations", req, &resp); err != nil {
 		return content.Invitation{}, answer(err)
 	}
-	return content.Invitation{Code: resp.Code, Link: resp.Link, ExpiresAt: resp.ExpiresAt}, nil
+	return content.Invitation{Code: resp.Code, Link: resp.Link, WebLink: resp.WebLink, ExpiresAt: resp.ExpiresAt}, nil
 }
 
 // AddMember adds someone who already uses Hearth to a circle, at once: their own devices get the
@@ -419,7 +419,7 @@ func (s *Staff) words(ctx context.Context, names map[string]string, e protocol.A
 // works until.
 func (s *Staff) InvitationCard(inv content.Invitation, homeName, personName string) ([]byte, error) {
 	b, err := invitecard.PNG(s.fonts, invitecard.Card{HomeName: homeName, PersonName: personName,
-		Code: inv.Code, Link: inv.Link, ExpiresAt: inv.ExpiresAt})
+		Code: inv.Code, Link: inv.Link, WebLink: inv.WebLink, ExpiresAt: inv.ExpiresAt})
 	if err != nil {
 		return nil, staffErr("Hearth could not draw the invitation. Show the code on the screen instead.", err)
 	}

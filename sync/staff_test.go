@@ -94,6 +94,10 @@ func TestStaffManageResidentsCirclesAndDevices(t *testing.T) {
 	if _, err := protocol.ParseInvitation(tabletInv.Link); err != nil || len(tabletInv.Code) != 19 || tabletInv.ExpiresAt.IsZero() {
 		t.Fatalf("invitation %+v: %v", tabletInv, err)
 	}
+	// The family web app's link, for the QR code a phone's camera reads (card and screen).
+	if inv, _ := protocol.ParseInvitation(tabletInv.Link); tabletInv.WebLink != "https://"+inv.Host+"/join#"+tabletInv.Code {
+		t.Errorf("web link %q for %q", tabletInv.WebLink, tabletInv.Link)
+	}
 	tablet := pairDevice(t, tabletInv.Link)
 	annaInv, err := staff.Invite(ctx, anna.ID, roseCircle, "Daughter")
 	if err != nil {

@@ -93,7 +93,7 @@ func TestPairSendReceivePhotos(t *testing.T) {
 	}
 	waitFor(t, "Anna to see that Rose saw and loved the post", func() bool {
 		p, _ := ad.st.NewestPhotos(ctx, 0, 10)
-		return len(p) == 1 && p[0].Send.State == store.SendSeen && strings.Join(p[0].Send.SeenBy, ",") == "Rose" && p[0].Hearts == 1
+		return len(p) == 1 && p[0].Send.State == store.SendSeen && len(p[0].Send.SeenBy) == 1 && p[0].Send.SeenBy[0].Name == "Rose" && p[0].Hearts == 1
 	})
 	waitFor(t, "the answer", func() bool {
 		m := ad.messages(rose)

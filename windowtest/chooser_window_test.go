@@ -142,8 +142,9 @@ func findWords(words []word, phrase string) (word, bool) {
 		match := true
 		for j, w := range want {
 			got := words[i+j]
-			// A word may go on ("Margaret" finds "Margaret's", however OCR reads the apostrophe).
-			if !strings.HasPrefix(strings.ToLower(strings.Trim(got.text, ".,:;…")), strings.ToLower(w)) ||
+			// A word may go on ("Margaret" finds "Margaret's", however OCR reads
+			// the apostrophe); punctuation counts on neither side ("photo:").
+			if !strings.HasPrefix(bare(got.text), bare(w)) ||
 				(j > 0 && abs(got.y-words[i].y) > words[i].h) {
 				match = false
 				break
@@ -156,6 +157,12 @@ func findWords(words []word, phrase string) (word, bool) {
 		}
 	}
 	return word{}, false
+}
+
+// bare is a word as findWords compares it: lower case, without the
+// punctuation around it.
+func bare(word string) string {
+	return strings.ToLower(strings.Trim(word, ".,:;…?!“”\"'‘’"))
 }
 
 func abs(n int) int {
@@ -319,6 +326,22 @@ func TestWindowFamilyChoosesPhotosInTheFileChooser(t *testing.T) {
 		}
 	}
 	screenshot(t, display, filepath.Join(dir, "chooser-sent.png"))
+	r.stillAlive(t, display)
+
+	// Then she writes to her mother: Enter sends, as in any message box.
+	r.clickWords(t, display, "Home")
+	r.waitForScreen(t, display, "home")
+	r.clickWords(t, display, "Messages")
+	r.clickWords(t, display, "Margaret")
+	r.waitForScreen(t, display, "conversation")
+	// The message box has the focus as the conversation opens.
+	note := fmt.Sprintf("See you on Sunday, Mum (window test %d)", time.Now().UnixNano()%100000)
+	typeText(t, display, note)
+	xdo(t, display, "key", "Return")
+	const arrived = `SELECT COUNT(*) FROM items i WHERE i.kind = 'message' AND json_extract(i.data, '$.text') = ?
+		AND i.author_id = (SELECT id FROM people WHERE name = 'Anna Carter')
+		AND json_extract(i.data, '$.to') = (SELECT id FROM people WHERE name = 'Margaret Hughes')`
+	waitCount(t, serverDB(t, r), "Anna's message to Margaret on the server, sent with Enter", 1, 2*time.Minute, arrived, note)
 	r.stillAlive(t, display)
 	r.stop(t)
 }

@@ -102,62 +102,75 @@ func (t *tx) person(id string) (protocol.Person, error) {
 	return p, json.Unmarshal([]byte(data), &p)
 }
 
+// codeRow is an invitation as redeeming or previewing its code reads it.
+type codeRow struct {
+	personID, relation, createdBy string
+	circleID                      sql.NullString
+	canInvite                     bool
+}
+
+// checkCode reads the invitation named by code's first four characters and applies the code
+// rules of POST /v1/pair: burned first, so that guessing stops for good; then the secret (a
+// wrong one counts against a live invitation, the fifth burns it), so that only someone holding
+// the right code learns that it expired, was cancelled or was used. refused is the answer for
+// the code; err a failure of the store. Pair and InvitationPreview share it, so that the
+// family web app's join page obeys exactly the rules of pairing.
+func (t *tx) checkCode(code string) (row codeRow, refused, err error) {
+	if len(code) != protocol.InvitationChars {
+		return row, facility.ErrInvalidCode, nil
+	}
+	lookup, secret := code[:protocol.InvitationIDChars], code[protocol.InvitationIDChars:]
+	var (
+		hash            []byte
+		expires         string
+		used, cancelled sql.NullString
+		failures        int
+	)
+	err = t.queryRow(`SELECT secret_hash, person_id, circle_id, relation, can_invite, expires_at, used_at, failures,
+		created_by, cancelled_at FROM invitations WHERE lookup = ?`, lookup).
+		Scan(&hash, &row.personID, &row.circleID, &row.relation, &row.canInvite, &expires, &used, &failures, &row.createdBy, &cancelled)
+	if errors.Is(err, sql.ErrNoRows) {
+		return row, facility.ErrInvalidCode, nil
+	}
+	if err != nil {
+		return row, nil, fmt.Errorf("read invitation: %w", err)
+	}
+	if failures >= maxCodeFailures {
+		return row, facility.ErrCodeBurned, nil
+	}
+	sum := sha256.Sum256([]byte(secret))
+	if subtle.ConstantTimeCompare(sum[:], hash) != 1 {
+		if used.Valid || cancelled.Valid || parseTime(expires).Before(time.Now()) {
+			return row, facility.ErrInvalidCode, nil // dead already: nothing left to protect
+		}
+		// Committed although the request fails: the count must stick.
+		_, err := t.exec(`UPDATE invitations SET failures = failures + 1 WHERE lookup = ?`, lookup)
+		return row, facility.ErrInvalidCode, err
+	}
+	switch {
+	case used.Valid:
+		return row, facility.ErrCodeUsed, nil
+	case cancelled.Valid:
+		return row, facility.ErrCodeCancelled, nil
+	case parseTime(expires).Before(time.Now()):
+		return row, facility.ErrCodeExpired, nil
+	}
+	return row, nil, nil
+}
+
 // Pair implements facility.Store. A wrong secret counts against the invitation named by the
 // code's first four characters; the fifth burns it.
 func (s *Store) Pair(ctx context.Context, code, deviceName string, tokenHash []byte) (protocol.PairResponse, error) {
 	var resp protocol.PairResponse
 	var refused error
-	if len(code) != protocol.InvitationChars {
-		return resp, facility.ErrInvalidCode
-	}
-	lookup, secret := code[:protocol.InvitationIDChars], code[protocol.InvitationIDChars:]
 	err := s.write(ctx, func(t *tx) error {
-		var (
-			hash                        []byte
-			personID, relation, expires string
-			createdBy                   string
-			circleID, used, cancelled   sql.NullString
-			canInvite                   bool
-			failures                    int
-		)
-		err := t.queryRow(`SELECT secret_hash, person_id, circle_id, relation, can_invite, expires_at, used_at, failures,
-			created_by, cancelled_at FROM invitations WHERE lookup = ?`, lookup).
-			Scan(&hash, &personID, &circleID, &relation, &canInvite, &expires, &used, &failures, &createdBy, &cancelled)
-		if errors.Is(err, sql.ErrNoRows) {
-			refused = facility.ErrInvalidCode
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("read invitation: %w", err)
-		}
-		// Burned first, so that guessing stops for good; then the secret, so that only someone
-		// holding the right code learns that it expired or was used (and is told so plainly).
-		if failures >= maxCodeFailures {
-			refused = facility.ErrCodeBurned
-			return nil
-		}
-		sum := sha256.Sum256([]byte(secret))
-		if subtle.ConstantTimeCompare(sum[:], hash) != 1 {
-			refused = facility.ErrInvalidCode
-			if used.Valid || cancelled.Valid || parseTime(expires).Before(time.Now()) {
-				return nil // dead already: nothing left to protect
-			}
-			// Committed although the request fails: the count must stick.
-			_, err := t.exec(`UPDATE invitations SET failures = failures + 1 WHERE lookup = ?`, lookup)
+		row, no, err := t.checkCode(code)
+		if err != nil || no != nil {
+			refused = no
 			return err
 		}
-		if used.Valid {
-			refused = facility.ErrCodeUsed
-			return nil
-		}
-		if cancelled.Valid {
-			refused = facility.ErrCodeCancelled
-			return nil
-		}
-		if parseTime(expires).Before(time.Now()) {
-			refused = facility.ErrCodeExpired
-			return nil
-		}
+		lookup := code[:protocol.InvitationIDChars]
+		personID, circleID, relation, canInvite, createdBy := row.personID, row.circleID, row.relation, row.canInvite, row.createdBy
 		p, err := t.person(personID)
 		if err != nil {
 			return fmt.Errorf("read person: %w", err)
@@ -210,6 +223,34 @@ func (s *Store) Pair(ctx context.Context, code, deviceName string, tokenHash []b
 }
 
 const maxCodeFailures = 5
+
+// InvitationPreview implements facility.Store.
+func (s *Store) InvitationPreview(ctx context.Context, code string) (protocol.JoinPreview, error) {
+	var pv protocol.JoinPreview
+	var refused error
+	err := s.write(ctx, func(t *tx) error {
+		row, no, err := t.checkCode(code)
+		if err != nil || no != nil {
+			refused = no
+			return err
+		}
+		p, err := t.person(row.personID)
+		if err != nil {
+			return fmt.Errorf("read person: %w", err)
+		}
+		pv = protocol.JoinPreview{Facility: s.fac.Name, Person: p.Name, Relation: row.relation}
+		if row.circleID.Valid {
+			if err := t.queryRow(`SELECT name FROM circles WHERE id = ?`, row.circleID.String).Scan(&pv.Resident); err != nil {
+				return fmt.Errorf("read circle: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return pv, err
+	}
+	return pv, refused
+}
 
 // InvitationKey implements facility.Store: the proof key (protocol.InvitationKey, kept from when
 // the code was made) of the live invitation
