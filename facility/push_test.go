@@ -196,3 +196,43 @@ func TestPushUnsubscribe(t *testing.T) {
 		t.Fatalf("after DELETE: %+v", subs)
 	}
 }
+
+// TestPushIsOffTheWritePath: while the push service does not answer, the resident's messages
+// are still written and answered at once; the notices go out when it answers again.
+func TestPushIsOffTheWritePath(t *testing.T) {
+	w := newWorld(t)
+	b := newBrowserKeys(t)
+	release := make(chan struct{})
+	arrived := make(chan string, 10)
+	ts := httptest.NewTLSServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		<-release // a push service that hangs
+		plain, err := webpush.Decrypt(body, b.priv, b.auth)
+		if err != nil {
+			arrived <- err.Error()
+		} else {
+			arrived <- string(plain)
+		}
+		rw.WriteHeader(http.StatusCreated)
+	}))
+	defer ts.Close()
+	w.close()
+	w.pushClient = ts.Client()
+	w.open()
+	w.mustJSON(w.do("PUT", "/v1/push/subscription", w.fa.token, b.subscription(ts.URL+"/anna")), 200, nil)
+	for i := 0; i < 3; i++ {
+		_, r := w.message(w.ra, w.fa, "Thank you!")
+		w.mustJSON(r, 201, nil) // answered although the first push is stuck
+	}
+	close(release)
+	for i := 0; i < 3; i++ {
+		select {
+		case m := <-arrived:
+			if !strings.Contains(m, `"title":"Rose replied"`) {
+				t.Errorf("push %d: %s", i, m)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("only %d of 3 pushes arrived", i)
+		}
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"image"
 	"image/color"
 	"testing"
+
+	"github.com/gen2brain/heic"
 )
 
 // phoneHeader returns the real phone photo's segments up to its first scan plus a little
@@ -59,6 +61,7 @@ func FuzzCheck(f *testing.F) {
 	heif := readTestdata(f, "phone-irot-gps.heic")
 	f.Add(heif[:1500]) // the box structure: ftyp, meta (items, properties, EXIF)
 	f.Add(withISPE(f, heif, 8, 8)[:1500])
+	heic.Init() // compile the decoder before the fuzzer times inputs (each worker runs this)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		info, err := Check(data)
 		if err != nil {

@@ -35,10 +35,10 @@ type heifBox struct {
 }
 
 // heifBoxes splits data into boxes. Sizes are checked against what is there; a box that
-// claims more than is left ends the list with ok false.
+// claims more than is left, or more than 4096 boxes, ends the list with ok false.
 func heifBoxes(data []byte) (boxes []heifBox, ok bool) {
 	for len(data) > 0 {
-		if len(data) < 8 {
+		if len(data) < 8 || len(boxes) >= 4096 { // a photo has a few hundred at most
 			return boxes, false
 		}
 		size := uint64(binary.BigEndian.Uint32(data))
@@ -126,9 +126,19 @@ func heifHeader(data []byte) (heifInfo, error) {
 	if !ok {
 		return heifInfo{}, damaged
 	}
+	// A hostile file could name millions of items in a few megabytes: the structure a photo
+	// needs is small (an iPhone's has about 60 items), so more than these is refused.
+	const maxItems, maxPerItem = 1024, 64
 	items := map[uint64]*heifItem{}
+	tooMany := false
+	var spare heifItem // what the calls beyond the limit write to, unused
 	item := func(id uint64) *heifItem {
 		if items[id] == nil {
+			if len(items) >= maxItems {
+				tooMany = true
+				spare = heifItem{}
+				return &spare
+			}
 			items[id] = &heifItem{}
 		}
 		return items[id]
@@ -192,7 +202,11 @@ func heifHeader(data []byte) (heifInfo, error) {
 				for e := uint64(0); e < extents && !r.bad; e++ {
 					r.n(idxSize)
 					off, n := r.n(offSize), r.n(lenSize)
-					it.extents = append(it.extents, heifExtent{base + off, n})
+					if len(it.extents) < maxPerItem {
+						it.extents = append(it.extents, heifExtent{base + off, n})
+					} else {
+						tooMany = true
+					}
 				}
 			}
 		case "iprp":
@@ -215,10 +229,16 @@ func heifHeader(data []byte) (heifInfo, error) {
 						it := item(pr.n(2 + 2*int(min(v, 1))))
 						n := pr.n(1)
 						for a := uint64(0); a < n && !pr.bad; a++ {
+							var idx int
 							if flags&1 != 0 {
-								it.props = append(it.props, int(pr.n(2)&0x7fff))
+								idx = int(pr.n(2) & 0x7fff)
 							} else {
-								it.props = append(it.props, int(pr.n(1)&0x7f))
+								idx = int(pr.n(1) & 0x7f)
+							}
+							if len(it.props) < maxPerItem {
+								it.props = append(it.props, idx)
+							} else {
+								tooMany = true
 							}
 						}
 					}
@@ -241,7 +261,7 @@ func heifHeader(data []byte) (heifInfo, error) {
 				n := rr.n(2)
 				for k := uint64(0); k < n && !rr.bad; k++ {
 					to := rr.n(idSize)
-					if ref.typ == "cdsc" && !rr.bad {
+					if ref.typ == "cdsc" && !rr.bad && len(cdsc) < maxItems {
 						cdsc[from] = to
 					}
 				}
@@ -253,6 +273,9 @@ func heifHeader(data []byte) (heifInfo, error) {
 		if r.bad {
 			return heifInfo{}, damaged
 		}
+	}
+	if tooMany {
+		return heifInfo{}, errorf(ErrInvalid, "This photo is damaged: its HEIC file has far more parts than a photo has. Please send it as a JPEG.")
 	}
 	if !havePrimary || items[primary] == nil {
 		return heifInfo{}, damaged

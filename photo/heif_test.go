@@ -285,3 +285,29 @@ func withIrot(t testing.TB, data []byte, q byte) []byte {
 	out = append(out, meta...)
 	return append(out, data[me:]...)
 }
+
+// TestHEICWithTooManyPartsIsRefusedCheaply: a meta box naming 100,000 items in 1.2 MB is refused
+// by the gate without building them all.
+func TestHEICWithTooManyPartsIsRefusedCheaply(t *testing.T) {
+	var infe []byte
+	for id := 1; id <= 100000; id++ {
+		e := []byte{0, 0, 0, 21, 'i', 'n', 'f', 'e', 2, 0, 0, 0, 0, 0, 0, 0, 'h', 'v', 'c', '1', 0}
+		binary.BigEndian.PutUint16(e[12:], uint16(id))
+		infe = append(infe, e...)
+	}
+	box := func(typ string, body []byte) []byte {
+		b := binary.BigEndian.AppendUint32(nil, uint32(8+len(body)))
+		return append(append(b, typ...), body...)
+	}
+	iinf := box("iinf", append([]byte{0, 0, 0, 0, 0xff, 0xff}, infe...))
+	meta := box("meta", append([]byte{0, 0, 0, 0}, append(box("pitm", []byte{0, 0, 0, 0, 0, 1}), iinf...)...))
+	data := append(box("ftyp", []byte("heic\x00\x00\x00\x00mif1heic")), meta...)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := Check(data)
+	runtime.ReadMemStats(&after)
+	assertPhotoError(t, err, ErrInvalid, "damaged")
+	if n := after.TotalAlloc - before.TotalAlloc; n > 4<<20 {
+		t.Errorf("the gate allocated %d KB for it", n>>10)
+	}
+}
