@@ -151,8 +151,13 @@ const (
 // ErrCodeTaken: the invitation code's lookup part belongs to a live invitation.
 var ErrCodeTaken = &Error{409, "code_taken", "That invitation code is taken."}
 
-// Notifier is told, after a commit, whose feeds grew.
+// Notifier is told, after a commit, whose feeds grew. WakeEveryone among them stands for every
+// person (a change for the whole home: listing thousands of ids would cost more than waking the
+// few who wait).
 type Notifier func(personIDs []string)
+
+// WakeEveryone is the person id that tells a Notifier that every person's feed grew.
+const WakeEveryone = "*"
 
 // Photo variants served to clients.
 const (
