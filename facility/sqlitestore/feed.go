@@ -267,9 +267,6 @@ func (t *tx) joinCircle(p, role, c, relation string, canInvite bool) error {
 	return t.subscribe(p, circleStream(c), 0, joined)
 }
 
-// liveTarget leaves out reactions whose target was deleted (the client dropped them with it).
-const liveTarget = ` AND (target_id IS NULL OR EXISTS (SELECT 1 FROM items t WHERE t.id = items.target_id AND t.deleted_at IS NULL))`
-
 // leaveCircle removes p from circle c and sends p deletes for everything of the circle.
 func (t *tx) leaveCircle(p, role, c string) error {
 	var mdata string
