@@ -98,13 +98,19 @@ func FuzzCursor(f *testing.F) {
 	f.Add("", int64(0), "AAAA")
 	f.Add("ff", int64(1<<62), "gd4ZFT-QLIIAAAAAAAAAKg")
 	f.Fuzz(func(t *testing.T, epoch string, seq int64, raw string) {
-		decodeCursor(raw) // must not panic
+		decodeCursor(raw, epoch) // must not panic
 		if seq < 0 || len(epoch) != 16 || strings.Trim(epoch, "0123456789abcdef") != "" {
 			return
 		}
-		e, s, err := decodeCursor(encodeCursor(epoch, seq))
-		if err != nil || e != epoch || s != seq {
-			t.Fatalf("cursor (%s, %d) came back as (%s, %d, %v)", epoch, seq, e, s, err)
+		positions := []Position{{Seq: seq}}
+		if seq > 2 {
+			positions = append(positions, Position{Seq: seq, Sub: 1 + seq/2})
+		}
+		for _, pos := range positions {
+			e, p, err := decodeCursor(encodeCursor(epoch, pos), epoch)
+			if err != nil || e != epoch || p != pos {
+				t.Fatalf("cursor (%s, %v) came back as (%s, %v, %v)", epoch, pos, e, p, err)
+			}
 		}
 	})
 }

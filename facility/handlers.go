@@ -153,9 +153,9 @@ func (s *Server) sync(w http.ResponseWriter, r *http.Request, a Actor) {
 		writeError(w, Invalid("wait must be a whole number of seconds from 0 to 60."))
 		return
 	}
-	var after int64
+	var after Position
 	if since := q.Get("since"); since != "" {
-		epoch, seq, err := decodeCursor(since)
+		epoch, pos, err := decodeCursor(since, s.epoch)
 		if err != nil {
 			writeError(w, Invalid("The cursor in since is not one this server made. Sync from the start (no since)."))
 			return
@@ -165,7 +165,7 @@ func (s *Server) sync(w http.ResponseWriter, r *http.Request, a Actor) {
 				"The server's data was restored. Forget the local copy and sync again from the start."))
 			return
 		}
-		after = seq
+		after = pos
 	}
 	if wait > 0 {
 		// The server-wide write timeout is short; a long poll may take the full wait.
@@ -174,16 +174,12 @@ func (s *Server) sync(w http.ResponseWriter, r *http.Request, a Actor) {
 	var timer <-chan time.Time
 	for {
 		woken := s.hub.Subscribe(a.PersonID) // before reading: a write after the read still wakes us
-		changes, more, err := s.store.Changes(r.Context(), a.PersonID, after, limit)
+		changes, next, more, err := s.store.Changes(r.Context(), a.PersonID, after, limit)
 		if err != nil {
 			writeError(w, s.internal(r, err))
 			return
 		}
 		if len(changes) > 0 || wait == 0 {
-			next := after
-			if len(changes) > 0 {
-				next = changes[len(changes)-1].Seq
-			}
 			writeJSONGzip(w, r, http.StatusOK, protocol.SyncResponse{Changes: changes, Next: encodeCursor(s.epoch, next), More: more})
 			return
 		}

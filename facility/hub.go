@@ -31,11 +31,18 @@ func (h *Hub) Subscribe(personID string) <-chan struct{} {
 	return ch
 }
 
-// Notify wakes every waiter of these persons (all their devices).
+// Notify wakes every waiter of these persons (all their devices); WakeEveryone wakes all.
 func (h *Hub) Notify(personIDs []string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, id := range personIDs {
+		if id == WakeEveryone {
+			for p, ch := range h.chans {
+				close(ch)
+				delete(h.chans, p)
+			}
+			return
+		}
 		if ch, ok := h.chans[id]; ok {
 			close(ch)
 			delete(h.chans, id)

@@ -42,8 +42,10 @@ type Invitation struct {
 // validated (ids, lengths, hashes) by the handlers before they reach a Store. Domain refusals
 // are *Error values; anything else is a failure of the store.
 //
-// A backend must write each change and its inbox rows in the transaction of the change itself,
-// and tell its Notifier which persons' feeds grew once that transaction is durable.
+// A backend must write each change, and what makes it part of the feeds of the people who
+// receive it, in the transaction of the change itself (the cost of a write must not grow with
+// its audience: SQLite lists a change in a few streams, see sqlitestore), and tell its Notifier
+// which persons' feeds grew once that transaction is durable.
 type Store interface {
 	Facility(ctx context.Context) (protocol.FacilityRef, error)
 	// Epoch is the random id of this database's history; it changes at restore.
@@ -108,12 +110,38 @@ type Store interface {
 	// whose avatar it is.
 	CanSeeBlob(ctx context.Context, a Actor, sha string) (bool, error)
 
-	// Changes returns the person's feed after seq, at most limit, and whether more follow.
-	Changes(ctx context.Context, personID string, after int64, limit int) ([]protocol.Change, bool, error)
+	// Changes returns the person's feed after the position after (the zero Position: from the
+	// start), at most limit changes, the position of the last one (after itself when none) and
+	// whether more follow. Ordering: positions only grow, and a change is returned only once
+	// every change before it in the person's feed is visible (a reader never sees change N+1
+	// before N); changes left out because the person may no longer see them do not hold back
+	// later ones. Reading a page costs O(changes in it plus those left out), never O(history).
+	Changes(ctx context.Context, personID string, after Position, limit int) ([]protocol.Change, Position, bool, error)
 
 	// Backup writes a consistent copy of the database to path while the store keeps serving.
 	Backup(ctx context.Context, path string) error
 	Close() error
+}
+
+// Position is a place in a person's feed. Most changes sit at (Seq, 0): their seq. When a person
+// joins a circle (or arrives), the state they get from before is replayed at the seq of the join,
+// each earlier change at (join seq, its own seq): Sub orders the replay, and the join's own
+// change follows it. Sub is always below Seq.
+type Position struct {
+	Seq, Sub int64
+}
+
+// Before reports whether p comes before q in a feed.
+func (p Position) Before(q Position) bool {
+	return p.Seq < q.Seq || p.Seq == q.Seq && p.key() < q.key()
+}
+
+// key is Sub for a replayed change and Seq (above every Sub of that seq) for the change itself.
+func (p Position) key() int64 {
+	if p.Sub == 0 {
+		return p.Seq
+	}
+	return p.Sub
 }
 
 // Results of Store.AddMember, as the API answers them in "status".
@@ -126,8 +154,13 @@ const (
 // ErrCodeTaken: the invitation code's lookup part belongs to a live invitation.
 var ErrCodeTaken = &Error{409, "code_taken", "That invitation code is taken."}
 
-// Notifier is told, after a commit, whose feeds grew.
+// Notifier is told, after a commit, whose feeds grew. WakeEveryone among them stands for every
+// person (a change for the whole home: listing thousands of ids would cost more than waking the
+// few who wait).
 type Notifier func(personIDs []string)
+
+// WakeEveryone is the person id that tells a Notifier that every person's feed grew.
+const WakeEveryone = "*"
 
 // Photo variants served to clients.
 const (

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
 	"hearth/facility"
@@ -19,8 +20,24 @@ type scope struct {
 	Audience string
 }
 
-// emit writes one change and an inbox row for each person in audience.
-func (t *tx) emit(kind, op, id string, data any, audience []string) error {
+// Streams. A change is written once and listed in the streams of the people who receive it (the
+// inbox table, see migration 0011): a circle post costs the change and two stream rows whatever
+// the circle's size or the number of staff, and people read their streams (subs) at pull time.
+const (
+	streamStaff     = "staff" // every staff person: all circles, all people
+	streamEveryone  = "all"   // everyone: staff persons, announcements for everyone
+	streamResidents = "res"   // residents and staff: announcements for residents
+)
+
+// circleStream is the stream of circle c's changes, read by its members (staff read streamStaff).
+func circleStream(c string) string { return "c:" + c }
+
+// isStream tells stream keys from person ids (a person's own stream is keyed by their id).
+func isStream(key string) bool { return !protocol.ValidID(key) }
+
+// emit writes one change and lists it in the streams (stream keys or person ids) to; it returns
+// the change's seq.
+func (t *tx) emit(kind, op, id string, data any, to []string) (int64, error) {
 	var raw []byte
 	switch d := data.(type) {
 	case []byte:
@@ -30,30 +47,30 @@ func (t *tx) emit(kind, op, id string, data any, audience []string) error {
 	default:
 		var err error
 		if raw, err = json.Marshal(d); err != nil {
-			return fmt.Errorf("encode %s: %w", kind, err)
+			return 0, fmt.Errorf("encode %s: %w", kind, err)
 		}
 	}
 	res, err := t.exec(`INSERT INTO changes(kind, op, id, data) VALUES (?, ?, ?, ?)`, kind, op, id, string(raw))
 	if err != nil {
-		return fmt.Errorf("write change: %w", err)
+		return 0, fmt.Errorf("write change: %w", err)
 	}
 	seq, _ := res.LastInsertId()
-	return t.deliver(seq, audience)
+	return seq, t.deliver(seq, to)
 }
 
-func (t *tx) deliver(seq int64, audience []string) error {
-	for _, p := range audience {
-		if _, err := t.exec(`INSERT OR IGNORE INTO inbox(person_id, seq) VALUES (?, ?)`, p, seq); err != nil {
+func (t *tx) deliver(seq int64, to []string) error {
+	for _, k := range to {
+		if _, err := t.exec(`INSERT OR IGNORE INTO inbox(person_id, seq) VALUES (?, ?)`, k, seq); err != nil {
 			return fmt.Errorf("write inbox: %w", err)
 		}
-		t.woke[p] = struct{}{}
+		t.woke[k] = struct{}{}
 	}
 	return nil
 }
 
-// snapshot copies, as new changes in person's inbox only, the rows that q selects as
-// (kind, op, id, data). It is how a person who joins a circle gets that circle's current state.
-func (t *tx) snapshot(person, q string, args ...any) error {
+// snapshot copies, as new changes in the stream key only, the rows that q selects as
+// (kind, op, id, data). It is how a person who leaves a circle gets its deletes.
+func (t *tx) snapshot(key, q string, args ...any) error {
 	res, err := t.exec(`INSERT INTO changes(kind, op, id, data) `+q, args...)
 	if err != nil {
 		return fmt.Errorf("snapshot: %w", err)
@@ -65,88 +82,159 @@ func (t *tx) snapshot(person, q string, args ...any) error {
 	last, _ := res.LastInsertId()
 	// One writer, INTEGER PRIMARY KEY: the rows of one INSERT ... SELECT have consecutive seqs.
 	if _, err := t.exec(`INSERT OR IGNORE INTO inbox(person_id, seq) SELECT ?, seq FROM changes WHERE seq > ? AND seq <= ?`,
-		person, last-n, last); err != nil {
+		key, last-n, last); err != nil {
 		return fmt.Errorf("snapshot inbox: %w", err)
 	}
-	t.woke[person] = struct{}{}
+	t.woke[key] = struct{}{}
 	return nil
 }
 
-func (t *tx) staffIDs() ([]string, error) {
-	return t.strings(`SELECT id FROM people WHERE role = 'staff'`)
+// subscribe makes person p read stream from the change joined on, with the stream's earlier
+// changes from backlogFrom replayed at joined (see facility.Position).
+func (t *tx) subscribe(p, stream string, backlogFrom, joined int64) error {
+	if _, err := t.exec(`INSERT INTO subs(person_id, stream, backlog_from, joined) VALUES (?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`, p, stream, backlogFrom, joined); err != nil {
+		return fmt.Errorf("subscribe: %w", err)
+	}
+	t.woke[p] = struct{}{}
+	return nil
 }
 
-// audience returns everyone who sees an item of scope sc.
-func (t *tx) audience(sc scope) ([]string, error) {
+// unsubscribe ends p's reading of stream with the change at left (included).
+func (t *tx) unsubscribe(p, stream string, left int64) error {
+	if _, err := t.exec(`UPDATE subs SET left_seq = ? WHERE person_id = ? AND stream = ? AND left_seq IS NULL`, left, p, stream); err != nil {
+		return fmt.Errorf("unsubscribe: %w", err)
+	}
+	t.woke[p] = struct{}{}
+	return nil
+}
+
+// subscribeNew gives a new person the streams of their role, with what they see from before
+// (staff, announcements and, for staff, every person, circle and circle item) as a backlog
+// replayed at joined, the seq of their own person change.
+func (t *tx) subscribeNew(p, role string, joined int64) error {
+	streams := []string{streamEveryone}
+	if role != protocol.RoleFamily {
+		streams = append(streams, streamResidents)
+	}
+	if role == protocol.RoleStaff {
+		streams = append(streams, streamStaff)
+	}
+	for _, st := range streams {
+		if err := t.subscribe(p, st, 0, joined); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// wakeList turns the stream keys and person ids that got rows into the persons who read them,
+// for the Notifier. It runs in the writer's transaction, once per batch.
+func (t *tx) wakeList(keys map[string]struct{}) ([]string, error) {
+	persons := map[string]struct{}{}
+	for k := range keys {
+		var ids []string
+		var err error
+		switch {
+		case !isStream(k):
+			ids = []string{k}
+		case k == streamStaff:
+			ids, err = t.strings(`SELECT id FROM people WHERE role = 'staff' AND removed_at IS NULL`)
+		case k == streamEveryone:
+			ids = []string{facility.WakeEveryone}
+		case k == streamResidents:
+			ids, err = t.strings(`SELECT id FROM people WHERE role IN ('resident', 'staff') AND removed_at IS NULL`)
+		case strings.HasPrefix(k, "c:"):
+			ids, err = t.strings(`SELECT person_id FROM members WHERE circle_id = ?`, strings.TrimPrefix(k, "c:"))
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read whom to wake: %w", err)
+		}
+		for _, id := range ids {
+			persons[id] = struct{}{}
+		}
+	}
+	out := make([]string, 0, len(persons))
+	for p := range persons {
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// routes returns the streams that carry an item of scope sc: who receives it. Who may still
+// see it when it is read is seesItem's to say.
+func routes(sc scope) ([]string, error) {
 	switch {
 	case sc.CircleID != "":
-		return t.strings(`SELECT person_id FROM members WHERE circle_id = ?
-			UNION SELECT id FROM people WHERE role = 'staff'`, sc.CircleID)
+		return []string{circleStream(sc.CircleID), streamStaff}, nil
 	case sc.P1 != "":
 		if sc.P1 == sc.P2 {
 			return []string{sc.P1}, nil
 		}
 		return []string{sc.P1, sc.P2}, nil
 	case sc.Audience == protocol.AudienceEveryone:
-		return t.strings(`SELECT id FROM people`)
+		return []string{streamEveryone}, nil
 	case sc.Audience == protocol.AudienceResidents:
-		return t.strings(`SELECT id FROM people WHERE role IN ('resident', 'staff')`)
+		return []string{streamResidents}, nil
 	}
 	return nil, fmt.Errorf("item without a scope")
 }
 
-// audienceBy returns who receives an item of scope sc written by author: everyone who sees sc
+// routesBy returns the streams of a thing of scope sc written by author: everyone who sees sc
 // and may see author. Only announcements reach people who may not see each other, so a seen mark
 // or a reaction on one goes to the people who may see its author (the author's circles, staff),
 // never with its author's id to the whole home (finding 3 of issue 12).
-func (t *tx) audienceBy(sc scope, author string) ([]string, error) {
+func (t *tx) routesBy(sc scope, author string) ([]string, error) {
 	if sc.Audience == "" {
-		return t.audience(sc)
+		return routes(sc)
 	}
 	var role string
 	if err := t.queryRow(`SELECT role FROM people WHERE id = ?`, author).Scan(&role); err != nil {
 		return nil, fmt.Errorf("read author: %w", err)
 	}
 	if role == protocol.RoleStaff {
-		return t.audience(sc) // staff share every circle
+		return routes(sc) // staff share every circle
 	}
-	roles := `'resident', 'family', 'staff'`
+	roles := `'resident', 'family'`
 	if sc.Audience == protocol.AudienceResidents {
-		roles = `'resident', 'staff'`
+		roles = `'resident'`
 	}
-	return t.strings(`SELECT id FROM people WHERE role IN (`+roles+`) AND (id = ?1 OR role = 'staff' OR id IN
+	// The author and those who share a circle with them, each in their own stream: a circle's
+	// stream would also reach family who may not see a residents' announcement.
+	ids, err := t.strings(`SELECT id FROM people WHERE role IN (`+roles+`) AND (id = ?1 OR id IN
 		(SELECT m2.person_id FROM members m1 JOIN members m2 ON m2.circle_id = m1.circle_id WHERE m1.person_id = ?1))`, author)
+	return append(ids, streamStaff), err
 }
 
-// personAudience returns everyone who sees person p: p, staff, the people who share a circle
-// with p, and everyone when p is staff (staff share every circle).
-func (t *tx) personAudience(p, role string) ([]string, error) {
+// personRoutes returns the streams of a change of person p: p, staff, the people who share a
+// circle with p, and everyone when p is staff (staff share every circle).
+func (t *tx) personRoutes(p, role string) ([]string, error) {
 	if role == protocol.RoleStaff {
-		return t.strings(`SELECT id FROM people`)
+		return []string{streamEveryone}, nil
 	}
-	return t.strings(`SELECT ? UNION SELECT id FROM people WHERE role = 'staff'
-		UNION SELECT m2.person_id FROM members m1 JOIN members m2 ON m2.circle_id = m1.circle_id WHERE m1.person_id = ?`, p, p)
+	circles, err := t.strings(`SELECT 'c:' || circle_id FROM members WHERE person_id = ?`, p)
+	return append([]string{p, streamStaff}, circles...), err
 }
 
-// canSee reports whether actor a sees an item of scope sc.
+// canSee reports whether actor a sees an item of scope sc (seesItem, asked of the database).
 func (t *tx) canSee(a facility.Actor, sc scope) (bool, error) {
-	switch {
-	case sc.CircleID != "":
-		if a.Staff() {
-			return true, nil
-		}
-		return t.exists(`SELECT 1 FROM members WHERE circle_id = ? AND person_id = ?`, sc.CircleID, a.PersonID)
-	case sc.P1 != "":
-		return a.PersonID != "" && (a.PersonID == sc.P1 || a.PersonID == sc.P2), nil
-	case sc.Audience == protocol.AudienceEveryone:
-		return true, nil
-	case sc.Audience == protocol.AudienceResidents:
-		return a.Staff() || a.Role == protocol.RoleResident, nil
-	}
-	return false, nil
+	return t.exists(`SELECT 1 FROM (SELECT ?3 AS circle_id, ?4 AS p1, ?5 AS p2, ?6 AS audience) it WHERE `+seesItem,
+		a.PersonID, a.Staff(), nullable(sc.CircleID), nullable(sc.P1), nullable(sc.P2), nullable(sc.Audience))
 }
 
-// joinCircle makes p a member of circle c and gives p the circle's current state.
+// seesItem is who sees an item, written once: an SQL condition on the row it (its scope
+// columns) for the reader ?1, staff when ?2. A circle's items: its members and staff; a message:
+// its two people, never staff; an announcement: everyone, or residents and staff. The feed
+// (visibleNow), the photos (canSeeBlob) and every write that names an item (canSee) ask it.
+const seesItem = `(CASE
+	WHEN it.circle_id IS NOT NULL THEN ?2 OR EXISTS (SELECT 1 FROM members m WHERE m.circle_id = it.circle_id AND m.person_id = ?1)
+	WHEN it.p1 IS NOT NULL THEN ?1 <> '' AND ?1 IN (it.p1, it.p2)
+	WHEN it.audience = 'everyone' THEN 1
+	WHEN it.audience = 'residents' THEN ?2 OR EXISTS (SELECT 1 FROM people r WHERE r.id = ?1 AND r.role = 'resident')
+	ELSE 0 END)`
+
+// joinCircle makes p a member of circle c; p reads the circle's stream from then on, and its
+// earlier changes once, as a backlog (what p may see of them now).
 func (t *tx) joinCircle(p, role, c, relation string, canInvite bool) error {
 	m := protocol.Member{CircleID: c, PersonID: p, Relation: relation, CanInvite: canInvite}
 	data, _ := json.Marshal(m)
@@ -158,105 +246,25 @@ func (t *tx) joinCircle(p, role, c, relation string, canInvite bool) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return nil // a member already
 	}
-	aud, err := t.audience(scope{CircleID: c})
+	to, err := routes(scope{CircleID: c})
 	if err != nil {
 		return err
 	}
-	if err := t.emit(protocol.KindMember, protocol.OpPut, protocol.MemberID(c, p), data, aud); err != nil {
+	joined, err := t.emit(protocol.KindMember, protocol.OpPut, protocol.MemberID(c, p), data, to)
+	if err != nil {
 		return err
 	}
 	var pdata string
 	if err := t.queryRow(`SELECT data FROM people WHERE id = ?`, p).Scan(&pdata); err != nil {
 		return fmt.Errorf("read person: %w", err)
 	}
-	if err := t.emit(protocol.KindPerson, protocol.OpPut, p, pdata, aud); err != nil {
+	if _, err := t.emit(protocol.KindPerson, protocol.OpPut, p, pdata, to); err != nil {
 		return err
 	}
 	if role == protocol.RoleStaff {
 		return nil // staff see every circle already
 	}
-	return t.snapshotCircle(p, c)
-}
-
-// liveTarget leaves out reactions whose target was deleted (the client dropped them with it).
-const liveTarget = ` AND (target_id IS NULL OR EXISTS (SELECT 1 FROM items t WHERE t.id = items.target_id AND t.deleted_at IS NULL))`
-
-// snapshotCircle puts circle c's current state into p's inbox.
-func (t *tx) snapshotCircle(p, c string) error {
-	steps := []struct {
-		q    string
-		args []any
-	}{
-		{`SELECT 'circle', 'put', id, data FROM circles WHERE id = ?`, []any{c}},
-		{`SELECT 'person', 'put', pe.id, pe.data FROM members m JOIN people pe ON pe.id = m.person_id
-			WHERE m.circle_id = ? AND m.person_id <> ?`, []any{c, p}},
-		{`SELECT 'member', 'put', circle_id || '/' || person_id, data FROM members
-			WHERE circle_id = ? AND person_id <> ?`, []any{c, p}},
-		{`SELECT kind, 'put', id, data FROM items WHERE circle_id = ? AND deleted_at IS NULL` + liveTarget + `
-			ORDER BY kind = 'reaction', rowid`, []any{c}},
-		// Seen marks of people still in the circle (or staff): a former member's would carry the
-		// id of someone the joiner never shares a circle with.
-		{`SELECT 'seen', 'put', s.target_id || '/' || s.person_id, s.data FROM seen s JOIN items i ON i.id = s.target_id
-			WHERE i.circle_id = ?1 AND i.deleted_at IS NULL AND (EXISTS (SELECT 1 FROM members m WHERE m.circle_id = ?1 AND m.person_id = s.person_id)
-				OR EXISTS (SELECT 1 FROM people ps WHERE ps.id = s.person_id AND ps.role = 'staff'))`, []any{c}},
-	}
-	for _, st := range steps {
-		if err := t.snapshot(p, st.q, st.args...); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// snapshotNewPerson gives a new person what they see from the start: staff, announcements and,
-// for staff, every person, circle and circle item.
-func (t *tx) snapshotNewPerson(p, role string) error {
-	var aud []any
-	audWhere := `audience = 'everyone'`
-	if role != protocol.RoleFamily {
-		audWhere = `audience IS NOT NULL`
-	}
-	steps := []struct {
-		q    string
-		args []any
-	}{
-		{`SELECT 'person', 'put', id, data FROM people WHERE role = 'staff' AND id <> ?`, []any{p}},
-		// A new person shares no circle yet: of the reactions and seen marks on announcements,
-		// they see staff's only (audienceBy).
-		{`SELECT kind, 'put', id, data FROM items WHERE ` + audWhere + ` AND deleted_at IS NULL` + liveTarget + `
-			AND (kind <> 'reaction' OR author_id IN (SELECT id FROM people WHERE role = 'staff'))
-			ORDER BY kind = 'reaction', rowid`, aud},
-		{`SELECT 'seen', 'put', s.target_id || '/' || s.person_id, s.data FROM seen s JOIN items i ON i.id = s.target_id
-			WHERE i.` + audWhere + ` AND i.deleted_at IS NULL
-			AND s.person_id IN (SELECT id FROM people WHERE role = 'staff')`, aud},
-	}
-	if role == protocol.RoleStaff {
-		steps = append(steps[:0], []struct {
-			q    string
-			args []any
-		}{
-			{`SELECT 'person', 'put', id, data FROM people WHERE id <> ? AND removed_at IS NULL`, []any{p}},
-			{`SELECT 'circle', 'put', c.id, c.data FROM circles c JOIN people r ON r.id = c.resident_id WHERE r.removed_at IS NULL`, nil},
-			{`SELECT 'member', 'put', circle_id || '/' || person_id, data FROM members`, nil},
-			// Items before reactions, each in the order written, as in snapshotCircle, but as two
-			// scans in rowid order: one ORDER BY kind = 'reaction', rowid sorts every circle item
-			// of the home in a temporary b-tree (about 5 % of BenchmarkNewStaff). Not
-			// for the small steps above: there, without the sort, SQLite would scan all items
-			// instead of using items_audience.
-			{`SELECT kind, 'put', id, data FROM items WHERE (circle_id IS NOT NULL OR audience IS NOT NULL)
-				AND deleted_at IS NULL AND kind <> 'reaction' ORDER BY rowid`, nil},
-			{`SELECT kind, 'put', id, data FROM items WHERE (circle_id IS NOT NULL OR audience IS NOT NULL)
-				AND deleted_at IS NULL AND kind = 'reaction'` + liveTarget + ` ORDER BY rowid`, nil},
-			{`SELECT 'seen', 'put', s.target_id || '/' || s.person_id, s.data FROM seen s JOIN items i ON i.id = s.target_id
-				WHERE (i.circle_id IS NOT NULL OR i.audience IS NOT NULL) AND i.deleted_at IS NULL`, nil},
-		}...)
-	}
-	for _, st := range steps {
-		if err := t.snapshot(p, st.q, st.args...); err != nil {
-			return err
-		}
-	}
-	return nil
+	return t.subscribe(p, circleStream(c), 0, joined)
 }
 
 // leaveCircle removes p from circle c and sends p deletes for everything of the circle.
@@ -266,14 +274,19 @@ func (t *tx) leaveCircle(p, role, c string) error {
 	if err != nil {
 		return facility.NotFound("That person is not in this circle.")
 	}
-	aud, err := t.audience(scope{CircleID: c}) // before the delete: includes p
+	to, err := routes(scope{CircleID: c})
 	if err != nil {
 		return err
 	}
 	if _, err := t.exec(`DELETE FROM members WHERE circle_id = ? AND person_id = ?`, c, p); err != nil {
 		return fmt.Errorf("remove member: %w", err)
 	}
-	if err := t.emit(protocol.KindMember, protocol.OpDelete, protocol.MemberID(c, p), mdata, aud); err != nil {
+	// p still reads the circle's stream up to this change, and no further.
+	left, err := t.emit(protocol.KindMember, protocol.OpDelete, protocol.MemberID(c, p), mdata, to)
+	if err != nil {
+		return err
+	}
+	if err := t.unsubscribe(p, circleStream(c), left); err != nil {
 		return err
 	}
 	// Invitations into c that p made (on the strength of their membership) or that would bring p
@@ -322,55 +335,177 @@ func seesPersonExpr(who string) string { return strings.ReplaceAll(seesPerson, "
 // a circle's things after its member left it, is not sent again, to a new device or to one that
 // syncs late; their deletes are (a client that never had the put drops nothing). Reactions on
 // announcements (which reach everyone) and seen marks carry their author's id only to people
-// who may see that author now.
+// who may see that author now. A resident taken out of Hearth, and their circle, are seen by
+// nobody.
 var visibleNow = `(c.op <> 'put' OR CASE
 	WHEN c.kind IN ('post', 'message', 'reaction', 'announcement') THEN EXISTS (SELECT 1 FROM items it
-		WHERE it.id = c.id AND it.deleted_at IS NULL
-		AND (it.circle_id IS NULL OR ?2 OR EXISTS (SELECT 1 FROM members m WHERE m.circle_id = it.circle_id AND m.person_id = ?1))
+		WHERE it.id = c.id AND it.deleted_at IS NULL AND ` + seesItem + `
 		AND (it.target_id IS NULL OR EXISTS (SELECT 1 FROM items tg WHERE tg.id = it.target_id AND tg.deleted_at IS NULL))
 		AND (it.audience IS NULL OR it.kind <> 'reaction' OR ` + seesPersonExpr("it.author_id") + `))
 	WHEN c.kind = 'seen' THEN EXISTS (SELECT 1 FROM items it
-		WHERE it.id = substr(c.id, 1, 36) AND it.deleted_at IS NULL
-		AND (it.circle_id IS NULL OR ?2 OR EXISTS (SELECT 1 FROM members m WHERE m.circle_id = it.circle_id AND m.person_id = ?1))
+		WHERE it.id = substr(c.id, 1, 36) AND it.deleted_at IS NULL AND ` + seesItem + `
 		AND ` + seesPersonExpr("substr(c.id, 38)") + `)
-	WHEN c.kind = 'circle' THEN ?2 OR EXISTS (SELECT 1 FROM members m WHERE m.circle_id = c.id AND m.person_id = ?1)
+	WHEN c.kind = 'circle' THEN (?2 OR EXISTS (SELECT 1 FROM members m WHERE m.circle_id = c.id AND m.person_id = ?1))
+		AND NOT EXISTS (SELECT 1 FROM circles ci JOIN people r ON r.id = ci.resident_id WHERE ci.id = c.id AND r.removed_at IS NOT NULL)
 	WHEN c.kind = 'member' THEN EXISTS (SELECT 1 FROM members m WHERE m.circle_id = substr(c.id, 1, 36) AND m.person_id = substr(c.id, 38))
 		AND (?2 OR EXISTS (SELECT 1 FROM members m WHERE m.circle_id = substr(c.id, 1, 36) AND m.person_id = ?1))
 	WHEN c.kind = 'person' THEN ` + seesPersonExpr("c.id") + `
+		AND (c.id = ?1 OR NOT EXISTS (SELECT 1 FROM people pr WHERE pr.id = c.id AND pr.removed_at IS NOT NULL))
 	WHEN c.kind = 'member_offer' THEN EXISTS (SELECT 1 FROM member_offers mo
 		WHERE mo.circle_id = substr(c.id, 1, 36) AND mo.person_id = substr(c.id, 38))
 	ELSE 1 END)`
 
-// Changes implements facility.Store: one range scan of the person's inbox, leaving out what the
-// person may no longer see (visibleNow).
-func (s *Store) Changes(ctx context.Context, personID string, after int64, limit int) ([]protocol.Change, bool, error) {
-	var staff bool
-	if err := s.queryRow(ctx, `SELECT role = 'staff' FROM people WHERE id = ?`, personID).Scan(&staff); err != nil &&
-		!errors.Is(err, sql.ErrNoRows) {
-		return nil, false, fmt.Errorf("read feed: %w", err)
+// streamPage reads one stream of a feed: its changes with seq in [?4, ?5] that the reader may
+// see now, in seq order, at most ?6. One range scan of the stream's index.
+var streamPage = `SELECT c.seq, c.kind, c.op, c.id, c.data FROM inbox i JOIN changes c ON c.seq = i.seq
+	WHERE i.person_id = ?3 AND i.seq >= ?4 AND i.seq <= ?5 AND ` + visibleNow + ` ORDER BY i.seq LIMIT ?6`
+
+// feedChange is a change at its place in one person's feed.
+type feedChange struct {
+	pos facility.Position
+	c   protocol.Change
+}
+
+// Changes implements facility.Store. A person's feed is the merge, in position order, of their
+// own stream and of the streams they read (subs): each the changes from when they joined it
+// (until they left it), and once, at the join, the stream's earlier changes they may see now.
+// Each part is a range scan of at most limit+1 rows; all are read in one read transaction, so
+// the merge sees one state of the database (no change N+1 without N).
+func (s *Store) Changes(ctx context.Context, personID string, after facility.Position, limit int) ([]protocol.Change, facility.Position, bool, error) {
+	fail := func(err error) ([]protocol.Change, facility.Position, bool, error) {
+		return nil, after, false, fmt.Errorf("read feed: %w", err)
 	}
-	rows, err := s.query(ctx, `SELECT c.seq, c.kind, c.op, c.id, c.data FROM inbox i JOIN changes c ON c.seq = i.seq
-		WHERE i.person_id = ?1 AND i.seq > ?3 AND `+visibleNow+` ORDER BY i.seq LIMIT ?4`, personID, staff, after, limit+1)
+	rtx, err := s.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return nil, false, fmt.Errorf("read feed: %w", err)
+		return fail(err)
 	}
-	defer rows.Close()
-	out := make([]protocol.Change, 0, 8)
-	for rows.Next() {
-		var c protocol.Change
-		var data string
-		if err := rows.Scan(&c.Seq, &c.Kind, &c.Op, &c.ID, &data); err != nil {
-			return nil, false, fmt.Errorf("read feed: %w", err)
+	defer rtx.Rollback()
+	stmt := func(q string) (*sql.Stmt, error) {
+		st, err := s.readStmt(ctx, q)
+		if err != nil {
+			return nil, err
 		}
-		c.Data = []byte(data)
-		out = append(out, c)
+		return rtx.StmtContext(ctx, st), nil
 	}
+	// Live parts start after the cursor; when the cursor is inside a replay at after.Seq, the
+	// change at after.Seq itself is still to come.
+	from := after.Seq + 1
+	if after.Sub > 0 {
+		from = after.Seq
+	}
+	type part struct {
+		stream   string
+		lo, hi   int64
+		replayAt int64 // > 0: a replay, placed at this seq
+	}
+	const end = int64(1<<63 - 1)
+	parts := []part{{stream: personID, lo: from, hi: end}}
+	subSt, err := stmt(`SELECT stream, backlog_from, joined, COALESCE(left_seq, 0) FROM subs
+		WHERE person_id = ? AND (left_seq IS NULL OR left_seq >= ?)`)
+	if err != nil {
+		return fail(err)
+	}
+	rows, err := subSt.QueryContext(ctx, personID, from)
+	if err != nil {
+		return fail(err)
+	}
+	for rows.Next() {
+		var stream string
+		var backlogFrom, joined, left int64
+		if err := rows.Scan(&stream, &backlogFrom, &joined, &left); err != nil {
+			rows.Close()
+			return fail(err)
+		}
+		live := part{stream: stream, lo: max(from, joined), hi: end}
+		if left > 0 {
+			live.hi = left
+		}
+		if live.lo <= live.hi {
+			parts = append(parts, live)
+		}
+		// The replay of what came before: only while subscribed (after leaving, nothing of it
+		// may be seen), and only the part after the cursor.
+		if left == 0 && backlogFrom < joined {
+			replay := part{stream: stream, lo: backlogFrom, hi: joined - 1, replayAt: joined}
+			switch {
+			case after.Seq < joined:
+				parts = append(parts, replay)
+			case after.Seq == joined && after.Sub > 0 && after.Sub < replay.hi:
+				replay.lo = max(replay.lo, after.Sub+1)
+				parts = append(parts, replay)
+			}
+		}
+	}
+	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, false, fmt.Errorf("read feed: %w", err)
+		return fail(err)
 	}
-	more := len(out) > limit
-	if more {
-		out = out[:limit]
+	// A part with no rows at all is passed over with a probe of its index: the filtered read
+	// costs a fixed few hundred microseconds even when it finds nothing (its program is large).
+	probeSt, err := stmt(`SELECT 1 FROM inbox WHERE person_id = ? AND seq >= ? AND seq <= ? LIMIT 1`)
+	if err != nil {
+		return fail(err)
 	}
-	return out, more, nil
+	var pageSt *sql.Stmt
+	var staff bool
+	var all []feedChange
+	for _, p := range parts {
+		var one int
+		if err := probeSt.QueryRowContext(ctx, p.stream, p.lo, p.hi).Scan(&one); errors.Is(err, sql.ErrNoRows) {
+			continue
+		} else if err != nil {
+			return fail(err)
+		}
+		if pageSt == nil {
+			roleSt, err := stmt(`SELECT role = 'staff' FROM people WHERE id = ?`)
+			if err != nil {
+				return fail(err)
+			}
+			if err := roleSt.QueryRowContext(ctx, personID).Scan(&staff); err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return fail(err)
+			}
+			if pageSt, err = stmt(streamPage); err != nil {
+				return fail(err)
+			}
+		}
+		rows, err := pageSt.QueryContext(ctx, personID, staff, p.stream, p.lo, p.hi, limit+1)
+		if err != nil {
+			return fail(err)
+		}
+		for rows.Next() {
+			var fc feedChange
+			var data string
+			if err := rows.Scan(&fc.c.Seq, &fc.c.Kind, &fc.c.Op, &fc.c.ID, &data); err != nil {
+				rows.Close()
+				return fail(err)
+			}
+			fc.c.Data = []byte(data)
+			fc.pos = facility.Position{Seq: fc.c.Seq}
+			if p.replayAt > 0 {
+				fc.pos = facility.Position{Seq: p.replayAt, Sub: fc.c.Seq}
+				fc.c.Seq = p.replayAt
+			}
+			all = append(all, fc)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fail(err)
+		}
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].pos.Before(all[j].pos) })
+	out := make([]protocol.Change, 0, min(len(all), limit))
+	next := after
+	more := false
+	for i, fc := range all {
+		if i > 0 && fc.pos == all[i-1].pos {
+			continue // the same change in two streams (a person change in two circles)
+		}
+		if len(out) == limit {
+			more = true
+			break
+		}
+		out = append(out, fc.c)
+		next = fc.pos
+	}
+	return out, next, more, nil
 }

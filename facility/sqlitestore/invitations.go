@@ -386,7 +386,7 @@ func (t *tx) offerMember(a facility.Actor, circleID, personID string, m protocol
 	}
 	o := protocol.MemberOffer{CircleID: circleID, CircleName: name, PersonID: personID, Relation: m.Relation, CanInvite: m.CanInvite,
 		OfferedBy: a.PersonID, CreatedAt: parseTime(t.now)}
-	if err := t.emit(protocol.KindMemberOffer, protocol.OpPut, protocol.MemberID(circleID, personID), o, []string{personID}); err != nil {
+	if _, err := t.emit(protocol.KindMemberOffer, protocol.OpPut, protocol.MemberID(circleID, personID), o, []string{personID}); err != nil {
 		return "", err
 	}
 	return facility.MemberOffered, t.audit(a, "member.offer", protocol.MemberID(circleID, personID), m.Relation)
@@ -435,7 +435,7 @@ func (t *tx) dropOffers(where string, args ...any) error {
 		if _, err := t.exec(`DELETE FROM member_offers WHERE circle_id = ? AND person_id = ?`, circle, person); err != nil {
 			return fmt.Errorf("drop offer: %w", err)
 		}
-		if err := t.emit(protocol.KindMemberOffer, protocol.OpDelete, id, map[string]string{"circle_id": circle, "person_id": person},
+		if _, err := t.emit(protocol.KindMemberOffer, protocol.OpDelete, id, map[string]string{"circle_id": circle, "person_id": person},
 			[]string{person}); err != nil {
 			return err
 		}

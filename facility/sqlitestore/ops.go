@@ -84,11 +84,8 @@ func (s *Store) Touch(ctx context.Context, a facility.Actor) error {
 		}
 		now := parseTime(t.now)
 		p.LastActive = &now
-		staff, err := t.staffIDs()
-		if err != nil {
-			return err
-		}
-		return t.emit(protocol.KindPerson, protocol.OpPut, p.ID, p, staff)
+		_, err := t.emit(protocol.KindPerson, protocol.OpPut, p.ID, p, []string{streamStaff})
+		return err
 	})
 }
 
@@ -207,7 +204,7 @@ func (s *Store) Pair(ctx context.Context, code, deviceName string, tokenHash []b
 		// Every new device shows on the person's other devices (and this one): nobody gets a
 		// device of someone silently.
 		d := protocol.Device{ID: dev, PersonID: personID, Name: deviceName, CreatedAt: parseTime(t.now), InvitedBy: createdBy}
-		if err := t.emit(protocol.KindDevice, protocol.OpPut, dev, d, []string{personID}); err != nil {
+		if _, err := t.emit(protocol.KindDevice, protocol.OpPut, dev, d, []string{personID}); err != nil {
 			return err
 		}
 		if err := t.auditInvited(newDev, "device.pair", dev, deviceName, createdBy); err != nil {
@@ -318,14 +315,17 @@ func (t *tx) createPerson(a facility.Actor, name, role, room string) (protocol.C
 		p.ID, name, role, room, t.now, string(data), a.PersonID); err != nil {
 		return resp, fmt.Errorf("add person: %w", err)
 	}
-	aud, err := t.personAudience(p.ID, role)
+	to, err := t.personRoutes(p.ID, role)
 	if err != nil {
 		return resp, err
 	}
-	if err := t.emit(protocol.KindPerson, protocol.OpPut, p.ID, data, aud); err != nil {
+	joined, err := t.emit(protocol.KindPerson, protocol.OpPut, p.ID, data, to)
+	if err != nil {
 		return resp, err
 	}
-	if err := t.snapshotNewPerson(p.ID, role); err != nil {
+	// What the person sees from before (staff, announcements; for staff every circle) comes
+	// from the streams they read, replayed at their arrival: nothing is copied.
+	if err := t.subscribeNew(p.ID, role, joined); err != nil {
 		return resp, err
 	}
 	resp.Person = p
@@ -336,11 +336,11 @@ func (t *tx) createPerson(a facility.Actor, name, role, room string) (protocol.C
 			c.ID, p.ID, name, string(cdata)); err != nil {
 			return resp, fmt.Errorf("add circle: %w", err)
 		}
-		caud, err := t.audience(scope{CircleID: c.ID})
+		caud, err := routes(scope{CircleID: c.ID})
 		if err != nil {
 			return resp, err
 		}
-		if err := t.emit(protocol.KindCircle, protocol.OpPut, c.ID, cdata, caud); err != nil {
+		if _, err := t.emit(protocol.KindCircle, protocol.OpPut, c.ID, cdata, caud); err != nil {
 			return resp, err
 		}
 		if err := t.joinCircle(p.ID, role, c.ID, "", false); err != nil {
@@ -437,7 +437,7 @@ func (s *Store) RevokeDevice(ctx context.Context, a facility.Actor, deviceID str
 		// The person's other devices show that this one was disconnected.
 		at := parseTime(t.now)
 		d := protocol.Device{ID: deviceID, PersonID: owner, Name: name, CreatedAt: parseTime(created), RevokedAt: &at, InvitedBy: invitedBy}
-		if err := t.emit(protocol.KindDevice, protocol.OpPut, deviceID, d, []string{owner}); err != nil {
+		if _, err := t.emit(protocol.KindDevice, protocol.OpPut, deviceID, d, []string{owner}); err != nil {
 			return err
 		}
 		t.woke[owner] = struct{}{} // its long-polls wake, check their token and get 401
@@ -524,25 +524,18 @@ func canSeeBlob(queryRow func(q string, args ...any) *sql.Row, a facility.Actor,
 		return false, nil
 	}
 	var one int
-	err := queryRow(`SELECT 1 FROM item_photos ip JOIN items i ON i.id = ip.item_id
-		WHERE ip.sha256 = ? AND i.deleted_at IS NULL AND (
-			(i.circle_id IS NOT NULL AND (? OR EXISTS (SELECT 1 FROM members m WHERE m.circle_id = i.circle_id AND m.person_id = ?)))
-			OR i.p1 = ? OR i.p2 = ?
-			OR i.audience = 'everyone' OR (i.audience = 'residents' AND ?))
-		LIMIT 1`, sha, a.Staff(), a.PersonID, a.PersonID, a.PersonID, a.Staff() || a.Role == protocol.RoleResident).Scan(&one)
+	err := queryRow(`SELECT 1 FROM item_photos ip JOIN items it ON it.id = ip.item_id
+		WHERE ip.sha256 = ?3 AND it.deleted_at IS NULL AND `+seesItem+` LIMIT 1`, a.PersonID, a.Staff(), sha).Scan(&one)
 	if err == nil {
 		return true, nil
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
 		return false, fmt.Errorf("check photo access: %w", err)
 	}
-	// An avatar: seen by whoever sees its person (personAudience). The avatar <> '' term lets
+	// An avatar: seen by whoever sees its person (seesPerson). The avatar <> '' term lets
 	// SQLite use the partial index people_avatar.
-	err = queryRow(`SELECT 1 FROM people p WHERE p.avatar = ? AND p.avatar <> '' AND (
-			? OR p.role = 'staff' OR p.id = ?
-			OR EXISTS (SELECT 1 FROM members m1 JOIN members m2 ON m2.circle_id = m1.circle_id
-				WHERE m1.person_id = p.id AND m2.person_id = ?))
-		LIMIT 1`, sha, a.Staff(), a.PersonID, a.PersonID).Scan(&one)
+	err = queryRow(`SELECT 1 FROM people p WHERE p.avatar = ?3 AND p.avatar <> '' AND `+seesPersonExpr("p.id")+`
+		LIMIT 1`, a.PersonID, a.Staff(), sha).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -585,11 +578,11 @@ func (s *Store) SetAvatar(ctx context.Context, a facility.Actor, personID, sha s
 		if _, err := t.exec(`UPDATE people SET avatar = ?, data = ? WHERE id = ?`, sha, string(data), p.ID); err != nil {
 			return fmt.Errorf("set avatar: %w", err)
 		}
-		aud, err := t.personAudience(p.ID, p.Role)
+		aud, err := t.personRoutes(p.ID, p.Role)
 		if err != nil {
 			return err
 		}
-		if err := t.emit(protocol.KindPerson, protocol.OpPut, p.ID, data, aud); err != nil {
+		if _, err := t.emit(protocol.KindPerson, protocol.OpPut, p.ID, data, aud); err != nil {
 			return err
 		}
 		return t.audit(a, "person.avatar", p.ID, sha)
@@ -689,11 +682,12 @@ func (t *tx) putItem(id, kind, author, target string, sc scope, body []byte, ent
 			return fmt.Errorf("add %s photo: %w", kind, err)
 		}
 	}
-	aud, err := t.audienceBy(sc, author)
+	to, err := t.routesBy(sc, author)
 	if err != nil {
 		return err
 	}
-	return t.emit(kind, protocol.OpPut, id, data, aud)
+	_, err = t.emit(kind, protocol.OpPut, id, data, to)
+	return err
 }
 
 func nullable(s string) any {
@@ -900,11 +894,11 @@ func (s *Store) MarkSeen(ctx context.Context, a facility.Actor, ids []string) er
 			if n, _ := res.RowsAffected(); n == 0 {
 				continue // seen before: once each
 			}
-			aud, err := t.audienceBy(sc, a.PersonID)
+			aud, err := t.routesBy(sc, a.PersonID)
 			if err != nil {
 				return err
 			}
-			if err := t.emit(protocol.KindSeen, protocol.OpPut, protocol.SeenID(id, a.PersonID), data, aud); err != nil {
+			if _, err := t.emit(protocol.KindSeen, protocol.OpPut, protocol.SeenID(id, a.PersonID), data, aud); err != nil {
 				return err
 			}
 		}
@@ -942,12 +936,12 @@ func (s *Store) DeleteItem(ctx context.Context, a facility.Actor, id string) err
 			return fmt.Errorf("delete item: %w", err)
 		}
 		// A delete carries only the id: it goes to everyone who sees the target, so that nobody
-		// keeps a copy made before audienceBy narrowed who gets reactions and seen marks.
-		audience, err := t.audience(sc)
+		// keeps a copy made before routesBy narrowed who gets reactions and seen marks.
+		audience, err := routes(sc)
 		if err != nil {
 			return err
 		}
-		if err := t.emit(kind, protocol.OpDelete, id, map[string]string{"id": id}, audience); err != nil {
+		if _, err := t.emit(kind, protocol.OpDelete, id, map[string]string{"id": id}, audience); err != nil {
 			return err
 		}
 		if author != a.PersonID {

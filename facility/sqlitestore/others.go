@@ -91,13 +91,15 @@ func (s *Store) checkOthers(ctx context.Context) bool {
 	return true
 }
 
-// othersPersons returns who has inbox rows in (seqFrom, seqTo] or a device revoked by an audit
-// line in (auditFrom, auditTo]. The inbox is keyed by (person_id, seq): one short index probe per
-// person, whatever the size of the history, rather than a scan of every inbox row.
+// othersPersons returns who has rows in their own stream or in a stream they read in (seqFrom, seqTo] or a device revoked by an audit
+// line in (auditFrom, auditTo]. The inbox is keyed by (stream, seq): one short index probe per
+// person and stream they read, whatever the size of the history, rather than a scan of every row.
 func (s *Store) othersPersons(ctx context.Context, seqFrom, seqTo, auditFrom, auditTo int64) ([]string, error) {
 	ids, err := sqlitedb.Strings(s.wconn.QueryContext(ctx, `
 		SELECT id FROM people p
 		WHERE EXISTS (SELECT 1 FROM inbox i WHERE i.person_id = p.id AND i.seq > ?1 AND i.seq <= ?2)
+		OR EXISTS (SELECT 1 FROM subs s JOIN inbox i ON i.person_id = s.stream AND i.seq > ?1 AND i.seq <= ?2
+			WHERE s.person_id = p.id AND (s.left_seq IS NULL OR s.left_seq > ?1))
 		UNION
 		SELECT d.person_id FROM audit a JOIN devices d ON d.id = a.target_id
 		WHERE a.id > ?3 AND a.id <= ?4 AND a.action = 'device.revoke'`,

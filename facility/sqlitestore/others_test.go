@@ -93,7 +93,7 @@ func TestOthersCommitsWake(t *testing.T) {
 		t.Fatal(err)
 	}
 	log.waitFor(t, sam.Person.ID, 1) // staff see every new person
-	if ch, _, _ := srv.Changes(ctx, sam.Person.ID, 0, 1000); !hasID(ch, rose.Person.ID) {
+	if ch, _, _, _ := srv.Changes(ctx, sam.Person.ID, facility.Position{}, 1000); !hasID(ch, rose.Person.ID) {
 		t.Fatal("Sam was woken but his feed lacks Rose")
 	}
 

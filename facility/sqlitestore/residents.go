@@ -58,24 +58,21 @@ func (s *Store) UpdateResident(ctx context.Context, a facility.Actor, personID s
 		}
 		// Staff get the person with last_active (their feed's form), so that a correction of the
 		// name does not make the resident look never active; the others get it without.
-		staff, err := t.staffIDs()
-		if err != nil {
-			return err
-		}
+		staff := []string{streamStaff}
 		forStaff := p
 		if last.Valid {
 			at := parseTime(last.String)
 			forStaff.LastActive = &at
 		}
-		if err := t.emit(protocol.KindPerson, protocol.OpPut, p.ID, forStaff, staff); err != nil {
+		if _, err := t.emit(protocol.KindPerson, protocol.OpPut, p.ID, forStaff, staff); err != nil {
 			return err
 		}
-		others, err := t.strings(`SELECT m2.person_id FROM members m1 JOIN members m2 ON m2.circle_id = m1.circle_id
-			JOIN people pe ON pe.id = m2.person_id WHERE m1.person_id = ? AND pe.role <> 'staff'`, p.ID)
+		// The people who share a circle with the resident (the resident among them) read its stream.
+		others, err := t.strings(`SELECT 'c:' || circle_id FROM members WHERE person_id = ?`, p.ID)
 		if err != nil {
 			return err
 		}
-		if err := t.emit(protocol.KindPerson, protocol.OpPut, p.ID, data, others); err != nil {
+		if _, err := t.emit(protocol.KindPerson, protocol.OpPut, p.ID, data, others); err != nil {
 			return err
 		}
 		// A circle named after the resident (as it is made) follows the new name.
@@ -88,11 +85,11 @@ func (s *Store) UpdateResident(ctx context.Context, a facility.Actor, personID s
 			if _, err := t.exec(`UPDATE circles SET name = ?, data = ? WHERE id = ?`, c.Name, string(nc), c.ID); err != nil {
 				return fmt.Errorf("rename circle: %w", err)
 			}
-			aud, err := t.audience(scope{CircleID: c.ID})
+			aud, err := routes(scope{CircleID: c.ID})
 			if err != nil {
 				return err
 			}
-			if err := t.emit(protocol.KindCircle, protocol.OpPut, c.ID, nc, aud); err != nil {
+			if _, err := t.emit(protocol.KindCircle, protocol.OpPut, c.ID, nc, aud); err != nil {
 				return err
 			}
 		} else if err != nil && !errors.Is(err, sql.ErrNoRows) {
@@ -106,28 +103,6 @@ func (s *Store) UpdateResident(ctx context.Context, a facility.Actor, personID s
 	return p, nil
 }
 
-// snapshotTo is snapshot for several people: the rows q selects become changes once, in the
-// inbox of each of them.
-func (t *tx) snapshotTo(people []string, q string, args ...any) error {
-	res, err := t.exec(`INSERT INTO changes(kind, op, id, data) `+q, args...)
-	if err != nil {
-		return fmt.Errorf("snapshot: %w", err)
-	}
-	n, _ := res.RowsAffected()
-	if n == 0 {
-		return nil
-	}
-	last, _ := res.LastInsertId()
-	for _, p := range people {
-		if _, err := t.exec(`INSERT OR IGNORE INTO inbox(person_id, seq) SELECT ?, seq FROM changes WHERE seq > ? AND seq <= ?`,
-			p, last-n, last); err != nil {
-			return fmt.Errorf("snapshot inbox: %w", err)
-		}
-		t.woke[p] = struct{}{}
-	}
-	return nil
-}
-
 // RemoveResident implements facility.ResidentStore, in one transaction.
 func (s *Store) RemoveResident(ctx context.Context, a facility.Actor, personID string) error {
 	if !a.Staff() {
@@ -138,10 +113,7 @@ func (s *Store) RemoveResident(ctx context.Context, a facility.Actor, personID s
 		if err != nil {
 			return err
 		}
-		staff, err := t.staffIDs()
-		if err != nil {
-			return err
-		}
+		staff := []string{streamStaff}
 		var circleID string
 		err = t.queryRow(`SELECT id FROM circles WHERE resident_id = ?`, p.ID).Scan(&circleID)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
@@ -156,7 +128,7 @@ func (s *Store) RemoveResident(ctx context.Context, a facility.Actor, personID s
 				`SELECT 'member', 'delete', circle_id || '/' || person_id, data FROM members WHERE circle_id = ?`,
 				`SELECT 'circle', 'delete', id, json_object('id', id) FROM circles WHERE id = ?`,
 			} {
-				if err := t.snapshotTo(staff, q, circleID); err != nil {
+				if err := t.snapshot(streamStaff, q, circleID); err != nil {
 					return err
 				}
 			}
@@ -189,14 +161,14 @@ func (s *Store) RemoveResident(ctx context.Context, a facility.Actor, personID s
 			if len(f) != 4 {
 				return fmt.Errorf("read messages: row %q", m)
 			}
-			if err := t.emit(f[1], protocol.OpDelete, f[0], map[string]string{"id": f[0]}, f[2:]); err != nil {
+			if _, err := t.emit(f[1], protocol.OpDelete, f[0], map[string]string{"id": f[0]}, f[2:]); err != nil {
 				return err
 			}
 		}
 		if _, err := t.exec(`UPDATE items SET deleted_at = ? WHERE (p1 = ? OR p2 = ?) AND deleted_at IS NULL`, t.now, p.ID, p.ID); err != nil {
 			return fmt.Errorf("delete messages: %w", err)
 		}
-		if err := t.emit(protocol.KindPerson, protocol.OpDelete, p.ID, map[string]string{"id": p.ID}, staff); err != nil {
+		if _, err := t.emit(protocol.KindPerson, protocol.OpDelete, p.ID, map[string]string{"id": p.ID}, staff); err != nil {
 			return err
 		}
 		if _, err := t.exec(`UPDATE devices SET revoked_at = ? WHERE person_id = ? AND revoked_at IS NULL`, t.now, p.ID); err != nil {

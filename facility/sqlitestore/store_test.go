@@ -92,7 +92,7 @@ func TestBatchSavepoints(t *testing.T) {
 	if n != 0 {
 		t.Error("a failed request left a row behind")
 	}
-	if ch, _, _ := s.Changes(ctx, rose.Person.ID, 0, 1000); !hasID(ch, ids[1]) || hasID(ch, ids[0]) {
+	if ch, _, _, _ := s.Changes(ctx, rose.Person.ID, facility.Position{}, 1000); !hasID(ch, ids[1]) || hasID(ch, ids[0]) {
 		t.Error("the feed does not hold exactly the committed post")
 	}
 	mu.Lock()
@@ -126,7 +126,7 @@ func TestAcknowledgedWritesSurviveReopen(t *testing.T) {
 	s.Close()
 	s = open(t, path, nil)
 	defer s.Close()
-	if ch, _, _ := s.Changes(ctx, rose.Person.ID, 0, 1000); !hasID(ch, id) {
+	if ch, _, _, _ := s.Changes(ctx, rose.Person.ID, facility.Position{}, 1000); !hasID(ch, id) {
 		t.Fatal("the post is gone after reopening")
 	}
 	if e2, _ := s.Epoch(ctx); e2 != epoch {

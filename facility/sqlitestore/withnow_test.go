@@ -34,7 +34,7 @@ func TestWithNowDatesTheWrite(t *testing.T) {
 	if _, err := s.PutAnnouncement(ctx, staff, now, protocol.PutAnnouncement{Text: "Now", Audience: protocol.AudienceEveryone}); err != nil {
 		t.Fatal(err)
 	}
-	changes, _, err := s.Changes(ctx, rose.Person.ID, 0, 100)
+	changes, _, _, err := s.Changes(ctx, rose.Person.ID, facility.Position{}, 100)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -103,7 +103,7 @@ type tx struct {
 	s    *Store
 	ctx  context.Context
 	now  string
-	woke map[string]struct{} // persons whose inbox got rows in this request
+	woke map[string]struct{} // streams (and persons' own streams) that got rows in this request
 }
 
 func (s *Store) runBatch(batch []*writeReq) {
@@ -147,6 +147,15 @@ func (s *Store) runBatch(batch []*writeReq) {
 		}
 		results[i] = err
 	}
+	// The streams that got rows, as the persons who read them (read before the commit: the
+	// memberships they name are this batch's).
+	var wake []string
+	if len(woke) > 0 {
+		var err error
+		if wake, err = (&tx{s: s, ctx: ctx}).wakeList(woke); err != nil {
+			s.log.Warn("read whom to wake", "err", err)
+		}
+	}
 	// This batch's changes are its own: the look for others' commits must not announce them
 	// again. (Without a successful look at the start, they stay in its range: a second wake
 	// only makes a long-poll read its feed once more.)
@@ -165,12 +174,8 @@ func (s *Store) runBatch(batch []*writeReq) {
 		return
 	}
 	s.others.seq, s.others.audit = max(s.others.seq, ownSeq), max(s.others.audit, ownAudit)
-	if len(woke) > 0 {
-		ids := make([]string, 0, len(woke))
-		for p := range woke {
-			ids = append(ids, p)
-		}
-		s.notify(ids)
+	if len(wake) > 0 {
+		s.notify(wake)
 	}
 	for i, r := range batch {
 		r.done <- results[i]
