@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"fmt"
 	"image"
+	"image/color"
 	_ "image/png"
 	"os"
 	"os/exec"
@@ -63,9 +64,20 @@ func readScreen(t *testing.T, display string) []word {
 }
 
 // readButtons reads the words on the screen's filled buttons (the app's
-// primary colour), one button at a time: tesseract misses light words on a
-// dark button in a whole screen, but reads them in the button alone.
+// primary colour, and red for what removes), one button at a time:
+// tesseract misses light words on a dark button in a whole screen, but reads
+// them in the button alone.
 func readButtons(t *testing.T, path string) []word {
+	t.Helper()
+	var words []word
+	for _, fill := range []color.NRGBA{app.LightPalette.Primary, app.LightPalette.Error} {
+		words = append(words, readFilled(t, path, fill)...)
+	}
+	return words
+}
+
+// readFilled reads the words on the patches of the screen filled with fill.
+func readFilled(t *testing.T, path string, fill color.NRGBA) []word {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -78,7 +90,7 @@ func readButtons(t *testing.T, path string) []word {
 	}
 	// A grid of 4 px cells, each marked if it is mostly the primary colour.
 	const cell = 4
-	primary := app.LightPalette.Primary
+	primary := fill
 	b := img.Bounds()
 	cols, rows := b.Dx()/cell, b.Dy()/cell
 	filled := make([]bool, cols*rows)

@@ -226,8 +226,8 @@ func TestWindowStaffAtAHomeOf120(t *testing.T) {
 		r.clickWords(t, display, "All residents")
 		r.clickTab(t, display, "Devices")
 		// Below the devices: Later brings it, as a nurse would.
-		r.bringIntoView(t, display, "For Rose")
-		r.clickButtonBelow(t, display, "Cancel", "For Rose")
+		r.bringIntoView(t, display, "Rose Hughes")
+		r.clickButtonBelow(t, display, "Cancel", "Rose Hughes")
 		r.waitForWords(t, display, "Cancel this invitation?")
 		r.clickWords(t, display, "Yes, cancel it")
 		waitCount(t, server, "Rose's invitation cancelled on the server", 1, time.Minute,
@@ -279,9 +279,10 @@ func (r *running) clickTab(t *testing.T, display, name string) {
 // bringIntoView taps Later until phrase shows, as a person pages down a list.
 func (r *running) bringIntoView(t *testing.T, display, phrase string) {
 	t.Helper()
+	var words []word
 	for range 12 {
 		r.stillAlive(t, display)
-		words := readScreen(t, display)
+		words = readScreen(t, display)
 		if _, ok := findWords(words, phrase); ok {
 			return
 		}
@@ -291,7 +292,11 @@ func (r *running) bringIntoView(t *testing.T, display, phrase string) {
 		}
 		clickAt(t, display, later.x+later.w/2, later.y+later.h/2)
 	}
-	t.Fatalf("%q never came into view with Later", phrase)
+	var seen []string
+	for _, w := range words {
+		seen = append(seen, w.text)
+	}
+	t.Fatalf("%q never came into view with Later; the screen read: %s", phrase, strings.Join(seen, " "))
 }
 
 // clickButtonBelow clicks the button label at the right of the line that
