@@ -399,7 +399,7 @@ func TestStaffListsAreNotCutAtLargest(t *testing.T) {
 // window the invited granddaughter's name went nowhere and her relation
 // into the name field.
 func TestStaffFormsOpenReadyToType(t *testing.T) {
-	c, u, w, _ := newStaffUI(t, 3)
+	c, u, w, staff := newStaffUI(t, 3)
 	focusedName := func(what string) {
 		t.Helper()
 		e, ok := w.Canvas().Focused().(*widget.Entry)
@@ -422,5 +422,16 @@ func TestStaffFormsOpenReadyToType(t *testing.T) {
 	test.Tap(findButton(t, w.Content(), "Change name or room"))
 	if e, ok := w.Canvas().Focused().(*widget.Entry); !ok || e.Text != "Margaret Hughes" {
 		t.Errorf("Change name or room opens with %T focused, want the name", w.Canvas().Focused())
+	}
+	w.Canvas().Overlays().Remove(w.Canvas().Overlays().Top())
+
+	// Enter in a form's field submits it, as its button does.
+	u.ShowHome()
+	test.Tap(findButton(t, w.Content(), "Add a resident"))
+	name := w.Canvas().Focused().(*widget.Entry)
+	test.Type(name, "Walter Price")
+	name.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if len(staff.added) != 1 || staff.added[0] != "Walter Price" {
+		t.Errorf("Enter added %v, want Walter Price", staff.added)
 	}
 }

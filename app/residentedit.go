@@ -52,7 +52,7 @@ func (c *circleScreen) editResident() {
 			c.said.Show()
 		})
 	}, c.ui.win)
-	c.ui.showForm(d, name)
+	c.ui.showForm(d, name, room)
 }
 
 // removeWords says, before it happens, what removing a resident does to

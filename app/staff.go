@@ -225,16 +225,22 @@ func (h *staffHome) addResident() {
 			h.loadResidents()
 		})
 	}, h.ui.win)
-	h.ui.showForm(d, name)
+	h.ui.showForm(d, name, room)
 }
 
 // showForm shows a form dialog at a width that fits its words, with the
 // cursor in its first field, so a nurse can type at once (the invitation's
-// name went nowhere, and the relation into the name).
-func (u *UI) showForm(d dialog.Dialog, first fyne.Focusable) {
+// name went nowhere, and the relation into the name); Enter in any of its
+// fields submits it, as the form's button does.
+func (u *UI) showForm(d *dialog.FormDialog, fields ...*widget.Entry) {
+	for _, f := range fields {
+		f.OnSubmitted = func(string) { u.touched(); d.Submit() }
+	}
 	d.Resize(fyne.NewSize(u.win.Canvas().Size().Width*0.6, 0))
 	d.Show()
-	u.win.Canvas().Focus(first)
+	if len(fields) > 0 {
+		u.win.Canvas().Focus(fields[0])
+	}
 }
 
 func (h *staffHome) loadDevices() {
@@ -649,7 +655,7 @@ func (c *circleScreen) inviteMember() {
 			c.ui.show(newInvitationScreen(c.ui, inv, n, c))
 		})
 	}, c.ui.win)
-	c.ui.showForm(d, name)
+	c.ui.showForm(d, name, rel)
 }
 
 func (c *circleScreen) pairTablet() {
