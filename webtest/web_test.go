@@ -237,7 +237,7 @@ func (e *env) serveControl(t testing.TB) string {
 		if p := r.URL.Query().Get("person"); p != "" {
 			who = p
 		}
-		changes, _, err := e.st.Changes(ctx, who, 0, 1000)
+		changes, _, _, err := e.st.Changes(ctx, who, facility.Position{}, 1000)
 		ids := map[string]bool{}
 		for _, c := range changes {
 			var d struct{ Caption, Text string }
