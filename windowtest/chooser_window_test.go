@@ -343,7 +343,12 @@ func TestWindowFamilyChoosesPhotosInTheFileChooser(t *testing.T) {
 	// Then she writes to her mother: Enter sends, as in any message box.
 	r.clickWords(t, display, "Home")
 	r.waitForScreen(t, display, "home")
+	m := r.mark()
 	r.clickWords(t, display, "Messages")
+	// Margaret is named on the home screen too: read her row on Messages,
+	// once the window shows it.
+	r.waitLog(t, m, 2*time.Minute, "screen settled", "screen=*app.conversations")
+	waitStill(t, display, filepath.Join(dir, "chooser-messages.png"))
 	r.clickWords(t, display, "Margaret")
 	r.waitForScreen(t, display, "conversation")
 	// The message box has the focus as the conversation opens.

@@ -181,6 +181,7 @@ func TestWindowStaffAtAHomeOf120(t *testing.T) {
 
 	t.Run("inviting a daughter and saving the card for printing", func(t *testing.T) {
 		r.clickTab(t, display, "Residents")
+		r.waitForWords(t, display, "Add a resident") // the window can lag the app by seconds
 		click(t, display, 600.0/screenW, 130.0/screenH) // the search box
 		xdo(t, display, "key", "ctrl+a", "BackSpace")
 		typeWords(t, display, "Margaret")
@@ -225,6 +226,7 @@ func TestWindowStaffAtAHomeOf120(t *testing.T) {
 		r.clickWords(t, display, "Done")
 		r.clickWords(t, display, "All residents")
 		r.clickTab(t, display, "Devices")
+		r.waitForWords(t, display, "Disconnect") // the window can lag the app by seconds
 		// Below the devices: Later brings it, as a nurse would.
 		r.bringIntoView(t, display, "Rose Hughes")
 		r.clickButtonBelow(t, display, "Cancel", "Rose Hughes")
@@ -237,6 +239,7 @@ func TestWindowStaffAtAHomeOf120(t *testing.T) {
 
 	t.Run("removing a resident, told first what happens", func(t *testing.T) {
 		r.clickTab(t, display, "Residents")
+		r.waitForWords(t, display, "Add a resident") // the window can lag the app by seconds
 		click(t, display, 600.0/screenW, 130.0/screenH) // the search box
 		xdo(t, display, "key", "ctrl+a", "BackSpace")
 		typeWords(t, display, "187")
