@@ -230,7 +230,8 @@ func TestWindowStaffAtAHomeOf120(t *testing.T) {
 		// Below the devices: Later brings it, as a nurse would.
 		r.bringIntoView(t, display, "Rose Hughes")
 		r.clickButtonBelow(t, display, "Cancel", "Rose Hughes")
-		r.waitForWords(t, display, "Cancel this invitation?")
+		// The confirmation's title is read unreliably over the dimmed screen;
+		// its button, alone, well.
 		r.clickWords(t, display, "Yes, cancel it")
 		waitCount(t, server, "Rose's invitation cancelled on the server", 1, time.Minute,
 			`SELECT COUNT(*) FROM invitations v JOIN people p ON p.id = v.person_id WHERE p.name = 'Rose Hughes' AND v.cancelled_at IS NOT NULL`)
