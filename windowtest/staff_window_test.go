@@ -181,7 +181,7 @@ func TestWindowStaffAtAHomeOf120(t *testing.T) {
 
 	t.Run("inviting a daughter and saving the card for printing", func(t *testing.T) {
 		r.clickTab(t, display, "Residents")
-		r.waitForWords(t, display, "Add a resident") // the window can lag the app by seconds
+		r.waitForWords(t, display, "Add a resident")    // the window can lag the app by seconds
 		click(t, display, 600.0/screenW, 130.0/screenH) // the search box
 		xdo(t, display, "key", "ctrl+a", "BackSpace")
 		typeWords(t, display, "Margaret")
@@ -240,7 +240,7 @@ func TestWindowStaffAtAHomeOf120(t *testing.T) {
 
 	t.Run("removing a resident, told first what happens", func(t *testing.T) {
 		r.clickTab(t, display, "Residents")
-		r.waitForWords(t, display, "Add a resident") // the window can lag the app by seconds
+		r.waitForWords(t, display, "Add a resident")    // the window can lag the app by seconds
 		click(t, display, 600.0/screenW, 130.0/screenH) // the search box
 		xdo(t, display, "key", "ctrl+a", "BackSpace")
 		typeWords(t, display, "187")
