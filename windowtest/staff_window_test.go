@@ -180,11 +180,7 @@ func TestWindowStaffAtAHomeOf120(t *testing.T) {
 	})
 
 	t.Run("inviting a daughter and saving the card for printing", func(t *testing.T) {
-		r.clickTab(t, display, "Residents")
-		r.waitForWords(t, display, "Add a resident")    // the window can lag the app by seconds
-		click(t, display, 600.0/screenW, 130.0/screenH) // the search box
-		xdo(t, display, "key", "ctrl+a", "BackSpace")
-		typeWords(t, display, "Margaret")
+		r.findResident(t, display, "Margaret")
 		r.clickWords(t, display, "Margaret Hughes")
 		r.clickWords(t, display, "Invite a family member")
 		r.waitForWords(t, display, "Make the invitation")
@@ -239,11 +235,7 @@ func TestWindowStaffAtAHomeOf120(t *testing.T) {
 	})
 
 	t.Run("removing a resident, told first what happens", func(t *testing.T) {
-		r.clickTab(t, display, "Residents")
-		r.waitForWords(t, display, "Add a resident")    // the window can lag the app by seconds
-		click(t, display, 600.0/screenW, 130.0/screenH) // the search box
-		xdo(t, display, "key", "ctrl+a", "BackSpace")
-		typeWords(t, display, "187")
+		r.findResident(t, display, "187")
 		r.clickWords(t, display, "Reginald Fisher")
 		r.clickWords(t, display, "Remove from Hearth")
 		r.waitForWords(t, display, "Remove Reginald Fisher from Hearth?")
@@ -258,6 +250,17 @@ func TestWindowStaffAtAHomeOf120(t *testing.T) {
 	})
 	r.stop(t)
 	t.Logf("scenario took %v", time.Since(start).Round(time.Second))
+}
+
+// findResident goes back to the Residents tab and types query in its
+// search box, in place of what was typed there before.
+func (r *running) findResident(t *testing.T, display, query string) {
+	t.Helper()
+	r.clickTab(t, display, "Residents")
+	r.waitForWords(t, display, "Add a resident")    // the window can lag the app by seconds
+	click(t, display, 600.0/screenW, 130.0/screenH) // the search box
+	xdo(t, display, "key", "ctrl+a", "BackSpace")
+	typeWords(t, display, query)
 }
 
 // clickTab clicks a staff tab: its words in the column of tabs on the left,
