@@ -1,8 +1,6 @@
 package app
 
 import (
-	"strings"
-
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
@@ -176,7 +174,10 @@ func (s *settings) calledRows() []fyne.CanvasObject {
 				}
 				return
 			}
-			if name := strings.Join(strings.Fields(entry.Text), " "); name != "" {
+			// Said back as the store kept it (its rule tidies the spaces).
+			name, err := u.src.Called(u.ctx, r.ID)
+			u.logErr("called", err)
+			if name != "" {
 				said.SetText("Saved. Hearth now says “Seen by " + name + "” and “" + name + " loved this”.")
 			} else {
 				said.SetText("Saved. Hearth now says " + first + ".")
