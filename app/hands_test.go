@@ -270,6 +270,27 @@ func TestInvitationShowsQRCodeAndAddress(t *testing.T) {
 	}
 }
 
+// The screen for another device of one's own shows the square a phone scans
+// to open the family web app, and says so.
+func TestOwnDeviceScreenShowsQRCode(t *testing.T) {
+	c := newCircle(t)
+	u, w := newTestUI(t, c, Options{})
+	inv := content.Invitation{Code: "1YSN-M643-7MPR-Y285", ExpiresAt: testNow.Add(7 * 24 * time.Hour),
+		Link:    "hearth://care.maplegrove.example:8443/1YSN-M643-7MPR-Y285?pin=JDuIB9l9tmG6kKYCS2DnVizc6iSvag_q0000000000",
+		WebLink: "https://care.maplegrove.example:8443/join#1YSN-M643-7MPR-Y285"}
+	u.show(newOwnDeviceScreen(u, inv))
+	qr := find(w.Content(), func(i *canvas.Image) bool { return i.Image != nil })
+	if qr == nil || qr.MinSize().Width < 200 {
+		t.Errorf("no QR code big enough to scan: %+v", qr)
+	}
+	if findLabelPrefix(w.Content(), "1. Install Hearth") == nil {
+		t.Fatal("no steps on the screen")
+	}
+	if l := findLabelPrefix(w.Content(), "1. Install Hearth"); !strings.Contains(l.Text, "scanning the square opens Hearth in its browser") {
+		t.Errorf("the steps don't say what the square does: %q", l.Text)
+	}
+}
+
 // The first-run screen has the link field ready for typing, and Enter there
 // does what Connect does.
 func TestPairingFocusesTheLinkAndEnterConnects(t *testing.T) {

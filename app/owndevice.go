@@ -81,7 +81,7 @@ func (s *settings) ownDeviceRow() fyne.CanvasObject {
 			u.show(newOwnDeviceScreen(u, inv))
 		})
 	})}
-	box.Add(&widget.Label{Text: "To use Hearth on another phone or computer as yourself, make a code here and type it there.",
+	box.Add(&widget.Label{Text: "To use Hearth on another phone or computer as yourself, make a code here: type it there, or scan its square with the phone.",
 		Wrapping: fyne.TextWrapWord})
 	box.Add(container.NewHBox(add))
 	return box
@@ -113,7 +113,7 @@ func newOwnDeviceScreen(u *UI, inv content.Invitation) *ownDeviceScreen {
 	link := &widget.Entry{Text: inv.Link}
 	done := &widget.Button{Text: "Done", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: u.tap(u.ShowSettings)}
 	return &ownDeviceScreen{content: container.NewPadded(container.NewBorder(header("Connect another device", u.tap(u.ShowHome)),
-		container.NewHBox(done), nil, nil, newTouchScroll(u, container.NewVBox(code, steps, link), false)))}
+		container.NewHBox(done), nil, nil, newTouchScroll(u, container.NewVBox(code, withQR(inv, steps, steps), link), false)))}
 }
 
 func (s *ownDeviceScreen) view() fyne.CanvasObject { return s.content }

@@ -709,18 +709,7 @@ func newInvitationScreen(u *UI, inv content.Invitation, name string, back screen
 		u.showChooser(d)
 	})}
 	done := &widget.Button{Text: "Done", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: u.tap(func() { u.show(back) })}
-	var how fyne.CanvasObject = container.NewVBox(address, steps)
-	// A phone's camera opens the QR code's link in its browser: the family web app when the
-	// server gives its link, which needs nothing installed.
-	qrLink := inv.WebLink
-	if qrLink == "" {
-		qrLink = inv.Link
-	} else {
-		steps.Text += "\nOn a phone, scanning the square opens Hearth in its browser: nothing to install."
-	}
-	if qr := qrImage(qrLink); qr != nil {
-		how = container.NewBorder(nil, nil, qr, nil, how)
-	}
+	how := withQR(inv, steps, container.NewVBox(address, steps))
 	// Save and Done stay in view at the bottom; what is above them scrolls if it must.
 	bottom := container.NewVBox(saved, container.NewGridWithColumns(2, save, done))
 	s := &invitationScreen{content: container.NewPadded(container.NewBorder(title, bottom, nil, nil,
@@ -734,6 +723,22 @@ func linkHost(link string) string {
 		return u.Host
 	}
 	return "(ask the staff)"
+}
+
+// withQR puts the invitation's QR code beside how. A phone's camera opens the
+// code's link in its browser: the family web app when the server gives its
+// link, which needs nothing installed; steps then say so.
+func withQR(inv content.Invitation, steps *widget.Label, how fyne.CanvasObject) fyne.CanvasObject {
+	qrLink := inv.WebLink
+	if qrLink == "" {
+		qrLink = inv.Link
+	} else {
+		steps.Text += "\nOn a phone, scanning the square opens Hearth in its browser: nothing to install."
+	}
+	if qr := qrImage(qrLink); qr != nil {
+		return container.NewBorder(nil, nil, qr, nil, how)
+	}
+	return how
 }
 
 // qrImage is the invitation link as a QR code a phone or tablet camera can

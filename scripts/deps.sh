@@ -5,7 +5,7 @@ set -euo pipefail
 
 build=(gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev
        libxinerama-dev libxi-dev libxxf86vm-dev libwayland-dev libxkbcommon-dev)
-window=(xvfb xauth imagemagick xdotool dbus tesseract-ocr tesseract-ocr-eng)
+window=(xvfb xauth imagemagick xdotool dbus tesseract-ocr tesseract-ocr-eng zbar-tools)
 case "${1:-build}" in
   build) want=("${build[@]}") ;;
   test)  want=("${build[@]}" "${window[@]}" libimage-exiftool-perl chromium nodejs npm) ;; # chromium, node: webtest/

@@ -360,5 +360,36 @@ func TestWindowFamilyChoosesPhotosInTheFileChooser(t *testing.T) {
 		AND json_extract(i.data, '$.to') = (SELECT id FROM people WHERE name = 'Margaret Hughes')`
 	waitCount(t, serverDB(t, r), "Anna's message to Margaret on the server, sent with Enter", 1, 2*time.Minute, arrived, note)
 	r.stillAlive(t, display)
+
+	// Then she adds her phone: the square on the screen is what its camera
+	// reads, and it opens the family web app with a code for her.
+	const annasInvitations = `SELECT COUNT(*) FROM invitations v JOIN people p ON p.id = v.person_id WHERE p.name = 'Anna Carter'`
+	before := count(t, serverDB(t, r), annasInvitations)
+	r.clickWords(t, display, "All messages")
+	r.waitForScreen(t, display, "conversations")
+	r.clickWords(t, display, "Home")
+	r.waitForScreen(t, display, "home")
+	r.tapTo(t, display, 0.88, 0.92, "settings")
+	r.bringIntoView(t, display, "Connect another device")
+	r.clickWords(t, display, "Connect another device")
+	r.waitForScreen(t, display, "ownDeviceScreen")
+	shot := filepath.Join(dir, "family-own-device.png")
+	screenshot(t, display, shot)
+	link := scanQR(t, shot)
+	if !regexp.MustCompile(`^https://[^/]+/join#[0-9A-Z-]{16,}$`).MatchString(link) {
+		t.Errorf("the square on the screen reads %q, not a link to the family web app", link)
+	}
+	waitCount(t, serverDB(t, r), "Anna's invitation for her phone on the server", before+1, time.Minute, annasInvitations)
+	r.stillAlive(t, display)
 	r.stop(t)
+}
+
+// scanQR reads the one QR code in a screenshot, as a phone's camera would.
+func scanQR(t *testing.T, path string) string {
+	t.Helper()
+	out, err := exec.Command("zbarimg", "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", path).Output()
+	if err != nil {
+		t.Fatalf("zbarimg found no QR code in %s (install zbar-tools): %v", path, err)
+	}
+	return strings.TrimSpace(string(out))
 }
