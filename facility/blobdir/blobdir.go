@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"hearth/facility"
-	"hearth/protocol"
 )
 
 var _ facility.BlobStore = (*Dir)(nil)
@@ -33,13 +32,14 @@ func Open(dir string) (*Dir, error) {
 // Root is the directory.
 func (d *Dir) Root() string { return d.root }
 
-// path builds the file name from the hash and the variant only; both are checked, so nothing a
-// client sends can point outside the directory.
+// path builds the file name from the hash and the variant only (facility.BlobName checks both), so
+// nothing a client sends can point outside the directory.
 func (d *Dir) path(sha, variant string) (string, error) {
-	if !protocol.ValidSHA256(sha) || (variant != facility.VariantThumb && variant != facility.VariantDisplay) {
-		return "", fmt.Errorf("blob name %q/%q: %w", sha, variant, fs.ErrInvalid)
+	name, err := facility.BlobName(sha, variant)
+	if err != nil {
+		return "", err
 	}
-	return filepath.Join(d.root, sha[:2], sha+"-"+variant+".jpg"), nil
+	return filepath.Join(d.root, filepath.FromSlash(name)), nil
 }
 
 // Put implements facility.BlobStore.
@@ -47,6 +47,9 @@ func (d *Dir) Put(ctx context.Context, sha, variant string, data []byte) error {
 	p, err := d.path(sha, variant)
 	if err != nil {
 		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("store photo: %w", err)
 	}
 	if _, err := os.Stat(p); err == nil {
 		return nil // content-addressed: the same name holds the same bytes
