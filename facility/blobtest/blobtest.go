@@ -109,11 +109,6 @@ func testMissing(t *testing.T, b facility.BlobStore) {
 	put(t, b, sha, facility.VariantThumb, []byte("only the thumb"))
 	WantMissing(t, b, sha, facility.VariantDisplay)
 	WantMissing(t, b, Hash("another"), facility.VariantThumb)
-	// An empty variant is a real, if odd, photo file and must not read as missing.
-	put(t, b, Hash("empty"), facility.VariantThumb, nil)
-	if got := ReadBlob(t, b, Hash("empty"), facility.VariantThumb); len(got) != 0 {
-		t.Fatalf("empty: %q", got)
-	}
 }
 
 // testBadNames: names that are not a lower-case hash and a known variant are refused by Put
