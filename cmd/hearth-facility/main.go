@@ -2,6 +2,7 @@
 //
 //	hearth-facility init    --data DIR --name "Maple Grove" [--public-host HOST:PORT]
 //	hearth-facility serve   --data DIR --addr HOST:PORT [--insecure-http] [--public-host NAME:PORT] [--cert F --key F]
+//	                        [--blobs s3://BUCKET/PREFIX?endpoint=HOST:PORT&region=R]
 //	hearth-facility people add --data DIR --name NAME --role resident|family|staff [--room R]
 //	hearth-facility invite  --data DIR --person ID [--circle ID --relation R --can-invite] [--expires 168h]
 //	hearth-facility invitations list|cancel --data DIR [--code K7QX]
