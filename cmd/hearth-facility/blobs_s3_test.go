@@ -13,7 +13,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"hearth/facility/blobs3/s3test"
 	"hearth/facility/datadir"
@@ -155,6 +157,64 @@ func TestServeS3Photos(t *testing.T) {
 	oak.variant(t, sha, "thumb", 400)
 	if k := srv.Keys(t, photoBucket, "homes/oak-lodge/"); len(k) != 2 || !strings.HasPrefix(k[0], "homes/oak-lodge/"+sha[:2]+"/"+sha) {
 		t.Fatalf("oak lodge's prefix holds %q", k)
+	}
+}
+
+// TestMovePhotosToS3 moves a serving home's photos into a bucket: the real binary serves from the
+// data directory, a photo is shared, the server stops, photos copy sends the folder to the bucket,
+// the folder is put aside, and the server started with --blobs serves the same bytes to the same
+// paired device from the bucket.
+func TestMovePhotosToS3(t *testing.T) {
+	bin := buildBinary(t)
+	srv := s3test.Start(t, photoBucket)
+	photo, err := os.ReadFile("../../facility/testdata/friends-480.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, inv := initFacility(t)
+	_, circle := addPerson(t, dir, "Rose", "resident")
+	addr := freeAddr(t)
+	cmd, logs := startServe(t, bin, http.DefaultClient, "http://"+addr, "--data", dir, "--addr", addr, "--insecure-http")
+	pr, status := pair(t, "http://"+addr, inv.Code)
+	if status != 200 {
+		t.Fatalf("pair: %d", status)
+	}
+	h := home{base: "http://" + addr, token: pr.Token, circle: circle}
+	sha := h.share(t, photo)
+	thumb, display := h.variant(t, sha, "thumb", 400), h.variant(t, sha, "display", 2048)
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-logs.ended:
+		cmd.Wait()
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the server did not stop:\n%s", logs)
+	}
+
+	setting := blobsSetting(srv, "homes/maple-grove")
+	t.Setenv("AWS_ACCESS_KEY_ID", s3test.AccessKey)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", s3test.SecretKey)
+	code, stdout, stderr := runCmd(t, "photos", "copy", "--data", dir, "--blobs", setting)
+	if code != 0 || !strings.Contains(stdout, "Copied 2 photo variants to s3://"+photoBucket+"/homes/maple-grove/") {
+		t.Fatalf("photos copy: %d %s %s", code, stdout, stderr)
+	}
+	code, stdout, stderr = runCmd(t, "photos", "copy", "--data", dir, "--blobs", setting)
+	if code != 0 || !strings.Contains(stdout, "Copied 0 photo variants") || !strings.Contains(stdout, "2 were there already") {
+		t.Fatalf("photos copy again: %d %s %s", code, stdout, stderr)
+	}
+	// Put the folder aside: what is served next can only come from the bucket.
+	if err := os.Rename(filepath.Join(dir, datadir.BlobDir), filepath.Join(dir, "blobs-moved")); err != nil {
+		t.Fatal(err)
+	}
+	cmd = exec.Command(bin, "serve", "--data", dir, "--addr", addr, "--insecure-http", "--blobs", setting)
+	cmd.Env = s3Env()
+	startServeCmd(t, cmd, http.DefaultClient, h.base)
+	if got := h.variant(t, sha, "thumb", 400); !bytes.Equal(got, thumb) {
+		t.Fatal("the thumb served from the bucket is not the one served from the folder")
+	}
+	if got := h.variant(t, sha, "display", 2048); !bytes.Equal(got, display) {
+		t.Fatal("the display variant served from the bucket is not the one served from the folder")
 	}
 }
 

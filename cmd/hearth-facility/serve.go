@@ -18,7 +18,6 @@ import (
 
 	"hearth/facility"
 	"hearth/facility/acmecert"
-	"hearth/facility/blobs3"
 	"hearth/facility/datadir"
 )
 
@@ -89,17 +88,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var blobs facility.BlobStore
 	photosAt := "the data directory"
 	if *blobsAt != "" {
-		c, err := blobs3.Parse(*blobsAt)
-		if err == nil {
-			err = c.FromEnv()
-		}
+		s, c, err := openS3(ctx, *blobsAt)
 		if err != nil {
-			return fmt.Errorf("--blobs: %w", err)
+			return err
 		}
-		if blobs, err = blobs3.Open(ctx, c); err != nil {
-			return fmt.Errorf("--blobs: %w", err)
-		}
-		photosAt = c.String()
+		blobs, photosAt = s, c.String()
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel()}))
 	limits := memoryLimits(*memLimit << 20)
