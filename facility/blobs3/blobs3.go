@@ -56,16 +56,18 @@ type Config struct {
 // them from the environment with FromEnv. A setting that cannot work is refused in words.
 func Parse(setting string) (Config, error) {
 	var c Config
+	// Errors quote the setting only once it is known to hold no credentials, which would
+	// otherwise end up in the logs.
 	u, err := url.Parse(setting)
 	if err != nil {
-		return c, fmt.Errorf("the photo storage %q is not a URL like s3://bucket/homes/maple?endpoint=host:port", setting)
-	}
-	if u.Scheme != "s3" {
-		return c, fmt.Errorf("the photo storage must start with s3://, not %q", setting)
+		return c, errors.New("the photo storage setting is not a URL like s3://bucket/homes/maple?endpoint=host:port")
 	}
 	if u.User != nil {
 		return c, errors.New("the photo storage setting must not carry credentials: " +
 			"set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the server's environment instead")
+	}
+	if u.Scheme != "s3" {
+		return c, fmt.Errorf("the photo storage must start with s3://, not %q", setting)
 	}
 	c.Bucket = u.Host
 	if err := s3utils.CheckValidBucketNameStrict(c.Bucket); err != nil {

@@ -172,7 +172,7 @@ func TestParse(t *testing.T) {
 	bad := map[string]string{
 		"/var/lib/hearth/blobs":                              "must start with s3://",
 		"https://photos.s3.amazonaws.com/x":                  "must start with s3://",
-		"s3://KEY:SECRET@photos/homes/a":                     "must not carry credentials",
+		"s3://KEY:hunter2xyz@photos/homes/a":                     "must not carry credentials",
 		"s3://KEY@photos/homes/a":                            "must not carry credentials",
 		"s3://Photos/homes/a":                                "bucket name",
 		"s3://ph/homes/a":                                    "bucket name",
@@ -188,10 +188,15 @@ func TestParse(t *testing.T) {
 		"s3://photos/a?region=a&region=b":                    `gives "region" 2 times`,
 		"s3://photos/a?secret_key=x":                         "not one of endpoint, region, insecure",
 	}
+	bad["https://KEY:hunter2xyz@photos.example.org/x"] = "must not carry credentials"
+	bad["s3://KEY:hunter2xyz@photos/%zz"] = "not a URL"
 	for setting, want := range bad {
 		_, err := blobs3.Parse(setting)
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Parse(%q): %v, want an error saying %q", setting, err, want)
+		}
+		if err != nil && strings.Contains(err.Error(), "hunter2xyz") {
+			t.Errorf("Parse(%q) repeats the secret: %v", setting, err)
 		}
 	}
 }
