@@ -2,11 +2,13 @@
 //
 //	hearth-facility init    --data DIR --name "Maple Grove" [--public-host HOST:PORT]
 //	hearth-facility serve   --data DIR --addr HOST:PORT [--insecure-http] [--public-host NAME:PORT] [--cert F --key F]
+//	                        [--blobs s3://BUCKET/PREFIX?endpoint=HOST:PORT&region=R]
 //	hearth-facility people add --data DIR --name NAME --role resident|family|staff [--room R]
 //	hearth-facility invite  --data DIR --person ID [--circle ID --relation R --can-invite] [--expires 168h]
 //	hearth-facility invitations list|cancel --data DIR [--code K7QX]
 //	hearth-facility members add --data DIR --circle ID --person ID [--relation R --can-invite]
 //	hearth-facility devices list|revoke --data DIR [--id DEVICE]
+//	hearth-facility photos copy --data DIR --blobs s3://BUCKET/PREFIX?endpoint=HOST:PORT
 //	hearth-facility backup  --data DIR --to FILE
 //	hearth-facility restore --data DIR --from FILE
 //	hearth-facility cert renew --data DIR
@@ -37,6 +39,7 @@ Commands:
   invitations  list or cancel open invitations (invitations list|cancel ...)
   members  add someone who exists already to a circle (members add ...)
   devices  list or revoke paired devices (devices list|revoke ...)
+  photos   copy the photos from the data directory into an S3 bucket (photos copy ...)
   backup   write a consistent backup while serving
   restore  put a backup back (stop the server first)
   cert     renew the self-signed certificate, same key (cert renew ...)
@@ -65,6 +68,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"devices":     cmdDevices,
 		"invitations": cmdInvitations,
 		"members":     cmdMembers,
+		"photos":      cmdPhotos,
 		"backup":      cmdBackup,
 		"restore":     cmdRestore,
 		"cert":        cmdCert,

@@ -40,6 +40,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		"(behind a reverse proxy every client has the proxy's address: raise it)")
 	memLimit := fs.Int64("memory-limit", 512, "soft memory limit in `MiB` for the Go runtime (GOMEMLIMIT wins when set); "+
 		"photo decoding gets half of it, upload bodies an eighth")
+	blobsAt := fs.String("blobs", "", "keep photos in an S3-compatible bucket instead of the data directory: "+
+		"`s3://BUCKET/PREFIX?endpoint=HOST:PORT&region=REGION` (credentials from AWS_ACCESS_KEY_ID and "+
+		"AWS_SECRET_ACCESS_KEY; insecure=1 for plain HTTP, loopback only)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -82,6 +85,15 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *memLimit < 128 {
 		return fmt.Errorf("--memory-limit must be at least 128 MiB, not %d", *memLimit)
 	}
+	var blobs facility.BlobStore
+	photosAt := "the data directory"
+	if *blobsAt != "" {
+		s, c, err := openS3(ctx, *blobsAt)
+		if err != nil {
+			return err
+		}
+		blobs, photosAt = s, c.String()
+	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel()}))
 	limits := memoryLimits(*memLimit << 20)
 
@@ -110,7 +122,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	f, err := datadir.Open(ctx, datadir.Config{DataDir: *dir, PublicHost: settings.PublicHost, Insecure: *insecure,
 		CertFile: *certFile, KeyFile: *keyFile, ACMEHost: *acmeHost, ACMEDirectory: *acmeDir, ACMEClient: acmeClient,
-		Logger: log, Version: version, Limits: limits})
+		Logger: log, Version: version, Limits: limits, Blobs: blobs})
 	if err != nil {
 		return err
 	}
@@ -153,7 +165,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fac, _ := f.Store.Facility(ctx)
 	log.Info("serving", "facility", fac.Name, "addr", ln.Addr().String(), "scheme", scheme,
-		"public_host", settings.PublicHost, "pin", f.Pin, "version", version,
+		"public_host", settings.PublicHost, "pin", f.Pin, "version", version, "photos", photosAt,
 		"memory_limit_mib", debug.SetMemoryLimit(-1)>>20, "decode_memory_mib", limits.DecodeMemory>>20,
 		"max_conns", conns.Max, "conns_reserved_for_devices", conns.Reserve, "max_conns_per_address", conns.PerAddress)
 

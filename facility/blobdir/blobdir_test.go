@@ -2,52 +2,71 @@ package blobdir
 
 import (
 	"context"
-	"errors"
-	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
+
+	"hearth/facility"
+	"hearth/facility/blobtest"
 )
 
-func TestPutOpen(t *testing.T) {
-	ctx := context.Background()
+func TestConformance(t *testing.T) {
+	blobtest.Run(t, func(t *testing.T) facility.BlobStore {
+		d, err := Open(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	})
+}
+
+// TestLayout: the directory's own rules, beyond the interface: DIR/ab/abcdef…-thumb.jpg, and no
+// temporary files left behind.
+func TestLayout(t *testing.T) {
 	d, err := Open(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	sha := strings.Repeat("ab", 32)
-	if err := d.Put(ctx, sha, "thumb", []byte("jpeg bytes")); err != nil {
+	sha := blobtest.Hash("layout")
+	if err := d.Put(context.Background(), sha, "thumb", []byte("jpeg bytes")); err != nil {
 		t.Fatal(err)
 	}
-	want := filepath.Join(d.Root(), "ab", sha+"-thumb.jpg")
+	want := filepath.Join(d.Root(), sha[:2], sha+"-thumb.jpg")
 	if b, err := os.ReadFile(want); err != nil || string(b) != "jpeg bytes" {
 		t.Fatalf("file at %s: %q %v", want, b, err)
 	}
-	f, size, _, err := d.Open(ctx, sha, "thumb")
-	if err != nil || size != 10 {
-		t.Fatalf("open: %d %v", size, err)
-	}
-	b, _ := io.ReadAll(f)
-	f.Close()
-	if string(b) != "jpeg bytes" {
-		t.Fatalf("read %q", b)
-	}
-	if _, _, _, err := d.Open(ctx, sha, "display"); !errors.Is(err, fs.ErrNotExist) {
-		t.Fatalf("missing variant: %v", err)
-	}
-	entries, _ := os.ReadDir(filepath.Join(d.Root(), "ab"))
+	entries, _ := os.ReadDir(filepath.Join(d.Root(), sha[:2]))
 	if len(entries) != 1 {
 		t.Fatalf("temporary files left: %v", entries)
 	}
-	// Names that are not a hash and a variant never reach the file system.
-	for _, bad := range [][2]string{{"../../etc/passwd", "thumb"}, {sha, "../x"}, {strings.ToUpper(sha), "thumb"}, {sha, "original"}} {
-		if err := d.Put(ctx, bad[0], bad[1], []byte("x")); err == nil {
-			t.Errorf("Put(%q, %q) worked", bad[0], bad[1])
-		}
-		if _, _, _, err := d.Open(ctx, bad[0], bad[1]); !errors.Is(err, fs.ErrNotExist) {
-			t.Errorf("Open(%q, %q): %v", bad[0], bad[1], err)
-		}
+	all, _ := os.ReadDir(d.Root())
+	if len(all) != 1 {
+		t.Fatalf("the directory holds more than the one photo's folder: %v", all)
 	}
 }
+
+// TestBadNamesTouchNothing: a refused name leaves the directory as it was.
+func TestBadNamesTouchNothing(t *testing.T) {
+	root := t.TempDir()
+	d, err := Open(filepath.Join(root, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range [][2]string{{"../../x", "thumb"}, {blobtest.Hash("a"), "../../../x"}} {
+		if err := d.Put(context.Background(), n[0], n[1], []byte("x")); err == nil {
+			t.Fatalf("Put(%q, %q) worked", n[0], n[1])
+		}
+	}
+	var files []string
+	filepath.Walk(root, func(p string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if len(files) != 0 {
+		t.Fatalf("a refused name wrote %v", files)
+	}
+}
+
+var _ facility.BlobStore = (*Dir)(nil)

@@ -3,7 +3,7 @@
 // open; backups and restores work on it as a whole.
 //
 //	DIR/facility.db   the database (WAL mode: also facility.db-wal and -shm while open)
-//	DIR/blobs/        photo variants (facility/blobdir)
+//	DIR/blobs/        photo variants (facility/blobdir), unless Config.Blobs keeps them elsewhere
 //	DIR/cert.pem      the self-signed certificate made at init
 //	DIR/key.pem       its private key (0600)
 //	DIR/acme-*.pem    with ACME: the account key and the public certificate (facility/acmecert)
@@ -66,13 +66,15 @@ type Config struct {
 	Synchronous string
 	// Limits bound photo uploads (facility.DefaultLimits when zero).
 	Limits facility.Limits
+	// Blobs keeps the photo variants somewhere else than DIR/blobs (an S3 bucket: facility/blobs3).
+	Blobs facility.BlobStore
 }
 
 // Facility is an opened data directory.
 type Facility struct {
 	*facility.Server
 	Store *sqlitestore.Store
-	Blobs *blobdir.Dir
+	Blobs facility.BlobStore
 	// TLS is the server certificate configuration (nil when Insecure).
 	TLS *tls.Config
 	// Pin is the SPKI pin of the self-signed certificate ("" for a CA-signed one or Insecure).
@@ -172,10 +174,14 @@ func Open(ctx context.Context, cfg Config) (*Facility, error) {
 	if err != nil {
 		return nil, err
 	}
-	blobs, err := blobdir.Open(filepath.Join(cfg.DataDir, BlobDir))
-	if err != nil {
-		st.Close()
-		return nil, err
+	blobs := cfg.Blobs
+	if blobs == nil {
+		dir, err := blobdir.Open(filepath.Join(cfg.DataDir, BlobDir))
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		blobs = dir
 	}
 	vapid, err := webpush.LoadOrMakeVAPIDKey(filepath.Join(cfg.DataDir, VAPIDFile))
 	if err != nil {

@@ -1,0 +1,126 @@
+// Package s3test runs an S3-compatible server for tests: gofakes3 (an implementation of the S3
+// protocol, objects in memory) behind a real HTTP listener on loopback, so that the client under
+// test speaks S3 over the network as it would to a real service. No S3 server can be installed on
+// this project's machines (Debian has only Ceph's radosgw, which needs a whole RADOS cluster).
+//
+// gofakes3 does not check signatures or ACLs. In front of it this package checks what it can see:
+// every request is signed (AWS Signature V4) with the expected access key, else it is refused with
+// S3's AccessDenied; and no request may carry an ACL (x-amz-acl, x-amz-grant-*), which Hearth
+// never sends: a photo must never be made public by the request that stores it.
+package s3test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+)
+
+// Credentials the server accepts.
+const (
+	AccessKey = "HEARTHTESTKEY"
+	SecretKey = "hearth-test-secret-key"
+	Region    = "us-east-1"
+)
+
+// Server is a running S3 service on loopback.
+type Server struct {
+	// Endpoint is HOST:PORT (plain HTTP).
+	Endpoint string
+	backend  *s3mem.Backend
+
+	mu       sync.Mutex
+	revoked  bool
+	problems []string
+	puts     []Put
+}
+
+// Put is one object stored, as the service received it.
+type Put struct {
+	Key, ContentType string
+}
+
+// Start runs a server until the test ends, with the buckets made. At the end the test fails if
+// any request carried an ACL.
+func Start(t testing.TB, buckets ...string) *Server {
+	t.Helper()
+	s := &Server{backend: s3mem.New()}
+	for _, b := range buckets {
+		if err := s.backend.CreateBucket(b); err != nil {
+			t.Fatalf("s3test: make bucket %s: %v", b, err)
+		}
+	}
+	fake := gofakes3.New(s.backend, gofakes3.WithAutoBucket(false)).Server()
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if problem := s.check(r); problem != "" {
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>%s</Message></Error>`, problem)
+			return
+		}
+		fake.ServeHTTP(w, r)
+	}))
+	t.Cleanup(func() {
+		hs.Close()
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for _, p := range s.problems {
+			t.Errorf("s3test: %s", p)
+		}
+	})
+	s.Endpoint = strings.TrimPrefix(hs.URL, "http://")
+	return s
+}
+
+// check refuses unsigned requests and records forbidden headers and stored objects.
+func (s *Server) check(r *http.Request) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	auth := r.Header.Get("Authorization")
+	if s.revoked || !strings.HasPrefix(auth, "AWS4-HMAC-SHA256 Credential="+AccessKey+"/") {
+		return "The request is not signed with an access key this service accepts."
+	}
+	for name := range r.Header {
+		if l := strings.ToLower(name); l == "x-amz-acl" || strings.HasPrefix(l, "x-amz-grant-") {
+			s.problems = append(s.problems, fmt.Sprintf("%s %s carried the ACL header %s: %q",
+				r.Method, r.URL.Path, name, r.Header.Get(name)))
+		}
+	}
+	if r.Method == http.MethodPut && strings.Count(strings.Trim(r.URL.Path, "/"), "/") >= 1 {
+		s.puts = append(s.puts, Put{Key: r.URL.Path, ContentType: r.Header.Get("Content-Type")})
+	}
+	return ""
+}
+
+// Revoke makes the service refuse every request from now on, as when the key is withdrawn.
+func (s *Server) Revoke() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.revoked = true
+}
+
+// Puts returns the objects stored so far, keys as "/bucket/key".
+func (s *Server) Puts() []Put {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Put(nil), s.puts...)
+}
+
+// Keys lists the keys in bucket under prefix, straight from the service's store.
+func (s *Server) Keys(t testing.TB, bucket, prefix string) []string {
+	t.Helper()
+	list, err := s.backend.ListBucket(bucket, &gofakes3.Prefix{HasPrefix: true, Prefix: prefix}, gofakes3.ListBucketPage{})
+	if err != nil {
+		t.Fatalf("s3test: list %s/%s: %v", bucket, prefix, err)
+	}
+	var keys []string
+	for _, c := range list.Contents {
+		keys = append(keys, c.Key)
+	}
+	return keys
+}
