@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"hearth/facility/blobs3"
 	"hearth/facility/datadir"
 )
 
@@ -23,5 +24,11 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	fmt.Fprintf(stdout, "Backed up %s to %s.\n", *dir, *to)
+	// A backup of the folder alone would be taken for a whole one.
+	if s, err := datadir.ReadSettings(*dir); err == nil && s.Blobs != "" {
+		c, _ := blobs3.Parse(s.Blobs)
+		fmt.Fprintf(stdout, "The photos are not in it: they are kept in %s. Keep them with the bucket's versioning "+
+			"and replication (docs/install-facility.md, \"Photos in an S3 bucket\").\n", c)
+	}
 	return nil
 }

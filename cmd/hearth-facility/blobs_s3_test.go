@@ -182,15 +182,7 @@ func TestMovePhotosToS3(t *testing.T) {
 	h := home{base: "http://" + addr, token: pr.Token, circle: circle}
 	sha := h.share(t, photo)
 	thumb, display := h.variant(t, sha, "thumb", 400), h.variant(t, sha, "display", 2048)
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-logs.ended:
-		cmd.Wait()
-	case <-time.After(30 * time.Second):
-		t.Fatalf("the server did not stop:\n%s", logs)
-	}
+	stopServer(t, cmd, logs)
 
 	setting := blobsSetting(srv, "homes/maple-grove")
 	t.Setenv("AWS_ACCESS_KEY_ID", s3test.AccessKey)
@@ -209,12 +201,42 @@ func TestMovePhotosToS3(t *testing.T) {
 	}
 	cmd = exec.Command(bin, "serve", "--data", dir, "--addr", addr, "--insecure-http", "--blobs", setting)
 	cmd.Env = s3Env()
-	startServeCmd(t, cmd, http.DefaultClient, h.base)
+	cmd, logs = startServeCmd(t, cmd, http.DefaultClient, h.base)
 	if got := h.variant(t, sha, "thumb", 400); !bytes.Equal(got, thumb) {
 		t.Fatal("the thumb served from the bucket is not the one served from the folder")
 	}
 	if got := h.variant(t, sha, "display", 2048); !bytes.Equal(got, display) {
 		t.Fatal("the display variant served from the bucket is not the one served from the folder")
+	}
+	stopServer(t, cmd, logs)
+
+	// Started again as before the move, without --blobs, the server
+	// remembers the bucket: it must not answer "not found" from the empty folder.
+	cmd = exec.Command(bin, "serve", "--data", dir, "--addr", addr, "--insecure-http")
+	cmd.Env = s3Env()
+	_, logs = startServeCmd(t, cmd, http.DefaultClient, h.base)
+	logs.waitFor(t, "msg=serving", `photos="s3://`+photoBucket+"/homes/maple-grove/")
+	if got := h.variant(t, sha, "display", 2048); !bytes.Equal(got, display) {
+		t.Fatal("after a restart without --blobs the photo is not served from the bucket")
+	}
+	// A backup of the data directory says that the photos are elsewhere.
+	code, stdout, stderr = runCmd(t, "backup", "--data", dir, "--to", filepath.Join(t.TempDir(), "backup.tar"))
+	if code != 0 || !strings.Contains(stdout, "The photos are not in it: they are kept in s3://"+photoBucket+"/homes/maple-grove/") {
+		t.Fatalf("backup: %d %s %s", code, stdout, stderr)
+	}
+}
+
+// stopServer ends a server started by startServeCmd as systemd does, with SIGTERM.
+func stopServer(t *testing.T, cmd *exec.Cmd, logs *serverLog) {
+	t.Helper()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-logs.ended:
+		cmd.Wait()
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the server did not stop:\n%s", logs)
 	}
 }
 

@@ -12,6 +12,9 @@ import (
 	"hearth/facility/datadir"
 )
 
+// blobsFolder as the --blobs setting keeps photos in the data directory again.
+const blobsFolder = "folder"
+
 // openS3 opens the photo storage a --blobs setting names, with the credentials from the
 // environment; every error says what to change.
 func openS3(ctx context.Context, setting string) (*blobs3.Store, blobs3.Config, error) {

@@ -42,7 +42,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		"photo decoding gets half of it, upload bodies an eighth")
 	blobsAt := fs.String("blobs", "", "keep photos in an S3-compatible bucket instead of the data directory: "+
 		"`s3://BUCKET/PREFIX?endpoint=HOST:PORT&region=REGION` (credentials from AWS_ACCESS_KEY_ID and "+
-		"AWS_SECRET_ACCESS_KEY; insecure=1 for plain HTTP, loopback only)")
+		"AWS_SECRET_ACCESS_KEY; insecure=1 for plain HTTP, loopback only); remembered in the data directory "+
+		"until --blobs "+blobsFolder+" moves them back")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -85,10 +86,23 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *memLimit < 128 {
 		return fmt.Errorf("--memory-limit must be at least 128 MiB, not %d", *memLimit)
 	}
+	settings, err := datadir.ReadSettings(*dir)
+	if err != nil {
+		return err
+	}
+	// The bucket is remembered: a restart without --blobs must not look for
+	// the photos in the empty folder and answer "not found" for every one.
+	switch *blobsAt {
+	case "":
+	case blobsFolder:
+		settings.Blobs = ""
+	default:
+		settings.Blobs = *blobsAt
+	}
 	var blobs facility.BlobStore
 	photosAt := "the data directory"
-	if *blobsAt != "" {
-		s, c, err := openS3(ctx, *blobsAt)
+	if settings.Blobs != "" {
+		s, c, err := openS3(ctx, settings.Blobs)
 		if err != nil {
 			return err
 		}
@@ -103,10 +117,6 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer ln.Close()
 
-	settings, err := datadir.ReadSettings(*dir)
-	if err != nil {
-		return err
-	}
 	if *public != "" {
 		settings.PublicHost = *public
 	} else if settings.PublicHost == "" {

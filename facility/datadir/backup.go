@@ -71,7 +71,12 @@ func Backup(ctx context.Context, dir, to string) error {
 			}
 		}
 	}
+	// Photos kept in a bucket are backed up there (the caller says so); the folder may be gone.
+	settings, serr := ReadSettings(dir)
 	if err == nil {
+		err = serr
+	}
+	if err == nil && settings.Blobs == "" {
 		err = filepath.WalkDir(filepath.Join(dir, BlobDir), func(path string, d fs.DirEntry, werr error) error {
 			if werr != nil || d.IsDir() {
 				return werr

@@ -21,6 +21,9 @@ type Settings struct {
 	// CertFile and KeyFile: a CA-signed pair the server was last started with.
 	CertFile string `json:"cert_file,omitempty"`
 	KeyFile  string `json:"key_file,omitempty"`
+	// Blobs is the --blobs setting (s3://BUCKET/PREFIX?…, never credentials) the photos are kept
+	// with; empty: DIR/blobs.
+	Blobs string `json:"blobs,omitempty"`
 }
 
 // ReadSettings reads dir's settings; a missing file gives the zero Settings.
