@@ -172,7 +172,7 @@ func TestParse(t *testing.T) {
 	bad := map[string]string{
 		"/var/lib/hearth/blobs":                              "must start with s3://",
 		"https://photos.s3.amazonaws.com/x":                  "must start with s3://",
-		"s3://KEY:hunter2xyz@photos/homes/a":                     "must not carry credentials",
+		"s3://KEY:hunter2xyz@photos/homes/a":                 "must not carry credentials",
 		"s3://KEY@photos/homes/a":                            "must not carry credentials",
 		"s3://Photos/homes/a":                                "bucket name",
 		"s3://ph/homes/a":                                    "bucket name",
