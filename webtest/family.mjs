@@ -286,13 +286,13 @@ const scenarios = {
       await page.waitForTimeout(50);
     }
     const reg = regs.find((r) => r.scopeURL === cfg.base + '/');
-    const notice = { title: 'Margaret Hughes replied', body: 'Open Hearth to read it.', url: '/messages', tag: 'replied-x', kind: 'replied' };
+    const notice = { title: 'Mum replied', body: 'Open Hearth to read it.', url: '/messages', tag: 'replied-x', kind: 'replied' };
     await cdp.send('ServiceWorker.deliverPushMessage', { origin: cfg.base, registrationId: reg.registrationId, data: JSON.stringify(notice) });
     await until(page, 'the notification', async () => {
       const r = await navigator.serviceWorker.ready;
-      return (await r.getNotifications()).some((n) => n.title === 'Margaret Hughes replied' && n.body === 'Open Hearth to read it.');
+      return (await r.getNotifications()).some((n) => n.title === 'Mum replied' && n.body === 'Open Hearth to read it.');
     });
-    step('a push shows "Margaret Hughes replied"');
+    step('a push shows "Mum replied"');
     // Where it leads: /messages opens the conversation.
     await page.goto(cfg.base + '/messages');
     await page.locator('#view-messages').waitFor({ state: 'visible', timeout: T });

@@ -437,7 +437,7 @@ function renderMe(me) {
     const input = el('input', { type: 'text', id: 'call-' + id, value: callName(id, ''), maxlength: '40', autocomplete: 'off' });
     return el('div', {},
       el('label', { for: 'call-' + id }, 'What do you call ' + (p ? p.name : 'them') + '?'),
-      el('div', { class: 'row' }, input, el('button', { type: 'button', class: 'quiet', onclick: () => { setCallName(id, input.value.trim()); render(); } }, 'Save')));
+      el('div', { class: 'row' }, input, el('button', { type: 'button', class: 'quiet', onclick: () => { setCallName(id, input.value.trim()); render(); resendNames(); } }, 'Save')));
   });
   if (!document.activeElement || !document.activeElement.id.startsWith('call-')) $('names').replaceChildren(...rows);
 }
@@ -503,6 +503,25 @@ function b64urlBytes(s) {
   const b = atob(s.replace(/-/g, '+').replace(/_/g, '/') + '==='.slice((s.length + 3) % 4));
   return Uint8Array.from(b, (c) => c.charCodeAt(0));
 }
+// subscriptionBody is the subscription with what this person calls each resident, so that the
+// notices say "Mum replied" (the server keeps the names with this subscription only).
+function subscriptionBody(sub) {
+  const called = {};
+  for (const id of residents()) {
+    const n = callName(id, '').trim();
+    if (n && [...n].length <= 40) called[id] = n;
+  }
+  return { ...sub.toJSON(), called };
+}
+// resendNames gives the server the names again after the person changed one, when this phone
+// gets notices.
+async function resendNames() {
+  try {
+    const reg = 'serviceWorker' in navigator && await navigator.serviceWorker.getRegistration('/');
+    const sub = reg && reg.pushManager && await reg.pushManager.getSubscription();
+    if (sub) await call('PUT', '/v1/push/subscription', subscriptionBody(sub));
+  } catch (e) { /* offline or refused: the notices keep the name they had */ }
+}
 async function enablePush() {
   const say = (t) => { $('push-state').textContent = t; };
   if (!('serviceWorker' in navigator) || !('PushManager' in window) || !('Notification' in window)) {
@@ -519,7 +538,7 @@ async function enablePush() {
       return say(p.status === 404 ? 'The care home\'s server does not send notifications.' : 'Hearth cannot reach the care home right now. Try again later.');
     }
     const sub = await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: b64urlBytes(key) });
-    await call('PUT', '/v1/push/subscription', sub.toJSON());
+    await call('PUT', '/v1/push/subscription', subscriptionBody(sub));
     say('Notifications are on for this phone.');
   } catch (e) {
     say('This browser could not turn notifications on here. Hearth still shows everything new when you open it.');
@@ -586,7 +605,7 @@ async function start() {
     const stop = setInterval(() => {
       const r = residents();
       if (++tries > 100) clearInterval(stop);
-      if (r.length) { setCallName(r[r.length - 1], call0); sessionStorage.removeItem('hearth.joined.callname'); clearInterval(stop); render(); }
+      if (r.length) { setCallName(r[r.length - 1], call0); sessionStorage.removeItem('hearth.joined.callname'); clearInterval(stop); render(); resendNames(); }
     }, 200);
   }
 }
