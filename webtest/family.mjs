@@ -60,6 +60,7 @@ async function join(ctx, name, opts = {}) {
   const inv = await control('/invite?name=' + encodeURIComponent(name), 'POST');
   if (!inv.web_link || !inv.web_link.startsWith(cfg.base + '/join#')) fail('web link: ' + inv.web_link);
   const page = await ctx.newPage();
+  page.on('pageerror', (e) => step('error in the page: ' + e.message));
   const resp = await page.goto(inv.web_link);
   const h = resp.headers();
   if (!h['content-security-policy'] || !h['content-security-policy'].includes("frame-ancestors 'none'")) fail('join page without CSP');
@@ -345,6 +346,72 @@ const scenarios = {
       if (n !== 1) fail(`"${t}" reached the resident ${n} times`);
     }
     step('back online: both arrived exactly once');
+  },
+
+  // Opening the page with no signal: the service worker kept the app's own files on the first
+  // visit, so the page opens, says it is offline and shows what waits; a message written then
+  // goes out once when the phone is back online. The worker keeps nothing of the API or photos.
+  async 'offline-open'(browser) {
+    const ctx = await browser.newContext(phone);
+    const { page } = await join(ctx, 'Ivy Hughes');
+    await until(page, 'the service worker to be active', async () => {
+      const r = await navigator.serviceWorker.getRegistration('/');
+      return !!(r && r.active && r.active.state === 'activated');
+    });
+    await ctx.setOffline(true);
+    const resp = await page.reload();
+    if (!resp || !resp.fromServiceWorker()) fail('the page opened offline did not come from the service worker');
+    await see(page, 'Offline. Hearth will catch up when this phone is back online.');
+    await see(page, 'The album shows when this phone is back online.');
+    await axe(page, 'the page opened offline');
+    await shot(page, 'opened-offline');
+    step('opened with no signal: the page shows and says it is offline');
+    await view(page, 'Messages');
+    await page.getByLabel('Your message to Mum').fill('Written with no signal');
+    await page.getByRole('button', { name: 'Send message' }).click();
+    await page.locator('.bubble.mine', { hasText: 'Written with no signal' }).getByText('Waiting to send').waitFor({ timeout: T });
+    await see(page, '1 thing is waiting, and will be sent when this phone is back online.');
+    // Opened again, still offline: what waits is still there and shown.
+    await page.reload();
+    await see(page, '1 thing is waiting, and will be sent when this phone is back online.');
+    step('written offline, kept across another offline opening');
+    const kept = await page.evaluate(async () => {
+      const urls = [];
+      for (const name of await caches.keys()) for (const r of await (await caches.open(name)).keys()) urls.push(new URL(r.url).pathname + new URL(r.url).search);
+      return urls;
+    });
+    if (kept.some((u) => u.startsWith('/v1/') || u.startsWith('/web/') || u.startsWith('/join')) || !kept.includes('/app/app.js')) fail('the service worker keeps ' + kept.join(', '));
+    step('the worker keeps only the app\'s files: ' + kept.join(' '));
+    await ctx.setOffline(false);
+    await page.evaluate(() => window.dispatchEvent(new Event('online')));
+    await view(page, 'Messages');
+    await page.locator('.bubble.mine', { hasText: 'Written with no signal' }).getByText('Seen by Mum').waitFor({ timeout: T });
+    await see(page, 'Up to date');
+    const n = await control('/count?text=' + encodeURIComponent('Written with no signal'));
+    if (n !== 1) fail(`the message reached the resident ${n} times`);
+    step('back online: it arrived exactly once');
+  },
+
+  // Disconnected while offline: opened again with no signal, the page shows what it kept; back
+  // online, it says the phone is no longer connected and forgets what it kept.
+  async 'offline-disconnect'(browser) {
+    const ctx = await browser.newContext(phone);
+    const { page } = await join(ctx, 'Jay Hughes');
+    await until(page, 'the service worker to be active', async () => {
+      const r = await navigator.serviceWorker.getRegistration('/');
+      return !!(r && r.active && r.active.state === 'activated');
+    });
+    const s = await session(page);
+    await ctx.setOffline(true);
+    await control('/revoke?device=' + s.device_id, 'POST');
+    await page.reload();
+    await see(page, 'Offline. Hearth will catch up when this phone is back online.');
+    await ctx.setOffline(false);
+    await see(page, 'This phone is no longer connected');
+    if (await page.evaluate(() => localStorage.getItem('hearth.shell')) !== null) fail('a disconnected phone still keeps what it opens offline with');
+    await page.reload();
+    await see(page, 'This phone is no longer connected');
+    step('disconnected while offline: back online, the page says so');
   },
 
   async disconnect(browser) {
