@@ -348,6 +348,54 @@ const scenarios = {
     step('back online: both arrived exactly once');
   },
 
+  // On a slow link the album's first photo must not wait for the app's scripts: the page asks
+  // for the session and the feed itself (preloads), and first.js asks for the newest photo as
+  // soon as the feed is in. Here app.js never arrives, and the photo is asked for all the same;
+  // with app.js, the preloaded answers are used (each asked for once) and the album shows.
+  async 'first-photo'(browser) {
+    const ctx = await browser.newContext(phone);
+    const { page } = await join(ctx, 'Lou Hughes');
+    await view(page, 'Share');
+    await page.locator('#pick').setInputFiles(path.join(cfg.demo, 'Wine_by_Jakkub_Mede.jpg'));
+    await page.getByLabel('Caption').fill('The newest photo');
+    await page.getByRole('button', { name: 'Send photos' }).click();
+    await page.locator('article', { hasText: 'The newest photo' }).getByText('Seen by Mum').waitFor({ timeout: T });
+    const feed = await page.evaluate(async () => (await fetch('/v1/sync?limit=1000')).json());
+    const sha = feed.changes.find((c) => c.kind === 'post' && c.data.caption === 'The newest photo').data.photos[0].sha256;
+    const thumb = '/v1/blobs/' + sha + '?variant=thumb';
+
+    const fresh = await browser.newContext(phone); // no cache, no service worker: a first visit
+    await fresh.addCookies(await ctx.cookies());
+    const open = async (withApp) => {
+      const p = await fresh.newPage();
+      const asked = [];
+      p.on('request', (r) => { const u = new URL(r.url()); asked.push(u.pathname + u.search); });
+      if (!withApp) await p.route('**/app/app.js', () => {}); // never answered
+      await p.goto(cfg.base + '/', { waitUntil: 'commit' });
+      return { p, asked };
+    };
+    const once = (asked, what) => {
+      const n = asked.filter((u) => u === what).length;
+      if (n !== 1) fail(`${what} asked for ${n} times: ${asked.join(' ')}`);
+    };
+    const bare = await open(false);
+    for (const deadline = Date.now() + T; !bare.asked.includes(thumb);) {
+      if (Date.now() > deadline) fail('without app.js the newest photo was not asked for: ' + bare.asked.join(' '));
+      await bare.p.waitForTimeout(25);
+    }
+    once(bare.asked, '/web/session');
+    once(bare.asked, '/v1/sync?limit=1000');
+    step('the newest photo is asked for before the app\'s script has arrived');
+    await bare.p.close();
+    const full = await open(true);
+    await full.p.locator('article', { hasText: 'The newest photo' }).locator('img').first().waitFor({ timeout: T });
+    await see(full.p, 'Up to date');
+    once(full.asked, '/web/session');
+    once(full.asked, '/v1/sync?limit=1000'); // (then the long-poll, with since=)
+    step('with the app, the preloaded session and feed are used: each asked for once');
+    await fresh.close();
+  },
+
   // Opening the page with no signal: the service worker kept the app's own files on the first
   // visit, so the page opens, says it is offline and shows what waits; a message written then
   // goes out once when the phone is back online. The worker keeps nothing of the API or photos.
@@ -437,6 +485,7 @@ const scenarios = {
 // the first photo shows, what the page costs without photos, and how many thumbnails it fetched
 // (lazy: only those near the screen). Prints one JSON line for BenchmarkAlbumOnSlowMobile.
 scenarios.bench = async (browser) => {
+  const open = cfg.open || cfg.base; // where the cold page opens the album (bench_test.go: before and after)
   const warm = await browser.newContext(phone);
   const { page } = await join(warm, cfg.name);
   await page.locator('#album article').first().waitFor({ timeout: T });
@@ -454,11 +503,11 @@ scenarios.bench = async (browser) => {
   cdp.on('Network.requestWillBeSent', (e) => urls.set(e.requestId, e.request.url));
   cdp.on('Network.loadingFinished', (e) => {
     const u = urls.get(e.requestId) || '';
-    if (process.env.BENCH_DEBUG) console.log(Date.now() - t0, u.replace(cfg.base, ''), e.encodedDataLength);
+    if (process.env.BENCH_DEBUG) console.log(Date.now() - t0, u.replace(open, ''), e.encodedDataLength);
     if (u.includes('/v1/blobs/')) { photoBytes += e.encodedDataLength; if (u.includes('variant=thumb')) thumbs++; } else pageBytes += e.encodedDataLength;
   });
   t0 = Date.now();
-  await cold.goto(cfg.base + '/', { waitUntil: 'commit' });
+  await cold.goto(open + '/', { waitUntil: 'commit' });
   await until(cold, 'the first photo', () => { const i = document.querySelector('#album article img'); return i && i.complete && i.naturalWidth > 0; }, 60000);
   const usable = Date.now() - t0;
   await cold.waitForLoadState('load');

@@ -290,7 +290,7 @@ func TestFamilyWebApp(t *testing.T) {
 		t.Fatal("chromium is not installed: apt-get install chromium (scripts/deps.sh test does it)")
 	}
 	e := startEnv(t)
-	for _, s := range []string{"join-phone", "join-desktop", "bad-codes", "share", "heic", "messages", "notifications", "offline", "offline-open", "offline-disconnect", "disconnect"} {
+	for _, s := range []string{"join-phone", "join-desktop", "bad-codes", "share", "heic", "messages", "notifications", "first-photo", "offline", "offline-open", "offline-disconnect", "disconnect"} {
 		t.Run(s, func(t *testing.T) { e.browser(t, s) })
 	}
 }

@@ -4,6 +4,7 @@
 // the care home has it.
 import { call, el, firstName, callName, setCallName } from '/app/api.js';
 import { Outbox, newID, prepare } from '/app/outbox.js';
+import { fetchJSON, firstSession as asked, firstPull as pulled } from '/app/first.js';
 
 const $ = (id) => document.getElementById(id);
 const S = {
@@ -121,10 +122,9 @@ function dropAnswers(id) {
 }
 
 let poll = null;
-// The first page of the feed is asked for at once, beside the session (a round trip less on a
-// slow link); syncLoop takes it.
-let firstPull = fetchJSON('/v1/sync?limit=1000');
-firstPull.catch(() => {});
+// The first page of the feed was asked for at once, beside the session (first.js); syncLoop
+// takes it.
+let firstPull = pulled, firstSession = asked;
 async function syncLoop() {
   let backoff = 1000;
   for (;;) {
@@ -153,17 +153,6 @@ async function syncLoop() {
       backoff = Math.min(backoff * 2, 15000);
     }
   }
-}
-async function fetchJSON(path, signal) {
-  let r;
-  try {
-    r = await fetch(path, { headers: { 'X-Hearth-Web': '1' }, credentials: 'same-origin', cache: 'no-store', signal });
-  } catch (e) {
-    throw { code: 'offline', status: 0 };
-  }
-  const data = await r.json().catch(() => ({}));
-  if (!r.ok) throw { code: (data.error || {}).code, status: r.status };
-  return data;
 }
 function resetMirror() {
   S.cursor = '';
@@ -633,7 +622,9 @@ function showApp() {
 async function start() {
   let s;
   try {
-    s = await call('GET', '/web/session');
+    const pending = firstSession;
+    firstSession = null;
+    s = await (pending || fetchJSON('/web/session'));
   } catch (p) {
     if (!S.fromShell && !(await openOffline())) {
       $('status').textContent = 'Hearth cannot reach the care home right now. Check that this phone is online; the page tries again by itself.';

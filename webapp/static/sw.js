@@ -11,7 +11,7 @@
 //    home's server as Web Push.
 const CACHE = 'hearth-shell-1';
 const PAGE = '/'; // index.html; /messages and /album (where notices lead) are the same page
-const SHELL = [PAGE, '/app/style.css', '/app/app.js', '/app/api.js', '/app/outbox.js',
+const SHELL = [PAGE, '/app/style.css', '/app/first.js', '/app/app.js', '/app/api.js', '/app/outbox.js',
   '/app/AtkinsonHyperlegible-Regular.woff2', '/app/AtkinsonHyperlegible-Bold.woff2', '/app/icon.png',
   '/manifest.webmanifest'];
 const PAGES = new Set(['/', '/messages', '/album']);
