@@ -4,6 +4,7 @@
 // Every wait has a deadline and waits for a condition, never for a fixed time.
 import { chromium } from 'playwright-core';
 import { readFileSync, mkdirSync } from 'node:fs';
+import { createECDH, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -346,6 +347,45 @@ const scenarios = {
       if (n !== 1) fail(`"${t}" reached the resident ${n} times`);
     }
     step('back online: both arrived exactly once');
+  },
+
+  // What the person calls the resident goes with the push subscription, and again when it is
+  // changed, so that notices say "Mum replied". No push service is reachable here: the browser's
+  // subscribe is replaced by one giving a subscription as browsers make them (a real P-256 key).
+  async 'push-names'(browser) {
+    const ctx = await browser.newContext(phone);
+    await ctx.grantPermissions(['notifications'], { origin: cfg.base });
+    const ecdh = createECDH('prime256v1');
+    ecdh.generateKeys();
+    const keys = { p256dh: ecdh.getPublicKey().toString('base64url'), auth: randomBytes(16).toString('base64url') };
+    await ctx.addInitScript((k) => {
+      let sub = null;
+      const made = () => ({ toJSON: () => sub, endpoint: sub.endpoint });
+      PushManager.prototype.subscribe = async () => {
+        sub = { endpoint: 'https://push.example.org/hearth-webtest', expirationTime: null, keys: k };
+        return made();
+      };
+      PushManager.prototype.getSubscription = async () => (sub ? made() : null);
+    }, keys);
+    const { page } = await join(ctx, 'Nia Hughes');
+    const me = (await session(page)).person_id;
+    const names = async (want) => {
+      for (const deadline = Date.now() + T; ;) {
+        const got = await control('/push-names?person=' + me);
+        if (got.length === 1 && Object.values(got[0] || {}).join() === want) return;
+        if (Date.now() > deadline) fail(`the server keeps ${JSON.stringify(got)} for the subscription; want ${want}`);
+        await page.waitForTimeout(50);
+      }
+    };
+    await view(page, 'Me');
+    await page.getByRole('button', { name: 'Tell me when there is news' }).click();
+    await see(page, 'Notifications are on for this phone.');
+    await names('Mum');
+    step('the subscription went with "Mum"');
+    await page.getByLabel('What do you call Margaret Hughes?').fill('Mother');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await names('Mother');
+    step('changed to "Mother": the server has it');
   },
 
   // On a slow link the album's first photo must not wait for the app's scripts: the page asks
