@@ -148,10 +148,10 @@ func filesUnder(t *testing.T, dir string) string {
 
 // TestIPhoneHEICServedUprightInSRGB: a photo as an iPhone 12 Pro saved it (a grid of 512 px
 // tiles, turned by irot with the same turn in its EXIF orientation, a Display P3 profile, GPS;
-// see testdata/README.md) uploaded to the real server becomes upright sRGB JPEG variants with no
+// see ../photo/testdata/README.md) uploaded to the real server becomes upright sRGB JPEG variants with no
 // metadata: the turn applied once, the colours those of the photo converted from P3.
 func TestIPhoneHEICServedUprightInSRGB(t *testing.T) {
-	const file = "testdata/iphone12pro-greyhounds.heic"
+	const file = "../photo/testdata/iphone12pro-greyhounds.heic"
 	data, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
