@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -143,4 +144,136 @@ func filesUnder(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	return strings.Join(names, "\n")
+}
+
+// TestIPhoneHEICServedUprightInSRGB: a photo as an iPhone 12 Pro saved it (a grid of 512 px
+// tiles, turned by irot with the same turn in its EXIF orientation, a Display P3 profile, GPS;
+// see ../photo/testdata/README.md) uploaded to the real server becomes upright sRGB JPEG variants with no
+// metadata: the turn applied once, the colours those of the photo converted from P3.
+func TestIPhoneHEICServedUprightInSRGB(t *testing.T) {
+	const file = "../photo/testdata/iphone12pro-greyhounds.heic"
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range [][]byte{[]byte("Apple"), []byte("iPhone 12 Pro"), []byte("grid"), []byte("colrprof"), []byte("irot")} {
+		if !bytes.Contains(data, want) { // the file is what the README says it is
+			t.Fatalf("%s has no %q", file, want)
+		}
+	}
+	// The reference: Debian's libheif (heif-convert, native code, not the server's WebAssembly
+	// build) decodes it as the HEIF standard says to show it, upright 3024×4032; the test then
+	// converts it from Display P3 to sRGB by the textbook matrix.
+	out := filepath.Join(t.TempDir(), "reference.png")
+	if msg, err := exec.Command("heif-convert", file, out).CombinedOutput(); err != nil {
+		t.Fatalf("heif-convert (Debian libheif-examples; scripts/deps.sh test installs it): %v\n%s", err, msg)
+	}
+	ref, err := imaging.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := ref.Bounds(); b.Dx() != 3024 || b.Dy() != 4032 {
+		t.Fatalf("libheif decodes %v; want the upright 3024×4032", b.Size())
+	}
+
+	w := newWorld(t)
+	sha := w.upload(w.fa, file)
+	_, r := w.post(w.fa, w.ra.circle, "Greyhounds", sha)
+	w.mustJSON(r, 201, nil)
+	for _, v := range []struct {
+		name string
+		w, h int
+	}{{"thumb", 300, 400}, {"display", 1536, 2048}} {
+		r := w.do("GET", "/v1/blobs/"+sha+"?variant="+v.name, w.ra.token, nil)
+		if r.status != 200 {
+			t.Fatalf("%s: %d %s", v.name, r.status, r.body)
+		}
+		img, format, err := image.Decode(bytes.NewReader(r.body))
+		if err != nil || format != "jpeg" {
+			t.Fatalf("%s: %v %s", v.name, err, format)
+		}
+		if b := img.Bounds(); b.Dx() != v.w || b.Dy() != v.h {
+			t.Fatalf("%s is %v; want upright %d×%d", v.name, b.Size(), v.w, v.h)
+		}
+		small := imaging.Resize(ref, v.w/4, v.h/4, imaging.Box)
+		got := imaging.Resize(img, v.w/4, v.h/4, imaging.Box)
+		srgb := p3ToSRGB(small)
+		right, asP3, turned := meanAbsDiff(got, srgb), meanAbsDiff(got, small), meanAbsDiff(got, imaging.Rotate180(srgb))
+		t.Logf("%s: mean difference from the reference in sRGB %.1f, left in P3 %.1f, upside down %.1f", v.name, right, asP3, turned)
+		if right > 4 || turned < 20 {
+			t.Errorf("%s: mean difference from the photo upright in sRGB %.1f (want ≤ 4), upside down %.1f (want ≥ 20)", v.name, right, turned)
+		}
+		if right >= asP3 {
+			t.Errorf("%s: closer to the P3 pixels (%.1f) than to them in sRGB (%.1f): the profile was not applied", v.name, asP3, right)
+		}
+		// The mean colour of each ninth of the picture, as a person would see a wrong tint.
+		for i := 0; i < 9; i++ {
+			cell := image.Rect(i%3*v.w/12, i/3*v.h/12, (i%3+1)*v.w/12, (i/3+1)*v.h/12)
+			g, s := meanRGB(got, cell), meanRGB(srgb, cell)
+			for c := range g {
+				if math.Abs(g[c]-s[c]) > 6 {
+					t.Errorf("%s: region %d has mean colour %.0f; the photo has %.0f", v.name, i, g, s)
+					break
+				}
+			}
+		}
+		for _, bad := range [][]byte{{0xff, 0xe1}, {0xff, 0xe2}, []byte("Exif"), []byte("GPS"), []byte("Apple"), []byte("iPhone"), []byte("Display P3"), []byte("http://ns.adobe.com")} {
+			if bytes.Contains(r.body, bad) {
+				t.Errorf("%s carries %q", v.name, bad)
+			}
+		}
+	}
+}
+
+// p3ToSRGB converts an image read as Display P3 to sRGB: the sRGB curve (P3 uses the same),
+// the P3-to-sRGB matrix, clip. Written out here so that the server's own conversion is checked
+// against something it does not share.
+func p3ToSRGB(img image.Image) *image.NRGBA {
+	lin := func(v float64) float64 {
+		if v <= 0.04045 {
+			return v / 12.92
+		}
+		return math.Pow((v+0.055)/1.055, 2.4)
+	}
+	enc := func(v float64) uint8 {
+		v = math.Min(1, math.Max(0, v))
+		if v <= 0.0031308 {
+			v *= 12.92
+		} else {
+			v = 1.055*math.Pow(v, 1/2.4) - 0.055
+		}
+		return uint8(math.Round(v * 255))
+	}
+	m := [3][3]float64{{1.2249, -0.2247, 0}, {-0.0420, 1.0419, 0}, {-0.0197, -0.0786, 1.0979}}
+	b := img.Bounds()
+	out := image.NewNRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	for y := 0; y < b.Dy(); y++ {
+		for x := 0; x < b.Dx(); x++ {
+			r, g, bl, _ := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
+			p := [3]float64{lin(float64(r>>8) / 255), lin(float64(g>>8) / 255), lin(float64(bl>>8) / 255)}
+			i := out.PixOffset(x, y)
+			for c := 0; c < 3; c++ {
+				out.Pix[i+c] = enc(m[c][0]*p[0] + m[c][1]*p[1] + m[c][2]*p[2])
+			}
+			out.Pix[i+3] = 255
+		}
+	}
+	return out
+}
+
+// meanRGB is the mean colour of img inside r (in img's own coordinates from 0,0).
+func meanRGB(img image.Image, r image.Rectangle) [3]float64 {
+	var sum [3]float64
+	n := 0.0
+	min := img.Bounds().Min
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			cr, cg, cb, _ := img.At(min.X+x, min.Y+y).RGBA()
+			sum[0] += float64(cr >> 8)
+			sum[1] += float64(cg >> 8)
+			sum[2] += float64(cb >> 8)
+			n++
+		}
+	}
+	return [3]float64{sum[0] / n, sum[1] / n, sum[2] / n}
 }

@@ -57,6 +57,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
+	// Nothing the API answers is kept by browsers or proxies (photos and the app's files say
+	// otherwise themselves): a disconnected phone must not show what it read before.
+	h.Set("Cache-Control", "no-store")
 	webHeaders(h)
 	s.hsts(w, r)
 	if _, pattern := s.mux.Handler(r); pattern != "" {

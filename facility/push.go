@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -16,22 +18,71 @@ import (
 // PushStore keeps the Web Push subscriptions of devices (a Store may implement it; without it,
 // or without a VAPID key, the server sends no pushes and the push routes answer 404).
 type PushStore interface {
-	// PutPushSubscription keeps the subscription of a's device, replacing its earlier one.
-	PutPushSubscription(ctx context.Context, a Actor, sub webpush.Subscription) error
+	// PutPushSubscription keeps the subscription of a's device, replacing its earlier one (and
+	// its names: sub.Called).
+	PutPushSubscription(ctx context.Context, a Actor, sub PushSubscription) error
 	DeletePushSubscription(ctx context.Context, a Actor) error
 	// DropPushEndpoint forgets the subscriptions with this endpoint.
 	DropPushEndpoint(ctx context.Context, endpoint string) error
 	// PushSubscriptions lists the subscriptions of the person's devices that are not revoked.
-	PushSubscriptions(ctx context.Context, personID string) ([]webpush.Subscription, error)
+	PushSubscriptions(ctx context.Context, personID string) ([]PushSubscription, error)
 	PersonName(ctx context.Context, personID string) (string, error)
 	// SeenPostAuthors returns the authors (not the person) of the live posts among ids that
 	// the person has marked seen.
 	SeenPostAuthors(ctx context.Context, personID string, ids []string) ([]string, error)
 }
 
+// PushSubscription is a browser's subscription with what its person calls residents.
+type PushSubscription struct {
+	webpush.Subscription
+	// Called is what the person calls residents ("Mum"), by resident id, as the phone keeps
+	// it: the words of the notices sent to this subscription ("Mum replied"). It is kept with
+	// this subscription only (another device of the person may say "Margaret") and goes with it.
+	Called map[string]string `json:"called,omitempty"`
+}
+
+// Limits of PushSubscription.Called.
+const (
+	MaxCalledChars  = 40  // "Mum", "Grandad Joe"
+	MaxCalledPeople = 100 // far more residents than one family member visits
+)
+
+// check says in words what is wrong with sub, or nil.
+func (sub PushSubscription) check() error {
+	if err := sub.Subscription.Check(); err != nil {
+		return Invalid("The subscription is not one a browser makes: " + err.Error() + ".")
+	}
+	if len(sub.Called) > MaxCalledPeople {
+		return Invalid(fmt.Sprintf("The subscription names %d people; at most %d.", len(sub.Called), MaxCalledPeople))
+	}
+	for id, name := range sub.Called {
+		if !protocol.ValidID(id) {
+			return Invalid("A name in the subscription is not for a person's id.")
+		}
+		if strings.TrimSpace(name) == "" {
+			return Invalid("What you call someone cannot be empty: leave it out instead.")
+		}
+		if err := protocol.CheckName("What you call someone", name, MaxCalledChars); err != nil {
+			return Invalid(err.Error())
+		}
+	}
+	return nil
+}
+
+// callName is what the subscription's person calls the resident, or the resident's first name.
+func (sub PushSubscription) callName(resident, fullName string) string {
+	if n := strings.TrimSpace(sub.Called[resident]); n != "" {
+		return n
+	}
+	if f := strings.Fields(fullName); len(f) > 0 {
+		return f[0]
+	}
+	return "Someone"
+}
+
 // PushMessage is what a push carries, as JSON: what the page's service worker shows.
 type PushMessage struct {
-	Title string `json:"title"`          // "Rose Miller replied"
+	Title string `json:"title"`          // "Mum replied": what this browser's person calls the resident
 	Body  string `json:"body"`           // a second line
 	URL   string `json:"url"`            // the page to open when it is tapped
 	Tag   string `json:"tag"`            // one notification per tag: a newer one replaces it
@@ -134,7 +185,7 @@ func (p *pusher) do(ctx context.Context, j pushJob) {
 	}
 	switch j.kind {
 	case "replied":
-		p.notify(ctx, j.to, PushMessage{Title: name + " replied", Body: "Open Hearth to read it.", URL: "/messages",
+		p.notify(ctx, j.to, j.resident, name, PushMessage{Title: " replied", Body: "Open Hearth to read it.", URL: "/messages",
 			Tag: "replied-" + j.resident, From: j.resident, Kind: j.kind, Item: j.item})
 	case "saw_photos":
 		authors, err := p.store.SeenPostAuthors(ctx, j.resident, j.ids)
@@ -151,24 +202,27 @@ func (p *pusher) do(ctx context.Context, j pushJob) {
 			}
 			p.mu.Unlock()
 			if !recent {
-				p.notify(ctx, a, PushMessage{Title: name + " saw your photos", Body: "Open Hearth to see the album.",
+				p.notify(ctx, a, j.resident, name, PushMessage{Title: " saw your photos", Body: "Open Hearth to see the album.",
 					URL: "/album", Tag: "saw-" + j.resident, From: j.resident, Kind: j.kind})
 			}
 		}
 	}
 }
 
-// notify sends m to every subscribed browser of the person; a subscription the push service
-// calls gone is forgotten.
-func (p *pusher) notify(ctx context.Context, person string, m PushMessage) {
+// notify sends m to every subscribed browser of the person, its title led by what that browser's
+// person calls the resident (name is the resident's full name, for the first name when the
+// browser gave none); a subscription the push service calls gone is forgotten.
+func (p *pusher) notify(ctx context.Context, person, resident, name string, m PushMessage) {
 	subs, err := p.store.PushSubscriptions(ctx, person)
 	if err != nil {
 		p.log.Error("push: read subscriptions", "err", err)
 		return
 	}
-	body, _ := json.Marshal(m)
+	rest := m.Title
 	for _, sub := range subs {
-		err := p.sender.Send(ctx, sub, body, pushTTL)
+		m.Title = sub.callName(resident, name) + rest
+		body, _ := json.Marshal(m)
+		err := p.sender.Send(ctx, sub.Subscription, body, pushTTL)
 		p.mu.Lock()
 		if err == nil {
 			p.sent++
@@ -210,19 +264,21 @@ func (s *Server) pushKey(w http.ResponseWriter, r *http.Request, a Actor) {
 	writeJSON(w, http.StatusOK, protocol.PushKey{PublicKey: s.push.sender.Key.PublicKey()})
 }
 
-// putPushSubscription answers PUT /v1/push/subscription: this device's browser subscription.
+// putPushSubscription answers PUT /v1/push/subscription: this device's browser subscription,
+// with what its person calls residents ({"called": {"<resident id>": "Mum"}}), which the page
+// sends again whenever the person changes a name.
 func (s *Server) putPushSubscription(w http.ResponseWriter, r *http.Request, a Actor) {
 	if s.push == nil {
 		writeError(w, NotFound("This server does not send notifications."))
 		return
 	}
-	var sub webpush.Subscription
+	var sub PushSubscription
 	if err := decodeJSON(w, r, &sub); err != nil {
 		writeError(w, err)
 		return
 	}
-	if err := sub.Check(); err != nil {
-		writeError(w, Invalid("The subscription is not one a browser makes: "+err.Error()+"."))
+	if err := sub.check(); err != nil {
+		writeError(w, err)
 		return
 	}
 	if err := s.push.store.PutPushSubscription(r.Context(), a, sub); err != nil {

@@ -236,3 +236,113 @@ func TestPushIsOffTheWritePath(t *testing.T) {
 		}
 	}
 }
+
+// TestPushSaysWhatTheFamilyCallsTheResident: a phone sends with its subscription what its
+// person calls each resident; the notices to that phone say "Mum replied", "Mum saw your
+// photos", and to a phone that said nothing the resident's first name ("Margaret replied"),
+// never the full name. Names that break the rules are refused with a sentence and change
+// nothing; the names go with their subscription.
+func TestPushSaysWhatTheFamilyCallsTheResident(t *testing.T) {
+	phones := map[string]browserKeys{"/phone": newBrowserKeys(t), "/tablet": newBrowserKeys(t)}
+	got := make(chan pushed, 20)
+	var ts *httptest.Server
+	ts = httptest.NewTLSServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		p := pushed{path: r.URL.Path}
+		if b, ok := phones[r.URL.Path]; !ok {
+			p.err = "unknown endpoint"
+		} else if plain, err := webpush.Decrypt(body, b.priv, b.auth); err != nil {
+			p.err = err.Error()
+		} else if err := json.Unmarshal(plain, &p.msg); err != nil {
+			p.err = "JSON: " + err.Error()
+		}
+		got <- p
+		rw.WriteHeader(http.StatusCreated)
+	}))
+	defer ts.Close()
+	e := newEnv(t)
+	e.close()
+	e.pushClient = ts.Client()
+	e.open()
+	mum := e.addPerson("Margaret Hughes", protocol.RoleResident)
+	anna := e.addPerson("Anna Hughes", protocol.RoleFamily)
+	e.join(anna, mum.circle)
+	tablet := *anna // Anna's first device; her phone is paired next
+	e.pairDevice(anna, "", "")
+	phone := anna
+
+	sub := func(b browserKeys, path string, called map[string]any) map[string]any {
+		s := b.subscription(ts.URL + path)
+		if called != nil {
+			s["called"] = called
+		}
+		return s
+	}
+	for name, called := range map[string]map[string]any{
+		"41 characters":  {mum.ID: strings.Repeat("é", 41)},
+		"empty":          {mum.ID: "  "},
+		"two lines":      {mum.ID: "Mum\nGran"},
+		"a control code": {mum.ID: "Mum\x1b[31m"},
+		"not an id":      {"Margaret": "Mum"},
+		"not text":       {mum.ID: 7},
+		"101 people": func() map[string]any {
+			m := map[string]any{}
+			for i := 0; i <= facility.MaxCalledPeople; i++ {
+				m[protocol.NewID()] = "Mum"
+			}
+			return m
+		}(),
+	} {
+		r := e.do("PUT", "/v1/push/subscription", phone.token, sub(phones["/phone"], "/phone", called))
+		if r.status != 400 || errCode(r) != protocol.CodeInvalid || !strings.Contains(string(r.body), "message") {
+			t.Errorf("%s: %d %s; want 400 with a sentence", name, r.status, r.body)
+		}
+	}
+	if subs, err := e.f.Store.PushSubscriptions(context.Background(), anna.ID); err != nil || len(subs) != 0 {
+		t.Fatalf("after the refusals: %+v, %v; want none kept", subs, err)
+	}
+
+	e.mustJSON(e.do("PUT", "/v1/push/subscription", phone.token, sub(phones["/phone"], "/phone", map[string]any{mum.ID: " Mum "})), 200, nil)
+	e.mustJSON(e.do("PUT", "/v1/push/subscription", tablet.token, sub(phones["/tablet"], "/tablet", nil)), 200, nil)
+
+	titles := func(what string) map[string]string {
+		t.Helper()
+		out := map[string]string{}
+		for len(out) < 2 {
+			select {
+			case p := <-got:
+				if p.err != "" {
+					t.Fatalf("%s: the push service says %s", what, p.err)
+				}
+				out[p.path] = p.msg.Title
+			case <-time.After(30 * time.Second):
+				t.Fatalf("%s: only %v within 30 s", what, out)
+			}
+		}
+		return out
+	}
+	_, r := e.message(mum, anna, "Lovely, thank you!")
+	e.mustJSON(r, 201, nil)
+	if got := titles("reply"); got["/phone"] != "Mum replied" || got["/tablet"] != "Margaret replied" {
+		t.Errorf("reply: %q; want Mum replied on the phone, Margaret replied on the tablet", got)
+	}
+	post, r := e.post(anna, mum.circle, "Garden", e.upload(anna, demoPhoto))
+	e.mustJSON(r, 201, nil)
+	e.mustJSON(e.do("POST", "/v1/seen", mum.token, protocol.SeenRequest{IDs: []string{post}}), 200, nil)
+	if got := titles("seen"); got["/phone"] != "Mum saw your photos" || got["/tablet"] != "Margaret saw your photos" {
+		t.Errorf("seen: %q", got)
+	}
+
+	// The names go with the subscription: the phone unsubscribes and subscribes again without.
+	e.mustJSON(e.do("DELETE", "/v1/push/subscription", phone.token, nil), 200, nil)
+	e.mustJSON(e.do("PUT", "/v1/push/subscription", phone.token, sub(phones["/phone"], "/phone", nil)), 200, nil)
+	subs, err := e.f.Store.PushSubscriptions(context.Background(), anna.ID)
+	if err != nil || len(subs) != 2 || len(subs[0].Called)+len(subs[1].Called) != 0 {
+		t.Fatalf("after subscribing again without names: %+v, %v", subs, err)
+	}
+	_, r = e.message(mum, anna, "See you Sunday")
+	e.mustJSON(r, 201, nil)
+	if got := titles("reply after"); got["/phone"] != "Margaret replied" {
+		t.Errorf("reply after the names went: %q", got)
+	}
+}

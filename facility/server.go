@@ -33,6 +33,10 @@ type Config struct {
 	Pin string
 	// Insecure marks invitation links as plain HTTP (loopback only: tests, the demo).
 	Insecure bool
+	// PublicCertificate, when set, reports whether TLS connections for this server name (SNI)
+	// are served a publicly trusted certificate (ACME) although the server also has a pin: those
+	// get HSTS, the pinned self-signed ones never.
+	PublicCertificate func(serverName string) bool
 	// Version is the server version shown by /v1/info.
 	Version string
 	// PhotoWorkers is how many photos are decoded at once (default 2).

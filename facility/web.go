@@ -137,10 +137,13 @@ func webHeaders(h http.Header) {
 }
 
 // hsts asks browsers to use only HTTPS for this host from now on: only over TLS with a
-// certificate they trust (no pin: CA-signed), since with the self-signed one a browser's warning
-// would become one nobody can click through.
+// certificate they trust (CA-signed, no pin; or the ACME one, for the name it is for), since with
+// the self-signed one a browser's warning would become one nobody can click through.
 func (s *Server) hsts(w http.ResponseWriter, r *http.Request) {
-	if r.TLS != nil && s.cfg.Pin == "" && !s.cfg.Insecure {
+	if r.TLS == nil || s.cfg.Insecure {
+		return
+	}
+	if s.cfg.Pin == "" || s.cfg.PublicCertificate != nil && s.cfg.PublicCertificate(r.TLS.ServerName) {
 		w.Header().Set("Strict-Transport-Security", "max-age=31536000")
 	}
 }

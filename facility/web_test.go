@@ -227,6 +227,15 @@ func TestWebPagesCarryCSPAndRefuseFraming(t *testing.T) {
 		if r.header.Get("X-Content-Type-Options") != "nosniff" {
 			t.Errorf("%s: no nosniff", p)
 		}
+		// The app's files are revalidated; nothing else is kept by a browser or a proxy (the
+		// page preloads the session and the feed: they must not outlive the page).
+		want := "no-store"
+		if (p == "/" || p == "/join" || p == "/messages" || p == "/album" || p == "/sw.js" || p == "/manifest.webmanifest" || strings.HasPrefix(p, "/app/")) && r.status == 200 {
+			want = "no-cache"
+		}
+		if cc := r.header.Get("Cache-Control"); cc != want {
+			t.Errorf("%s (%d): Cache-Control %q, want %q", p, r.status, cc, want)
+		}
 	}
 	// The pages hold no inline script or style, and name no other origin.
 	for _, p := range []string{"/", "/join"} {
@@ -292,7 +301,7 @@ func TestBrowserNames(t *testing.T) {
 func TestWebAppIsSmallAndRevalidated(t *testing.T) {
 	e := newEnv(t)
 	total := 0
-	for _, p := range []string{"/", "/app/style.css", "/app/app.js", "/app/api.js", "/app/outbox.js",
+	for _, p := range []string{"/", "/app/style.css", "/app/first.js", "/app/app.js", "/app/api.js", "/app/outbox.js",
 		"/app/AtkinsonHyperlegible-Regular.woff2", "/app/AtkinsonHyperlegible-Bold.woff2", "/manifest.webmanifest", "/app/icon.png"} {
 		r := e.webDo("GET", p, "", map[string]string{"Accept-Encoding": "gzip, deflate, br"}, nil)
 		if r.status != 200 {

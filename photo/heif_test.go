@@ -311,3 +311,22 @@ func TestHEICWithTooManyPartsIsRefusedCheaply(t *testing.T) {
 		t.Errorf("the gate allocated %d KB for it", n>>10)
 	}
 }
+
+// TestCheckIPhoneHEIC: a photo as an iPhone 12 Pro saved it (testdata/README.md: a grid of
+// 512 px tiles, irot and the same turn in EXIF, a Display P3 profile) is read from its boxes
+// alone as libheif shows it: upright 3024×4032, turned by irot and not again by EXIF, and its
+// profile recognised as Display P3, to be converted to sRGB.
+func TestCheckIPhoneHEIC(t *testing.T) {
+	data := readTestdata(t, "iphone12pro-greyhounds.heic")
+	info, err := Check(data)
+	if want := (Info{Format: "heic", Width: 3024, Height: 4032, Orientation: 1}); err != nil || info != want {
+		t.Errorf("Check = %+v, %v; want %+v", info, err, want)
+	}
+	h, err := heifHeader(data)
+	if err != nil || !h.transformed || h.orientation == 1 {
+		t.Errorf("header: %+v, %v; want transformed by irot, with the EXIF orientation the phone wrote", h, err)
+	}
+	if c := sourceConversion(data, "heic"); c == nil || c.space != "Display P3" {
+		t.Errorf("colour profile: %+v; want Display P3 recognised", c)
+	}
+}

@@ -4,6 +4,7 @@
 // Every wait has a deadline and waits for a condition, never for a fixed time.
 import { chromium } from 'playwright-core';
 import { readFileSync, mkdirSync } from 'node:fs';
+import { createECDH, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -60,6 +61,7 @@ async function join(ctx, name, opts = {}) {
   const inv = await control('/invite?name=' + encodeURIComponent(name), 'POST');
   if (!inv.web_link || !inv.web_link.startsWith(cfg.base + '/join#')) fail('web link: ' + inv.web_link);
   const page = await ctx.newPage();
+  page.on('pageerror', (e) => step('error in the page: ' + e.message));
   const resp = await page.goto(inv.web_link);
   const h = resp.headers();
   if (!h['content-security-policy'] || !h['content-security-policy'].includes("frame-ancestors 'none'")) fail('join page without CSP');
@@ -286,13 +288,13 @@ const scenarios = {
       await page.waitForTimeout(50);
     }
     const reg = regs.find((r) => r.scopeURL === cfg.base + '/');
-    const notice = { title: 'Margaret Hughes replied', body: 'Open Hearth to read it.', url: '/messages', tag: 'replied-x', kind: 'replied' };
+    const notice = { title: 'Mum replied', body: 'Open Hearth to read it.', url: '/messages', tag: 'replied-x', kind: 'replied' };
     await cdp.send('ServiceWorker.deliverPushMessage', { origin: cfg.base, registrationId: reg.registrationId, data: JSON.stringify(notice) });
     await until(page, 'the notification', async () => {
       const r = await navigator.serviceWorker.ready;
-      return (await r.getNotifications()).some((n) => n.title === 'Margaret Hughes replied' && n.body === 'Open Hearth to read it.');
+      return (await r.getNotifications()).some((n) => n.title === 'Mum replied' && n.body === 'Open Hearth to read it.');
     });
-    step('a push shows "Margaret Hughes replied"');
+    step('a push shows "Mum replied"');
     // Where it leads: /messages opens the conversation.
     await page.goto(cfg.base + '/messages');
     await page.locator('#view-messages').waitFor({ state: 'visible', timeout: T });
@@ -347,6 +349,159 @@ const scenarios = {
     step('back online: both arrived exactly once');
   },
 
+  // What the person calls the resident goes with the push subscription, and again when it is
+  // changed, so that notices say "Mum replied". No push service is reachable here: the browser's
+  // subscribe is replaced by one giving a subscription as browsers make them (a real P-256 key).
+  async 'push-names'(browser) {
+    const ctx = await browser.newContext(phone);
+    await ctx.grantPermissions(['notifications'], { origin: cfg.base });
+    const ecdh = createECDH('prime256v1');
+    ecdh.generateKeys();
+    const keys = { p256dh: ecdh.getPublicKey().toString('base64url'), auth: randomBytes(16).toString('base64url') };
+    await ctx.addInitScript((k) => {
+      let sub = null;
+      const made = () => ({ toJSON: () => sub, endpoint: sub.endpoint });
+      PushManager.prototype.subscribe = async () => {
+        sub = { endpoint: 'https://push.example.org/hearth-webtest', expirationTime: null, keys: k };
+        return made();
+      };
+      PushManager.prototype.getSubscription = async () => (sub ? made() : null);
+    }, keys);
+    const { page } = await join(ctx, 'Nia Hughes');
+    const me = (await session(page)).person_id;
+    const names = async (want) => {
+      for (const deadline = Date.now() + T; ;) {
+        const got = await control('/push-names?person=' + me);
+        if (got.length === 1 && Object.values(got[0] || {}).join() === want) return;
+        if (Date.now() > deadline) fail(`the server keeps ${JSON.stringify(got)} for the subscription; want ${want}`);
+        await page.waitForTimeout(50);
+      }
+    };
+    await view(page, 'Me');
+    await page.getByRole('button', { name: 'Tell me when there is news' }).click();
+    await see(page, 'Notifications are on for this phone.');
+    await names('Mum');
+    step('the subscription went with "Mum"');
+    await page.getByLabel('What do you call Margaret Hughes?').fill('Mother');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await names('Mother');
+    step('changed to "Mother": the server has it');
+  },
+
+  // On a slow link the album's first photo must not wait for the app's scripts: the page asks
+  // for the session and the feed itself (preloads), and first.js asks for the newest photo as
+  // soon as the feed is in. Here app.js never arrives, and the photo is asked for all the same;
+  // with app.js, the preloaded answers are used (each asked for once) and the album shows.
+  async 'first-photo'(browser) {
+    const ctx = await browser.newContext(phone);
+    const { page } = await join(ctx, 'Lou Hughes');
+    await view(page, 'Share');
+    await page.locator('#pick').setInputFiles(path.join(cfg.demo, 'Wine_by_Jakkub_Mede.jpg'));
+    await page.getByLabel('Caption').fill('The newest photo');
+    await page.getByRole('button', { name: 'Send photos' }).click();
+    await page.locator('article', { hasText: 'The newest photo' }).getByText('Seen by Mum').waitFor({ timeout: T });
+    const feed = await page.evaluate(async () => (await fetch('/v1/sync?limit=1000')).json());
+    const sha = feed.changes.find((c) => c.kind === 'post' && c.data.caption === 'The newest photo').data.photos[0].sha256;
+    const thumb = '/v1/blobs/' + sha + '?variant=thumb';
+
+    const fresh = await browser.newContext(phone); // no cache, no service worker: a first visit
+    await fresh.addCookies(await ctx.cookies());
+    const open = async (withApp) => {
+      const p = await fresh.newPage();
+      const asked = [];
+      p.on('request', (r) => { const u = new URL(r.url()); asked.push(u.pathname + u.search); });
+      if (!withApp) await p.route('**/app/app.js', () => {}); // never answered
+      await p.goto(cfg.base + '/', { waitUntil: 'commit' });
+      return { p, asked };
+    };
+    const once = (asked, what) => {
+      const n = asked.filter((u) => u === what).length;
+      if (n !== 1) fail(`${what} asked for ${n} times: ${asked.join(' ')}`);
+    };
+    const bare = await open(false);
+    for (const deadline = Date.now() + T; !bare.asked.includes(thumb);) {
+      if (Date.now() > deadline) fail('without app.js the newest photo was not asked for: ' + bare.asked.join(' '));
+      await bare.p.waitForTimeout(25);
+    }
+    once(bare.asked, '/web/session');
+    once(bare.asked, '/v1/sync?limit=1000');
+    step('the newest photo is asked for before the app\'s script has arrived');
+    await bare.p.close();
+    const full = await open(true);
+    await full.p.locator('article', { hasText: 'The newest photo' }).locator('img').first().waitFor({ timeout: T });
+    await see(full.p, 'Up to date');
+    once(full.asked, '/web/session');
+    once(full.asked, '/v1/sync?limit=1000'); // (then the long-poll, with since=)
+    step('with the app, the preloaded session and feed are used: each asked for once');
+    await fresh.close();
+  },
+
+  // Opening the page with no signal: the service worker kept the app's own files on the first
+  // visit, so the page opens, says it is offline and shows what waits; a message written then
+  // goes out once when the phone is back online. The worker keeps nothing of the API or photos.
+  async 'offline-open'(browser) {
+    const ctx = await browser.newContext(phone);
+    const { page } = await join(ctx, 'Ivy Hughes');
+    await until(page, 'the service worker to be active', async () => {
+      const r = await navigator.serviceWorker.getRegistration('/');
+      return !!(r && r.active && r.active.state === 'activated');
+    });
+    await ctx.setOffline(true);
+    const resp = await page.reload();
+    if (!resp || !resp.fromServiceWorker()) fail('the page opened offline did not come from the service worker');
+    await see(page, 'Offline. Hearth will catch up when this phone is back online.');
+    await see(page, 'The album shows when this phone is back online.');
+    await axe(page, 'the page opened offline');
+    await shot(page, 'opened-offline');
+    step('opened with no signal: the page shows and says it is offline');
+    await view(page, 'Messages');
+    await page.getByLabel('Your message to Mum').fill('Written with no signal');
+    await page.getByRole('button', { name: 'Send message' }).click();
+    await page.locator('.bubble.mine', { hasText: 'Written with no signal' }).getByText('Waiting to send').waitFor({ timeout: T });
+    await see(page, '1 thing is waiting, and will be sent when this phone is back online.');
+    // Opened again, still offline: what waits is still there and shown.
+    await page.reload();
+    await see(page, '1 thing is waiting, and will be sent when this phone is back online.');
+    step('written offline, kept across another offline opening');
+    const kept = await page.evaluate(async () => {
+      const urls = [];
+      for (const name of await caches.keys()) for (const r of await (await caches.open(name)).keys()) urls.push(new URL(r.url).pathname + new URL(r.url).search);
+      return urls;
+    });
+    if (kept.some((u) => u.startsWith('/v1/') || u.startsWith('/web/') || u.startsWith('/join')) || !kept.includes('/app/app.js')) fail('the service worker keeps ' + kept.join(', '));
+    step('the worker keeps only the app\'s files: ' + kept.join(' '));
+    await ctx.setOffline(false);
+    await page.evaluate(() => window.dispatchEvent(new Event('online')));
+    await view(page, 'Messages');
+    await page.locator('.bubble.mine', { hasText: 'Written with no signal' }).getByText('Seen by Mum').waitFor({ timeout: T });
+    await see(page, 'Up to date');
+    const n = await control('/count?text=' + encodeURIComponent('Written with no signal'));
+    if (n !== 1) fail(`the message reached the resident ${n} times`);
+    step('back online: it arrived exactly once');
+  },
+
+  // Disconnected while offline: opened again with no signal, the page shows what it kept; back
+  // online, it says the phone is no longer connected and forgets what it kept.
+  async 'offline-disconnect'(browser) {
+    const ctx = await browser.newContext(phone);
+    const { page } = await join(ctx, 'Jay Hughes');
+    await until(page, 'the service worker to be active', async () => {
+      const r = await navigator.serviceWorker.getRegistration('/');
+      return !!(r && r.active && r.active.state === 'activated');
+    });
+    const s = await session(page);
+    await ctx.setOffline(true);
+    await control('/revoke?device=' + s.device_id, 'POST');
+    await page.reload();
+    await see(page, 'Offline. Hearth will catch up when this phone is back online.');
+    await ctx.setOffline(false);
+    await see(page, 'This phone is no longer connected');
+    if (await page.evaluate(() => localStorage.getItem('hearth.shell')) !== null) fail('a disconnected phone still keeps what it opens offline with');
+    await page.reload();
+    await see(page, 'This phone is no longer connected');
+    step('disconnected while offline: back online, the page says so');
+  },
+
   async disconnect(browser) {
     const ctx = await browser.newContext(phone);
     const { page } = await join(ctx, 'Gus Hughes');
@@ -370,6 +525,7 @@ const scenarios = {
 // the first photo shows, what the page costs without photos, and how many thumbnails it fetched
 // (lazy: only those near the screen). Prints one JSON line for BenchmarkAlbumOnSlowMobile.
 scenarios.bench = async (browser) => {
+  const open = cfg.open || cfg.base; // where the cold page opens the album (bench_test.go: before and after)
   const warm = await browser.newContext(phone);
   const { page } = await join(warm, cfg.name);
   await page.locator('#album article').first().waitFor({ timeout: T });
@@ -387,11 +543,11 @@ scenarios.bench = async (browser) => {
   cdp.on('Network.requestWillBeSent', (e) => urls.set(e.requestId, e.request.url));
   cdp.on('Network.loadingFinished', (e) => {
     const u = urls.get(e.requestId) || '';
-    if (process.env.BENCH_DEBUG) console.log(Date.now() - t0, u.replace(cfg.base, ''), e.encodedDataLength);
+    if (process.env.BENCH_DEBUG) console.log(Date.now() - t0, u.replace(open, ''), e.encodedDataLength);
     if (u.includes('/v1/blobs/')) { photoBytes += e.encodedDataLength; if (u.includes('variant=thumb')) thumbs++; } else pageBytes += e.encodedDataLength;
   });
   t0 = Date.now();
-  await cold.goto(cfg.base + '/', { waitUntil: 'commit' });
+  await cold.goto(open + '/', { waitUntil: 'commit' });
   await until(cold, 'the first photo', () => { const i = document.querySelector('#album article img'); return i && i.complete && i.naturalWidth > 0; }, 60000);
   const usable = Date.now() - t0;
   await cold.waitForLoadState('load');

@@ -230,6 +230,15 @@ func (e *env) serveControl(t testing.TB) string {
 		}
 		reply(w, res.Person.ID, err)
 	})
+	// What each push subscription of a person keeps as what they call residents.
+	m.HandleFunc("GET /push-names", func(w http.ResponseWriter, r *http.Request) {
+		subs, err := e.st.PushSubscriptions(ctx, r.URL.Query().Get("person"))
+		names := []map[string]string{}
+		for _, s := range subs {
+			names = append(names, s.Called)
+		}
+		reply(w, names, err)
+	})
 	// How many distinct posts or messages with this caption or text reached the resident (or
 	// the person named).
 	m.HandleFunc("GET /count", func(w http.ResponseWriter, r *http.Request) {
@@ -290,7 +299,7 @@ func TestFamilyWebApp(t *testing.T) {
 		t.Fatal("chromium is not installed: apt-get install chromium (scripts/deps.sh test does it)")
 	}
 	e := startEnv(t)
-	for _, s := range []string{"join-phone", "join-desktop", "bad-codes", "share", "heic", "messages", "notifications", "offline", "disconnect"} {
+	for _, s := range []string{"join-phone", "join-desktop", "bad-codes", "share", "heic", "messages", "notifications", "push-names", "first-photo", "offline", "offline-open", "offline-disconnect", "disconnect"} {
 		t.Run(s, func(t *testing.T) { e.browser(t, s) })
 	}
 }

@@ -81,6 +81,18 @@ func TestACMECertificateKeepsPairedAppsWorking(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("pair: %d", resp.StatusCode)
 	}
+	// Without ACME the server has only its self-signed certificate, which apps pin: no HSTS,
+	// by address or by name.
+	bySelfSignedName := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true,
+		TLSClientConfig: func() *tls.Config { c := protocol.PinnedTLSConfig(inv.Pin); c.ServerName = "localhost"; return c }()}}
+	for _, c := range []struct {
+		client *http.Client
+		url    string
+	}{{pinned(), byAddress + "/"}, {bySelfSignedName, byName + "/"}, {pinned(), byAddress + "/v1/info"}} {
+		if h := hsts(t, c.client, c.url); h != "" {
+			t.Errorf("self-signed %s: Strict-Transport-Security %q; want none", c.url, h)
+		}
+	}
 	first.Process.Kill()
 	first.Wait()
 
@@ -110,6 +122,14 @@ func TestACMECertificateKeepsPairedAppsWorking(t *testing.T) {
 		t.Fatalf("a browser trusting the ACME CA: %v %v", resp, err)
 	} else {
 		resp.Body.Close()
+	}
+	// HSTS: the web pages served with the public certificate tell browsers to use HTTPS only;
+	// the self-signed certificate apps pin (by address) never does.
+	if h := hsts(t, browser, byName+"/"); h != "max-age=31536000" {
+		t.Errorf("the web app with the ACME certificate: Strict-Transport-Security %q; want max-age=31536000", h)
+	}
+	if h := hsts(t, pinned(), byAddress+"/"); h != "" {
+		t.Errorf("the web app by address (self-signed, pinned): Strict-Transport-Security %q; want none", h)
 	}
 	syncs := func(base string) {
 		t.Helper()
@@ -144,4 +164,18 @@ func TestACMECertificateKeepsPairedAppsWorking(t *testing.T) {
 		}
 	}
 	syncs(byName)
+}
+
+// hsts returns the Strict-Transport-Security header of a GET of url.
+func hsts(t *testing.T, c *http.Client, url string) string {
+	t.Helper()
+	resp, err := c.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d", url, resp.StatusCode)
+	}
+	return resp.Header.Get("Strict-Transport-Security")
 }

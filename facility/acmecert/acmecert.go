@@ -123,6 +123,15 @@ func (m *Manager) GetCertificate(hello *tls.ClientHelloInfo) (*tls.Certificate, 
 	return nil, false
 }
 
+// Serves reports whether TLS connections for serverName get the ACME certificate: it is the
+// host's name and there is a certificate.
+func (m *Manager) Serves(serverName string) bool {
+	name := strings.ToLower(strings.TrimSuffix(serverName, "."))
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return name == strings.ToLower(m.Host) && m.cert != nil
+}
+
 // Run gets a certificate when there is none, and renews it when it is due, until ctx ends.
 // Failures are logged and tried again later (a minute, doubling up to six hours): the server
 // keeps serving what it has.

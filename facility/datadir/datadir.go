@@ -189,9 +189,13 @@ func Open(ctx context.Context, cfg Config) (*Facility, error) {
 		return nil, err
 	}
 	host, _, _ := net.SplitHostPort(cfg.PublicHost)
+	var publicCert func(string) bool
+	if f.ACME != nil {
+		publicCert = f.ACME.Serves
+	}
 	srv, err := facility.New(ctx, facility.Config{Store: st, Blobs: blobs, Hub: hub, Logger: cfg.Logger,
 		PublicHost: cfg.PublicHost, Pin: f.Pin, Insecure: cfg.Insecure, Version: cfg.Version, Limits: cfg.Limits,
-		VAPID: &vapid, PushSubject: "https://" + host, PushClient: cfg.PushClient})
+		VAPID: &vapid, PushSubject: "https://" + host, PushClient: cfg.PushClient, PublicCertificate: publicCert})
 	if err != nil {
 		st.Close()
 		return nil, err

@@ -2,23 +2,30 @@ package sqlitestore
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 
 	"hearth/facility"
-	"hearth/facility/webpush"
 )
 
 var _ facility.PushStore = (*Store)(nil)
 
 // PutPushSubscription keeps the push subscription of a's device (replacing its earlier one).
-func (s *Store) PutPushSubscription(ctx context.Context, a facility.Actor, sub webpush.Subscription) error {
+func (s *Store) PutPushSubscription(ctx context.Context, a facility.Actor, sub facility.PushSubscription) error {
+	called, err := json.Marshal(sub.Called)
+	if err != nil {
+		return fmt.Errorf("keep push subscription: %w", err)
+	}
+	if sub.Called == nil {
+		called = []byte("{}")
+	}
 	return s.write(ctx, func(t *tx) error {
-		if _, err := t.exec(`INSERT INTO push_subscriptions (device_id, person_id, endpoint, p256dh, auth, created_at)
-			SELECT id, person_id, ?, ?, ?, ? FROM devices WHERE id = ? AND revoked_at IS NULL
+		if _, err := t.exec(`INSERT INTO push_subscriptions (device_id, person_id, endpoint, p256dh, auth, called, created_at)
+			SELECT id, person_id, ?, ?, ?, ?, ? FROM devices WHERE id = ? AND revoked_at IS NULL
 			ON CONFLICT (device_id) DO UPDATE SET endpoint = excluded.endpoint, p256dh = excluded.p256dh,
-				auth = excluded.auth, created_at = excluded.created_at`,
-			sub.Endpoint, sub.Keys.P256dh, sub.Keys.Auth, t.now, a.DeviceID); err != nil {
+				auth = excluded.auth, called = excluded.called, created_at = excluded.created_at`,
+			sub.Endpoint, sub.Keys.P256dh, sub.Keys.Auth, string(called), t.now, a.DeviceID); err != nil {
 			return fmt.Errorf("keep push subscription: %w", err)
 		}
 		return nil
@@ -46,18 +53,22 @@ func (s *Store) DropPushEndpoint(ctx context.Context, endpoint string) error {
 }
 
 // PushSubscriptions lists the subscriptions of the person's devices that are not revoked.
-func (s *Store) PushSubscriptions(ctx context.Context, personID string) ([]webpush.Subscription, error) {
-	rows, err := s.query(ctx, `SELECT ps.endpoint, ps.p256dh, ps.auth FROM push_subscriptions ps
+func (s *Store) PushSubscriptions(ctx context.Context, personID string) ([]facility.PushSubscription, error) {
+	rows, err := s.query(ctx, `SELECT ps.endpoint, ps.p256dh, ps.auth, ps.called FROM push_subscriptions ps
 		JOIN devices d ON d.id = ps.device_id WHERE ps.person_id = ? AND d.revoked_at IS NULL`, personID)
 	if err != nil {
 		return nil, fmt.Errorf("read push subscriptions: %w", err)
 	}
 	defer rows.Close()
-	var subs []webpush.Subscription
+	var subs []facility.PushSubscription
 	for rows.Next() {
-		var sub webpush.Subscription
-		if err := rows.Scan(&sub.Endpoint, &sub.Keys.P256dh, &sub.Keys.Auth); err != nil {
+		var sub facility.PushSubscription
+		var called string
+		if err := rows.Scan(&sub.Endpoint, &sub.Keys.P256dh, &sub.Keys.Auth, &called); err != nil {
 			return nil, fmt.Errorf("read push subscriptions: %w", err)
+		}
+		if err := json.Unmarshal([]byte(called), &sub.Called); err != nil {
+			return nil, fmt.Errorf("read push subscriptions: the names: %w", err)
 		}
 		subs = append(subs, sub)
 	}

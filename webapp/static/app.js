@@ -4,6 +4,7 @@
 // the care home has it.
 import { call, el, firstName, callName, setCallName } from '/app/api.js';
 import { Outbox, newID, prepare } from '/app/outbox.js';
+import { fetchJSON, firstSession as asked, firstPull as pulled } from '/app/first.js';
 
 const $ = (id) => document.getElementById(id);
 const S = {
@@ -11,6 +12,8 @@ const S = {
   people: new Map(), circles: new Map(), members: new Map(), posts: new Map(), messages: new Map(),
   reactions: new Map(), seen: new Map(), news: new Map(), devices: new Map(),
   waiting: [], sending: null, errors: new Map(), who: '',
+  loaded: false, // the feed has answered once since the page opened
+  fromShell: false, // opened offline: circles and names are the remembered ones (see openOffline)
 };
 const outbox = new Outbox();
 let picked = [];
@@ -119,10 +122,9 @@ function dropAnswers(id) {
 }
 
 let poll = null;
-// The first page of the feed is asked for at once, beside the session (a round trip less on a
-// slow link); syncLoop takes it.
-let firstPull = fetchJSON('/v1/sync?limit=1000');
-firstPull.catch(() => {});
+// The first page of the feed was asked for at once, beside the session (first.js); syncLoop
+// takes it.
+let firstPull = pulled, firstSession = asked;
 async function syncLoop() {
   let backoff = 1000;
   for (;;) {
@@ -134,6 +136,8 @@ async function syncLoop() {
       const pending = firstPull;
       firstPull = null;
       const r = await (pending || fetchJSON('/v1/sync?' + q, poll.signal));
+      if (S.fromShell) { resetMirror(); S.fromShell = false; } // the server's word replaces what was remembered
+      S.loaded = true;
       for (const c of r.changes) apply(c);
       S.cursor = r.next;
       setOnline(true);
@@ -149,17 +153,6 @@ async function syncLoop() {
       backoff = Math.min(backoff * 2, 15000);
     }
   }
-}
-async function fetchJSON(path, signal) {
-  let r;
-  try {
-    r = await fetch(path, { headers: { 'X-Hearth-Web': '1' }, credentials: 'same-origin', cache: 'no-store', signal });
-  } catch (e) {
-    throw { code: 'offline', status: 0 };
-  }
-  const data = await r.json().catch(() => ({}));
-  if (!r.ok) throw { code: (data.error || {}).code, status: r.status };
-  return data;
 }
 function resetMirror() {
   S.cursor = '';
@@ -260,6 +253,7 @@ async function refreshWaiting() {
 // ---- rendering ----
 function render() {
   if (S.gone) return;
+  if (S.loaded) remember();
   const me = S.people.get(S.me);
   $('title').textContent = S.facility ? 'Hearth at ' + S.facility : 'Hearth';
   renderAlbum();
@@ -348,6 +342,7 @@ function renderAlbum() {
   for (const [id, c] of cards) if (!S.posts.has(id)) { shown.unobserve(c.node.querySelector('img') || c.node); cards.delete(id); }
   for (const n of list.slice(1)) for (const img of n.querySelectorAll('img')) img.loading = 'lazy'; // no longer the newest
   const album = $('album');
+  if (!S.loaded) { album.replaceChildren(el('p', {}, 'The album shows when this phone is back online.')); return; }
   if (!list.length) { releaseHeld(); album.replaceChildren(el('p', {}, 'No photos yet. Share the first one with Share.')); return; }
   if (list.length !== album.children.length || list.some((n, i) => album.children[i] !== n)) album.replaceChildren(...list);
 }
@@ -407,7 +402,9 @@ function renderMessages() {
         await outbox.remove(e.id); S.errors.delete(e.id); refreshWaiting();
       } }, 'Remove this') : null));
   }
-  $('conversation').replaceChildren(...(bubbles.length ? bubbles : [el('p', {}, 'No messages yet. Write the first one below.')]));
+  const none = S.loaded ? 'No messages yet. Write the first one below.'
+    : 'Your messages show when this phone is back online. You can write one now: it is sent then.';
+  $('conversation').replaceChildren(...(bubbles.length ? bubbles : [el('p', {}, none)]));
   if (S.view === 'messages') markSeen(msgs.filter((m) => m.from !== S.me && !(S.seen.get(m.id) || new Set()).has(S.me)).map((m) => m.id));
 }
 const marking = new Set();
@@ -419,6 +416,7 @@ function markSeen(ids) {
 }
 function renderNews() {
   const news = [...S.news.values()].sort((a, b) => (b.created_at || '').localeCompare(a.created_at || ''));
+  if (!S.loaded) { $('news').replaceChildren(el('p', {}, 'The news shows when this phone is back online.')); return; }
   $('news').replaceChildren(...(news.length ? news.map((n) => el('article', { class: 'card', 'data-news': n.id },
     n.photo ? photoImg(n.photo, 'Photo with the news') : null,
     el('p', {}, n.text),
@@ -437,7 +435,7 @@ function renderMe(me) {
     const input = el('input', { type: 'text', id: 'call-' + id, value: callName(id, ''), maxlength: '40', autocomplete: 'off' });
     return el('div', {},
       el('label', { for: 'call-' + id }, 'What do you call ' + (p ? p.name : 'them') + '?'),
-      el('div', { class: 'row' }, input, el('button', { type: 'button', class: 'quiet', onclick: () => { setCallName(id, input.value.trim()); render(); } }, 'Save')));
+      el('div', { class: 'row' }, input, el('button', { type: 'button', class: 'quiet', onclick: () => { setCallName(id, input.value.trim()); render(); resendNames(); } }, 'Save')));
   });
   if (!document.activeElement || !document.activeElement.id.startsWith('call-')) $('names').replaceChildren(...rows);
 }
@@ -503,6 +501,25 @@ function b64urlBytes(s) {
   const b = atob(s.replace(/-/g, '+').replace(/_/g, '/') + '==='.slice((s.length + 3) % 4));
   return Uint8Array.from(b, (c) => c.charCodeAt(0));
 }
+// subscriptionBody is the subscription with what this person calls each resident, so that the
+// notices say "Mum replied" (the server keeps the names with this subscription only).
+function subscriptionBody(sub) {
+  const called = {};
+  for (const id of residents()) {
+    const n = callName(id, '').trim();
+    if (n && [...n].length <= 40) called[id] = n;
+  }
+  return { ...sub.toJSON(), called };
+}
+// resendNames gives the server the names again after the person changed one, when this phone
+// gets notices.
+async function resendNames() {
+  try {
+    const reg = 'serviceWorker' in navigator && await navigator.serviceWorker.getRegistration('/');
+    const sub = reg && reg.pushManager && await reg.pushManager.getSubscription();
+    if (sub) await call('PUT', '/v1/push/subscription', subscriptionBody(sub));
+  } catch (e) { /* offline or refused: the notices keep the name they had */ }
+}
 async function enablePush() {
   const say = (t) => { $('push-state').textContent = t; };
   if (!('serviceWorker' in navigator) || !('PushManager' in window) || !('Notification' in window)) {
@@ -519,7 +536,7 @@ async function enablePush() {
       return say(p.status === 404 ? 'The care home\'s server does not send notifications.' : 'Hearth cannot reach the care home right now. Try again later.');
     }
     const sub = await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: b64urlBytes(key) });
-    await call('PUT', '/v1/push/subscription', sub.toJSON());
+    await call('PUT', '/v1/push/subscription', subscriptionBody(sub));
     say('Notifications are on for this phone.');
   } catch (e) {
     say('This browser could not turn notifications on here. Hearth still shows everything new when you open it.');
@@ -538,6 +555,7 @@ function gone(title, text, more) {
 }
 async function disconnected() {
   S.gone = true;
+  forget();
   const n = (await outbox.all().catch(() => [])).length;
   $('title').textContent = 'This phone is no longer connected';
   gone('What happened', 'This phone was disconnected from Hearth' + (S.facility ? ' at ' + S.facility : '') +
@@ -546,26 +564,48 @@ async function disconnected() {
     (n ? ' ' + (n === 1 ? '1 thing' : n + ' things') + ' you wrote on this phone could not be sent.' : ''));
 }
 
-async function start() {
-  let s;
-  try {
-    s = await call('GET', '/web/session');
-  } catch (p) {
-    $('status').textContent = 'Hearth cannot reach the care home right now. Check that this phone is online; the page tries again by itself.';
-    $('status').classList.add('offline');
-    await pause(3000);
-    return start();
-  }
-  S.facility = s.facility;
-  if (s.state === 'none') {
-    $('title').textContent = 'This phone is not connected to Hearth yet';
-    return gone('How to connect', 'Open the invitation link the care home sent you: in a text message, an email, or the QR code on the printed invitation card. It connects this phone with one button.');
-  }
+// ---- opening with no signal ----
+// What the page needs to open offline is remembered on this phone (localStorage): who this
+// browser is, and the residents the person writes to (ids, names, circles) so that a message
+// can be written at once. Nothing else: photos, messages and news come from the server only.
+// It is forgotten when the server says this browser is no longer connected.
+const SHELL = 'hearth.shell';
+let remembered = '';
+function remember() {
+  const residentsOf = [...S.circles.values()].filter((c) => S.members.has(c.id + '/' + S.me) && c.resident_id !== S.me)
+    .map((c) => ({ id: c.resident_id, name: (S.people.get(c.resident_id) || {}).name || '', circle: c.id, circle_name: c.name }));
+  const v = JSON.stringify({ me: S.me, device: S.deviceId, facility: S.facility, residents: residentsOf });
+  if (v === remembered) return;
+  remembered = v;
+  try { localStorage.setItem(SHELL, v); } catch (e) { /* private mode: no offline opening */ }
+}
+function forget() {
+  try { localStorage.removeItem(SHELL); } catch (e) { /* nothing kept */ }
+}
+// openOffline shows the page as it was left, what is waiting and that the phone is offline.
+async function openOffline() {
+  let shell;
+  try { shell = JSON.parse(localStorage.getItem(SHELL) || 'null'); } catch (e) { shell = null; }
+  if (!shell || !shell.me) return false;
   await outbox.init();
-  if (s.state === 'disconnected') return disconnected();
-  S.me = s.person_id;
-  S.deviceId = s.device_id;
+  S.me = shell.me; S.deviceId = shell.device; S.facility = shell.facility; S.fromShell = true;
+  for (const r of shell.residents || []) {
+    apply({ kind: 'person', op: 'put', id: r.id, data: { id: r.id, name: r.name, role: 'resident' } });
+    apply({ kind: 'circle', op: 'put', id: r.circle, data: { id: r.circle, name: r.circle_name, resident_id: r.id } });
+    apply({ kind: 'member', op: 'put', id: r.circle + '/' + S.me, data: {} });
+  }
+  S.online = false;
+  showApp();
+  render();
+  await refreshWaiting();
+  return true;
+}
+
+let wired = false;
+function showApp() {
   $('app').hidden = false;
+  if (wired) return;
+  wired = true;
   for (const b of document.querySelectorAll('nav button')) b.addEventListener('click', () => showView(b.dataset.view));
   $('pick').addEventListener('change', () => photosPicked($('pick').files));
   $('camera').addEventListener('change', () => photosPicked($('camera').files));
@@ -577,6 +617,34 @@ async function start() {
   // A notice opens /messages or /album: the view it is about.
   if (location.pathname === '/messages') showView('messages');
   if (location.pathname === '/album') showView('photos');
+}
+
+async function start() {
+  let s;
+  try {
+    const pending = firstSession;
+    firstSession = null;
+    s = await (pending || fetchJSON('/web/session'));
+  } catch (p) {
+    if (!S.fromShell && !(await openOffline())) {
+      $('status').textContent = 'Hearth cannot reach the care home right now. Check that this phone is online; the page tries again by itself.';
+      $('status').classList.add('offline');
+    }
+    await pause(3000);
+    return start();
+  }
+  S.facility = s.facility;
+  if (s.state !== 'joined') forget();
+  if (s.state === 'none') {
+    $('title').textContent = 'This phone is not connected to Hearth yet';
+    return gone('How to connect', 'Open the invitation link the care home sent you: in a text message, an email, or the QR code on the printed invitation card. It connects this phone with one button.');
+  }
+  await outbox.init();
+  if (s.state === 'disconnected') return disconnected();
+  if (S.fromShell && s.person_id !== S.me) { resetMirror(); S.fromShell = false; }
+  S.me = s.person_id;
+  S.deviceId = s.device_id;
+  showApp();
   await refreshWaiting();
   syncLoop();
   // The name chosen on the join page ("Mum") for the resident of the circle just joined.
@@ -586,8 +654,14 @@ async function start() {
     const stop = setInterval(() => {
       const r = residents();
       if (++tries > 100) clearInterval(stop);
-      if (r.length) { setCallName(r[r.length - 1], call0); sessionStorage.removeItem('hearth.joined.callname'); clearInterval(stop); render(); }
+      if (r.length) { setCallName(r[r.length - 1], call0); sessionStorage.removeItem('hearth.joined.callname'); clearInterval(stop); render(); resendNames(); }
     }, 200);
   }
+}
+// The service worker keeps the page's own files for opening offline (and shows notices). It is
+// registered once the page has loaded, so that on a slow link it does not compete with the album.
+if ('serviceWorker' in navigator) {
+  const register = () => navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(() => {});
+  if (document.readyState === 'complete') register(); else addEventListener('load', register, { once: true });
 }
 start();

@@ -69,6 +69,8 @@ $('join').addEventListener('click', async () => {
   $('state').textContent = 'Joining…';
   try {
     const r = await call('POST', '/web/join', { code });
+    // Another person may have used this browser: what it remembered for opening offline goes.
+    try { localStorage.removeItem('hearth.shell'); } catch (e) { /* nothing kept */ }
     // Remembered on this phone only: what the person calls the resident ("Mum").
     sessionStorage.setItem('hearth.joined.callname', $('callname').value.trim());
     location.replace('/');
