@@ -22,6 +22,9 @@
 //     out: a snapshot that sees p+1 sees every position below it (PostgreSQL releases a
 //     transaction's locks after it is visible to new snapshots). A reader can therefore keep a
 //     plain cursor and read "pos > cursor" with no risk of skipping a late commit.
+//   - So any query over feed_streams by position range is safe, not only Read: a backend's own
+//     feed query (subscriptions with joined and left positions, replays) may read ranges of
+//     several streams, in one snapshot (one statement, or a REPEATABLE READ transaction).
 //   - These are exactly the SQLite feed's positions (one writer at a time there too): cursors,
 //     subs.joined and subs.left_seq, replays at (joined, seq) keep their meaning unchanged, and
 //     facility.Position needs no third number.
@@ -29,9 +32,9 @@
 // The price is that writers to one home are serialised from their first Append to their COMMIT,
 // the commit's WAL flush included. BenchmarkAppend measures it against a plain sequence (see
 // docs/benchmarks.md). To keep the locked stretch short a writer calls Append last, after its own
-// reads and writes, and commits straight away; that order also means it holds no other row locks
-// while it waits for the counter, so writers never deadlock on it. One database holds one home,
-// so homes do not wait for each other.
+// reads and writes, and commits straight away. The counter is then the last lock a writer takes,
+// so no two writers can deadlock over it. One database holds one home, so homes do not wait for
+// each other's counters (but see NOTIFY below).
 //
 // The other correct design, readers stopping below the oldest position still in flight (an xid8
 // column and pg_snapshot_xmin(pg_current_snapshot()), as Synapse and Eventuous do), lets writers
@@ -50,4 +53,9 @@
 // connection is down and in a crash, so the Waker wakes everyone when it (re)connects, and polls
 // feed_head at a bounded interval and wakes everyone when the head moved past what it heard of.
 // A waiter then reads with Read, which is always the truth.
+//
+// NOTIFY has a cost of its own: a transaction that notified holds a lock of the whole cluster
+// (every database, so every home on it) from just before its COMMIT to its end, the WAL flush
+// included. Writers are serialised by the counter already, so within a home it adds little;
+// across homes on one cluster it serialises their commits too (BenchmarkAppend measures it).
 package pgfeed

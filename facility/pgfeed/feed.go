@@ -52,21 +52,18 @@ func Append(ctx context.Context, tx pgx.Tx, c Change, streams []string) (int64, 
 	if strings.IndexByte(data, 0) >= 0 {
 		return 0, fmt.Errorf("append %s %s: its data holds a NUL byte, which PostgreSQL text cannot store", c.Kind, c.ID)
 	}
-	// One round trip: the counter, the change, its stream rows and the notification. The
-	// payload is "pos streams" (streams comma-separated), or "pos *" for everyone.
-	const q = `WITH head AS (UPDATE feed_head SET pos = pos + 1 RETURNING pos),
-		ch AS (INSERT INTO feed_changes(pos, kind, op, id, data) SELECT pos, $1, $2, $3, $4 FROM head RETURNING pos),
-		st AS (INSERT INTO feed_streams(stream, pos) SELECT DISTINCT s, ch.pos FROM ch, unnest($5::text[]) s)
-		SELECT pos, pg_notify($6::text, pos::text || ' ' || $7::text) IS NULL FROM ch`
 	names := strings.Join(streams, ",")
 	if len(names) > maxPayload {
 		names = "*"
 	}
 	var pos int64
 	var ignored bool
-	if err := tx.QueryRow(ctx, q, c.Kind, c.Op, c.ID, data, streams, Channel, names).Scan(&pos, &ignored); err != nil {
+	if err := tx.QueryRow(ctx, appendSQL, c.Kind, c.Op, c.ID, data, streams, Channel, names).Scan(&pos, &ignored); err != nil {
 		var pe *pgconn.PgError
-		if errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01") {
+		if errors.As(err, &pe) && pe.Code == "40P01" {
+			return 0, fmt.Errorf("append %s %s: deadlock waiting for the feed's position; call Append last in a transaction, after its other writes: %w", c.Kind, c.ID, err)
+		}
+		if errors.As(err, &pe) && pe.Code == "40001" {
 			return 0, fmt.Errorf("append %s %s: the feed's position was taken by a concurrent writer (%s); Append needs a READ COMMITTED transaction: %w", c.Kind, c.ID, pe.Message, err)
 		}
 		if errors.As(err, &pe) && pe.Code == "42P01" {
@@ -76,6 +73,13 @@ func Append(ctx context.Context, tx pgx.Tx, c Change, streams []string) (int64, 
 	}
 	return pos, nil
 }
+
+// appendSQL is Append in one round trip: the counter, the change, its stream rows and the
+// notification, whose payload is "pos streams" (streams comma-separated), or "pos *" for everyone.
+const appendSQL = `WITH head AS (UPDATE feed_head SET pos = pos + 1 RETURNING pos),
+	ch AS (INSERT INTO feed_changes(pos, kind, op, id, data) SELECT pos, $1, $2, $3, $4 FROM head RETURNING pos),
+	st AS (INSERT INTO feed_streams(stream, pos) SELECT DISTINCT s, ch.pos FROM ch, unnest($5::text[]) s)
+	SELECT pos, pg_notify($6::text, pos::text || ' ' || $7::text) IS NULL FROM ch`
 
 // Read returns the changes listed in any of streams with positions after after, in position
 // order, each once, at most limit; the position of the last one (after when none) and whether
