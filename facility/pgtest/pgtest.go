@@ -3,8 +3,8 @@
 // tests run as root (PostgreSQL refuses to run as root), fsync on, stopped and removed at the end.
 //
 // Most tests want DB: a fresh, empty database on a server shared by the whole test binary. The
-// server is started on first use; a package's TestMain calls Main so that it is stopped when the
-// tests end. Without Main, DB starts a server for the one test and stops it when the test ends.
+// server is started on first use; a package's TestMain calls Main (or Run) so that it is stopped
+// when the tests end. Without Main, DB starts a server for the one test and stops it when the test ends.
 //
 //	func TestMain(m *testing.M) { pgtest.Main(m) }
 //
@@ -110,21 +110,37 @@ func Start(ctx context.Context) (*Server, error) {
 		return fail(fmt.Errorf("initdb failed: %w\n%s", err, out))
 	}
 
-	port, err := freePort()
+	// The free port can be taken by another process before PostgreSQL binds it (tests of other
+	// packages start servers at the same time): then it exits at once, and we try another.
+	for attempt := 1; ; attempt++ {
+		err := s.start(ctx)
+		if err == nil {
+			return s, nil
+		}
+		if attempt == 3 || !strings.Contains(s.Log(), "could not bind") {
+			return fail(err)
+		}
+		s.exited, s.cmd = make(chan struct{}), nil
+	}
+}
+
+// start starts the postmaster on a free port and waits until it accepts connections.
+func (s *Server) start(ctx context.Context) error {
+	port, err := pickPort()
 	if err != nil {
-		return fail(err)
+		return err
 	}
 	s.port = port
-	logf, err := os.Create(filepath.Join(dir, "log"))
+	logf, err := os.Create(filepath.Join(s.dir, "log"))
 	if err != nil {
-		return fail(fmt.Errorf("PostgreSQL's log file: %w", err))
+		return fmt.Errorf("PostgreSQL's log file: %w", err)
 	}
 	defer logf.Close()
 	s.cmd = s.command(context.Background(), filepath.Join(binDir, "postgres"),
-		"-D", filepath.Join(dir, "data"),
+		"-D", s.DataDir(),
 		"-p", strconv.Itoa(port),
 		"-c", "listen_addresses=127.0.0.1",
-		"-c", "unix_socket_directories="+filepath.Join(dir, "sock"),
+		"-c", "unix_socket_directories="+filepath.Join(s.dir, "sock"),
 		"-c", "fsync=on", // durability is tested; no shortcuts
 		"-c", "max_connections=200",
 	)
@@ -133,16 +149,14 @@ func Start(ctx context.Context) (*Server, error) {
 	// runuser passes SIGTERM on to postgres (a smart shutdown; its clients died with us).
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	if err := s.cmd.Start(); err != nil {
-		return fail(fmt.Errorf("start PostgreSQL: %w", err))
+		return fmt.Errorf("start PostgreSQL: %w", err)
 	}
+	cmd, exited := s.cmd, s.exited
 	go func() {
-		s.waitErr = s.cmd.Wait()
-		close(s.exited)
+		s.waitErr = cmd.Wait()
+		close(exited)
 	}()
-	if err := s.waitReady(ctx); err != nil {
-		return fail(err)
-	}
-	return s, nil
+	return s.waitReady(ctx)
 }
 
 // command runs name as the postgres user when we are root.
@@ -157,14 +171,27 @@ func (s *Server) command(ctx context.Context, name string, args ...string) *exec
 func (s *Server) waitReady(ctx context.Context) error {
 	backoff := 5 * time.Millisecond
 	for {
+		// An attempt ends when the postmaster exits: the port may belong to something else then.
 		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		go func() {
+			select {
+			case <-s.exited:
+				cancel()
+			case <-cctx.Done():
+			}
+		}()
 		conn, err := pgx.Connect(cctx, s.URL("postgres"))
 		cancel()
 		if err == nil {
-			err = conn.Ping(ctx)
+			// Ours, and not another server that took the port after ours failed to bind it.
+			var dataDir string
+			err = conn.QueryRow(ctx, `SELECT current_setting('data_directory')`).Scan(&dataDir)
 			conn.Close(context.Background())
-			if err == nil {
+			if err == nil && dataDir == s.DataDir() {
 				return nil
+			}
+			if err == nil {
+				err = fmt.Errorf("port %d is served by another PostgreSQL (data folder %s)", s.port, dataDir)
 			}
 		}
 		select {
@@ -178,8 +205,11 @@ func (s *Server) waitReady(ctx context.Context) error {
 	}
 }
 
+// pickPort is freePort; a test makes it hand out a taken port first.
+var pickPort = freePort
+
 // freePort asks the kernel for a free port on 127.0.0.1. Another process could take it before
-// PostgreSQL binds it; then PostgreSQL exits and says so in the error Start returns.
+// PostgreSQL binds it; then PostgreSQL exits, and Start tries another.
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -276,9 +306,18 @@ var (
 	mainCalled atomic.Bool
 )
 
-// Main runs the tests of a package with m and then stops the shared server, if one was started.
-// Call it from TestMain.
-func Main(m *testing.M) {
+// Main runs the tests of a package with m, stops the shared server if one was started, and
+// exits. Call it from TestMain.
+func Main(m *testing.M) { os.Exit(Run(m)) }
+
+// Run is Main for a TestMain with more to do: it returns the exit code instead of exiting.
+//
+//	func TestMain(m *testing.M) {
+//		code := pgtest.Run(m)
+//		// other cleanups
+//		os.Exit(code)
+//	}
+func Run(m *testing.M) int {
 	mainCalled.Store(true)
 	code := m.Run()
 	shared.Lock()
@@ -291,7 +330,7 @@ func Main(m *testing.M) {
 		}
 	}
 	shared.Unlock()
-	os.Exit(code)
+	return code
 }
 
 // Shared returns the test binary's shared server, started on first use (only with Main, which
@@ -299,7 +338,7 @@ func Main(m *testing.M) {
 func Shared(t testing.TB) *Server {
 	t.Helper()
 	if !mainCalled.Load() {
-		t.Fatal("pgtest.Shared needs pgtest.Main in the package's TestMain, which stops the server at the end")
+		t.Fatal("pgtest.Shared needs pgtest.Main or pgtest.Run in the package's TestMain, which stops the server at the end")
 	}
 	shared.Lock()
 	defer shared.Unlock()

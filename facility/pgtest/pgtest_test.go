@@ -3,6 +3,7 @@ package pgtest
 import (
 	"bufio"
 	"context"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -69,7 +70,7 @@ func TestServerRunsAsPostgresWithFsyncAndStopsClean(t *testing.T) {
 		current_setting('unix_socket_directories'), pg_backend_pid()`).Scan(&fsync, &version, &sockets, &backend); err != nil {
 		t.Fatal(err)
 	}
-	conn.Close(ctx)
+	defer conn.Close(ctx) // the backend's /proc entry is read below, while it serves us
 	if fsync != "on" {
 		t.Errorf("fsync = %q, want on", fsync)
 	}
@@ -215,4 +216,32 @@ func TestMissingPostgresSaysHowToInstall(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), AptCommand) {
 		t.Fatalf("Start without PostgreSQL: %v, want an error naming %q", err, AptCommand)
 	}
+}
+
+// A port taken between picking it and PostgreSQL binding it: Start tries another.
+func TestStartTriesAnotherPortWhenItsPortIsTaken(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	takenPort := taken.Addr().(*net.TCPAddr).Port
+	calls := 0
+	defer func(p func() (int, error)) { pickPort = p }(pickPort)
+	pickPort = func() (int, error) {
+		calls++
+		if calls == 1 {
+			return takenPort, nil
+		}
+		return freePort()
+	}
+	s := New(t)
+	if s.port == takenPort || calls != 2 {
+		t.Fatalf("server on port %d after %d picks; port %d was taken, want a second pick", s.port, calls, takenPort)
+	}
+	conn, err := pgx.Connect(context.Background(), s.URL("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.Close(context.Background())
 }
