@@ -39,8 +39,10 @@
 // The other correct design, readers stopping below the oldest position still in flight (an xid8
 // column and pg_snapshot_xmin(pg_current_snapshot()), as Synapse and Eventuous do), lets writers
 // commit in parallel, but the cursor becomes (xid, position) or readers wait for the slowest open
-// transaction, and every reader of the feed pays a snapshot query. A home writes at most a few
-// hundred changes a second; serialised positions are simpler and have no such cost.
+// transaction, and every reader of the feed pays a snapshot query. A real home writes a few
+// changes a second; the load test of issue 14 asks about 600 a second of PostgreSQL, which
+// serialised positions reach only narrowly on the 2-core test machine (docs/benchmarks.md). If
+// they fall short, that design is the next step.
 //
 // Append needs READ COMMITTED (PostgreSQL's default): under REPEATABLE READ or SERIALIZABLE a
 // writer that waited for the counter fails with a serialization error, which Append reports.
@@ -51,11 +53,13 @@
 // it at COMMIT, to every server of the home. A Waker LISTENs on a dedicated connection and wakes
 // the local waiters of the streams named. NOTIFY is only a hint: it is lost while the listening
 // connection is down and in a crash, so the Waker wakes everyone when it (re)connects, and polls
-// feed_head at a bounded interval and wakes everyone when the head moved past what it heard of.
+// feed_head at a bounded interval and wakes everyone when a position committed since its last
+// poll was not announced. A connection that dies without a word (a host gone) is noticed by TCP
+// keepalive (Go's defaults: within about 2.5 minutes); polling wakes the waiters meanwhile.
 // A waiter then reads with Read, which is always the truth.
 //
 // NOTIFY has a cost of its own: a transaction that notified holds a lock of the whole cluster
 // (every database, so every home on it) from just before its COMMIT to its end, the WAL flush
-// included. Writers are serialised by the counter already, so within a home it adds little;
-// across homes on one cluster it serialises their commits too (BenchmarkAppend measures it).
+// included. Writers are serialised by the counter already, so within a home it adds less
+// (BenchmarkAppend measures it); across homes on one cluster it serialises their commits too.
 package pgfeed
