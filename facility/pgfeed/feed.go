@@ -37,41 +37,81 @@ type Querier interface {
 // last in the transaction, then commit. It also queues a notification of the streams for the
 // Wakers of every server, delivered when tx commits and dropped if it rolls back.
 func Append(ctx context.Context, tx pgx.Tx, c Change, streams []string) (int64, error) {
+	names, err := checkAppend([]Change{c}, streams)
+	if err != nil {
+		return 0, err
+	}
+	data := string(c.Data)
+	var pos int64
+	var ignored bool
+	if err := tx.QueryRow(ctx, appendSQL, c.Kind, c.Op, c.ID, data, streams, Channel, names).Scan(&pos, &ignored); err != nil {
+		return 0, appendError(fmt.Sprintf("append %s %s", c.Kind, c.ID), err)
+	}
+	return pos, nil
+}
+
+// AppendAll writes cs at consecutive positions in their order, all listed in the same streams, in
+// one round trip, and returns the first position. It is Append for many changes at once (a
+// person who leaves a circle gets a delete of each of its things in their own stream), with one
+// notification for them all.
+func AppendAll(ctx context.Context, tx pgx.Tx, cs []Change, streams []string) (int64, error) {
+	if len(cs) == 0 {
+		return 0, fmt.Errorf("append changes: none given")
+	}
+	names, err := checkAppend(cs, streams)
+	if err != nil {
+		return 0, err
+	}
+	kinds, ops, ids, datas := make([]string, len(cs)), make([]string, len(cs)), make([]string, len(cs)), make([]string, len(cs))
+	for i, c := range cs {
+		kinds[i], ops[i], ids[i], datas[i] = c.Kind, c.Op, c.ID, string(c.Data)
+	}
+	var first int64
+	var ignored bool
+	if err := tx.QueryRow(ctx, appendAllSQL, kinds, ops, ids, datas, streams, Channel, names).Scan(&first, &ignored); err != nil {
+		return 0, appendError(fmt.Sprintf("append %d changes", len(cs)), err)
+	}
+	return first, nil
+}
+
+// checkAppend refuses what Append must not write, and returns the notification's stream names.
+func checkAppend(cs []Change, streams []string) (string, error) {
+	c := cs[0]
 	if len(streams) == 0 {
-		return 0, fmt.Errorf("append %s %s: a change must be listed in at least one stream, or nobody would ever read it", c.Kind, c.ID)
+		return "", fmt.Errorf("append %s %s: a change must be listed in at least one stream, or nobody would ever read it", c.Kind, c.ID)
 	}
 	for _, s := range streams {
 		if s == "" || strings.ContainsAny(s, ",\x00") {
-			return 0, fmt.Errorf("append %s %s: stream name %q: a stream name must be non-empty, without commas or NUL", c.Kind, c.ID, s)
+			return "", fmt.Errorf("append %s %s: stream name %q: a stream name must be non-empty, without commas or NUL", c.Kind, c.ID, s)
 		}
 	}
-	if c.Kind == "" || c.Op == "" {
-		return 0, fmt.Errorf("append change %q: kind and op are required", c.ID)
-	}
-	data := string(c.Data)
-	if strings.IndexByte(data, 0) >= 0 {
-		return 0, fmt.Errorf("append %s %s: its data holds a NUL byte, which PostgreSQL text cannot store", c.Kind, c.ID)
+	for _, c := range cs {
+		if c.Kind == "" || c.Op == "" {
+			return "", fmt.Errorf("append change %q: kind and op are required", c.ID)
+		}
+		if strings.IndexByte(string(c.Data), 0) >= 0 || strings.IndexByte(c.ID, 0) >= 0 {
+			return "", fmt.Errorf("append %s %s: it holds a NUL byte, which PostgreSQL text cannot store", c.Kind, c.ID)
+		}
 	}
 	names := strings.Join(streams, ",")
 	if len(names) > maxPayload {
 		names = "*"
 	}
-	var pos int64
-	var ignored bool
-	if err := tx.QueryRow(ctx, appendSQL, c.Kind, c.Op, c.ID, data, streams, Channel, names).Scan(&pos, &ignored); err != nil {
-		var pe *pgconn.PgError
-		if errors.As(err, &pe) && pe.Code == "40P01" {
-			return 0, fmt.Errorf("append %s %s: deadlock waiting for the feed's position; call Append last in a transaction, after its other writes: %w", c.Kind, c.ID, err)
-		}
-		if errors.As(err, &pe) && pe.Code == "40001" {
-			return 0, fmt.Errorf("append %s %s: the feed's position was taken by a concurrent writer (%s); Append needs a READ COMMITTED transaction: %w", c.Kind, c.ID, pe.Message, err)
-		}
-		if errors.As(err, &pe) && pe.Code == "42P01" {
-			return 0, fmt.Errorf("append %s %s: the feed's tables are missing: run pgfeed.Migrate first: %w", c.Kind, c.ID, err)
-		}
-		return 0, fmt.Errorf("append %s %s: %w", c.Kind, c.ID, err)
+	return names, nil
+}
+
+// appendError says in words what went wrong taking a position.
+func appendError(what string, err error) error {
+	var pe *pgconn.PgError
+	switch {
+	case errors.As(err, &pe) && pe.Code == "40P01":
+		return fmt.Errorf("%s: deadlock waiting for the feed's position; call Append last in a transaction, after its other writes: %w", what, err)
+	case errors.As(err, &pe) && pe.Code == "40001":
+		return fmt.Errorf("%s: the feed's position was taken by a concurrent writer (%s); Append needs a READ COMMITTED transaction: %w", what, pe.Message, err)
+	case errors.As(err, &pe) && pe.Code == "42P01":
+		return fmt.Errorf("%s: the feed's tables are missing: run pgfeed.Migrate first: %w", what, err)
 	}
-	return pos, nil
+	return fmt.Errorf("%s: %w", what, err)
 }
 
 // appendSQL is Append in one round trip: the counter, the change, its stream rows and the
@@ -80,6 +120,16 @@ const appendSQL = `WITH head AS (UPDATE feed_head SET pos = pos + 1 RETURNING po
 	ch AS (INSERT INTO feed_changes(pos, kind, op, id, data) SELECT pos, $1, $2, $3, $4 FROM head RETURNING pos),
 	st AS (INSERT INTO feed_streams(stream, pos) SELECT DISTINCT s, ch.pos FROM ch, unnest($5::text[]) s)
 	SELECT pos, pg_notify($6::text, pos::text || ' ' || $7::text) IS NULL FROM ch`
+
+// appendAllSQL is AppendAll: n positions at once, the changes at them in order, and one
+// notification "first-last streams".
+const appendAllSQL = `WITH head AS (UPDATE feed_head SET pos = pos + cardinality($1::text[]) RETURNING pos),
+	rws AS (SELECT head.pos - cardinality($1::text[]) + r.n AS pos, r.kind, r.op, r.id, r.data
+		FROM head, unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY r(kind, op, id, data, n)),
+	ch AS (INSERT INTO feed_changes(pos, kind, op, id, data) SELECT pos, kind, op, id, data FROM rws RETURNING pos),
+	st AS (INSERT INTO feed_streams(stream, pos) SELECT DISTINCT s, ch.pos FROM ch, unnest($5::text[]) s)
+	SELECT head.pos - cardinality($1::text[]) + 1,
+		pg_notify($6::text, (head.pos - cardinality($1::text[]) + 1)::text || '-' || head.pos::text || ' ' || $7::text) IS NULL FROM head`
 
 // Read returns the changes listed in any of streams with positions after after, in position
 // order, each once, at most limit; the position of the last one (after when none) and whether
@@ -145,17 +195,25 @@ func Head(ctx context.Context, db Querier) (int64, error) {
 	return pos, nil
 }
 
-// parsePayload reads a notification's "pos streams" payload; streams nil means everyone.
-func parsePayload(p string) (pos int64, streams []string, err error) {
+// parsePayload reads a notification's "first[-last] streams" payload: the positions announced
+// and their streams, nil meaning everyone.
+func parsePayload(p string) (first, last int64, streams []string, err error) {
 	ps, names, ok := strings.Cut(p, " ")
 	if !ok {
-		return 0, nil, fmt.Errorf("feed notification %q: want \"position streams\"", p)
+		return 0, 0, nil, fmt.Errorf("feed notification %q: want \"position streams\"", p)
 	}
-	if pos, err = strconv.ParseInt(ps, 10, 64); err != nil {
-		return 0, nil, fmt.Errorf("feed notification %q: position: %w", p, err)
+	fs, ls, isRange := strings.Cut(ps, "-")
+	if first, err = strconv.ParseInt(fs, 10, 64); err != nil {
+		return 0, 0, nil, fmt.Errorf("feed notification %q: position: %w", p, err)
+	}
+	last = first
+	if isRange {
+		if last, err = strconv.ParseInt(ls, 10, 64); err != nil || last < first {
+			return 0, 0, nil, fmt.Errorf("feed notification %q: positions: want first-last", p)
+		}
 	}
 	if names == "*" {
-		return pos, nil, nil
+		return first, last, nil, nil
 	}
-	return pos, strings.Split(names, ","), nil
+	return first, last, strings.Split(names, ","), nil
 }

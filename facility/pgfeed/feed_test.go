@@ -254,3 +254,107 @@ func waitBlocked(t testing.TB, db *pgxpool.Pool, tx pgx.Tx) {
 		time.Sleep(2 * time.Millisecond) // polling pg_stat_activity; the deadline bounds it
 	}
 }
+
+func TestAppendAllTakesConsecutivePositionsInOrder(t *testing.T) {
+	ctx := context.Background()
+	_, a, b := newHome(t)
+	appendOne(t, a, Change{Kind: "person", Op: "put", ID: "x1"}, "all")
+
+	// A writer on the other server holds the counter: AppendAll waits, then follows it.
+	txB, err := b.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer txB.Rollback(ctx)
+	if _, err := Append(ctx, txB, Change{Kind: "post", Op: "put", ID: "b1"}, []string{"c:1"}); err != nil {
+		t.Fatal(err)
+	}
+	txA, err := a.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer txA.Rollback(ctx)
+	dels := []Change{
+		{Kind: "post", Op: "delete", ID: "p1", Data: []byte(`{"id":"p1"}`)},
+		{Kind: "member", Op: "delete", ID: "c1/anna", Data: []byte(`{}`)},
+		{Kind: "circle", Op: "delete", ID: "c1", Data: []byte(`{"id":"c1"}`)},
+	}
+	type result struct {
+		first int64
+		err   error
+	}
+	done := make(chan result, 1)
+	go func() {
+		first, err := AppendAll(ctx, txA, dels, []string{"anna"})
+		done <- result{first, err}
+	}()
+	waitBlocked(t, a, txA)
+	if err := txB.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r := <-done
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if err := txA.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if r.first != 3 {
+		t.Errorf("AppendAll's first position %d, want 3 (after x1 and b1)", r.first)
+	}
+	next := appendOne(t, a, Change{Kind: "person", Op: "put", ID: "x2"}, "all")
+	if next != 6 {
+		t.Errorf("the change after AppendAll's three got %d, want 6", next)
+	}
+	got, _, _, err := Read(ctx, b, []string{"anna", "all"}, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids(got) != "1:x1 3:p1 4:c1/anna 5:c1 6:x2" {
+		t.Errorf("read %q, want 1:x1 3:p1 4:c1/anna 5:c1 6:x2", ids(got))
+	}
+	if string(got[1].Data) != `{"id":"p1"}` || got[3].Kind != "circle" || got[3].Op != "delete" {
+		t.Errorf("read back %+v", got)
+	}
+
+	tx, err := a.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := AppendAll(ctx, tx, nil, []string{"anna"}); err == nil || !strings.Contains(err.Error(), "none given") {
+		t.Errorf("AppendAll of nothing = %v, want an error saying none were given", err)
+	}
+	bad := append(append([]Change{}, dels...), Change{Kind: "", Op: "delete", ID: "nokind"})
+	if _, err := AppendAll(ctx, tx, bad, []string{"anna"}); err == nil || !strings.Contains(err.Error(), "kind and op are required") {
+		t.Errorf("AppendAll with a change without a kind = %v, want an error saying kind and op are required", err)
+	}
+}
+
+func TestParsePayload(t *testing.T) {
+	for _, tc := range []struct {
+		in          string
+		first, last int64
+		streams     string
+		bad         bool
+	}{
+		{in: "5 c:1,staff", first: 5, last: 5, streams: "c:1 staff"},
+		{in: "3-7 anna", first: 3, last: 7, streams: "anna"},
+		{in: "9 *", first: 9, last: 9, streams: ""},
+		{in: "9", bad: true},
+		{in: "x a", bad: true},
+		{in: "7-3 a", bad: true},
+		{in: "3-x a", bad: true},
+	} {
+		first, last, streams, err := parsePayload(tc.in)
+		if tc.bad {
+			if err == nil {
+				t.Errorf("parsePayload(%q) took it", tc.in)
+			}
+			continue
+		}
+		if err != nil || first != tc.first || last != tc.last || strings.Join(streams, " ") != tc.streams {
+			t.Errorf("parsePayload(%q) = %d, %d, %q, %v; want %d, %d, %q", tc.in, first, last, streams, err, tc.first, tc.last, tc.streams)
+		}
+	}
+}

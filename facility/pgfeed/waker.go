@@ -30,7 +30,8 @@ type WakerOptions struct {
 type WakerStats struct {
 	Connects      int64 // LISTEN sessions started (1 + reconnections)
 	Notifications int64 // notifications received
-	PollWakes     int64 // times polling found changes that no notification announced
+	Polls         int64 // polls of the head done
+	PollWakes     int64 // polls that found changes no notification announced, and woke everyone
 }
 
 // Waker wakes a server's waiters when changes in their streams commit, on any server: it
@@ -47,7 +48,7 @@ type Waker struct {
 	polled  int64              // the head at the last poll
 	heard   map[int64]struct{} // positions above polled announced by a notification
 
-	connects, notifications, pollWakes atomic.Int64
+	connects, notifications, polls, pollWakes atomic.Int64
 }
 
 // Watch is one waiter's interest in some streams. C receives (at most one pending signal) when
@@ -128,7 +129,8 @@ func (w *Waker) Watch(streams ...string) *Watch {
 
 // Stats returns the counts so far.
 func (w *Waker) Stats() WakerStats {
-	return WakerStats{Connects: w.connects.Load(), Notifications: w.notifications.Load(), PollWakes: w.pollWakes.Load()}
+	return WakerStats{Connects: w.connects.Load(), Notifications: w.notifications.Load(),
+		Polls: w.polls.Load(), PollWakes: w.pollWakes.Load()}
 }
 
 // Close stops listening and polling and waits until both have stopped.
@@ -188,13 +190,13 @@ func (w *Waker) receive(ctx context.Context, conn *pgx.Conn) error {
 			return err
 		}
 		w.notifications.Add(1)
-		pos, streams, err := parsePayload(n.Payload)
+		first, last, streams, err := parsePayload(n.Payload)
 		if err != nil {
 			w.opts.Logger.Warn("feed wake-ups: waking everyone for a notification not understood", "err", err)
 			w.wakeAll()
 			continue
 		}
-		w.wake(pos, streams)
+		w.wake(first, last, streams)
 	}
 }
 
@@ -235,15 +237,16 @@ func (w *Waker) pollLoop(ctx context.Context) {
 			w.pollWakes.Add(1)
 			w.wakeAll()
 		}
+		w.polls.Add(1)
 	}
 }
 
-// wake signals the watches of streams (nil: all) and notes pos as heard.
-func (w *Waker) wake(pos int64, streams []string) {
+// wake signals the watches of streams (nil: all) and notes positions first to last as heard.
+func (w *Waker) wake(first, last int64, streams []string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if pos > w.polled {
-		w.heard[pos] = struct{}{}
+	for p := max(first, w.polled+1); p <= last; p++ {
+		w.heard[p] = struct{}{}
 	}
 	for wt := range w.watches {
 		if streams == nil {

@@ -82,6 +82,50 @@ func terminateListener(t testing.TB, db *pgxpool.Pool, app string) {
 	}
 }
 
+// Polling stays quiet while every commit is announced, AppendAll's many positions in one
+// notification included: it wakes everyone only for what NOTIFY lost.
+func TestPollingWakesNobodyWhenEverythingWasAnnounced(t *testing.T) {
+	ctx := context.Background()
+	_, a, b := newHome(t)
+	w, err := StartWaker(ctx, b, WakerOptions{Poll: 5 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	anna, other := w.Watch("anna"), w.Watch("c:9")
+	defer anna.Close()
+	defer other.Close()
+	tx, err := a.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := AppendAll(ctx, tx, []Change{{Kind: "post", Op: "delete", ID: "p1"}, {Kind: "circle", Op: "delete", ID: "c1"}}, []string{"anna"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Append(ctx, tx, Change{Kind: "person", Op: "put", ID: "anna"}, []string{"anna", "staff"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	woke(t, anna, "AppendAll to anna")
+	// Two polls after the head moved to 3: had positions 1 to 3 not all been heard, one of them
+	// would have woken everyone.
+	seen := w.Stats().Polls
+	deadline := time.Now().Add(10 * time.Second)
+	for w.Stats().Polls < seen+2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the Waker polled %d times in 10 s at a 5 ms interval", w.Stats().Polls-seen)
+		}
+		time.Sleep(time.Millisecond) // waiting for the poller; the deadline bounds it
+	}
+	if s := w.Stats(); s.PollWakes != 0 || s.Notifications != 2 {
+		t.Errorf("stats %+v, want 2 notifications and no poll wakes", s)
+	}
+	notWoken(t, other, "c:9, by changes to anna")
+}
+
 func TestWaiterWakesAfterTheListenConnectionIsKilled(t *testing.T) {
 	ctx := context.Background()
 	t.Run("by polling while it is down", func(t *testing.T) {
