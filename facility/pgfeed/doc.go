@@ -53,8 +53,8 @@
 // it at COMMIT, to every server of the home. A Waker LISTENs on a dedicated connection and wakes
 // the local waiters of the streams named. NOTIFY is only a hint: it is lost while the listening
 // connection is down and in a crash, so the Waker wakes everyone when it (re)connects, and polls
-// feed_head at a bounded interval and wakes everyone when a position committed since its last
-// poll was not announced. A connection that dies without a word (a host gone) is noticed by TCP
+// feed_head at a bounded interval and wakes everyone when a position it saw committed was not
+// announced within a grace time (WakerOptions.LostAfter). A connection that dies without a word (a host gone) is noticed by TCP
 // keepalive (Go's defaults: within about 2.5 minutes); polling wakes the waiters meanwhile.
 // A waiter then reads with Read, which is always the truth.
 //

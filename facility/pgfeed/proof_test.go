@@ -209,7 +209,7 @@ func TestConcurrentWritersOnTwoServersReadersSeeEveryChangeOnce(t *testing.T) {
 
 	wakers := map[*pgxpool.Pool]*Waker{}
 	for _, p := range []*pgxpool.Pool{a, b} {
-		w, err := StartWaker(ctx, p, WakerOptions{Poll: 50 * time.Millisecond})
+		w, err := StartWaker(ctx, p, WakerOptions{Poll: 50 * time.Millisecond, LostAfter: 50 * time.Millisecond})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -14,9 +14,12 @@ import (
 
 // WakerOptions tune a Waker; zero values take the defaults.
 type WakerOptions struct {
-	// Poll is how often the Waker reads feed_head to catch what NOTIFY lost: the bound on a
-	// waiter's wait when notifications are lost. Default 1 s.
+	// Poll is how often the Waker reads feed_head to catch what NOTIFY lost: a waiter whose
+	// notification was lost is woken within Poll + LostAfter. Default 1 s.
 	Poll time.Duration
+	// LostAfter is how long after polling saw a position committed its notification may still
+	// be on its way: one not heard by then was lost, and everyone is woken. Default 1 s.
+	LostAfter time.Duration
 	// Reconnect is the wait before listening again after the connection was lost (it doubles
 	// while connecting fails, up to 10 × Reconnect). Default 100 ms.
 	Reconnect time.Duration
@@ -31,6 +34,7 @@ type WakerStats struct {
 	Connects      int64 // LISTEN sessions started (1 + reconnections)
 	Notifications int64 // notifications received
 	Polls         int64 // polls of the head done
+	Checked       int64 // the position up to which polling has settled what was heard
 	PollWakes     int64 // polls that found changes no notification announced, and woke everyone
 }
 
@@ -45,10 +49,12 @@ type Waker struct {
 
 	mu      sync.Mutex
 	watches map[*Watch]struct{}
-	polled  int64              // the head at the last poll
-	heard   map[int64]struct{} // positions above polled announced by a notification
+	settled int64              // positions up to here are settled: heard, or everyone was woken
+	polled  int64              // the highest head polled
+	seen    []polledHead       // heads polled above checked, oldest first
+	heard   map[int64]struct{} // positions above checked announced by a notification
 
-	connects, notifications, polls, pollWakes atomic.Int64
+	connects, notifications, polls, pollWakes, checked atomic.Int64
 }
 
 // Watch is one waiter's interest in some streams. C receives (at most one pending signal) when
@@ -84,6 +90,9 @@ func StartWaker(ctx context.Context, pool *pgxpool.Pool, opts WakerOptions) (*Wa
 	if opts.Poll <= 0 {
 		opts.Poll = time.Second
 	}
+	if opts.LostAfter <= 0 {
+		opts.LostAfter = time.Second
+	}
 	if opts.Reconnect <= 0 {
 		opts.Reconnect = 100 * time.Millisecond
 	}
@@ -106,7 +115,8 @@ func StartWaker(ctx context.Context, pool *pgxpool.Pool, opts WakerOptions) (*Wa
 		conn.Close(context.Background())
 		return nil, fmt.Errorf("start the feed's waker: %w", err)
 	}
-	w.polled = head
+	w.settled, w.polled = head, head
+	w.checked.Store(head)
 	runCtx, cancel := context.WithCancel(context.Background())
 	w.cancel = cancel
 	w.done.Add(2)
@@ -130,7 +140,7 @@ func (w *Waker) Watch(streams ...string) *Watch {
 // Stats returns the counts so far.
 func (w *Waker) Stats() WakerStats {
 	return WakerStats{Connects: w.connects.Load(), Notifications: w.notifications.Load(),
-		Polls: w.polls.Load(), PollWakes: w.pollWakes.Load()}
+		Polls: w.polls.Load(), Checked: w.checked.Load(), PollWakes: w.pollWakes.Load()}
 }
 
 // Close stops listening and polling and waits until both have stopped.
@@ -200,8 +210,15 @@ func (w *Waker) receive(ctx context.Context, conn *pgx.Conn) error {
 	}
 }
 
-// pollLoop reads the head every Poll and wakes everyone when a position committed since the last
-// poll was not announced (each Append announces its own position).
+// polledHead is a head seen by polling, and when.
+type polledHead struct {
+	pos int64
+	at  time.Time
+}
+
+// pollLoop reads the head every Poll. A position that polling saw committed and whose
+// notification has not come LostAfter later was lost (the LISTEN connection dropped, or the
+// notification is late beyond reason): then everyone is woken, to read the feed.
 func (w *Waker) pollLoop(ctx context.Context) {
 	defer w.done.Done()
 	t := time.NewTicker(w.opts.Poll)
@@ -219,24 +236,33 @@ func (w *Waker) pollLoop(ctx context.Context) {
 			}
 			continue
 		}
+		now := time.Now()
 		w.mu.Lock()
-		missed := false
 		if head > w.polled {
+			w.seen = append(w.seen, polledHead{head, now})
+			w.polled = head
+		}
+		missed := false
+		for len(w.seen) > 0 && now.Sub(w.seen[0].at) >= w.opts.LostAfter {
+			hi := w.seen[0].pos
 			var heard int64
 			for p := range w.heard {
-				if p <= head {
+				if p <= hi {
 					heard++
 					delete(w.heard, p)
 				}
 			}
-			missed = heard < head-w.polled
-			w.polled = head
+			missed = missed || heard < hi-w.settled
+			w.settled = hi
+			w.seen = w.seen[1:]
 		}
+		settled := w.settled
 		w.mu.Unlock()
 		if missed {
 			w.pollWakes.Add(1)
 			w.wakeAll()
 		}
+		w.checked.Store(settled)
 		w.polls.Add(1)
 	}
 }
@@ -245,7 +271,7 @@ func (w *Waker) pollLoop(ctx context.Context) {
 func (w *Waker) wake(first, last int64, streams []string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for p := max(first, w.polled+1); p <= last; p++ {
+	for p := max(first, w.settled+1); p <= last; p++ {
 		w.heard[p] = struct{}{}
 	}
 	for wt := range w.watches {

@@ -87,7 +87,7 @@ func terminateListener(t testing.TB, db *pgxpool.Pool, app string) {
 func TestPollingWakesNobodyWhenEverythingWasAnnounced(t *testing.T) {
 	ctx := context.Background()
 	_, a, b := newHome(t)
-	w, err := StartWaker(ctx, b, WakerOptions{Poll: 5 * time.Millisecond})
+	w, err := StartWaker(ctx, b, WakerOptions{Poll: 5 * time.Millisecond, LostAfter: 500 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,13 +110,12 @@ func TestPollingWakesNobodyWhenEverythingWasAnnounced(t *testing.T) {
 		t.Fatal(err)
 	}
 	woke(t, anna, "AppendAll to anna")
-	// Two polls after the head moved to 3: had positions 1 to 3 not all been heard, one of them
-	// would have woken everyone.
-	seen := w.Stats().Polls
+	// Once polling has settled positions 1 to 3, it would have woken everyone had one of them
+	// not been heard.
 	deadline := time.Now().Add(10 * time.Second)
-	for w.Stats().Polls < seen+2 {
+	for w.Stats().Checked < 3 {
 		if time.Now().After(deadline) {
-			t.Fatalf("the Waker polled %d times in 10 s at a 5 ms interval", w.Stats().Polls-seen)
+			t.Fatalf("polling did not settle positions 1 to 3 in 10 s: %+v", w.Stats())
 		}
 		time.Sleep(time.Millisecond) // waiting for the poller; the deadline bounds it
 	}
@@ -131,7 +130,7 @@ func TestWaiterWakesAfterTheListenConnectionIsKilled(t *testing.T) {
 	t.Run("by polling while it is down", func(t *testing.T) {
 		_, a, b := newHome(t)
 		// Reconnecting waits an hour: only polling can wake the waiter.
-		w, err := StartWaker(ctx, b, WakerOptions{Poll: 20 * time.Millisecond, Reconnect: time.Hour, AppName: "waker-poll"})
+		w, err := StartWaker(ctx, b, WakerOptions{Poll: 20 * time.Millisecond, LostAfter: 50 * time.Millisecond, Reconnect: time.Hour, AppName: "waker-poll"})
 		if err != nil {
 			t.Fatal(err)
 		}
