@@ -1,0 +1,389 @@
+// Package pgtest starts a real PostgreSQL 15 (Debian's postgresql-15) for tests: its own
+// temporary folder, port and socket directory, run as the unprivileged postgres user when the
+// tests run as root (PostgreSQL refuses to run as root), fsync on, stopped and removed at the end.
+//
+// Most tests want DB: a fresh, empty database on a server shared by the whole test binary. The
+// server is started on first use; a package's TestMain calls Main (or Run) so that it is stopped
+// when the tests end. Without Main, DB starts a server for the one test and stops it when the test ends.
+//
+//	func TestMain(m *testing.M) { pgtest.Main(m) }
+//
+//	func TestSomething(t *testing.T) {
+//		url := pgtest.DB(t) // postgres://postgres@127.0.0.1:PORT/t_N?sslmode=disable
+//		pool, err := pgxpool.New(ctx, url)
+//		...
+//	}
+package pgtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// BinDir holds Debian's PostgreSQL 15 programs.
+const BinDir = "/usr/lib/postgresql/15/bin"
+
+// binDir is BinDir; a test points it elsewhere to see the message when PostgreSQL is missing.
+var binDir = BinDir
+
+// AptCommand installs them.
+const AptCommand = "apt-get install -y --no-install-recommends postgresql-15"
+
+// startTimeout bounds initdb plus the wait for the server to accept connections.
+const startTimeout = 2 * time.Minute
+
+// Server is one running PostgreSQL with its own folder.
+type Server struct {
+	dir     string // temporary folder: data/, sock/, log
+	port    int
+	asUser  string // "postgres" when started as root, "" to run as ourselves
+	cmd     *exec.Cmd
+	exited  chan struct{} // closed when the postmaster (or runuser around it) has exited
+	waitErr error
+	stopped sync.Once
+	dbs     atomic.Int64
+}
+
+// Start initialises a cluster in a new temporary folder and starts PostgreSQL on a free port of
+// 127.0.0.1, waiting (with a deadline) until it accepts connections. Stop it with Stop.
+func Start(ctx context.Context) (*Server, error) {
+	for _, prog := range []string{"initdb", "postgres", "pg_ctl"} {
+		if _, err := os.Stat(filepath.Join(binDir, prog)); err != nil {
+			how := "sudo " + AptCommand
+			if os.Geteuid() == 0 {
+				how = AptCommand + " (or run scripts/deps.sh test)"
+			}
+			return nil, fmt.Errorf("PostgreSQL 15 is not installed (no %s): install it with: %s", filepath.Join(binDir, prog), how)
+		}
+	}
+	s := &Server{exited: make(chan struct{})}
+	var uid, gid = -1, -1
+	if os.Geteuid() == 0 {
+		u, err := user.Lookup("postgres")
+		if err != nil {
+			return nil, fmt.Errorf("PostgreSQL refuses to run as root and there is no postgres user to run it as (%v): install postgresql-15, which creates it: %s", err, AptCommand)
+		}
+		uid, _ = strconv.Atoi(u.Uid)
+		gid, _ = strconv.Atoi(u.Gid)
+		s.asUser = "postgres"
+	}
+	dir, err := os.MkdirTemp("", "hearth-pg-")
+	if err != nil {
+		return nil, fmt.Errorf("make PostgreSQL's temporary folder: %w", err)
+	}
+	s.dir = dir
+	fail := func(err error) (*Server, error) {
+		s.Stop()
+		return nil, err
+	}
+	if uid >= 0 {
+		if err := os.Chown(dir, uid, gid); err != nil {
+			return fail(fmt.Errorf("give PostgreSQL's temporary folder to the postgres user: %w", err))
+		}
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return fail(fmt.Errorf("PostgreSQL's temporary folder: %w", err))
+	}
+	ctx, cancel := context.WithTimeout(ctx, startTimeout)
+	defer cancel()
+
+	// initdb as the postgres user; the data folder and socket folder are made by that user, so
+	// they are theirs. Trust authentication: the server is reachable from this machine only.
+	init := s.command(ctx, "sh", "-c", `mkdir -m 700 "$1/sock" && exec "$2/initdb" -D "$1/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8`,
+		"initdb", dir, binDir)
+	if out, err := init.CombinedOutput(); err != nil {
+		return fail(fmt.Errorf("initdb failed: %w\n%s", err, out))
+	}
+
+	// The free port can be taken by another process before PostgreSQL binds it (tests of other
+	// packages start servers at the same time): then it exits at once, and we try another.
+	for attempt := 1; ; attempt++ {
+		err := s.start(ctx)
+		if err == nil {
+			return s, nil
+		}
+		if attempt == 3 || !strings.Contains(s.Log(), "could not bind") {
+			return fail(err)
+		}
+		s.exited, s.cmd = make(chan struct{}), nil
+	}
+}
+
+// start starts the postmaster on a free port and waits until it accepts connections.
+func (s *Server) start(ctx context.Context) error {
+	port, err := pickPort()
+	if err != nil {
+		return err
+	}
+	s.port = port
+	logf, err := os.Create(filepath.Join(s.dir, "log"))
+	if err != nil {
+		return fmt.Errorf("PostgreSQL's log file: %w", err)
+	}
+	defer logf.Close()
+	s.cmd = s.command(context.Background(), filepath.Join(binDir, "postgres"),
+		"-D", s.DataDir(),
+		"-p", strconv.Itoa(port),
+		"-c", "listen_addresses=127.0.0.1",
+		"-c", "unix_socket_directories="+filepath.Join(s.dir, "sock"),
+		"-c", "fsync=on", // durability is tested; no shortcuts
+		"-c", "max_connections=200",
+	)
+	s.cmd.Stdout, s.cmd.Stderr = logf, logf
+	// If the test binary dies (a panic in a test skips every cleanup), the server goes with it:
+	// runuser passes SIGTERM on to postgres (a smart shutdown; its clients died with us).
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	if err := s.cmd.Start(); err != nil {
+		return fmt.Errorf("start PostgreSQL: %w", err)
+	}
+	cmd, exited := s.cmd, s.exited
+	go func() {
+		s.waitErr = cmd.Wait()
+		close(exited)
+	}()
+	return s.waitReady(ctx)
+}
+
+// command runs name as the postgres user when we are root.
+func (s *Server) command(ctx context.Context, name string, args ...string) *exec.Cmd {
+	if s.asUser != "" {
+		return exec.CommandContext(ctx, "runuser", append([]string{"-u", s.asUser, "--", name}, args...)...)
+	}
+	return exec.CommandContext(ctx, name, args...)
+}
+
+// waitReady connects until the server answers, the postmaster exits, or ctx ends.
+func (s *Server) waitReady(ctx context.Context) error {
+	backoff := 5 * time.Millisecond
+	for {
+		// An attempt ends when the postmaster exits: the port may belong to something else then.
+		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		go func() {
+			select {
+			case <-s.exited:
+				cancel()
+			case <-cctx.Done():
+			}
+		}()
+		conn, err := pgx.Connect(cctx, s.URL("postgres"))
+		cancel()
+		if err == nil {
+			// Ours, and not another server that took the port after ours failed to bind it.
+			var dataDir string
+			err = conn.QueryRow(ctx, `SELECT current_setting('data_directory')`).Scan(&dataDir)
+			conn.Close(context.Background())
+			if err == nil && dataDir == s.DataDir() {
+				return nil
+			}
+			if err == nil {
+				err = fmt.Errorf("port %d is served by another PostgreSQL (data folder %s)", s.port, dataDir)
+			}
+		}
+		select {
+		case <-s.exited:
+			return fmt.Errorf("PostgreSQL exited while starting (%v); its log:\n%s", s.waitErr, s.Log())
+		case <-ctx.Done():
+			return fmt.Errorf("PostgreSQL did not accept connections within %s (last error: %v); its log:\n%s", startTimeout, err, s.Log())
+		case <-time.After(backoff):
+			backoff = min(2*backoff, 200*time.Millisecond)
+		}
+	}
+}
+
+// pickPort is freePort; a test makes it hand out a taken port first.
+var pickPort = freePort
+
+// freePort asks the kernel for a free port on 127.0.0.1. Another process could take it before
+// PostgreSQL binds it; then PostgreSQL exits, and Start tries another.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("find a free port for PostgreSQL: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// URL is the connection string of database db, for pgx.
+func (s *Server) URL(db string) string {
+	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", s.port, db)
+}
+
+// DataDir is the cluster's data folder (the postmaster's -D).
+func (s *Server) DataDir() string { return filepath.Join(s.dir, "data") }
+
+// Log returns the server's log so far.
+func (s *Server) Log() string {
+	b, _ := os.ReadFile(filepath.Join(s.dir, "log"))
+	return string(b)
+}
+
+// CreateDB creates a new empty database and returns its connection string.
+func (s *Server) CreateDB(ctx context.Context) (string, error) {
+	name := fmt.Sprintf("t_%d", s.dbs.Add(1))
+	conn, err := pgx.Connect(ctx, s.URL("postgres"))
+	if err != nil {
+		return "", fmt.Errorf("connect to the test PostgreSQL: %w", err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		return "", fmt.Errorf("create test database %s: %w", name, err)
+	}
+	return s.URL(name), nil
+}
+
+// DropDB drops the database of url, disconnecting whoever is still connected to it.
+func (s *Server) DropDB(ctx context.Context, url string) error {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return fmt.Errorf("drop test database: %w", err)
+	}
+	conn, err := pgx.Connect(ctx, s.URL("postgres"))
+	if err != nil {
+		return fmt.Errorf("connect to the test PostgreSQL: %w", err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{cfg.Database}.Sanitize()+" WITH (FORCE)"); err != nil {
+		return fmt.Errorf("drop test database %s: %w", cfg.Database, err)
+	}
+	return nil
+}
+
+// Stop shuts the server down (fast: open sessions are ended, committed work is on disk) and
+// removes its folder. It waits until the postmaster has exited; calling it again does nothing.
+func (s *Server) Stop() error {
+	var err error
+	s.stopped.Do(func() {
+		if s.cmd != nil && s.cmd.Process != nil {
+			select {
+			case <-s.exited:
+			default:
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				out, e := s.command(ctx, filepath.Join(binDir, "pg_ctl"), "stop", "-D", s.DataDir(), "-m", "fast", "-w", "-t", "50").CombinedOutput()
+				cancel()
+				if e != nil {
+					err = fmt.Errorf("stop PostgreSQL: %v: %s", e, strings.TrimSpace(string(out)))
+					s.cmd.Process.Kill() // runuser; its postgres gets SIGKILL from it
+				}
+				select {
+				case <-s.exited:
+				case <-time.After(time.Minute):
+					err = errors.Join(err, fmt.Errorf("PostgreSQL (pid %d) did not exit within a minute of being stopped", s.cmd.Process.Pid))
+				}
+			}
+		}
+		if s.dir != "" {
+			if e := os.RemoveAll(s.dir); e != nil {
+				err = errors.Join(err, fmt.Errorf("remove PostgreSQL's temporary folder: %w", e))
+			}
+		}
+	})
+	return err
+}
+
+// The server shared by a test binary.
+var (
+	shared struct {
+		sync.Mutex
+		srv *Server
+		err error
+	}
+	mainCalled atomic.Bool
+)
+
+// Main runs the tests of a package with m, stops the shared server if one was started, and
+// exits. Call it from TestMain.
+func Main(m *testing.M) { os.Exit(Run(m)) }
+
+// Run is Main for a TestMain with more to do: it returns the exit code instead of exiting.
+//
+//	func TestMain(m *testing.M) {
+//		code := pgtest.Run(m)
+//		// other cleanups
+//		os.Exit(code)
+//	}
+func Run(m *testing.M) int {
+	mainCalled.Store(true)
+	code := m.Run()
+	shared.Lock()
+	if shared.srv != nil {
+		if err := shared.srv.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "pgtest:", err)
+			if code == 0 {
+				code = 1
+			}
+		}
+	}
+	shared.Unlock()
+	return code
+}
+
+// Shared returns the test binary's shared server, started on first use (only with Main, which
+// stops it; without Main each call to DB starts its own).
+func Shared(t testing.TB) *Server {
+	t.Helper()
+	if !mainCalled.Load() {
+		t.Fatal("pgtest.Shared needs pgtest.Main or pgtest.Run in the package's TestMain, which stops the server at the end")
+	}
+	shared.Lock()
+	defer shared.Unlock()
+	if shared.srv == nil && shared.err == nil {
+		shared.srv, shared.err = Start(context.Background())
+	}
+	if shared.err != nil {
+		t.Fatal(shared.err)
+	}
+	return shared.srv
+}
+
+// New starts a server of the test's own, stopped and removed when the test ends.
+func New(t testing.TB) *Server {
+	t.Helper()
+	s, err := Start(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	return s
+}
+
+// DB returns the connection string of a fresh, empty database for the test, dropped when the
+// test ends: on the shared server with Main, otherwise on a server of the test's own.
+func DB(t testing.TB) string {
+	t.Helper()
+	var s *Server
+	if mainCalled.Load() {
+		s = Shared(t)
+	} else {
+		s = New(t)
+	}
+	url, err := s.CreateDB(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.DropDB(context.Background(), url); err != nil {
+			t.Error(err)
+		}
+	})
+	return url
+}
