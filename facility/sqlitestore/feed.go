@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"hearth/facility"
+	"hearth/facility/storage"
 	"hearth/protocol"
 )
 
@@ -24,13 +25,13 @@ type scope struct {
 // inbox table, see migration 0011): a circle post costs the change and two stream rows whatever
 // the circle's size or the number of staff, and people read their streams (subs) at pull time.
 const (
-	streamStaff     = "staff" // every staff person: all circles, all people
-	streamEveryone  = "all"   // everyone: staff persons, announcements for everyone
-	streamResidents = "res"   // residents and staff: announcements for residents
+	streamStaff     = storage.StreamStaff
+	streamEveryone  = storage.StreamEveryone
+	streamResidents = storage.StreamResidents
 )
 
 // circleStream is the stream of circle c's changes, read by its members (staff read streamStaff).
-func circleStream(c string) string { return "c:" + c }
+func circleStream(c string) string { return storage.CircleStream(c) }
 
 // isStream tells stream keys from person ids (a person's own stream is keyed by their id).
 func isStream(key string) bool { return !protocol.ValidID(key) }

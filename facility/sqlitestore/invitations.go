@@ -76,7 +76,7 @@ func (t *tx) mayInviteDevice(maker, person, role string) error {
 // makes) beyond facility.MaxOpenInvitations and facility.MaxPeoplePerWindow.
 func (t *tx) familyLimits(maker string, newPerson bool) error {
 	rows, err := t.strings(`SELECT expires_at FROM invitations
-		WHERE created_by = ? AND used_at IS NULL AND cancelled_at IS NULL AND failures < ?`, maker, maxCodeFailures)
+		WHERE created_by = ? AND used_at IS NULL AND cancelled_at IS NULL AND failures < ?`, maker, facility.MaxCodeFailures)
 	if err != nil {
 		return fmt.Errorf("count open invitations: %w", err)
 	}
@@ -184,7 +184,7 @@ func (s *Store) CreateInvitation(ctx context.Context, a facility.Actor, inv faci
 		err := t.queryRow(`SELECT used_at, expires_at, failures, cancelled_at FROM invitations WHERE lookup = ?`, lookup).
 			Scan(&used, &expires, &failures, &cancelled)
 		switch {
-		case err == nil && !used.Valid && !cancelled.Valid && failures < maxCodeFailures && parseTime(expires).After(time.Now()):
+		case err == nil && !used.Valid && !cancelled.Valid && failures < facility.MaxCodeFailures && parseTime(expires).After(time.Now()):
 			return facility.ErrCodeTaken
 		case err == nil:
 			if _, err := t.exec(`DELETE FROM invitations WHERE lookup = ?`, lookup); err != nil {
@@ -211,63 +211,6 @@ func (t *tx) cancelInvitations(where string, args ...any) error {
 		return fmt.Errorf("cancel invitations: %w", err)
 	}
 	return nil
-}
-
-// Invitations implements facility.Store: staff see every open invitation, others the ones they made.
-func (s *Store) Invitations(ctx context.Context, a facility.Actor) ([]protocol.OpenInvitation, error) {
-	rows, err := s.query(ctx, `SELECT lookup, person_id, circle_id, relation, can_invite, created_by, created_by_device,
-		created_at, expires_at FROM invitations
-		WHERE used_at IS NULL AND cancelled_at IS NULL AND failures < ? AND (? OR created_by = ?)
-		ORDER BY created_at, lookup`, maxCodeFailures, a.Staff(), a.PersonID)
-	if err != nil {
-		return nil, fmt.Errorf("list invitations: %w", err)
-	}
-	defer rows.Close()
-	now := time.Now()
-	out := []protocol.OpenInvitation{}
-	for rows.Next() {
-		var o protocol.OpenInvitation
-		var circle sql.NullString
-		var created, expires string
-		if err := rows.Scan(&o.CodeID, &o.PersonID, &circle, &o.Relation, &o.CanInvite, &o.CreatedBy, &o.CreatedByDevice,
-			&created, &expires); err != nil {
-			return nil, fmt.Errorf("list invitations: %w", err)
-		}
-		o.CircleID, o.CreatedAt, o.ExpiresAt = circle.String, parseTime(created), parseTime(expires)
-		if o.ExpiresAt.After(now) {
-			out = append(out, o)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list invitations: %w", err)
-	}
-	return out, nil
-}
-
-// CancelInvitation implements facility.Store: staff cancel any open invitation, others their own.
-func (s *Store) CancelInvitation(ctx context.Context, a facility.Actor, codeID string) error {
-	return s.write(ctx, func(t *tx) error {
-		var maker string
-		var used, cancelled sql.NullString
-		err := t.queryRow(`SELECT created_by, used_at, cancelled_at FROM invitations WHERE lookup = ?`, codeID).
-			Scan(&maker, &used, &cancelled)
-		if errors.Is(err, sql.ErrNoRows) || err == nil && !a.Staff() && maker != a.PersonID {
-			return facility.NotFound("There is no such invitation.")
-		}
-		if err != nil {
-			return fmt.Errorf("read invitation: %w", err)
-		}
-		if used.Valid {
-			return facility.Invalid("This invitation was used already: disconnect the device it paired instead.")
-		}
-		if cancelled.Valid {
-			return nil // cancelled already
-		}
-		if err := t.cancelInvitations(`lookup = ?`, codeID); err != nil {
-			return err
-		}
-		return t.audit(a, "invitation.cancel", codeID, "")
-	})
 }
 
 // AddMember implements facility.Store. Staff add at once. A family member with can_invite in the

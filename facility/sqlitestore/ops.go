@@ -32,63 +32,6 @@ func (t *tx) auditInvited(a facility.Actor, action, target, detail, invitedBy st
 	return nil
 }
 
-// Authenticate implements facility.Store. It reads the database on every call: a revoked device
-// is refused on its next request.
-func (s *Store) Authenticate(ctx context.Context, tokenHash []byte) (facility.Actor, error) {
-	var a facility.Actor
-	var stored []byte
-	var revoked bool
-	var seen sql.NullString
-	err := s.queryRow(ctx, `SELECT d.id, d.person_id, d.token_hash, d.revoked_at IS NOT NULL, p.role, d.last_seen
-		FROM devices d JOIN people p ON p.id = d.person_id WHERE d.token_hash = ?`, tokenHash).
-		Scan(&a.DeviceID, &a.PersonID, &stored, &revoked, &a.Role, &seen)
-	if errors.Is(err, sql.ErrNoRows) {
-		return a, facility.ErrUnauthorized
-	}
-	if err != nil {
-		return a, fmt.Errorf("authenticate: %w", err)
-	}
-	if subtle.ConstantTimeCompare(stored, tokenHash) != 1 || revoked {
-		return facility.Actor{}, facility.ErrUnauthorized
-	}
-	if seen.Valid {
-		a.LastSeen = parseTime(seen.String)
-	}
-	return a, nil
-}
-
-// Touch implements facility.Store.
-func (s *Store) Touch(ctx context.Context, a facility.Actor) error {
-	if a.DeviceID == "" {
-		return nil
-	}
-	return s.write(ctx, func(t *tx) error {
-		if _, err := t.exec(`UPDATE devices SET last_seen = ? WHERE id = ?`, t.now, a.DeviceID); err != nil {
-			return fmt.Errorf("record device activity: %w", err)
-		}
-		var last sql.NullString
-		var data string
-		if err := t.queryRow(`SELECT last_active, data FROM people WHERE id = ?`, a.PersonID).Scan(&last, &data); err != nil {
-			return fmt.Errorf("read person: %w", err)
-		}
-		if _, err := t.exec(`UPDATE people SET last_active = ? WHERE id = ?`, t.now, a.PersonID); err != nil {
-			return fmt.Errorf("record activity: %w", err)
-		}
-		if last.Valid && parseTime(t.now).Sub(parseTime(last.String)) < time.Hour {
-			return nil
-		}
-		// Only staff see last_active: a person change of its own, to staff only.
-		var p protocol.Person
-		if err := json.Unmarshal([]byte(data), &p); err != nil {
-			return fmt.Errorf("read person: %w", err)
-		}
-		now := parseTime(t.now)
-		p.LastActive = &now
-		_, err := t.emit(protocol.KindPerson, protocol.OpPut, p.ID, p, []string{streamStaff})
-		return err
-	})
-}
-
 func (t *tx) person(id string) (protocol.Person, error) {
 	var p protocol.Person
 	var data string
@@ -132,7 +75,7 @@ func (t *tx) checkCode(code string) (row codeRow, refused, err error) {
 	if err != nil {
 		return row, nil, fmt.Errorf("read invitation: %w", err)
 	}
-	if failures >= maxCodeFailures {
+	if failures >= facility.MaxCodeFailures {
 		return row, facility.ErrCodeBurned, nil
 	}
 	sum := sha256.Sum256([]byte(secret))
@@ -219,8 +162,6 @@ func (s *Store) Pair(ctx context.Context, code, deviceName string, tokenHash []b
 	return resp, refused
 }
 
-const maxCodeFailures = 5
-
 // InvitationPreview implements facility.Store.
 func (s *Store) InvitationPreview(ctx context.Context, code string) (protocol.JoinPreview, error) {
 	var pv protocol.JoinPreview
@@ -267,7 +208,7 @@ func (s *Store) InvitationKey(ctx context.Context, codeID string) ([]byte, error
 			return nil
 		case err != nil:
 			return fmt.Errorf("read invitation: %w", err)
-		case failures >= maxCodeFailures:
+		case failures >= facility.MaxCodeFailures:
 			refused = facility.ErrCodeBurned
 		case used.Valid:
 			refused = facility.ErrCodeUsed
@@ -372,144 +313,6 @@ func (s *Store) RemoveMember(ctx context.Context, a facility.Actor, circleID, pe
 		}
 		return t.audit(a, "member.remove", protocol.MemberID(circleID, personID), "")
 	})
-}
-
-// Devices implements facility.Store: staff see every device, others their own.
-func (s *Store) Devices(ctx context.Context, a facility.Actor) ([]protocol.Device, error) {
-	q := `SELECT id, person_id, name, created_at, last_seen, revoked_at, invited_by FROM devices WHERE ? OR person_id = ? ORDER BY created_at, id`
-	rows, err := s.query(ctx, q, a.Staff(), a.PersonID)
-	if err != nil {
-		return nil, fmt.Errorf("list devices: %w", err)
-	}
-	defer rows.Close()
-	out := []protocol.Device{}
-	for rows.Next() {
-		var d protocol.Device
-		var created string
-		var seen, revoked sql.NullString
-		if err := rows.Scan(&d.ID, &d.PersonID, &d.Name, &created, &seen, &revoked, &d.InvitedBy); err != nil {
-			return nil, fmt.Errorf("list devices: %w", err)
-		}
-		d.CreatedAt = parseTime(created)
-		if seen.Valid {
-			t := parseTime(seen.String)
-			d.LastSeen = &t
-		}
-		if revoked.Valid {
-			t := parseTime(revoked.String)
-			d.RevokedAt = &t
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
-}
-
-// RevokeDevice implements facility.Store: staff revoke any device, others their own.
-func (s *Store) RevokeDevice(ctx context.Context, a facility.Actor, deviceID string) error {
-	return s.write(ctx, func(t *tx) error {
-		var owner, name, created, invitedBy string
-		err := t.queryRow(`SELECT person_id, name, created_at, invited_by FROM devices WHERE id = ?`, deviceID).
-			Scan(&owner, &name, &created, &invitedBy)
-		if errors.Is(err, sql.ErrNoRows) || err == nil && !a.Staff() && owner != a.PersonID {
-			return facility.NotFound("There is no such device.")
-		}
-		if err != nil {
-			return fmt.Errorf("read device: %w", err)
-		}
-		res, err := t.exec(`UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, t.now, deviceID)
-		if err != nil {
-			return fmt.Errorf("revoke device: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil // revoked already
-		}
-		if _, err := t.exec(`DELETE FROM push_subscriptions WHERE device_id = ?`, deviceID); err != nil {
-			return fmt.Errorf("revoke device: %w", err)
-		}
-		// What the device made dies with it: a spare code made before the revocation must not
-		// pair a new device afterwards.
-		if err := t.cancelInvitations(`created_by_device = ?`, deviceID); err != nil {
-			return err
-		}
-		if err := t.dropOffers(`offered_by_device = ?`, deviceID); err != nil {
-			return err
-		}
-		// The person's other devices show that this one was disconnected.
-		at := parseTime(t.now)
-		d := protocol.Device{ID: deviceID, PersonID: owner, Name: name, CreatedAt: parseTime(created), RevokedAt: &at, InvitedBy: invitedBy}
-		if _, err := t.emit(protocol.KindDevice, protocol.OpPut, deviceID, d, []string{owner}); err != nil {
-			return err
-		}
-		t.woke[owner] = struct{}{} // its long-polls wake, check their token and get 401
-		return t.audit(a, "device.revoke", deviceID, owner)
-	})
-}
-
-// Audit implements facility.Store.
-func (s *Store) Audit(ctx context.Context, a facility.Actor, before int64, limit int) (protocol.AuditList, error) {
-	list := protocol.AuditList{Entries: []protocol.AuditEntry{}}
-	if !a.Staff() {
-		return list, facility.ErrStaffOnly
-	}
-	if before <= 0 {
-		before = 1 << 62
-	}
-	rows, err := s.query(ctx, `SELECT id, at, actor_id, action, target_id, detail, device_id, invited_by FROM audit
-		WHERE id < ? ORDER BY id DESC LIMIT ?`, before, limit)
-	if err != nil {
-		return list, fmt.Errorf("read audit: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var e protocol.AuditEntry
-		var at string
-		if err := rows.Scan(&e.ID, &at, &e.ActorID, &e.Action, &e.TargetID, &e.Detail, &e.DeviceID, &e.InvitedBy); err != nil {
-			return list, fmt.Errorf("read audit: %w", err)
-		}
-		e.At = parseTime(at)
-		list.Entries = append(list.Entries, e)
-	}
-	if n := len(list.Entries); n == limit {
-		list.Next = list.Entries[n-1].ID
-	}
-	return list, rows.Err()
-}
-
-// Blob implements facility.Store.
-func (s *Store) Blob(ctx context.Context, sha string) (protocol.PhotoRef, bool, error) {
-	ref := protocol.PhotoRef{SHA256: sha}
-	err := s.queryRow(ctx, `SELECT width, height FROM blobs WHERE sha256 = ?`, sha).Scan(&ref.Width, &ref.Height)
-	if errors.Is(err, sql.ErrNoRows) {
-		return ref, false, nil
-	}
-	if err != nil {
-		return ref, false, fmt.Errorf("read blob: %w", err)
-	}
-	return ref, true, nil
-}
-
-// PutBlob implements facility.Store.
-func (s *Store) PutBlob(ctx context.Context, a facility.Actor, ref protocol.PhotoRef) (bool, error) {
-	created := false
-	err := s.write(ctx, func(t *tx) error {
-		res, err := t.exec(`INSERT INTO blobs(sha256, width, height, uploaded_by, created_at) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT DO NOTHING`, ref.SHA256, ref.Width, ref.Height, a.PersonID, t.now)
-		if err != nil {
-			return fmt.Errorf("add blob: %w", err)
-		}
-		n, _ := res.RowsAffected()
-		created = n == 1
-		if a.PersonID == "" {
-			return nil
-		}
-		// Every uploader, not only the first: sending the bytes proves holding the photo, which
-		// is what lets a person name it (mayName).
-		if _, err := t.exec(`INSERT OR IGNORE INTO blob_uploads(sha256, person_id) VALUES (?, ?)`, ref.SHA256, a.PersonID); err != nil {
-			return fmt.Errorf("record uploader: %w", err)
-		}
-		return nil
-	})
-	return created, err
 }
 
 // CanSeeBlob implements facility.Store: the actor must now see a live item that holds the photo,

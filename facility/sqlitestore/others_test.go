@@ -115,7 +115,11 @@ func TestOthersCommitsWake(t *testing.T) {
 	}
 
 	// A revocation by the command line wakes the device's long-polls (they then answer 401).
-	if err := cli.RevokeDevice(ctx, facility.Admin, paired.DeviceID); err != nil {
+	cliRules, err := facility.NewDomain(ctx, cli)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cliRules.RevokeDevice(ctx, facility.Admin, paired.DeviceID); err != nil {
 		t.Fatal(err)
 	}
 	log.waitFor(t, anna.Person.ID, 1)

@@ -33,7 +33,7 @@ func Migrations() fs.FS {
 	return sub
 }
 
-var _ facility.Store = (*Store)(nil)
+var _ facility.Backend = (*Store)(nil)
 
 // Options configure Open.
 type Options struct {
@@ -50,7 +50,8 @@ type Options struct {
 	WatchInterval time.Duration
 }
 
-// Store is a facility.Store on SQLite.
+// Store is a facility.Backend on SQLite: its records (Storage) and the operations whose rules
+// have not moved above storage yet.
 type Store struct {
 	path   string
 	wdb    *sql.DB
@@ -232,10 +233,10 @@ func privateFiles(path string) error {
 	return nil
 }
 
-// Facility implements facility.Store.
+// Facility is the facility this database keeps.
 func (s *Store) Facility(context.Context) (protocol.FacilityRef, error) { return s.fac, nil }
 
-// Epoch implements facility.Store.
+// Epoch is the random id of this database's history.
 func (s *Store) Epoch(context.Context) (string, error) { return s.epoch, nil }
 
 // Path is the database file.
