@@ -1,0 +1,373 @@
+// Package storagetest is the conformance suite of storage.Storage: every backend runs it (see
+// facility/sqlitestore's storage_test.go). It tests the contract written on storage.Storage —
+// atomicity, visibility after commit, typed conflicts and absences, and the ordering of
+// changes under concurrent writers — not the facility's rules, which the server's tests cover.
+package storagetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"hearth/facility/storage"
+	"hearth/protocol"
+)
+
+// Run runs the suite; open must return a new, empty storage of the backend for each test (and
+// close it when the test ends).
+func Run(t *testing.T, open func(t *testing.T) storage.Storage) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, st storage.Storage)
+	}{
+		{"RollbackLeavesNothing", rollbackLeavesNothing},
+		{"CommitIsVisible", commitIsVisible},
+		{"ConflictIsTyped", conflictIsTyped},
+		{"AbsenceIsTyped", absenceIsTyped},
+		{"ChangesInOrder", changesInOrder},
+		{"AuditInOrder", auditInOrder},
+		{"ConcurrentWritersOneReader", concurrentWritersOneReader},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
+	}
+}
+
+const maxSeq = int64(1<<63 - 1)
+
+// sha is a well-formed photo hash made from n.
+func sha(n int) string { return fmt.Sprintf("%064x", n+1) }
+
+type refusal struct{ msg string }
+
+func (r *refusal) Error() string { return r.msg }
+
+func rollbackLeavesNothing(t *testing.T, st storage.Storage) {
+	ctx := context.Background()
+	no := &refusal{"no"}
+	err := st.RunInTx(ctx, func(tx storage.Tx) error {
+		if err := tx.InsertBlob(protocol.PhotoRef{SHA256: sha(1), Width: 4, Height: 3}, "", tx.Now()); err != nil {
+			return err
+		}
+		if err := tx.AppendAudit(protocol.AuditEntry{At: tx.Now(), Action: "test.rollback", TargetID: "x"}); err != nil {
+			return err
+		}
+		if _, err := tx.AppendChange(storage.Change{Kind: "test", Op: "put", ID: "x", Data: []byte(`{}`)}, []string{"s1"}); err != nil {
+			return err
+		}
+		// What fn wrote, it reads back before it gives up.
+		if _, err := tx.Blob(sha(1)); err != nil {
+			return fmt.Errorf("read own write: %w", err)
+		}
+		return no
+	})
+	var r *refusal
+	if !errors.As(err, &r) || r != no {
+		t.Fatalf("RunInTx returned %v, want fn's own error", err)
+	}
+	view(t, st, func(tx storage.ReadTx) error {
+		if _, err := tx.Blob(sha(1)); !errors.Is(err, storage.ErrNotFound) {
+			t.Errorf("the blob of a rolled back transaction: %v, want ErrNotFound", err)
+		}
+		es, err := tx.AuditPage(1<<62, 10)
+		if err != nil {
+			return err
+		}
+		if len(es) != 0 {
+			t.Errorf("the audit of a rolled back transaction holds %v", es)
+		}
+		cs, err := tx.StreamChanges("s1", 0, maxSeq, 10)
+		if err != nil {
+			return err
+		}
+		if len(cs) != 0 {
+			t.Errorf("the stream of a rolled back transaction holds %v", cs)
+		}
+		return nil
+	})
+}
+
+func commitIsVisible(t *testing.T, st storage.Storage) {
+	ctx := context.Background()
+	var at time.Time
+	var seq int64
+	err := st.RunInTx(ctx, func(tx storage.Tx) error {
+		at = tx.Now()
+		if at.IsZero() || at.Location() != time.UTC || at.Nanosecond()%int(time.Millisecond) != 0 {
+			return fmt.Errorf("Now() = %v, want a UTC time to the millisecond", at)
+		}
+		if err := tx.InsertBlob(protocol.PhotoRef{SHA256: sha(2), Width: 640, Height: 480}, "p", at); err != nil {
+			return err
+		}
+		if err := tx.AppendAudit(protocol.AuditEntry{At: at, ActorID: "p", Action: "test.commit", TargetID: "y",
+			Detail: "d", DeviceID: "dev", InvitedBy: "q"}); err != nil {
+			return err
+		}
+		var err error
+		seq, err = tx.AppendChange(storage.Change{Kind: "test", Op: "put", ID: "y", Data: []byte(`{"a":1}`)}, []string{"s1", "s2"})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	view(t, st, func(tx storage.ReadTx) error {
+		ref, err := tx.Blob(sha(2))
+		if err != nil {
+			return err
+		}
+		if ref != (protocol.PhotoRef{SHA256: sha(2), Width: 640, Height: 480}) {
+			t.Errorf("blob read back as %+v", ref)
+		}
+		es, err := tx.AuditPage(1<<62, 10)
+		if err != nil {
+			return err
+		}
+		if len(es) != 1 || es[0].Action != "test.commit" || !es[0].At.Equal(at) || es[0].ActorID != "p" ||
+			es[0].Detail != "d" || es[0].DeviceID != "dev" || es[0].InvitedBy != "q" || es[0].ID <= 0 {
+			t.Errorf("audit read back as %+v", es)
+		}
+		for _, s := range []string{"s1", "s2"} {
+			cs, err := tx.StreamChanges(s, 0, maxSeq, 10)
+			if err != nil {
+				return err
+			}
+			if len(cs) != 1 || cs[0].Seq != seq || cs[0].Kind != "test" || cs[0].ID != "y" || string(cs[0].Data) != `{"a":1}` {
+				t.Errorf("stream %s read back as %+v, want the change at %d", s, cs, seq)
+			}
+		}
+		return nil
+	})
+}
+
+func conflictIsTyped(t *testing.T, st storage.Storage) {
+	ctx := context.Background()
+	ref := protocol.PhotoRef{SHA256: sha(3), Width: 10, Height: 20}
+	if err := st.RunInTx(ctx, func(tx storage.Tx) error { return tx.InsertBlob(ref, "p", tx.Now()) }); err != nil {
+		t.Fatal(err)
+	}
+	err := st.RunInTx(ctx, func(tx storage.Tx) error {
+		err := tx.InsertBlob(protocol.PhotoRef{SHA256: sha(3), Width: 1, Height: 1}, "q", tx.Now())
+		var ce *storage.ConflictError
+		if !errors.Is(err, storage.ErrConflict) || !errors.As(err, &ce) || ce.Key != sha(3) {
+			return fmt.Errorf("inserting a known blob: %v, want a *storage.ConflictError for its key", err)
+		}
+		// The transaction goes on after the conflict.
+		return tx.AppendAudit(protocol.AuditEntry{At: tx.Now(), Action: "test.after-conflict", TargetID: sha(3)})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	view(t, st, func(tx storage.ReadTx) error {
+		got, err := tx.Blob(sha(3))
+		if err != nil {
+			return err
+		}
+		if got != ref {
+			t.Errorf("the blob became %+v after a refused insert, want %+v", got, ref)
+		}
+		es, err := tx.AuditPage(1<<62, 10)
+		if err != nil {
+			return err
+		}
+		if len(es) != 1 || es[0].Action != "test.after-conflict" {
+			t.Errorf("the write after a conflict was not kept: audit %+v", es)
+		}
+		return nil
+	})
+}
+
+func absenceIsTyped(t *testing.T, st storage.Storage) {
+	view(t, st, func(tx storage.ReadTx) error {
+		reads := map[string]func() error{
+			"Blob":          func() error { _, err := tx.Blob(sha(99)); return err },
+			"Person":        func() error { _, err := tx.Person(protocol.NewID()); return err },
+			"Device":        func() error { _, err := tx.Device(protocol.NewID()); return err },
+			"DeviceByToken": func() error { _, err := tx.DeviceByToken([]byte("no such token hash")); return err },
+			"Invitation":    func() error { _, err := tx.Invitation("ZZZZ"); return err },
+		}
+		for name, read := range reads {
+			if err := read(); !errors.Is(err, storage.ErrNotFound) {
+				t.Errorf("%s of nothing: %v, want ErrNotFound", name, err)
+			}
+		}
+		if v, err := tx.Meta("no such key"); err != nil || v != "" {
+			t.Errorf(`Meta of an unset key: %q, %v; want "", nil`, v, err)
+		}
+		return nil
+	})
+}
+
+func changesInOrder(t *testing.T, st storage.Storage) {
+	ctx := context.Background()
+	var seqs []int64
+	for i := 0; i < 5; i++ {
+		err := st.RunInTx(ctx, func(tx storage.Tx) error {
+			// Two changes in one transaction, the second in stream b only.
+			s1, err := tx.AppendChange(storage.Change{Kind: "test", Op: "put", ID: fmt.Sprint("a", i), Data: []byte(`{}`)}, []string{"a", "b"})
+			if err != nil {
+				return err
+			}
+			s2, err := tx.AppendChange(storage.Change{Kind: "test", Op: "put", ID: fmt.Sprint("b", i), Data: []byte(`{}`)}, []string{"b"})
+			if err != nil {
+				return err
+			}
+			seqs = append(seqs[:2*i], s1, s2) // set, not accumulated: fn may run again
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 1; i < len(seqs); i++ {
+		if seqs[i] <= seqs[i-1] {
+			t.Fatalf("seqs do not grow: %v", seqs)
+		}
+	}
+	view(t, st, func(tx storage.ReadTx) error {
+		a, err := tx.StreamChanges("a", 0, maxSeq, 100)
+		if err != nil {
+			return err
+		}
+		b, err := tx.StreamChanges("b", 0, maxSeq, 100)
+		if err != nil {
+			return err
+		}
+		if len(a) != 5 || len(b) != 10 {
+			t.Fatalf("streams hold %d and %d changes, want 5 and 10", len(a), len(b))
+		}
+		for i, c := range b {
+			if c.Seq != seqs[i] {
+				t.Errorf("stream b's change %d is at %d, want %d", i, c.Seq, seqs[i])
+			}
+		}
+		// Bounds are inclusive, and limit cuts the page.
+		page, err := tx.StreamChanges("b", seqs[2], seqs[5], 3)
+		if err != nil {
+			return err
+		}
+		if len(page) != 3 || page[0].Seq != seqs[2] || page[2].Seq != seqs[4] {
+			t.Errorf("StreamChanges(b, %d, %d, 3) = %+v, want the changes at %v", seqs[2], seqs[5], page, seqs[2:5])
+		}
+		page, err = tx.StreamChanges("b", seqs[8], seqs[9], 10)
+		if err != nil {
+			return err
+		}
+		if len(page) != 2 {
+			t.Errorf("StreamChanges(b, %d, %d) holds %d changes, want 2", seqs[8], seqs[9], len(page))
+		}
+		return nil
+	})
+}
+
+func auditInOrder(t *testing.T, st storage.Storage) {
+	ctx := context.Background()
+	for i := 0; i < 5; i++ {
+		err := st.RunInTx(ctx, func(tx storage.Tx) error {
+			return tx.AppendAudit(protocol.AuditEntry{At: tx.Now(), Action: "test.order", TargetID: fmt.Sprint(i)})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	view(t, st, func(tx storage.ReadTx) error {
+		all, err := tx.AuditPage(1<<62, 10)
+		if err != nil {
+			return err
+		}
+		if len(all) != 5 {
+			t.Fatalf("audit holds %d lines, want 5", len(all))
+		}
+		for i, e := range all {
+			if e.TargetID != fmt.Sprint(4-i) || i > 0 && e.ID >= all[i-1].ID {
+				t.Fatalf("audit not newest first with growing ids: %+v", all)
+			}
+		}
+		older, err := tx.AuditPage(all[1].ID, 2)
+		if err != nil {
+			return err
+		}
+		if len(older) != 2 || older[0].ID != all[2].ID || older[1].ID != all[3].ID {
+			t.Errorf("AuditPage(before %d, 2) = %+v, want the lines %d and %d", all[1].ID, older, all[2].ID, all[3].ID)
+		}
+		return nil
+	})
+}
+
+// concurrentWritersOneReader is the cursor trap: writers append to one stream at once while a
+// reader pages through it from its last position, as a feed's long-poll does. The reader must
+// never see a position below one it has seen (a late commit of an earlier number would be lost
+// to it), and it must see every change exactly once.
+func concurrentWritersOneReader(t *testing.T, st storage.Storage) {
+	const writers, each = 8, 25
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				err := st.RunInTx(ctx, func(tx storage.Tx) error {
+					_, err := tx.AppendChange(storage.Change{Kind: "test", Op: "put", ID: fmt.Sprintf("%d/%d", w, i),
+						Data: []byte(`{}`)}, []string{"hot"})
+					return err
+				})
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}(w)
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+
+	seen := map[string]bool{}
+	var last int64
+	read := func() {
+		view(t, st, func(tx storage.ReadTx) error {
+			cs, err := tx.StreamChanges("hot", last+1, maxSeq, 1000)
+			if err != nil {
+				return err
+			}
+			for _, c := range cs {
+				if c.Seq <= last {
+					t.Fatalf("the reader saw %d after %d", c.Seq, last)
+				}
+				if seen[c.ID] {
+					t.Fatalf("the reader saw %s twice", c.ID)
+				}
+				seen[c.ID], last = true, c.Seq
+			}
+			return nil
+		})
+	}
+	deadline := time.After(2 * time.Minute)
+	for finished := false; !finished; {
+		select {
+		case <-done:
+			finished = true
+		case <-deadline:
+			t.Fatal("the writers did not finish within 2 minutes")
+		default:
+		}
+		read() // after done: one last read sees everything committed
+	}
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if len(seen) != writers*each {
+		t.Errorf("the reader saw %d changes, want %d", len(seen), writers*each)
+	}
+}
+
+func view(t *testing.T, st storage.Storage, fn func(tx storage.ReadTx) error) {
+	t.Helper()
+	if err := st.View(context.Background(), fn); err != nil {
+		t.Fatal(err)
+	}
+}
