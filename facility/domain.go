@@ -25,14 +25,6 @@ type Backend interface {
 	CreateInvitation(ctx context.Context, a Actor, inv Invitation) error
 	AddMember(ctx context.Context, a Actor, circleID, personID string, m protocol.AddMember) (status string, err error)
 	RemoveMember(ctx context.Context, a Actor, circleID, personID string) error
-	PutPost(ctx context.Context, a Actor, id string, req protocol.PutPost) (created bool, err error)
-	PutMessage(ctx context.Context, a Actor, id string, req protocol.PutMessage) (created bool, err error)
-	PutReaction(ctx context.Context, a Actor, id string, req protocol.PutReaction) (created bool, err error)
-	PutAnnouncement(ctx context.Context, a Actor, id string, req protocol.PutAnnouncement) (created bool, err error)
-	MarkSeen(ctx context.Context, a Actor, ids []string) error
-	DeleteItem(ctx context.Context, a Actor, id string) error
-	SetAvatar(ctx context.Context, a Actor, personID, sha string) (protocol.Person, error)
-	CanSeeBlob(ctx context.Context, a Actor, sha string) (bool, error)
 	Changes(ctx context.Context, personID string, after Position, limit int) ([]protocol.Change, Position, bool, error)
 	Backup(ctx context.Context, path string) error
 	Close() error

@@ -193,7 +193,7 @@ func (e *env) serveControl(t testing.TB) string {
 	m.HandleFunc("POST /announce", func(w http.ResponseWriter, r *http.Request) {
 		nurse, err := e.srv.CreatePerson(ctx, facility.Admin, protocol.CreatePerson{Name: "Nurse Joy", Role: protocol.RoleStaff})
 		if err == nil {
-			_, err = e.st.PutAnnouncement(ctx, facility.Actor{PersonID: nurse.Person.ID, Role: protocol.RoleStaff}, protocol.NewID(),
+			_, err = e.srv.Store().PutAnnouncement(ctx, facility.Actor{PersonID: nurse.Person.ID, Role: protocol.RoleStaff}, protocol.NewID(),
 				protocol.PutAnnouncement{Text: r.URL.Query().Get("text"), Audience: "everyone"})
 		}
 		reply(w, true, err)

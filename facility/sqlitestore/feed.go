@@ -14,13 +14,6 @@ import (
 	"hearth/protocol"
 )
 
-// scope says who sees an item; see the items table.
-type scope struct {
-	CircleID string
-	P1, P2   string
-	Audience string
-}
-
 // Streams. A change is written once and listed in the streams of the people who receive it (the
 // inbox table, see migration 0011): a circle post costs the change and two stream rows whatever
 // the circle's size or the number of staff, and people read their streams (subs) at pull time.
@@ -162,51 +155,6 @@ func (t *tx) wakeList(keys map[string]struct{}) ([]string, error) {
 	return out, nil
 }
 
-// routes returns the streams that carry an item of scope sc: who receives it. Who may still
-// see it when it is read is seesItem's to say.
-func routes(sc scope) ([]string, error) {
-	switch {
-	case sc.CircleID != "":
-		return []string{circleStream(sc.CircleID), streamStaff}, nil
-	case sc.P1 != "":
-		if sc.P1 == sc.P2 {
-			return []string{sc.P1}, nil
-		}
-		return []string{sc.P1, sc.P2}, nil
-	case sc.Audience == protocol.AudienceEveryone:
-		return []string{streamEveryone}, nil
-	case sc.Audience == protocol.AudienceResidents:
-		return []string{streamResidents}, nil
-	}
-	return nil, fmt.Errorf("item without a scope")
-}
-
-// routesBy returns the streams of a thing of scope sc written by author: everyone who sees sc
-// and may see author. Only announcements reach people who may not see each other, so a seen mark
-// or a reaction on one goes to the people who may see its author (the author's circles, staff),
-// never with its author's id to the whole home (finding 3 of issue 12).
-func (t *tx) routesBy(sc scope, author string) ([]string, error) {
-	if sc.Audience == "" {
-		return routes(sc)
-	}
-	var role string
-	if err := t.queryRow(`SELECT role FROM people WHERE id = ?`, author).Scan(&role); err != nil {
-		return nil, fmt.Errorf("read author: %w", err)
-	}
-	if role == protocol.RoleStaff {
-		return routes(sc) // staff share every circle
-	}
-	roles := `'resident', 'family'`
-	if sc.Audience == protocol.AudienceResidents {
-		roles = `'resident'`
-	}
-	// The author and those who share a circle with them, each in their own stream: a circle's
-	// stream would also reach family who may not see a residents' announcement.
-	ids, err := t.strings(`SELECT id FROM people WHERE role IN (`+roles+`) AND (id = ?1 OR id IN
-		(SELECT m2.person_id FROM members m1 JOIN members m2 ON m2.circle_id = m1.circle_id WHERE m1.person_id = ?1))`, author)
-	return append(ids, streamStaff), err
-}
-
 // personRoutes returns the streams of a change of person p: p, staff, the people who share a
 // circle with p, and everyone when p is staff (staff share every circle).
 func (t *tx) personRoutes(p, role string) ([]string, error) {
@@ -217,16 +165,10 @@ func (t *tx) personRoutes(p, role string) ([]string, error) {
 	return append([]string{p, streamStaff}, circles...), err
 }
 
-// canSee reports whether actor a sees an item of scope sc (seesItem, asked of the database).
-func (t *tx) canSee(a facility.Actor, sc scope) (bool, error) {
-	return t.exists(`SELECT 1 FROM (SELECT ?3 AS circle_id, ?4 AS p1, ?5 AS p2, ?6 AS audience) it WHERE `+seesItem,
-		a.PersonID, a.Staff(), nullable(sc.CircleID), nullable(sc.P1), nullable(sc.P2), nullable(sc.Audience))
-}
-
-// seesItem is who sees an item, written once: an SQL condition on the row it (its scope
-// columns) for the reader ?1, staff when ?2. A circle's items: its members and staff; a message:
-// its two people, never staff; an announcement: everyone, or residents and staff. The feed
-// (visibleNow), the photos (canSeeBlob) and every write that names an item (canSee) ask it.
+// seesItem is the Domain's rule of who sees an item (facility/items.go: an item's streams
+// against the streams its reader reads now), as an SQL condition on the row it (its scope
+// columns) for the reader ?1, staff when ?2, so that the feed (visibleNow) filters a page in one
+// statement. TestSeesItemAgrees holds it to the rule; writes and photos ask the rule itself.
 const seesItem = `(CASE
 	WHEN it.circle_id IS NOT NULL THEN ?2 OR EXISTS (SELECT 1 FROM members m WHERE m.circle_id = it.circle_id AND m.person_id = ?1)
 	WHEN it.p1 IS NOT NULL THEN ?1 <> '' AND ?1 IN (it.p1, it.p2)
@@ -247,7 +189,7 @@ func (t *tx) joinCircle(p, role, c, relation string, canInvite bool) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return nil // a member already
 	}
-	to, err := routes(scope{CircleID: c})
+	to, err := facility.ItemStreams(storage.Scope{CircleID: c})
 	if err != nil {
 		return err
 	}
@@ -275,7 +217,7 @@ func (t *tx) leaveCircle(p, role, c string) error {
 	if err != nil {
 		return facility.NotFound("That person is not in this circle.")
 	}
-	to, err := routes(scope{CircleID: c})
+	to, err := facility.ItemStreams(storage.Scope{CircleID: c})
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"hearth/facility"
+	"hearth/facility/storage"
 	"hearth/protocol"
 )
 
@@ -85,7 +86,7 @@ func (s *Store) UpdateResident(ctx context.Context, a facility.Actor, personID s
 			if _, err := t.exec(`UPDATE circles SET name = ?, data = ? WHERE id = ?`, c.Name, string(nc), c.ID); err != nil {
 				return fmt.Errorf("rename circle: %w", err)
 			}
-			aud, err := routes(scope{CircleID: c.ID})
+			aud, err := facility.ItemStreams(storage.Scope{CircleID: c.ID})
 			if err != nil {
 				return err
 			}

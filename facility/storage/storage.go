@@ -71,6 +71,8 @@ func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
 
 // ReadTx reads records. Times are UTC; a zero time.Time stands for "never" (NULL).
 type ReadTx interface {
+	ItemReader
+
 	// Meta returns the value of a facility setting ("facility_id", "name", "epoch"); "" when unset.
 	Meta(key string) (string, error)
 
@@ -108,6 +110,7 @@ type ReadTx interface {
 // Tx reads and writes records in one transaction (see Storage for the contract).
 type Tx interface {
 	ReadTx
+	ItemWriter
 
 	// Now is the time of the transaction, which its writes record (created_at, seen marks,
 	// audit lines). Truncated to the millisecond, UTC.
