@@ -322,13 +322,20 @@ func (s *Store) Changes(ctx context.Context, personID string, after facility.Pos
 	if err != nil {
 		return fail(err)
 	}
-	defer rtx.Rollback()
+	// Statements not prepared on the pool yet are prepared on this transaction's connection, and
+	// on the pool after it (as poolReader does: never wait for a second connection of the pool
+	// while holding one).
+	var unprepared []string
+	defer func() {
+		rtx.Rollback()
+		s.prepareReads(ctx, unprepared)
+	}()
 	stmt := func(q string) (*sql.Stmt, error) {
-		st, err := s.readStmt(ctx, q)
-		if err != nil {
-			return nil, err
+		if st := s.preparedRead(q); st != nil {
+			return rtx.StmtContext(ctx, st), nil
 		}
-		return rtx.StmtContext(ctx, st), nil
+		unprepared = append(unprepared, q)
+		return rtx.PrepareContext(ctx, q)
 	}
 	// Live parts start after the cursor; when the cursor is inside a replay at after.Seq, the
 	// change at after.Seq itself is still to come.

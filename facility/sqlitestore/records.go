@@ -38,8 +38,12 @@ func (r records) View(ctx context.Context, fn func(storage.ReadTx) error) error 
 	if err != nil {
 		return fmt.Errorf("begin read: %w", err)
 	}
-	defer rtx.Rollback()
-	return fn(readTx{q: &poolReader{s: r.s, ctx: ctx, rtx: rtx}})
+	p := &poolReader{s: r.s, ctx: ctx, rtx: rtx}
+	defer func() {
+		rtx.Rollback()
+		r.s.prepareReads(ctx, p.unprepared)
+	}()
+	return fn(readTx{q: p})
 }
 
 // querier runs statements on the writer's connection (in its transaction) or on a read
@@ -57,26 +61,31 @@ func (t *tx) queryRows(q string, args ...any) (*sql.Rows, error) {
 	return st.QueryContext(t.ctx, args...)
 }
 
+// poolReader reads in a read transaction of the pool. A statement the pool has prepared is
+// reused; any other runs unprepared on the transaction's own connection and is prepared on the
+// pool once the transaction has ended (preparing on the pool while holding one of its
+// connections could wait forever, when every connection is held by a reader doing the same).
 type poolReader struct {
-	s   *Store
-	ctx context.Context
-	rtx *sql.Tx
+	s          *Store
+	ctx        context.Context
+	rtx        *sql.Tx
+	unprepared []string
 }
 
 func (p *poolReader) queryRow(q string, args ...any) *sql.Row {
-	st, err := p.s.readStmt(p.ctx, q)
-	if err != nil {
-		return p.rtx.QueryRowContext(p.ctx, q, args...) // reports the same error through Scan
+	if st := p.s.preparedRead(q); st != nil {
+		return p.rtx.StmtContext(p.ctx, st).QueryRowContext(p.ctx, args...)
 	}
-	return p.rtx.StmtContext(p.ctx, st).QueryRowContext(p.ctx, args...)
+	p.unprepared = append(p.unprepared, q)
+	return p.rtx.QueryRowContext(p.ctx, q, args...)
 }
 
 func (p *poolReader) queryRows(q string, args ...any) (*sql.Rows, error) {
-	st, err := p.s.readStmt(p.ctx, q)
-	if err != nil {
-		return nil, err
+	if st := p.s.preparedRead(q); st != nil {
+		return p.rtx.StmtContext(p.ctx, st).QueryContext(p.ctx, args...)
 	}
-	return p.rtx.StmtContext(p.ctx, st).QueryContext(p.ctx, args...)
+	p.unprepared = append(p.unprepared, q)
+	return p.rtx.QueryContext(p.ctx, q, args...)
 }
 
 type readTx struct{ q querier }

@@ -50,6 +50,9 @@ type Options struct {
 	WatchInterval time.Duration
 }
 
+// readConns is how many connections the read pool holds.
+const readConns = 4
+
 // Store is a facility.Backend on SQLite: its records (Storage) and the operations whose rules
 // have not moved above storage yet.
 type Store struct {
@@ -126,7 +129,7 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	if err := s.initOthers(ctx); err != nil {
 		return fail(fmt.Errorf("open facility database: %w", err))
 	}
-	if s.rdb, err = sqlitedb.OpenWith(ctx, path, sqlitedb.Options{ReadOnly: true, MaxOpenConns: 4}); err != nil {
+	if s.rdb, err = sqlitedb.OpenWith(ctx, path, sqlitedb.Options{ReadOnly: true, MaxOpenConns: readConns}); err != nil {
 		return fail(fmt.Errorf("open facility database for reading: %w", err))
 	}
 	if s.ckdb, err = sqlitedb.OpenWith(ctx, path, sqlitedb.Options{}); err != nil {
@@ -298,6 +301,21 @@ func (s *Store) readStmt(ctx context.Context, q string) (*sql.Stmt, error) {
 	}
 	s.reads[q] = st
 	return st, nil
+}
+
+// preparedRead returns the read pool's statement for q when it is prepared already, else nil.
+func (s *Store) preparedRead(q string) *sql.Stmt {
+	s.rmu.Lock()
+	defer s.rmu.Unlock()
+	return s.reads[q]
+}
+
+// prepareReads prepares qs on the read pool, for the next readers; call it holding no
+// connection of the pool (a failure only leaves them unprepared).
+func (s *Store) prepareReads(ctx context.Context, qs []string) {
+	for _, q := range qs {
+		s.readStmt(ctx, q)
+	}
 }
 
 func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
