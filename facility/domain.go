@@ -18,12 +18,6 @@ import (
 type Backend interface {
 	Storage() storage.Storage
 
-	Pair(ctx context.Context, code, deviceName string, tokenHash []byte) (protocol.PairResponse, error)
-	InvitationKey(ctx context.Context, codeID string) ([]byte, error)
-	InvitationPreview(ctx context.Context, code string) (protocol.JoinPreview, error)
-	CreatePerson(ctx context.Context, a Actor, req protocol.CreatePerson) (protocol.CreatePersonResponse, error)
-	CreateInvitation(ctx context.Context, a Actor, inv Invitation) error
-	AddMember(ctx context.Context, a Actor, circleID, personID string, m protocol.AddMember) (status string, err error)
 	RemoveMember(ctx context.Context, a Actor, circleID, personID string) error
 	Changes(ctx context.Context, personID string, after Position, limit int) ([]protocol.Change, Position, bool, error)
 	Backup(ctx context.Context, path string) error

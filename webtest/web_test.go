@@ -226,7 +226,7 @@ func (e *env) serveControl(t testing.TB) string {
 	m.HandleFunc("POST /second-circle", func(w http.ResponseWriter, r *http.Request) {
 		res, err := e.srv.CreatePerson(ctx, facility.Admin, protocol.CreatePerson{Name: "Harold Hughes", Role: protocol.RoleResident})
 		if err == nil {
-			_, err = e.st.AddMember(ctx, facility.Admin, res.Circle.ID, r.URL.Query().Get("person"), protocol.AddMember{Relation: "Granddaughter"})
+			_, err = e.srv.Store().AddMember(ctx, facility.Admin, res.Circle.ID, r.URL.Query().Get("person"), protocol.AddMember{Relation: "Granddaughter"})
 		}
 		reply(w, res.Person.ID, err)
 	})

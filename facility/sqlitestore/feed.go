@@ -103,25 +103,6 @@ func (t *tx) unsubscribe(p, stream string, left int64) error {
 	return nil
 }
 
-// subscribeNew gives a new person the streams of their role, with what they see from before
-// (staff, announcements and, for staff, every person, circle and circle item) as a backlog
-// replayed at joined, the seq of their own person change.
-func (t *tx) subscribeNew(p, role string, joined int64) error {
-	streams := []string{streamEveryone}
-	if role != protocol.RoleFamily {
-		streams = append(streams, streamResidents)
-	}
-	if role == protocol.RoleStaff {
-		streams = append(streams, streamStaff)
-	}
-	for _, st := range streams {
-		if err := t.subscribe(p, st, 0, joined); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // wakeList turns the stream keys and person ids that got rows into the persons who read them,
 // for the Notifier. It runs in the writer's transaction, once per batch.
 func (t *tx) wakeList(keys map[string]struct{}) ([]string, error) {
@@ -155,16 +136,6 @@ func (t *tx) wakeList(keys map[string]struct{}) ([]string, error) {
 	return out, nil
 }
 
-// personRoutes returns the streams of a change of person p: p, staff, the people who share a
-// circle with p, and everyone when p is staff (staff share every circle).
-func (t *tx) personRoutes(p, role string) ([]string, error) {
-	if role == protocol.RoleStaff {
-		return []string{streamEveryone}, nil
-	}
-	circles, err := t.strings(`SELECT 'c:' || circle_id FROM members WHERE person_id = ?`, p)
-	return append([]string{p, streamStaff}, circles...), err
-}
-
 // seesItem is the Domain's rule of who sees an item (facility/items.go: an item's streams
 // against the streams its reader reads now), as an SQL condition on the row it (its scope
 // columns) for the reader ?1, staff when ?2, so that the feed (visibleNow) filters a page in one
@@ -175,40 +146,6 @@ const seesItem = `(CASE
 	WHEN it.audience = 'everyone' THEN 1
 	WHEN it.audience = 'residents' THEN ?2 OR EXISTS (SELECT 1 FROM people r WHERE r.id = ?1 AND r.role = 'resident')
 	ELSE 0 END)`
-
-// joinCircle makes p a member of circle c; p reads the circle's stream from then on, and its
-// earlier changes once, as a backlog (what p may see of them now).
-func (t *tx) joinCircle(p, role, c, relation string, canInvite bool) error {
-	m := protocol.Member{CircleID: c, PersonID: p, Relation: relation, CanInvite: canInvite}
-	data, _ := json.Marshal(m)
-	res, err := t.exec(`INSERT INTO members(circle_id, person_id, relation, can_invite, data) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT DO NOTHING`, c, p, relation, canInvite, string(data))
-	if err != nil {
-		return fmt.Errorf("add member: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return nil // a member already
-	}
-	to, err := facility.ItemStreams(storage.Scope{CircleID: c})
-	if err != nil {
-		return err
-	}
-	joined, err := t.emit(protocol.KindMember, protocol.OpPut, protocol.MemberID(c, p), data, to)
-	if err != nil {
-		return err
-	}
-	var pdata string
-	if err := t.queryRow(`SELECT data FROM people WHERE id = ?`, p).Scan(&pdata); err != nil {
-		return fmt.Errorf("read person: %w", err)
-	}
-	if _, err := t.emit(protocol.KindPerson, protocol.OpPut, p, pdata, to); err != nil {
-		return err
-	}
-	if role == protocol.RoleStaff {
-		return nil // staff see every circle already
-	}
-	return t.subscribe(p, circleStream(c), 0, joined)
-}
 
 // leaveCircle removes p from circle c and sends p deletes for everything of the circle.
 func (t *tx) leaveCircle(p, role, c string) error {

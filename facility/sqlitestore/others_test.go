@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"hearth/facility"
+	"hearth/facility/storage"
 	"hearth/protocol"
 )
 
@@ -202,8 +203,9 @@ func TestWriteAfterCloseIsRefused(t *testing.T) {
 	for i := 0; i < 200; i++ { // the queue has room: a write could slip in after the writer left
 		done := make(chan error, 1)
 		go func() {
-			_, err := s.CreatePerson(context.Background(), facility.Admin, protocol.CreatePerson{Name: "Late", Role: protocol.RoleResident})
-			done <- err
+			done <- s.Storage().RunInTx(context.Background(), func(tx storage.Tx) error {
+				return tx.AppendAudit(protocol.AuditEntry{At: tx.Now(), Action: "test.late", TargetID: "late"})
+			})
 		}()
 		select {
 		case err := <-done:

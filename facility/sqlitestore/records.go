@@ -134,6 +134,7 @@ func (r readTx) Person(id string) (storage.Person, error) {
 		return p, fmt.Errorf("read person: %w", err)
 	}
 	p.CreatedAt, p.LastActive, p.RemovedAt = parseTime(created), nullTime(last), nullTime(removed)
+	p.Data = []byte(data)
 	return p, nil
 }
 
@@ -217,15 +218,15 @@ func (r readTx) UnusedInvitations(createdBy string, all bool) ([]storage.Invitat
 }
 
 func (r readTx) OffersByDevice(deviceID string) ([]storage.Offer, error) {
-	rows, err := r.q.queryRows(`SELECT circle_id, person_id FROM member_offers WHERE offered_by_device = ?`, deviceID)
+	rows, err := r.q.queryRows(`SELECT `+offerCols+` FROM member_offers WHERE offered_by_device = ?`, deviceID)
 	if err != nil {
 		return nil, fmt.Errorf("read offers: %w", err)
 	}
 	defer rows.Close()
 	var out []storage.Offer
 	for rows.Next() {
-		var o storage.Offer
-		if err := rows.Scan(&o.CircleID, &o.PersonID); err != nil {
+		o, err := scanOffer(rows)
+		if err != nil {
 			return nil, fmt.Errorf("read offers: %w", err)
 		}
 		out = append(out, o)

@@ -106,6 +106,7 @@ func (r readTx) people(what, q string, args ...any) ([]storage.Person, error) {
 			return nil, fmt.Errorf("read %s: %w", what, err)
 		}
 		p.CreatedAt, p.LastActive, p.RemovedAt = parseTime(created), nullTime(last), nullTime(removed)
+		p.Data = []byte(data)
 		out = append(out, p)
 	}
 	return out, rows.Err()

@@ -55,3 +55,19 @@ func (s *Store) DeleteItem(ctx context.Context, a facility.Actor, id string) err
 type scope = storage.Scope
 
 func routes(sc scope) ([]string, error) { return facility.ItemStreams(sc) }
+
+func (s *Store) CreatePerson(ctx context.Context, a facility.Actor, req protocol.CreatePerson) (protocol.CreatePersonResponse, error) {
+	return s.rules().CreatePerson(ctx, a, req)
+}
+
+func (s *Store) CreateInvitation(ctx context.Context, a facility.Actor, inv facility.Invitation) error {
+	return s.rules().CreateInvitation(ctx, a, inv)
+}
+
+func (s *Store) AddMember(ctx context.Context, a facility.Actor, circleID, personID string, m protocol.AddMember) (string, error) {
+	return s.rules().AddMember(ctx, a, circleID, personID, m)
+}
+
+func (s *Store) Pair(ctx context.Context, code, deviceName string, tokenHash []byte) (protocol.PairResponse, error) {
+	return s.rules().Pair(ctx, code, deviceName, tokenHash)
+}

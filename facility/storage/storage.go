@@ -72,6 +72,7 @@ func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
 // ReadTx reads records. Times are UTC; a zero time.Time stands for "never" (NULL).
 type ReadTx interface {
 	ItemReader
+	PeopleReader
 
 	// Meta returns the value of a facility setting ("facility_id", "name", "epoch"); "" when unset.
 	Meta(key string) (string, error)
@@ -111,6 +112,7 @@ type ReadTx interface {
 type Tx interface {
 	ReadTx
 	ItemWriter
+	PeopleWriter
 
 	// Now is the time of the transaction, which its writes record (created_at, seen marks,
 	// audit lines). Truncated to the millisecond, UTC.
@@ -153,7 +155,8 @@ type Tx interface {
 
 // Person is a person as the storage keeps them.
 type Person struct {
-	protocol.Person // as feeds carry it (LastActive unset)
+	protocol.Person        // as feeds carry it (LastActive unset)
+	Data            []byte // the same, as kept (JSON); set by reads
 	CreatedBy       string
 	CreatedAt       time.Time
 	LastActive      time.Time
@@ -191,6 +194,11 @@ type Invitation struct {
 // Offer is a family member's request that PersonID join CircleID.
 type Offer struct {
 	CircleID, PersonID string
+	Relation           string
+	CanInvite          bool
+	OfferedBy          string
+	OfferedByDevice    string
+	CreatedAt          time.Time
 }
 
 // Change is one change of the feed. Data is the entity as clients get it (JSON).
