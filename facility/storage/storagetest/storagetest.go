@@ -6,6 +6,7 @@ package storagetest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -30,6 +31,9 @@ func Run(t *testing.T, open func(t *testing.T) storage.Storage) {
 		{"ChangesInOrder", changesInOrder},
 		{"AuditInOrder", auditInOrder},
 		{"ConcurrentWritersOneReader", concurrentWritersOneReader},
+		{"PeopleCirclesMembers", peopleCirclesMembers},
+		{"ItemsClaimsSeen", itemsClaimsSeen},
+		{"DevicesInvitationsOffers", devicesInvitationsOffers},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
@@ -363,6 +367,266 @@ func concurrentWritersOneReader(t *testing.T, st storage.Storage) {
 	if len(seen) != writers*each {
 		t.Errorf("the reader saw %d changes, want %d", len(seen), writers*each)
 	}
+}
+
+// home writes two residents with their circles, a family member in the first circle, and a
+// member of staff, and returns their ids.
+type home struct {
+	rose, walter, anna, mary string
+	roseCircle, walterCircle string
+}
+
+func makeHome(t *testing.T, st storage.Storage) home {
+	t.Helper()
+	h := home{rose: protocol.NewID(), walter: protocol.NewID(), anna: protocol.NewID(), mary: protocol.NewID(),
+		roseCircle: protocol.NewID(), walterCircle: protocol.NewID()}
+	err := st.RunInTx(context.Background(), func(tx storage.Tx) error {
+		for _, p := range []protocol.Person{{ID: h.rose, Name: "Rose", Role: protocol.RoleResident, Room: "12"},
+			{ID: h.walter, Name: "Walter", Role: protocol.RoleResident}, {ID: h.anna, Name: "Anna", Role: protocol.RoleFamily},
+			{ID: h.mary, Name: "Mary", Role: protocol.RoleStaff}} {
+			data, _ := json.Marshal(p)
+			if err := tx.InsertPerson(storage.Person{Person: p, CreatedBy: h.mary, CreatedAt: tx.Now()}, data); err != nil {
+				return err
+			}
+		}
+		for _, c := range []storage.Circle{{ID: h.roseCircle, ResidentID: h.rose, Name: "Rose"},
+			{ID: h.walterCircle, ResidentID: h.walter, Name: "Walter"}} {
+			if err := tx.InsertCircle(c, []byte(`{}`)); err != nil {
+				return err
+			}
+		}
+		for _, m := range []storage.Member{{CircleID: h.roseCircle, PersonID: h.rose}, {CircleID: h.walterCircle, PersonID: h.walter},
+			{CircleID: h.roseCircle, PersonID: h.anna, Relation: "Daughter", CanInvite: true}} {
+			if err := tx.InsertMember(m, []byte(`{}`)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func peopleCirclesMembers(t *testing.T, st storage.Storage) {
+	h := makeHome(t, st)
+	err := st.RunInTx(context.Background(), func(tx storage.Tx) error {
+		err := tx.InsertMember(storage.Member{CircleID: h.roseCircle, PersonID: h.anna, Relation: "Son"}, []byte(`{}`))
+		if !errors.Is(err, storage.ErrConflict) {
+			return fmt.Errorf("a second membership of one person in one circle: %v, want a conflict", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	view(t, st, func(tx storage.ReadTx) error {
+		p, err := tx.Person(h.rose)
+		if err != nil {
+			return err
+		}
+		var fromData protocol.Person
+		if err := json.Unmarshal(p.Data, &fromData); err != nil || fromData.Name != "Rose" {
+			t.Errorf("the person's data read back as %q (%v)", p.Data, err)
+		}
+		if p.Name != "Rose" || p.Role != protocol.RoleResident || p.Room != "12" || p.CreatedBy != h.mary || p.CreatedAt.IsZero() {
+			t.Errorf("person read back as %+v", p)
+		}
+		m, err := tx.Member(h.roseCircle, h.anna)
+		if err != nil {
+			return err
+		}
+		if m.Relation != "Daughter" || !m.CanInvite {
+			t.Errorf("the membership became %+v after a refused second one", m)
+		}
+		if _, err := tx.Member(h.walterCircle, h.anna); !errors.Is(err, storage.ErrNotFound) {
+			t.Errorf("a membership that is not there: %v, want ErrNotFound", err)
+		}
+		circles, err := tx.MemberCircles(h.anna)
+		if err != nil {
+			return err
+		}
+		if len(circles) != 1 || circles[0] != h.roseCircle {
+			t.Errorf("Anna's circles: %v, want Rose's", circles)
+		}
+		for _, c := range []struct {
+			a, b string
+			want bool
+		}{{h.anna, h.rose, true}, {h.rose, h.anna, true}, {h.anna, h.walter, false}, {h.mary, h.rose, false}} {
+			if got, err := tx.SharesCircle(c.a, c.b); err != nil || got != c.want {
+				t.Errorf("SharesCircle(%s, %s) = %v, %v; want %v", c.a, c.b, got, err, c.want)
+			}
+		}
+		mates, err := tx.CircleMates(h.anna)
+		if err != nil {
+			return err
+		}
+		if len(mates) != 1 || mates[0].ID != h.rose {
+			t.Errorf("Anna's circle mates: %+v, want Rose alone", mates)
+		}
+		return nil
+	})
+}
+
+func itemsClaimsSeen(t *testing.T, st storage.Storage) {
+	h := makeHome(t, st)
+	post, gone := protocol.NewID(), protocol.NewID()
+	photo := sha(7)
+	err := st.RunInTx(context.Background(), func(tx storage.Tx) error {
+		for _, id := range []string{post, gone} {
+			it := storage.Item{ID: id, Kind: protocol.KindPost, AuthorID: h.anna, Scope: storage.Scope{CircleID: h.roseCircle},
+				BodyHash: []byte("hash of " + id), Data: []byte(`{"caption":"Tea"}`), CreatedAt: tx.Now()}
+			if err := tx.InsertItem(it, []string{photo}); err != nil {
+				return err
+			}
+		}
+		err := tx.InsertItem(storage.Item{ID: post, Kind: protocol.KindMessage, AuthorID: h.rose,
+			Scope: storage.Scope{P1: h.rose, P2: h.anna}, BodyHash: []byte("x"), Data: []byte(`{}`), CreatedAt: tx.Now()}, nil)
+		if !errors.Is(err, storage.ErrConflict) {
+			return fmt.Errorf("an item under a taken id: %v, want a conflict", err)
+		}
+		if err := tx.InsertIDClaim(h.rose, post, []byte("rose's body"), tx.Now()); err != nil {
+			return err
+		}
+		if err := tx.InsertIDClaim(h.rose, post, []byte("again"), tx.Now()); !errors.Is(err, storage.ErrConflict) {
+			return fmt.Errorf("a second claim of one id by one person: %v, want a conflict", err)
+		}
+		if err := tx.MarkItemDeleted(gone, tx.Now()); err != nil {
+			return err
+		}
+		for i, want := range []bool{true, false} {
+			first, err := tx.InsertSeen(post, h.rose, tx.Now(), []byte(`{}`))
+			if err != nil {
+				return err
+			}
+			if first != want {
+				return fmt.Errorf("seen mark %d: first = %v, want %v", i+1, first, want)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	view(t, st, func(tx storage.ReadTx) error {
+		it, err := tx.Item(post)
+		if err != nil {
+			return err
+		}
+		if it.Kind != protocol.KindPost || it.AuthorID != h.anna || it.CircleID != h.roseCircle || it.P1 != "" ||
+			string(it.BodyHash) != "hash of "+post || string(it.Data) != `{"caption":"Tea"}` || !it.DeletedAt.IsZero() {
+			t.Errorf("item read back as %+v", it)
+		}
+		if d, err := tx.Item(gone); err != nil || d.DeletedAt.IsZero() {
+			t.Errorf("the deleted item read back as %+v, %v", d, err)
+		}
+		if h2, err := tx.IDClaim(h.rose, post); err != nil || string(h2) != "rose's body" {
+			t.Errorf("Rose's claim read back as %q, %v", h2, err)
+		}
+		if _, err := tx.IDClaim(h.anna, post); !errors.Is(err, storage.ErrNotFound) {
+			t.Errorf("a claim nobody made: %v, want ErrNotFound", err)
+		}
+		with, err := tx.ItemsWithPhoto(photo)
+		if err != nil {
+			return err
+		}
+		if len(with) != 1 || with[0].ID != post {
+			t.Errorf("items with the photo: %+v, want the live post only", with)
+		}
+		return nil
+	})
+}
+
+func devicesInvitationsOffers(t *testing.T, st storage.Storage) {
+	h := makeHome(t, st)
+	ctx := context.Background()
+	dev := storage.Device{ID: protocol.NewID(), PersonID: h.anna, Name: "Anna's phone", TokenHash: []byte("token hash"), InvitedBy: h.mary}
+	inv := storage.Invitation{Lookup: "ABCD", SecretHash: []byte("secret hash"), ProofKey: []byte("key"), PersonID: h.anna,
+		CircleID: h.roseCircle, Relation: "Daughter", CreatedBy: h.mary, CreatedByDevice: "", ExpiresAt: time.Now().Add(time.Hour).UTC()}
+	err := st.RunInTx(ctx, func(tx storage.Tx) error {
+		dev.CreatedAt, inv.CreatedAt = tx.Now(), tx.Now()
+		if err := tx.InsertDevice(dev); err != nil {
+			return err
+		}
+		if err := tx.InsertInvitation(inv); err != nil {
+			return err
+		}
+		if err := tx.InsertInvitation(inv); !errors.Is(err, storage.ErrConflict) {
+			return fmt.Errorf("an invitation under a taken lookup: %v, want a conflict", err)
+		}
+		for i := 0; i < 2; i++ {
+			if err := tx.AddInvitationFailure(inv.Lookup); err != nil {
+				return err
+			}
+		}
+		return tx.PutOffer(storage.Offer{CircleID: h.walterCircle, PersonID: h.anna, Relation: "Friend", OfferedBy: h.walter,
+			OfferedByDevice: dev.ID, CreatedAt: tx.Now()})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	view(t, st, func(tx storage.ReadTx) error {
+		d, err := tx.DeviceByToken([]byte("token hash"))
+		if err != nil {
+			return err
+		}
+		if d.ID != dev.ID || d.PersonID != h.anna || d.Name != dev.Name || !d.CreatedAt.Equal(dev.CreatedAt) || !d.RevokedAt.IsZero() || d.InvitedBy != h.mary {
+			t.Errorf("device read back as %+v", d)
+		}
+		got, err := tx.Invitation("ABCD")
+		if err != nil {
+			return err
+		}
+		if got.Failures != 2 || got.PersonID != h.anna || got.CircleID != h.roseCircle || string(got.ProofKey) != "key" ||
+			!got.ExpiresAt.Equal(inv.ExpiresAt.Truncate(time.Millisecond)) && !got.ExpiresAt.Equal(inv.ExpiresAt) {
+			t.Errorf("invitation read back as %+v", got)
+		}
+		if n, err := tx.CountOffersBy(h.walter, time.Now().Add(-time.Hour)); err != nil || n != 1 {
+			t.Errorf("Walter's offers: %d, %v; want 1", n, err)
+		}
+		if n, err := tx.CountPeopleCreatedBy(h.mary, time.Now().Add(-time.Hour)); err != nil || n != 4 {
+			t.Errorf("people Mary made: %d, %v; want 4", n, err)
+		}
+		return nil
+	})
+	err = st.RunInTx(ctx, func(tx storage.Tx) error {
+		for i, want := range []bool{true, false} {
+			if changed, err := tx.RevokeDevice(dev.ID, tx.Now()); err != nil || changed != want {
+				return fmt.Errorf("revocation %d: %v, %v; want %v", i+1, changed, err, want)
+			}
+		}
+		if err := tx.UseInvitation("ABCD", tx.Now()); err != nil {
+			return err
+		}
+		offers, err := tx.OffersByDevice(dev.ID)
+		if err != nil {
+			return err
+		}
+		if len(offers) != 1 || offers[0].PersonID != h.anna || offers[0].Relation != "Friend" {
+			return fmt.Errorf("the device's offers: %+v", offers)
+		}
+		return tx.DeleteOffer(h.walterCircle, h.anna)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	view(t, st, func(tx storage.ReadTx) error {
+		if d, err := tx.Device(dev.ID); err != nil || d.RevokedAt.IsZero() {
+			t.Errorf("the revoked device read back as %+v, %v", d, err)
+		}
+		open, err := tx.UnusedInvitations("", true)
+		if err != nil {
+			return err
+		}
+		if len(open) != 0 {
+			t.Errorf("a used invitation is listed as unused: %+v", open)
+		}
+		if _, err := tx.Offer(h.walterCircle, h.anna); !errors.Is(err, storage.ErrNotFound) {
+			t.Errorf("a deleted offer: %v, want ErrNotFound", err)
+		}
+		return nil
+	})
 }
 
 func view(t *testing.T, st storage.Storage, fn func(tx storage.ReadTx) error) {
