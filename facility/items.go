@@ -120,6 +120,21 @@ func (v *viewer) seesPerson(p storage.Person) (bool, error) {
 	return v.tx.SharesCircle(v.a.PersonID, p.ID)
 }
 
+// SeesPerson reports whether a may see the person with id personID now (seesPerson), for the
+// backends' tests that hold their SQL to this rule.
+func SeesPerson(ctx context.Context, st storage.Storage, a Actor, personID string) (bool, error) {
+	var ok bool
+	err := st.View(ctx, func(tx storage.ReadTx) error {
+		p, err := tx.Person(personID)
+		if err != nil {
+			return err
+		}
+		ok, err = (&viewer{a: a, tx: tx}).seesPerson(p)
+		return err
+	})
+	return ok, err
+}
+
 // canSeeBlob reports whether the viewer now sees a live item that holds the photo, or a person
 // whose avatar it is.
 func (v *viewer) canSeeBlob(sha string) (bool, error) {

@@ -12,9 +12,9 @@ import (
 	"hearth/protocol"
 )
 
-// TestSeesItemAgrees holds the feed's SQL filter (seesItem) to the rule written in the Domain
-// (an item's streams against the streams its reader reads now), for every kind of reader and
-// every kind of item, until the feed's filter moves above storage too.
+// TestSeesItemAgrees holds the feed's SQL filter (seesItem, seesPerson) to the rules written in
+// the Domain (an item's streams against the streams its reader reads now; who sees whom), for
+// every kind of reader, item and person, until the feed's filter moves above storage too.
 func TestSeesItemAgrees(t *testing.T) {
 	ctx := context.Background()
 	s, err := Open(ctx, filepath.Join(t.TempDir(), "f.db"), Options{Name: "Agree Home"})
@@ -82,5 +82,29 @@ func TestSeesItemAgrees(t *testing.T) {
 	}
 	if seen[true] == 0 || seen[false] == 0 {
 		t.Fatalf("the cases do not tell the rule apart: %v", fmt.Sprint(seen))
+	}
+
+	// Who sees whom (seesPerson), which the feed's filter also states in SQL.
+	people := map[string]string{"Rose": rose.Person.ID, "Walter": walter.Person.ID, "Anna": anna.Person.ID,
+		"Ben": ben.Person.ID, "Mary": mary.Person.ID}
+	seen = map[bool]int{}
+	for rn, a := range readers {
+		for pn, id := range people {
+			var n int
+			if err := rtx.QueryRowContext(ctx, `SELECT `+seesPersonExpr("?3"), a.PersonID, a.Staff(), id).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			rule, err := facility.SeesPerson(ctx, s.Storage(), a, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sql := n == 1; sql != rule {
+				t.Errorf("%s seeing %s: the feed's SQL says %v, the Domain's rule %v", rn, pn, sql, rule)
+			}
+			seen[rule]++
+		}
+	}
+	if seen[true] == 0 || seen[false] == 0 {
+		t.Fatalf("the people do not tell the rule apart: %v", fmt.Sprint(seen))
 	}
 }
