@@ -13,12 +13,12 @@ import (
 )
 
 // Backend is a database backend as the server takes it (Config.Store): its records behind the
-// narrow storage interface, on which the Domain's rules run, and, until their rules move above
-// storage too (issue 14), the operations it still answers itself.
+// narrow storage interface, on which the Domain's rules run, and a person's feed (Changes),
+// which a backend reads itself so that a page costs one range read per stream (its filter of
+// what the person may see now mirrors the Domain's rules; see sqlitestore's TestSeesItemAgrees).
 type Backend interface {
 	Storage() storage.Storage
 
-	RemoveMember(ctx context.Context, a Actor, circleID, personID string) error
 	Changes(ctx context.Context, personID string, after Position, limit int) ([]protocol.Change, Position, bool, error)
 	Backup(ctx context.Context, path string) error
 	Close() error

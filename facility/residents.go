@@ -24,7 +24,7 @@ type ResidentStore interface {
 }
 
 func (s *Server) residentStore() (ResidentStore, error) {
-	rs, ok := s.cfg.Store.(ResidentStore) // not moved above storage yet (issue 14)
+	rs, ok := s.store.(ResidentStore)
 	if !ok {
 		return nil, Errorf(http.StatusNotImplemented, protocol.CodeInvalid, "This care home's server cannot change residents.")
 	}

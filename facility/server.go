@@ -1,6 +1,8 @@
 // Package facility is the Hearth facility server: the HTTP API of PROTOCOL.md version 1, device
-// authentication, pairing, the long-poll hub, and the Store and BlobStore interfaces that the
-// storage backends (facility/sqlitestore, facility/blobdir) implement.
+// authentication, pairing, the long-poll hub, the facility's rules (Domain, the Store the
+// handlers call) over the narrow storage interface of facility/storage, and the Backend and
+// BlobStore interfaces that the storage backends (facility/sqlitestore, facility/blobdir)
+// implement.
 package facility
 
 import (

@@ -147,61 +147,6 @@ const seesItem = `(CASE
 	WHEN it.audience = 'residents' THEN ?2 OR EXISTS (SELECT 1 FROM people r WHERE r.id = ?1 AND r.role = 'resident')
 	ELSE 0 END)`
 
-// leaveCircle removes p from circle c and sends p deletes for everything of the circle.
-func (t *tx) leaveCircle(p, role, c string) error {
-	var mdata string
-	err := t.queryRow(`SELECT data FROM members WHERE circle_id = ? AND person_id = ?`, c, p).Scan(&mdata)
-	if err != nil {
-		return facility.NotFound("That person is not in this circle.")
-	}
-	to, err := facility.ItemStreams(storage.Scope{CircleID: c})
-	if err != nil {
-		return err
-	}
-	if _, err := t.exec(`DELETE FROM members WHERE circle_id = ? AND person_id = ?`, c, p); err != nil {
-		return fmt.Errorf("remove member: %w", err)
-	}
-	// p still reads the circle's stream up to this change, and no further.
-	left, err := t.emit(protocol.KindMember, protocol.OpDelete, protocol.MemberID(c, p), mdata, to)
-	if err != nil {
-		return err
-	}
-	if err := t.unsubscribe(p, circleStream(c), left); err != nil {
-		return err
-	}
-	// Invitations into c that p made (on the strength of their membership) or that would bring p
-	// back die with the membership.
-	if err := t.cancelInvitations(`circle_id = ? AND (created_by = ? OR person_id = ?)`, c, p, p); err != nil {
-		return err
-	}
-	if err := t.dropOffers(`circle_id = ? AND offered_by = ?`, c, p); err != nil {
-		return err
-	}
-	if role == protocol.RoleStaff {
-		return nil
-	}
-	steps := []struct {
-		q    string
-		args []any
-	}{
-		{`SELECT kind, 'delete', id, json_object('id', id) FROM items WHERE circle_id = ? AND deleted_at IS NULL
-			ORDER BY kind <> 'reaction', rowid`, []any{c}},
-		{`SELECT 'member', 'delete', circle_id || '/' || person_id, data FROM members WHERE circle_id = ?`, []any{c}},
-		{`SELECT 'circle', 'delete', id, json_object('id', id) FROM circles WHERE id = ?`, []any{c}},
-		// people p no longer shares any circle with (staff stay visible to everyone)
-		{`SELECT 'person', 'delete', pe.id, json_object('id', pe.id) FROM members m JOIN people pe ON pe.id = m.person_id
-			WHERE m.circle_id = ? AND pe.role <> 'staff' AND pe.id <> ?
-			AND NOT EXISTS (SELECT 1 FROM members a JOIN members b ON b.circle_id = a.circle_id
-				WHERE a.person_id = ? AND b.person_id = pe.id)`, []any{c, p, p}},
-	}
-	for _, st := range steps {
-		if err := t.snapshot(p, st.q, st.args...); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // seesPerson is an SQL condition: person ?1 (staff when ?2) may see the person {who} now (staff,
 // themself, or someone they share a circle with).
 const seesPerson = `(?2 OR {who} = ?1 OR EXISTS (SELECT 1 FROM people ps WHERE ps.id = {who} AND ps.role = 'staff')

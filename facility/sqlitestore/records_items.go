@@ -62,8 +62,10 @@ func (r readTx) Circle(id string) (storage.Circle, error) {
 
 func (r readTx) Member(circleID, personID string) (storage.Member, error) {
 	m := storage.Member{CircleID: circleID, PersonID: personID}
-	err := r.q.queryRow(`SELECT relation, can_invite FROM members WHERE circle_id = ? AND person_id = ?`, circleID, personID).
-		Scan(&m.Relation, &m.CanInvite)
+	var data string
+	err := r.q.queryRow(`SELECT relation, can_invite, data FROM members WHERE circle_id = ? AND person_id = ?`, circleID, personID).
+		Scan(&m.Relation, &m.CanInvite, &data)
+	m.Data = []byte(data)
 	return m, one("member", err)
 }
 

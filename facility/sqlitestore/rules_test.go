@@ -71,3 +71,15 @@ func (s *Store) AddMember(ctx context.Context, a facility.Actor, circleID, perso
 func (s *Store) Pair(ctx context.Context, code, deviceName string, tokenHash []byte) (protocol.PairResponse, error) {
 	return s.rules().Pair(ctx, code, deviceName, tokenHash)
 }
+
+func (s *Store) RemoveMember(ctx context.Context, a facility.Actor, circleID, personID string) error {
+	return s.rules().RemoveMember(ctx, a, circleID, personID)
+}
+
+func (s *Store) UpdateResident(ctx context.Context, a facility.Actor, personID string, req protocol.UpdatePerson) (protocol.Person, error) {
+	return s.rules().UpdateResident(ctx, a, personID, req)
+}
+
+func (s *Store) RemoveResident(ctx context.Context, a facility.Actor, personID string) error {
+	return s.rules().RemoveResident(ctx, a, personID)
+}

@@ -1,5 +1,6 @@
-// Package sqlitestore is the facility.Store on one SQLite file. One writer goroutine batches the
-// queued writes into a single transaction (a savepoint per request, so one refused request does
+// Package sqlitestore is a facility's storage (facility/storage) on one SQLite file, and its
+// feed: the rules are the facility.Domain's. One writer goroutine batches the queued
+// transactions into a single SQLite transaction (a savepoint each, so one refused request does
 // not spoil the others) and commits with synchronous=FULL before it answers any of them; reads
 // use a separate read-only connection pool.
 package sqlitestore
@@ -53,8 +54,9 @@ type Options struct {
 // readConns is how many connections the read pool holds.
 const readConns = 4
 
-// Store is a facility.Backend on SQLite: its records (Storage) and the operations whose rules
-// have not moved above storage yet.
+// Store is a facility.Backend on SQLite: its records (Storage) and the feed (Changes), whose
+// filter of what a person may see now is still SQL (held to the Domain's rule by
+// TestSeesItemAgrees).
 type Store struct {
 	path   string
 	wdb    *sql.DB

@@ -219,13 +219,3 @@ func (t *tx) strings(q string, args ...any) ([]string, error) {
 	}
 	return sqlitedb.Strings(st.QueryContext(t.ctx, args...))
 }
-
-// exists reports whether q returns a row.
-func (t *tx) exists(q string, args ...any) (bool, error) {
-	var one int
-	err := t.queryRow(q, args...).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	return err == nil, err
-}

@@ -31,6 +31,7 @@ type Circle struct {
 type Member struct {
 	CircleID, PersonID, Relation string
 	CanInvite                    bool
+	Data                         []byte // as feeds carry it, as kept; set by reads
 }
 
 // ItemReader reads items and what is needed to judge who may see them.

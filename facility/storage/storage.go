@@ -73,6 +73,7 @@ func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
 type ReadTx interface {
 	ItemReader
 	PeopleReader
+	LeavingReader
 
 	// Meta returns the value of a facility setting ("facility_id", "name", "epoch"); "" when unset.
 	Meta(key string) (string, error)
@@ -113,6 +114,7 @@ type Tx interface {
 	ReadTx
 	ItemWriter
 	PeopleWriter
+	LeavingWriter
 
 	// Now is the time of the transaction, which its writes record (created_at, seen marks,
 	// audit lines). Truncated to the millisecond, UTC.
