@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) storage.Storage) {
 		{"PeopleCirclesMembers", peopleCirclesMembers},
 		{"ItemsClaimsSeen", itemsClaimsSeen},
 		{"DevicesInvitationsOffers", devicesInvitationsOffers},
+		{"LeavingAndRemoval", leavingAndRemoval},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
@@ -624,6 +625,96 @@ func devicesInvitationsOffers(t *testing.T, st storage.Storage) {
 		}
 		if _, err := tx.Offer(h.walterCircle, h.anna); !errors.Is(err, storage.ErrNotFound) {
 			t.Errorf("a deleted offer: %v, want ErrNotFound", err)
+		}
+		return nil
+	})
+}
+
+func leavingAndRemoval(t *testing.T, st storage.Storage) {
+	h := makeHome(t, st)
+	ctx := context.Background()
+	post, reaction, msg := protocol.NewID(), protocol.NewID(), protocol.NewID()
+	err := st.RunInTx(ctx, func(tx storage.Tx) error {
+		items := []storage.Item{
+			{ID: post, Kind: protocol.KindPost, AuthorID: h.anna, Scope: storage.Scope{CircleID: h.roseCircle}},
+			{ID: reaction, Kind: protocol.KindReaction, AuthorID: h.rose, TargetID: post, Scope: storage.Scope{CircleID: h.roseCircle}},
+			{ID: msg, Kind: protocol.KindMessage, AuthorID: h.anna, Scope: storage.Scope{P1: h.anna, P2: h.rose}},
+		}
+		for _, it := range items {
+			it.BodyHash, it.Data, it.CreatedAt = []byte("h"), []byte(`{}`), tx.Now()
+			if err := tx.InsertItem(it, nil); err != nil {
+				return err
+			}
+		}
+		return tx.AppendCircleGone("gone", h.roseCircle)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	view(t, st, func(tx storage.ReadTx) error {
+		cs, err := tx.StreamChanges("gone", 0, maxSeq, 100)
+		if err != nil {
+			return err
+		}
+		var got []string
+		for _, c := range cs {
+			if c.Op != protocol.OpDelete {
+				t.Errorf("a change of a circle gone is a %s", c.Op)
+			}
+			got = append(got, c.Kind+" "+c.ID)
+		}
+		want := []string{protocol.KindReaction + " " + reaction, protocol.KindPost + " " + post,
+			protocol.KindMember + " " + protocol.MemberID(h.roseCircle, h.anna), protocol.KindMember + " " + protocol.MemberID(h.roseCircle, h.rose),
+			protocol.KindCircle + " " + h.roseCircle}
+		if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] || got[len(got)-1] != want[len(want)-1] {
+			t.Errorf("a circle gone reads %q, want reactions, items, memberships, the circle: %q", got, want)
+		}
+		members, err := tx.Members(h.roseCircle)
+		if err != nil {
+			return err
+		}
+		if len(members) != 2 {
+			t.Errorf("Rose's circle has %d members, want 2", len(members))
+		}
+		private, err := tx.PrivateItemsOf(h.rose)
+		if err != nil {
+			return err
+		}
+		if len(private) != 1 || private[0].ID != msg {
+			t.Errorf("Rose's private items: %+v, want the message", private)
+		}
+		return nil
+	})
+	err = st.RunInTx(ctx, func(tx storage.Tx) error {
+		now := tx.Now()
+		if err := tx.DeleteMember(h.roseCircle, h.anna); err != nil {
+			return err
+		}
+		if err := tx.MarkCircleItemsDeleted(h.roseCircle, now); err != nil {
+			return err
+		}
+		if err := tx.MarkPrivateItemsDeleted(h.rose, now); err != nil {
+			return err
+		}
+		return tx.MarkPersonRemoved(h.rose, now)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	view(t, st, func(tx storage.ReadTx) error {
+		if _, err := tx.Member(h.roseCircle, h.anna); !errors.Is(err, storage.ErrNotFound) {
+			t.Errorf("a deleted membership: %v, want ErrNotFound", err)
+		}
+		for _, id := range []string{post, reaction, msg} {
+			if it, err := tx.Item(id); err != nil || it.DeletedAt.IsZero() {
+				t.Errorf("item %s after its circle and messages were deleted: %+v, %v", id, it, err)
+			}
+		}
+		if p, err := tx.Person(h.rose); err != nil || p.RemovedAt.IsZero() {
+			t.Errorf("the removed resident: %+v, %v", p, err)
+		}
+		if c, err := tx.CircleOf(h.rose); err != nil || c.ID != h.roseCircle {
+			t.Errorf("Rose's circle: %+v, %v", c, err)
 		}
 		return nil
 	})
