@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) storage.Storage) {
 		{"ItemsClaimsSeen", itemsClaimsSeen},
 		{"DevicesInvitationsOffers", devicesInvitationsOffers},
 		{"LeavingAndRemoval", leavingAndRemoval},
+		{"NowFromContext", nowFromContext},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
@@ -718,6 +719,22 @@ func leavingAndRemoval(t *testing.T, st storage.Storage) {
 		}
 		return nil
 	})
+}
+
+// nowFromContext: a transaction run with storage.WithNow records that time, to the millisecond.
+func nowFromContext(t *testing.T, st storage.Storage) {
+	then := time.Date(2025, 3, 9, 14, 30, 15, 123456789, time.FixedZone("BST", 3600))
+	var got time.Time
+	err := st.RunInTx(storage.WithNow(context.Background(), then), func(tx storage.Tx) error {
+		got = tx.Now()
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := then.UTC().Truncate(time.Millisecond); !got.Equal(want) || got.Location() != time.UTC {
+		t.Errorf("Now() under WithNow(%v) = %v, want %v", then, got, want)
+	}
 }
 
 func view(t *testing.T, st storage.Storage, fn func(tx storage.ReadTx) error) {
