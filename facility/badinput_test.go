@@ -127,7 +127,7 @@ func TestBadInput(t *testing.T) {
 		if r.status != u.status || errCode(r) != u.code || !strings.Contains(string(b), u.says) {
 			t.Errorf("%s: %d %s; want %d %s saying %q", u.name, r.status, b, u.status, u.code, u.says)
 		}
-		if _, ok, _ := w.f.Store.Blob(context.Background(), shaOf(u.body)); ok {
+		if _, ok, _ := w.f.Server.Store().Blob(context.Background(), shaOf(u.body)); ok {
 			t.Errorf("%s: the upload was recorded", u.name)
 		}
 	}

@@ -132,7 +132,7 @@ func (e *env) newPerson(name, role string) *person {
 // be refused: p has a device).
 func (e *env) join(p *person, circle string) {
 	e.t.Helper()
-	if _, err := e.f.Store.AddMember(context.Background(), facility.Admin, circle, p.ID, protocol.AddMember{Relation: "Family"}); err != nil {
+	if _, err := e.f.Server.Store().AddMember(context.Background(), facility.Admin, circle, p.ID, protocol.AddMember{Relation: "Family"}); err != nil {
 		e.t.Fatal(err)
 	}
 }

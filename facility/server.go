@@ -1,6 +1,8 @@
 // Package facility is the Hearth facility server: the HTTP API of PROTOCOL.md version 1, device
-// authentication, pairing, the long-poll hub, and the Store and BlobStore interfaces that the
-// storage backends (facility/sqlitestore, facility/blobdir) implement.
+// authentication, pairing, the long-poll hub, the facility's rules (Domain, the Store the
+// handlers call) over the narrow storage interface of facility/storage, and the Backend and
+// BlobStore interfaces that the storage backends (facility/sqlitestore, facility/blobdir)
+// implement.
 package facility
 
 import (
@@ -23,7 +25,8 @@ import (
 
 // Config is what a Server is made of.
 type Config struct {
-	Store  Store
+	// Store is the database backend; the server runs the rules (Domain) over it.
+	Store  Backend
 	Blobs  BlobStore
 	Hub    *Hub // the store's Notifier must be Hub.Notify
 	Logger *slog.Logger
@@ -148,7 +151,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		cfg.Version = "dev"
 	}
 	s := &Server{
-		cfg: cfg, store: cfg.Store, blobs: cfg.Blobs, hub: cfg.Hub, log: cfg.Logger,
+		cfg: cfg, blobs: cfg.Blobs, hub: cfg.Hub, log: cfg.Logger,
 		photos:   photo.NewProcessor(cfg.PhotoWorkers),
 		limits:   cfg.Limits.orDefaults(),
 		upBy:     map[string]int{},
@@ -162,10 +165,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("facility: random: %w", err)
 	}
 	var err error
-	if s.epoch, err = cfg.Store.Epoch(ctx); err != nil {
+	if s.store, err = NewDomain(ctx, cfg.Store); err != nil {
+		return nil, fmt.Errorf("facility: %w", err)
+	}
+	if s.epoch, err = s.store.Epoch(ctx); err != nil {
 		return nil, fmt.Errorf("facility: read epoch: %w", err)
 	}
-	if s.facility, err = cfg.Store.Facility(ctx); err != nil {
+	if s.facility, err = s.store.Facility(ctx); err != nil {
 		return nil, fmt.Errorf("facility: read facility: %w", err)
 	}
 	s.routes()

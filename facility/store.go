@@ -37,15 +37,16 @@ type Invitation struct {
 	ExpiresAt time.Time
 }
 
-// Store keeps everything of a facility but the photo files. It also enforces who may do what,
-// because those checks must happen in the same transaction as the write they guard. Inputs are
-// validated (ids, lengths, hashes) by the handlers before they reach a Store. Domain refusals
-// are *Error values; anything else is a failure of the store.
+// Store is what the handlers and the command line ask of a facility: everything but the photo
+// files. It also enforces who may do what, in the same transaction as the write each check
+// guards. Domain implements it over a Backend's storage.Storage. Inputs are validated (ids,
+// lengths, hashes) by the handlers before they reach a Store. Refusals are *Error values;
+// anything else is a failure of the storage.
 //
-// A backend must write each change, and what makes it part of the feeds of the people who
-// receive it, in the transaction of the change itself (the cost of a write must not grow with
-// its audience: SQLite lists a change in a few streams, see sqlitestore), and tell its Notifier
-// which persons' feeds grew once that transaction is durable.
+// Each change, and what makes it part of the feeds of the people who receive it, is written in
+// the transaction of the change itself (the cost of a write must not grow with its audience: a
+// change is listed in a few streams, see storage.Tx.AppendChange), and the backend tells its
+// Notifier which persons' feeds grew once that transaction is durable.
 type Store interface {
 	Facility(ctx context.Context) (protocol.FacilityRef, error)
 	// Epoch is the random id of this database's history; it changes at restore.

@@ -98,7 +98,7 @@ func TestWebJoinMakesABrowserADevice(t *testing.T) {
 	}
 	var devs protocol.DeviceList
 	e.mustJSON(e.do("GET", "/v1/devices", res.token, nil), 200, nil)
-	ds, _ := e.f.Store.Devices(t.Context(), facility.Admin)
+	ds, _ := e.f.Server.Store().Devices(t.Context(), facility.Admin)
 	devs.Devices = ds
 	found := false
 	for _, d := range devs.Devices {
@@ -191,7 +191,7 @@ func TestWebSessionRefusesForgeriesAndRevokedCookies(t *testing.T) {
 
 	// Staff disconnect the phone: its cookie is refused on the next request, and the page learns
 	// it was disconnected (not "never joined").
-	if err := e.f.Store.RevokeDevice(t.Context(), facility.Admin, s.DeviceID); err != nil {
+	if err := e.f.Server.Store().RevokeDevice(t.Context(), facility.Admin, s.DeviceID); err != nil {
 		t.Fatal(err)
 	}
 	if r := e.webDo("PUT", "/v1/messages/"+protocol.NewID(), cookie, e.page(), msg("after revoke")); r.status != 401 {

@@ -193,7 +193,7 @@ func (e *env) serveControl(t testing.TB) string {
 	m.HandleFunc("POST /announce", func(w http.ResponseWriter, r *http.Request) {
 		nurse, err := e.srv.CreatePerson(ctx, facility.Admin, protocol.CreatePerson{Name: "Nurse Joy", Role: protocol.RoleStaff})
 		if err == nil {
-			_, err = e.st.PutAnnouncement(ctx, facility.Actor{PersonID: nurse.Person.ID, Role: protocol.RoleStaff}, protocol.NewID(),
+			_, err = e.srv.Store().PutAnnouncement(ctx, facility.Actor{PersonID: nurse.Person.ID, Role: protocol.RoleStaff}, protocol.NewID(),
 				protocol.PutAnnouncement{Text: r.URL.Query().Get("text"), Audience: "everyone"})
 		}
 		reply(w, true, err)
@@ -206,18 +206,18 @@ func (e *env) serveControl(t testing.TB) string {
 	})
 	// Staff cancel an invitation (its code then says it no longer works).
 	m.HandleFunc("POST /cancel", func(w http.ResponseWriter, r *http.Request) {
-		reply(w, true, e.st.CancelInvitation(ctx, facility.Admin, r.URL.Query().Get("code")[:protocol.InvitationIDChars]))
+		reply(w, true, e.srv.Store().CancelInvitation(ctx, facility.Admin, r.URL.Query().Get("code")[:protocol.InvitationIDChars]))
 	})
 	m.HandleFunc("GET /devices", func(w http.ResponseWriter, r *http.Request) {
-		ds, err := e.st.Devices(ctx, facility.Admin)
+		ds, err := e.srv.Store().Devices(ctx, facility.Admin)
 		reply(w, ds, err)
 	})
 	m.HandleFunc("POST /revoke", func(w http.ResponseWriter, r *http.Request) {
-		ds, err := e.st.Devices(ctx, facility.Admin)
+		ds, err := e.srv.Store().Devices(ctx, facility.Admin)
 		n := 0
 		for _, d := range ds {
 			if d.ID == r.URL.Query().Get("device") {
-				err, n = e.st.RevokeDevice(ctx, facility.Admin, d.ID), n+1
+				err, n = e.srv.Store().RevokeDevice(ctx, facility.Admin, d.ID), n+1
 			}
 		}
 		reply(w, n, err)
@@ -226,7 +226,7 @@ func (e *env) serveControl(t testing.TB) string {
 	m.HandleFunc("POST /second-circle", func(w http.ResponseWriter, r *http.Request) {
 		res, err := e.srv.CreatePerson(ctx, facility.Admin, protocol.CreatePerson{Name: "Harold Hughes", Role: protocol.RoleResident})
 		if err == nil {
-			_, err = e.st.AddMember(ctx, facility.Admin, res.Circle.ID, r.URL.Query().Get("person"), protocol.AddMember{Relation: "Granddaughter"})
+			_, err = e.srv.Store().AddMember(ctx, facility.Admin, res.Circle.ID, r.URL.Query().Get("person"), protocol.AddMember{Relation: "Granddaughter"})
 		}
 		reply(w, res.Person.ID, err)
 	})

@@ -16,13 +16,13 @@ func cmdDevices(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	defer f.Close()
 	if revoke {
-		if err := f.Store.RevokeDevice(ctx, facility.Admin, id); err != nil {
+		if err := f.Server.Store().RevokeDevice(ctx, facility.Admin, id); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "Revoked device %s: it is refused from its next request.\n", id)
 		return nil
 	}
-	ds, err := f.Store.Devices(ctx, facility.Admin)
+	ds, err := f.Server.Store().Devices(ctx, facility.Admin)
 	if err != nil {
 		return err
 	}

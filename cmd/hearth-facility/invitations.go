@@ -21,13 +21,13 @@ func cmdInvitations(ctx context.Context, args []string, stdout, stderr io.Writer
 		if err != nil {
 			return err
 		}
-		if err := f.Store.CancelInvitation(ctx, facility.Admin, id); err != nil {
+		if err := f.Server.Store().CancelInvitation(ctx, facility.Admin, id); err != nil {
 			return fmt.Errorf("cancel invitation %s: %w", id, err)
 		}
 		fmt.Fprintf(stdout, "Cancelled invitation %s: its code no longer pairs a device.\n", id)
 		return nil
 	}
-	list, err := f.Store.Invitations(ctx, facility.Admin)
+	list, err := f.Server.Store().Invitations(ctx, facility.Admin)
 	if err != nil {
 		return fmt.Errorf("list invitations: %w", err)
 	}
@@ -83,7 +83,7 @@ func cmdMembers(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer f.Close()
-	status, err := f.Store.AddMember(ctx, facility.Admin, *circle, *person, protocol.AddMember{Relation: *relation, CanInvite: *canInvite})
+	status, err := f.Server.Store().AddMember(ctx, facility.Admin, *circle, *person, protocol.AddMember{Relation: *relation, CanInvite: *canInvite})
 	if err != nil {
 		return fmt.Errorf("add member: %w", err)
 	}

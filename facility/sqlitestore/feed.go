@@ -10,27 +10,21 @@ import (
 	"strings"
 
 	"hearth/facility"
+	"hearth/facility/storage"
 	"hearth/protocol"
 )
-
-// scope says who sees an item; see the items table.
-type scope struct {
-	CircleID string
-	P1, P2   string
-	Audience string
-}
 
 // Streams. A change is written once and listed in the streams of the people who receive it (the
 // inbox table, see migration 0011): a circle post costs the change and two stream rows whatever
 // the circle's size or the number of staff, and people read their streams (subs) at pull time.
 const (
-	streamStaff     = "staff" // every staff person: all circles, all people
-	streamEveryone  = "all"   // everyone: staff persons, announcements for everyone
-	streamResidents = "res"   // residents and staff: announcements for residents
+	streamStaff     = storage.StreamStaff
+	streamEveryone  = storage.StreamEveryone
+	streamResidents = storage.StreamResidents
 )
 
 // circleStream is the stream of circle c's changes, read by its members (staff read streamStaff).
-func circleStream(c string) string { return "c:" + c }
+func circleStream(c string) string { return storage.CircleStream(c) }
 
 // isStream tells stream keys from person ids (a person's own stream is keyed by their id).
 func isStream(key string) bool { return !protocol.ValidID(key) }
@@ -109,25 +103,6 @@ func (t *tx) unsubscribe(p, stream string, left int64) error {
 	return nil
 }
 
-// subscribeNew gives a new person the streams of their role, with what they see from before
-// (staff, announcements and, for staff, every person, circle and circle item) as a backlog
-// replayed at joined, the seq of their own person change.
-func (t *tx) subscribeNew(p, role string, joined int64) error {
-	streams := []string{streamEveryone}
-	if role != protocol.RoleFamily {
-		streams = append(streams, streamResidents)
-	}
-	if role == protocol.RoleStaff {
-		streams = append(streams, streamStaff)
-	}
-	for _, st := range streams {
-		if err := t.subscribe(p, st, 0, joined); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // wakeList turns the stream keys and person ids that got rows into the persons who read them,
 // for the Notifier. It runs in the writer's transaction, once per batch.
 func (t *tx) wakeList(keys map[string]struct{}) ([]string, error) {
@@ -161,166 +136,16 @@ func (t *tx) wakeList(keys map[string]struct{}) ([]string, error) {
 	return out, nil
 }
 
-// routes returns the streams that carry an item of scope sc: who receives it. Who may still
-// see it when it is read is seesItem's to say.
-func routes(sc scope) ([]string, error) {
-	switch {
-	case sc.CircleID != "":
-		return []string{circleStream(sc.CircleID), streamStaff}, nil
-	case sc.P1 != "":
-		if sc.P1 == sc.P2 {
-			return []string{sc.P1}, nil
-		}
-		return []string{sc.P1, sc.P2}, nil
-	case sc.Audience == protocol.AudienceEveryone:
-		return []string{streamEveryone}, nil
-	case sc.Audience == protocol.AudienceResidents:
-		return []string{streamResidents}, nil
-	}
-	return nil, fmt.Errorf("item without a scope")
-}
-
-// routesBy returns the streams of a thing of scope sc written by author: everyone who sees sc
-// and may see author. Only announcements reach people who may not see each other, so a seen mark
-// or a reaction on one goes to the people who may see its author (the author's circles, staff),
-// never with its author's id to the whole home (finding 3 of issue 12).
-func (t *tx) routesBy(sc scope, author string) ([]string, error) {
-	if sc.Audience == "" {
-		return routes(sc)
-	}
-	var role string
-	if err := t.queryRow(`SELECT role FROM people WHERE id = ?`, author).Scan(&role); err != nil {
-		return nil, fmt.Errorf("read author: %w", err)
-	}
-	if role == protocol.RoleStaff {
-		return routes(sc) // staff share every circle
-	}
-	roles := `'resident', 'family'`
-	if sc.Audience == protocol.AudienceResidents {
-		roles = `'resident'`
-	}
-	// The author and those who share a circle with them, each in their own stream: a circle's
-	// stream would also reach family who may not see a residents' announcement.
-	ids, err := t.strings(`SELECT id FROM people WHERE role IN (`+roles+`) AND (id = ?1 OR id IN
-		(SELECT m2.person_id FROM members m1 JOIN members m2 ON m2.circle_id = m1.circle_id WHERE m1.person_id = ?1))`, author)
-	return append(ids, streamStaff), err
-}
-
-// personRoutes returns the streams of a change of person p: p, staff, the people who share a
-// circle with p, and everyone when p is staff (staff share every circle).
-func (t *tx) personRoutes(p, role string) ([]string, error) {
-	if role == protocol.RoleStaff {
-		return []string{streamEveryone}, nil
-	}
-	circles, err := t.strings(`SELECT 'c:' || circle_id FROM members WHERE person_id = ?`, p)
-	return append([]string{p, streamStaff}, circles...), err
-}
-
-// canSee reports whether actor a sees an item of scope sc (seesItem, asked of the database).
-func (t *tx) canSee(a facility.Actor, sc scope) (bool, error) {
-	return t.exists(`SELECT 1 FROM (SELECT ?3 AS circle_id, ?4 AS p1, ?5 AS p2, ?6 AS audience) it WHERE `+seesItem,
-		a.PersonID, a.Staff(), nullable(sc.CircleID), nullable(sc.P1), nullable(sc.P2), nullable(sc.Audience))
-}
-
-// seesItem is who sees an item, written once: an SQL condition on the row it (its scope
-// columns) for the reader ?1, staff when ?2. A circle's items: its members and staff; a message:
-// its two people, never staff; an announcement: everyone, or residents and staff. The feed
-// (visibleNow), the photos (canSeeBlob) and every write that names an item (canSee) ask it.
+// seesItem is the Domain's rule of who sees an item (facility/items.go: an item's streams
+// against the streams its reader reads now), as an SQL condition on the row it (its scope
+// columns) for the reader ?1, staff when ?2, so that the feed (visibleNow) filters a page in one
+// statement. TestSeesItemAgrees holds it to the rule; writes and photos ask the rule itself.
 const seesItem = `(CASE
 	WHEN it.circle_id IS NOT NULL THEN ?2 OR EXISTS (SELECT 1 FROM members m WHERE m.circle_id = it.circle_id AND m.person_id = ?1)
 	WHEN it.p1 IS NOT NULL THEN ?1 <> '' AND ?1 IN (it.p1, it.p2)
 	WHEN it.audience = 'everyone' THEN 1
 	WHEN it.audience = 'residents' THEN ?2 OR EXISTS (SELECT 1 FROM people r WHERE r.id = ?1 AND r.role = 'resident')
 	ELSE 0 END)`
-
-// joinCircle makes p a member of circle c; p reads the circle's stream from then on, and its
-// earlier changes once, as a backlog (what p may see of them now).
-func (t *tx) joinCircle(p, role, c, relation string, canInvite bool) error {
-	m := protocol.Member{CircleID: c, PersonID: p, Relation: relation, CanInvite: canInvite}
-	data, _ := json.Marshal(m)
-	res, err := t.exec(`INSERT INTO members(circle_id, person_id, relation, can_invite, data) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT DO NOTHING`, c, p, relation, canInvite, string(data))
-	if err != nil {
-		return fmt.Errorf("add member: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return nil // a member already
-	}
-	to, err := routes(scope{CircleID: c})
-	if err != nil {
-		return err
-	}
-	joined, err := t.emit(protocol.KindMember, protocol.OpPut, protocol.MemberID(c, p), data, to)
-	if err != nil {
-		return err
-	}
-	var pdata string
-	if err := t.queryRow(`SELECT data FROM people WHERE id = ?`, p).Scan(&pdata); err != nil {
-		return fmt.Errorf("read person: %w", err)
-	}
-	if _, err := t.emit(protocol.KindPerson, protocol.OpPut, p, pdata, to); err != nil {
-		return err
-	}
-	if role == protocol.RoleStaff {
-		return nil // staff see every circle already
-	}
-	return t.subscribe(p, circleStream(c), 0, joined)
-}
-
-// leaveCircle removes p from circle c and sends p deletes for everything of the circle.
-func (t *tx) leaveCircle(p, role, c string) error {
-	var mdata string
-	err := t.queryRow(`SELECT data FROM members WHERE circle_id = ? AND person_id = ?`, c, p).Scan(&mdata)
-	if err != nil {
-		return facility.NotFound("That person is not in this circle.")
-	}
-	to, err := routes(scope{CircleID: c})
-	if err != nil {
-		return err
-	}
-	if _, err := t.exec(`DELETE FROM members WHERE circle_id = ? AND person_id = ?`, c, p); err != nil {
-		return fmt.Errorf("remove member: %w", err)
-	}
-	// p still reads the circle's stream up to this change, and no further.
-	left, err := t.emit(protocol.KindMember, protocol.OpDelete, protocol.MemberID(c, p), mdata, to)
-	if err != nil {
-		return err
-	}
-	if err := t.unsubscribe(p, circleStream(c), left); err != nil {
-		return err
-	}
-	// Invitations into c that p made (on the strength of their membership) or that would bring p
-	// back die with the membership.
-	if err := t.cancelInvitations(`circle_id = ? AND (created_by = ? OR person_id = ?)`, c, p, p); err != nil {
-		return err
-	}
-	if err := t.dropOffers(`circle_id = ? AND offered_by = ?`, c, p); err != nil {
-		return err
-	}
-	if role == protocol.RoleStaff {
-		return nil
-	}
-	steps := []struct {
-		q    string
-		args []any
-	}{
-		{`SELECT kind, 'delete', id, json_object('id', id) FROM items WHERE circle_id = ? AND deleted_at IS NULL
-			ORDER BY kind <> 'reaction', rowid`, []any{c}},
-		{`SELECT 'member', 'delete', circle_id || '/' || person_id, data FROM members WHERE circle_id = ?`, []any{c}},
-		{`SELECT 'circle', 'delete', id, json_object('id', id) FROM circles WHERE id = ?`, []any{c}},
-		// people p no longer shares any circle with (staff stay visible to everyone)
-		{`SELECT 'person', 'delete', pe.id, json_object('id', pe.id) FROM members m JOIN people pe ON pe.id = m.person_id
-			WHERE m.circle_id = ? AND pe.role <> 'staff' AND pe.id <> ?
-			AND NOT EXISTS (SELECT 1 FROM members a JOIN members b ON b.circle_id = a.circle_id
-				WHERE a.person_id = ? AND b.person_id = pe.id)`, []any{c, p, p}},
-	}
-	for _, st := range steps {
-		if err := t.snapshot(p, st.q, st.args...); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // seesPerson is an SQL condition: person ?1 (staff when ?2) may see the person {who} now (staff,
 // themself, or someone they share a circle with).
@@ -379,13 +204,20 @@ func (s *Store) Changes(ctx context.Context, personID string, after facility.Pos
 	if err != nil {
 		return fail(err)
 	}
-	defer rtx.Rollback()
+	// Statements not prepared on the pool yet are prepared on this transaction's connection, and
+	// on the pool after it (as poolReader does: never wait for a second connection of the pool
+	// while holding one).
+	var unprepared []string
+	defer func() {
+		rtx.Rollback()
+		s.prepareReads(ctx, unprepared)
+	}()
 	stmt := func(q string) (*sql.Stmt, error) {
-		st, err := s.readStmt(ctx, q)
-		if err != nil {
-			return nil, err
+		if st := s.preparedRead(q); st != nil {
+			return rtx.StmtContext(ctx, st), nil
 		}
-		return rtx.StmtContext(ctx, st), nil
+		unprepared = append(unprepared, q)
+		return rtx.PrepareContext(ctx, q)
 	}
 	// Live parts start after the cursor; when the cursor is inside a replay at after.Seq, the
 	// change at after.Seq itself is still to come.

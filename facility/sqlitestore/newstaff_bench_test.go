@@ -266,9 +266,8 @@ func buildHome(ctx context.Context, path string, h homeShape) (int, error) {
 			if err != nil {
 				return 0, err
 			}
-			if err := s.write(ctx, func(t *tx) error {
-				return t.joinCircle(f.Person.ID, protocol.RoleFamily, c.id, relations[j%len(relations)], j == 0)
-			}); err != nil {
+			if _, err := s.AddMember(ctx, facility.Admin, c.id, f.Person.ID,
+				protocol.AddMember{Relation: relations[j%len(relations)], CanInvite: j == 0}); err != nil {
 				return 0, err
 			}
 			c.family = append(c.family, f.Person.ID)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"hearth/facility"
+	"hearth/facility/storage"
 	"hearth/protocol"
 )
 
@@ -115,7 +116,11 @@ func TestOthersCommitsWake(t *testing.T) {
 	}
 
 	// A revocation by the command line wakes the device's long-polls (they then answer 401).
-	if err := cli.RevokeDevice(ctx, facility.Admin, paired.DeviceID); err != nil {
+	cliRules, err := facility.NewDomain(ctx, cli)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cliRules.RevokeDevice(ctx, facility.Admin, paired.DeviceID); err != nil {
 		t.Fatal(err)
 	}
 	log.waitFor(t, anna.Person.ID, 1)
@@ -198,8 +203,9 @@ func TestWriteAfterCloseIsRefused(t *testing.T) {
 	for i := 0; i < 200; i++ { // the queue has room: a write could slip in after the writer left
 		done := make(chan error, 1)
 		go func() {
-			_, err := s.CreatePerson(context.Background(), facility.Admin, protocol.CreatePerson{Name: "Late", Role: protocol.RoleResident})
-			done <- err
+			done <- s.Storage().RunInTx(context.Background(), func(tx storage.Tx) error {
+				return tx.AppendAudit(protocol.AuditEntry{At: tx.Now(), Action: "test.late", TargetID: "late"})
+			})
 		}()
 		select {
 		case err := <-done:

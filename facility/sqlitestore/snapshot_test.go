@@ -29,9 +29,7 @@ func TestNewStaffSnapshotOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.write(ctx, func(t *tx) error {
-		return t.joinCircle(anna.Person.ID, protocol.RoleFamily, rose.Circle.ID, "Daughter", true)
-	}); err != nil {
+	if _, err := s.AddMember(ctx, facility.Admin, rose.Circle.ID, anna.Person.ID, protocol.AddMember{Relation: "Daughter", CanInvite: true}); err != nil {
 		t.Fatal(err)
 	}
 	annaA := facility.Actor{PersonID: anna.Person.ID, Role: protocol.RoleFamily}

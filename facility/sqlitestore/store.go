@@ -1,5 +1,6 @@
-// Package sqlitestore is the facility.Store on one SQLite file. One writer goroutine batches the
-// queued writes into a single transaction (a savepoint per request, so one refused request does
+// Package sqlitestore is a facility's storage (facility/storage) on one SQLite file, and its
+// feed: the rules are the facility.Domain's. One writer goroutine batches the queued
+// transactions into a single SQLite transaction (a savepoint each, so one refused request does
 // not spoil the others) and commits with synchronous=FULL before it answers any of them; reads
 // use a separate read-only connection pool.
 package sqlitestore
@@ -33,7 +34,7 @@ func Migrations() fs.FS {
 	return sub
 }
 
-var _ facility.Store = (*Store)(nil)
+var _ facility.Backend = (*Store)(nil)
 
 // Options configure Open.
 type Options struct {
@@ -50,7 +51,12 @@ type Options struct {
 	WatchInterval time.Duration
 }
 
-// Store is a facility.Store on SQLite.
+// readConns is how many connections the read pool holds.
+const readConns = 4
+
+// Store is a facility.Backend on SQLite: its records (Storage) and the feed (Changes), whose
+// filter of what a person may see now is still SQL (held to the Domain's rule by
+// TestSeesItemAgrees).
 type Store struct {
 	path   string
 	wdb    *sql.DB
@@ -125,7 +131,7 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	if err := s.initOthers(ctx); err != nil {
 		return fail(fmt.Errorf("open facility database: %w", err))
 	}
-	if s.rdb, err = sqlitedb.OpenWith(ctx, path, sqlitedb.Options{ReadOnly: true, MaxOpenConns: 4}); err != nil {
+	if s.rdb, err = sqlitedb.OpenWith(ctx, path, sqlitedb.Options{ReadOnly: true, MaxOpenConns: readConns}); err != nil {
 		return fail(fmt.Errorf("open facility database for reading: %w", err))
 	}
 	if s.ckdb, err = sqlitedb.OpenWith(ctx, path, sqlitedb.Options{}); err != nil {
@@ -232,10 +238,10 @@ func privateFiles(path string) error {
 	return nil
 }
 
-// Facility implements facility.Store.
+// Facility is the facility this database keeps.
 func (s *Store) Facility(context.Context) (protocol.FacilityRef, error) { return s.fac, nil }
 
-// Epoch implements facility.Store.
+// Epoch is the random id of this database's history.
 func (s *Store) Epoch(context.Context) (string, error) { return s.epoch, nil }
 
 // Path is the database file.
@@ -297,6 +303,21 @@ func (s *Store) readStmt(ctx context.Context, q string) (*sql.Stmt, error) {
 	}
 	s.reads[q] = st
 	return st, nil
+}
+
+// preparedRead returns the read pool's statement for q when it is prepared already, else nil.
+func (s *Store) preparedRead(q string) *sql.Stmt {
+	s.rmu.Lock()
+	defer s.rmu.Unlock()
+	return s.reads[q]
+}
+
+// prepareReads prepares qs on the read pool, for the next readers; call it holding no
+// connection of the pool (a failure only leaves them unprepared).
+func (s *Store) prepareReads(ctx context.Context, qs []string) {
+	for _, q := range qs {
+		s.readStmt(ctx, q)
+	}
 }
 
 func (s *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {

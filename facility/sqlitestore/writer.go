@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"hearth/facility/storage"
 	"hearth/sqlitedb"
 )
 
@@ -89,14 +90,8 @@ func (s *Store) writer() {
 	}
 }
 
-type nowKey struct{}
-
-// WithNow makes the writes done with ctx carry the time at instead of the current time: their
-// created_at, seen marks and audit lines. Only code in the server's process can set it (the
-// demo dates its history this way); nothing on the wire can.
-func WithNow(ctx context.Context, at time.Time) context.Context {
-	return context.WithValue(ctx, nowKey{}, at)
-}
+// WithNow is storage.WithNow (the demo dates its history with it).
+func WithNow(ctx context.Context, at time.Time) context.Context { return storage.WithNow(ctx, at) }
 
 // tx is the writer's transaction as one request sees it.
 type tx struct {
@@ -125,7 +120,7 @@ func (s *Store) runBatch(batch []*writeReq) {
 			continue
 		}
 		t := &tx{s: s, ctx: ctx, now: now, woke: map[string]struct{}{}}
-		if at, ok := r.ctx.Value(nowKey{}).(time.Time); ok {
+		if at, ok := storage.NowOf(r.ctx); ok {
 			t.now = at.UTC().Truncate(time.Millisecond).Format(time.RFC3339Nano)
 		}
 		if _, err := s.wconn.ExecContext(ctx, "SAVEPOINT req"); err != nil {
@@ -218,14 +213,4 @@ func (t *tx) strings(q string, args ...any) ([]string, error) {
 		return nil, err
 	}
 	return sqlitedb.Strings(st.QueryContext(t.ctx, args...))
-}
-
-// exists reports whether q returns a row.
-func (t *tx) exists(q string, args ...any) (bool, error) {
-	var one int
-	err := t.queryRow(q, args...).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	return err == nil, err
 }
