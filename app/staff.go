@@ -203,7 +203,11 @@ func residentLine(r content.Resident, now time.Time) string {
 	default:
 		parts = append(parts, "Active "+strings.ToLower(WhenInWords(r.LastActive, now)))
 	}
-	parts = append(parts, plural(r.Members, "person in the circle", "people in the circle"))
+	if r.Members == 0 {
+		parts = append(parts, "No one in the circle yet") // what the nurse acts on: invite someone
+	} else {
+		parts = append(parts, plural(r.Members, "person in the circle", "people in the circle"))
+	}
 	return strings.Join(parts, " · ")
 }
 

@@ -243,7 +243,7 @@ func TestStaffSeeWhoWentQuietApartFromNeverActive(t *testing.T) {
 	if !strings.HasPrefix(q.lower.Text, "● Not active for 3 days") || !q.lower.TextStyle.Bold || q.lower.Importance != widget.HighImportance {
 		t.Errorf("the quiet resident's line: %q bold=%v importance=%v", q.lower.Text, q.lower.TextStyle.Bold, q.lower.Importance)
 	}
-	if n.lower.Text != "Never active yet · 0 people in the circle" || n.lower.TextStyle.Bold || !n.lower.TextStyle.Italic ||
+	if n.lower.Text != "Never active yet · No one in the circle yet" || n.lower.TextStyle.Bold || !n.lower.TextStyle.Italic ||
 		n.lower.Importance == widget.HighImportance {
 		t.Errorf("the never-active resident's line: %q %+v importance=%v", n.lower.Text, n.lower.TextStyle, n.lower.Importance)
 	}

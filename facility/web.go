@@ -50,6 +50,7 @@ func (s *Server) webRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /album", s.webFile("index.html"))
 	m.HandleFunc("GET /sw.js", s.webFile("sw.js")) // at the root: its scope is the whole app
 	m.HandleFunc("GET /manifest.webmanifest", s.webFile("manifest.webmanifest"))
+	m.HandleFunc("GET /favicon.ico", s.webFile("icon.png")) // browsers ask for it whatever the page says
 	m.HandleFunc("GET /app/{name}", func(w http.ResponseWriter, r *http.Request) {
 		s.webFile(r.PathValue("name"))(w, r)
 	})

@@ -328,3 +328,21 @@ func TestWebAppIsSmallAndRevalidated(t *testing.T) {
 	}
 	t.Logf("the app without photos: %d bytes", total)
 }
+
+// A browser finds the app's icon where the page names it and where browsers look by
+// themselves (/favicon.ico), instead of a "not found" in the server's log at every visit.
+func TestBrowsersFindTheIcon(t *testing.T) {
+	e := newEnv(t)
+	for _, page := range []string{"/", "/join"} {
+		if r := e.webDo("GET", page, "", nil, nil); !bytes.Contains(r.body, []byte(`<link rel="icon" href="/app/icon.png"`)) {
+			t.Errorf("%s names no icon", page)
+		}
+	}
+	r := e.webDo("GET", "/favicon.ico", "", nil, nil)
+	if r.status != 200 || r.header.Get("Content-Type") != "image/png" {
+		t.Fatalf("/favicon.ico: %d %s", r.status, r.header.Get("Content-Type"))
+	}
+	if icon := e.webDo("GET", "/app/icon.png", "", nil, nil); !bytes.Equal(r.body, icon.body) {
+		t.Error("/favicon.ico is not the app's icon")
+	}
+}
