@@ -189,8 +189,10 @@ func (s *Server) sync(w http.ResponseWriter, r *http.Request, a Actor) {
 			timer = t.C
 		}
 		s.log.Debug("sync waits", "person", a.PersonID, "since", r.URL.Query().Get("since"))
+		s.hub.parked.Add(1)
 		select {
 		case <-woken:
+			s.hub.parked.Add(-1)
 			// The device may have been revoked while it waited: check again before answering.
 			tok, _ := requestToken(r)
 			if _, err := s.store.Authenticate(r.Context(), hashToken(tok)); err != nil {
@@ -201,8 +203,10 @@ func (s *Server) sync(w http.ResponseWriter, r *http.Request, a Actor) {
 		case <-timer:
 		case <-s.hub.Done():
 		case <-r.Context().Done():
+			s.hub.parked.Add(-1)
 			return
 		}
+		s.hub.parked.Add(-1)
 		writeJSON(w, http.StatusOK, protocol.SyncResponse{Changes: []protocol.Change{}, Next: encodeCursor(s.epoch, after)})
 		return
 	}

@@ -1,6 +1,9 @@
 package facility
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // Hub wakes long-polling requests. A waiter takes its person's channel before it reads the feed;
 // Notify closes the channels of the persons whose feeds grew, so a write that lands between the
@@ -11,6 +14,7 @@ type Hub struct {
 	closed chan struct{}
 	once   sync.Once
 	subs   int // Subscribe calls so far
+	parked atomic.Int64
 }
 
 // NewHub returns an empty hub.
@@ -62,6 +66,10 @@ func (h *Hub) Waiting() int {
 	defer h.mu.Unlock()
 	return len(h.chans)
 }
+
+// Parked is the number of requests that read their feed, found nothing and now wait for a
+// wake-up (for tests: a request counted by Waiting may still be reading).
+func (h *Hub) Parked() int { return int(h.parked.Load()) }
 
 // Subscriptions is how many times Subscribe was called (for tests: every waiting request has
 // subscribed once this reaches the count before they were sent plus their number).

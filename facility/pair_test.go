@@ -208,7 +208,13 @@ func TestRevokeEndsWaitingLongPoll(t *testing.T) {
 	poll := make(chan response, 1)
 	cur := w.cursor(w.fa)
 	go func() { poll <- w.do("GET", "/v1/sync?wait=20&since="+cur, w.fa.token, nil) }()
-	w.waitForWaiters(1)
+	// Parked, not only subscribed: a request still reading its feed when the revocation
+	// commits reads the revocation itself, before it ever waits.
+	for deadline := time.Now().Add(30 * time.Second); w.f.Hub().Parked() < 1; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the long-poll never waited")
+		}
+	}
 	w.mustJSON(w.do("POST", "/v1/devices/"+w.fa.device+"/revoke", w.staff.token, nil), 200, nil)
 	_, r := w.post(w.ra, w.ra.circle, "After the revocation")
 	w.mustJSON(r, 201, nil)

@@ -292,14 +292,21 @@ func BackupFile(ctx context.Context, dbPath, path string) error {
 
 // readStmt returns a prepared statement of the read pool.
 func (s *Store) readStmt(ctx context.Context, q string) (*sql.Stmt, error) {
-	s.rmu.Lock()
-	defer s.rmu.Unlock()
-	if st, ok := s.reads[q]; ok {
+	if st := s.preparedRead(q); st != nil {
 		return st, nil
 	}
+	// Prepared without holding rmu: preparing waits for a connection of the pool, and the
+	// readers holding every connection may be waiting for rmu in preparedRead (a deadlock
+	// seen under -race in the demo's tests).
 	st, err := s.rdb.PrepareContext(ctx, q)
 	if err != nil {
 		return nil, err
+	}
+	s.rmu.Lock()
+	defer s.rmu.Unlock()
+	if had, ok := s.reads[q]; ok { // another reader prepared it meanwhile
+		st.Close()
+		return had, nil
 	}
 	s.reads[q] = st
 	return st, nil
