@@ -233,9 +233,10 @@ func (r readTx) StreamChanges(stream string, from, to int64, limit int) ([]stora
 // writeTx is a read-write transaction, which holds the feed's counter (see the package doc).
 type writeTx struct {
 	readTx
-	tx   pgx.Tx
-	now  time.Time
-	woke map[string]struct{} // streams and persons to wake that no Append announced
+	tx    pgx.Tx
+	now   time.Time
+	woke  map[string]struct{} // streams and persons to wake that no Append announced
+	local map[string]struct{} // streams that got changes, to wake on this server
 }
 
 var _ storage.Tx = (*writeTx)(nil)
@@ -318,6 +319,9 @@ func (w *writeTx) AppendAudit(e protocol.AuditEntry) error {
 }
 
 func (w *writeTx) AppendChange(c storage.Change, streams []string) (int64, error) {
+	for _, k := range streams {
+		w.local[k] = struct{}{}
+	}
 	if len(streams) == 0 {
 		// Listed nowhere (nobody receives it), but it takes its position all the same.
 		var pos int64

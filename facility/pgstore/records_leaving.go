@@ -101,6 +101,7 @@ func (w *writeTx) AppendCircleGone(stream, circleID string) error {
 	if _, err := pgfeed.AppendAll(w.ctx, w.tx, cs, []string{stream}); err != nil {
 		return err
 	}
+	w.local[stream] = struct{}{}
 	return nil
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"hearth/facility"
 	"hearth/facility/pgfeed"
 	"hearth/facility/storage"
 	"hearth/protocol"
@@ -24,12 +25,25 @@ import (
 
 // Store is a home's PostgreSQL database.
 type Store struct {
-	pool *pgxpool.Pool
+	pool   *pgxpool.Pool
+	notify facility.Notifier
+}
+
+// Options are what OpenWith takes beside the address.
+type Options struct {
+	// Name is the facility's name, written when the database has none yet.
+	Name string
+	// Notify is told, after each commit on this server, whose feeds grew (facility.Hub.Notify).
+	// Commits on other servers of the home reach it through pgfeed's Waker (not wired yet).
+	Notify facility.Notifier
 }
 
 // Open connects to the database at url (postgres://…), brings its tables up to date (the feed's
 // and the records'), and gives the home an id and a cursor epoch if it has none yet.
-func Open(ctx context.Context, url string) (*Store, error) {
+func Open(ctx context.Context, url string) (*Store, error) { return OpenWith(ctx, url, Options{}) }
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, url string, opt Options) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("open PostgreSQL: the database address %q is not a valid postgres:// URL: %w", redact(url), err)
@@ -42,7 +56,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("open PostgreSQL at %s: cannot connect: %w", redact(url), err)
 	}
-	s := &Store{pool: pool}
+	s := &Store{pool: pool, notify: opt.Notify}
 	if err := pgfeed.Migrate(ctx, pool); err != nil {
 		pool.Close()
 		return nil, err
@@ -51,7 +65,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
-	if err := s.seedMeta(ctx); err != nil {
+	if err := s.seedMeta(ctx, opt.Name); err != nil {
 		pool.Close()
 		return nil, err
 	}
@@ -78,7 +92,7 @@ func redact(url string) string {
 
 // seedMeta gives a new home its id and cursor epoch (as sqlitestore does), leaving them as they
 // are once set.
-func (s *Store) seedMeta(ctx context.Context) error {
+func (s *Store) seedMeta(ctx context.Context, name string) error {
 	var b [8]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return fmt.Errorf("make a cursor epoch: %w", err)
@@ -86,6 +100,11 @@ func (s *Store) seedMeta(ctx context.Context) error {
 	if _, err := s.pool.Exec(ctx, `INSERT INTO meta(key, value) VALUES ('facility_id', $1), ('epoch', $2)
 		ON CONFLICT (key) DO NOTHING`, protocol.NewID(), hex.EncodeToString(b[:])); err != nil {
 		return fmt.Errorf("write the home's id: %w", err)
+	}
+	if name != "" {
+		if _, err := s.pool.Exec(ctx, `INSERT INTO meta(key, value) VALUES ('name', $1) ON CONFLICT (key) DO NOTHING`, name); err != nil {
+			return fmt.Errorf("write the home's name: %w", err)
+		}
 	}
 	return nil
 }
@@ -185,6 +204,8 @@ type records struct{ s *Store }
 
 var _ storage.Storage = records{}
 
+var _ facility.Backend = (*Store)(nil)
+
 // maxAttempts bounds how often RunInTx runs fn after serialization failures.
 const maxAttempts = 10
 
@@ -230,15 +251,29 @@ func (r records) runOnce(ctx context.Context, fn func(storage.Tx) error) error {
 	if at, ok := storage.NowOf(ctx); ok {
 		now = at
 	}
-	w := &writeTx{readTx: readTx{ctx: ctx, q: ptx}, tx: ptx, now: now.UTC().Truncate(time.Millisecond), woke: map[string]struct{}{}}
+	w := &writeTx{readTx: readTx{ctx: ctx, q: ptx}, tx: ptx, now: now.UTC().Truncate(time.Millisecond), woke: map[string]struct{}{}, local: map[string]struct{}{}}
 	if err := fn(w); err != nil {
 		return err
 	}
 	if err := w.notifyWoken(); err != nil {
 		return err
 	}
+	// Whom to wake on this server, read before COMMIT: the memberships it names are this
+	// transaction's.
+	var wake []string
+	if r.s.notify != nil && len(w.local)+len(w.woke) > 0 {
+		for k := range w.woke {
+			w.local[k] = struct{}{}
+		}
+		if wake, err = w.wakeList(w.local); err != nil {
+			return err
+		}
+	}
 	if err := ptx.Commit(ctx); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	if len(wake) > 0 {
+		r.s.notify(wake)
 	}
 	return nil
 }
