@@ -338,8 +338,10 @@ func (w *writeTx) AppendChange(c storage.Change, streams []string) (int64, error
 
 func (w *writeTx) Wake(stream string) { w.woke[stream] = struct{}{} }
 
-// notifyWoken announces, at commit, the streams and persons to wake that got no change (pgfeed's
-// notification format: "position streams", at the head position).
+// notifyWoken announces, at commit, the streams and persons to wake that got no change, to the
+// pgfeed Wakers of every server. The payload is pgfeed's "position streams" with position 0: it
+// announces no position, so that a Waker does not take it for the announcement of one (and miss
+// that a position's own notification was lost).
 func (w *writeTx) notifyWoken() error {
 	if len(w.woke) == 0 {
 		return nil
@@ -352,5 +354,5 @@ func (w *writeTx) notifyWoken() error {
 	if len(payload) > 7000 || strings.ContainsAny(payload, "\x00") {
 		payload = "*"
 	}
-	return w.do("wake readers", `SELECT pg_notify($1, (SELECT pos FROM feed_head)::text || ' ' || $2)`, pgfeed.Channel, payload)
+	return w.do("wake readers", `SELECT pg_notify($1, '0 ' || $2)`, pgfeed.Channel, payload)
 }

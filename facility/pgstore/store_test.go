@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"hearth/facility/pgfeed"
 	"hearth/facility/pgtest"
 	"hearth/facility/storage"
 	"hearth/facility/storage/storagetest"
@@ -178,5 +179,66 @@ func TestNewerDatabaseRefused(t *testing.T) {
 	st.Close()
 	if _, err := Open(ctx, url); err == nil || !strings.Contains(err.Error(), "newer than this Hearth knows") {
 		t.Fatalf("Open of a newer database: %v, want a refusal", err)
+	}
+}
+
+// TestWakeReachesWakers: Wake, with no change, reaches the pgfeed Wakers of every server as a
+// notification of the stream, and wakes its watchers only.
+func TestWakeReachesWakers(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s := open(t)
+	w, err := pgfeed.StartWaker(ctx, s.pool, pgfeed.WakerOptions{Poll: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	anna, other := w.Watch("anna"), w.Watch("other")
+	defer anna.Close()
+	defer other.Close()
+	for w.Stats().Connects == 0 {
+		select {
+		case <-ctx.Done():
+			t.Fatal("the Waker never listened")
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	before := w.Stats().Notifications
+	if err := s.Storage().RunInTx(ctx, func(tx storage.Tx) error { tx.Wake("anna"); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	for w.Stats().Notifications == before {
+		select {
+		case <-ctx.Done():
+			t.Fatal("the wake-up never arrived")
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	// Connecting woke everyone once; the notification then woke Anna's watch only.
+	select {
+	case <-anna.C():
+	default:
+		t.Fatal("Anna's watch was not woken")
+	}
+	select {
+	case <-other.C():
+	default:
+	}
+	before = w.Stats().Notifications
+	if err := s.Storage().RunInTx(ctx, func(tx storage.Tx) error { tx.Wake("anna"); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-anna.C():
+	case <-ctx.Done():
+		t.Fatal("Anna's watch was not woken the second time")
+	}
+	select {
+	case <-other.C():
+		t.Fatal("a watch of another stream was woken")
+	default:
+	}
+	if w.Stats().Notifications == before {
+		t.Fatal("Anna was woken without a notification")
 	}
 }
