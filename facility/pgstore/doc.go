@@ -36,4 +36,20 @@
 // transaction, and the contract says the transaction stays usable after a conflict. Any unique
 // violation that still reaches an error is mapped to a *storage.ConflictError too. A read of one
 // row that finds none returns storage.ErrNotFound.
+//
+// # Durability and wake-ups
+//
+// Every connection runs with synchronous_commit = on, whatever the database's default, so that
+// RunInTx returns only once the commit is on disk. Changes notify pgfeed's channel at commit (the
+// Wakers of every server of the home); Wake without a change notifies the same channel with
+// position 0, claiming no position. On the server that committed, Options.Notify is told whose
+// feeds grew, as sqlitestore does.
+//
+// # Not here yet
+//
+//   - Wake-ups from other servers: Store does not run a pgfeed.Waker into the Hub yet, so a
+//     long-poll on one server is woken by commits on that server only.
+//   - Backup returns an error saying to use pg_dump; hearth-facility has no --database flag yet.
+//   - The visibility SQL of the feed (feed.go) is a copy of sqlitestore's, held to the Domain's
+//     rules by TestSeesItemAgrees as SQLite's copy is.
 package pgstore

@@ -48,6 +48,9 @@ func OpenWith(ctx context.Context, url string, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open PostgreSQL: the database address %q is not a valid postgres:// URL: %w", redact(url), err)
 	}
+	// Durability: RunInTx returns once the commit is on disk, whatever the server's or the
+	// database's default says (synchronous_commit = off would acknowledge writes a crash loses).
+	cfg.ConnConfig.RuntimeParams["synchronous_commit"] = "on"
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open PostgreSQL at %s: %w", redact(url), err)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"hearth/facility/pgfeed"
@@ -240,5 +241,38 @@ func TestWakeReachesWakers(t *testing.T) {
 	}
 	if w.Stats().Notifications == before {
 		t.Fatal("Anna was woken without a notification")
+	}
+}
+
+// TestCommitsAreDurable: a database whose default is synchronous_commit = off (commits
+// acknowledged before they are on disk) still gets durable commits from RunInTx.
+func TestCommitsAreDurable(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.DB(t)
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var db string
+	if err := conn.QueryRow(ctx, `SELECT current_database()`).Scan(&db); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `ALTER DATABASE `+pgx.Identifier{db}.Sanitize()+` SET synchronous_commit = off`); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close(ctx)
+	st, err := Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var setting string
+	if err := st.Storage().RunInTx(ctx, func(tx storage.Tx) error {
+		return tx.(*writeTx).tx.QueryRow(ctx, `SHOW synchronous_commit`).Scan(&setting)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if setting != "on" {
+		t.Fatalf("synchronous_commit in a write: %q, want on", setting)
 	}
 }
