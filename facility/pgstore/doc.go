@@ -1,0 +1,55 @@
+// Package pgstore is the facility's records on PostgreSQL: storage.Storage for a home whose
+// database is a PostgreSQL database (one database per home), with its own versioned migrations
+// (migrations/*.sql, mirroring facility/sqlitestore's schema) and the change feed's positions
+// from facility/pgfeed.
+//
+// # Isolation: writers take the feed's counter first
+//
+// The storage contract asks for serializable read-write transactions and for change positions
+// that grow in commit order. pgfeed gives the positions: a change takes the next one with an
+// UPDATE of the home's one counter row (feed_head), which stays locked until the transaction
+// ends, so positions are handed out in commit order. pgfeed asks that Append run at READ
+// COMMITTED (at REPEATABLE READ or SERIALIZABLE a writer that waited for the counter would fail)
+// and be called last, but the domain appends changes in the middle of its transactions (a
+// person's put, then their subscriptions).
+//
+// So RunInTx begins a READ COMMITTED transaction and, as its first statement, locks the counter
+// row (SELECT ... FOR UPDATE), whether or not fn will append. Every read-write transaction of the
+// home then runs alone, from its lock to its COMMIT: each statement of a READ COMMITTED
+// transaction sees everything committed before it began, and nothing commits beside it, so
+// every fn sees the state all earlier transactions left and no write of another: serial
+// execution, which is serializable. Appends in the middle of fn are safe, as the lock is already
+// held (and it is the first lock every writer takes, so writers cannot deadlock over it). This is
+// SQLite's one writer, on PostgreSQL; the price is that a home's writes do not overlap, from the
+// lock to the commit's WAL flush. Reads (View) are not serialised: each is a REPEATABLE READ,
+// READ ONLY transaction, one snapshot, which holds every transaction committed before it began.
+//
+// Should a transaction still fail with a serialization failure (40001) or a deadlock (40P01), as
+// it could if something else (a migration, an operator's session) takes locks in another order,
+// RunInTx runs fn again in a new transaction, a bounded number of times, with a short backoff
+// that ends early when ctx does.
+//
+// # Conflicts and absences
+//
+// Inserts that may meet a taken key use ON CONFLICT DO NOTHING and report a *storage.ConflictError
+// when no row was written: a unique violation (23505) would abort the whole PostgreSQL
+// transaction, and the contract says the transaction stays usable after a conflict. Any unique
+// violation that still reaches an error is mapped to a *storage.ConflictError too. A read of one
+// row that finds none returns storage.ErrNotFound.
+//
+// # Durability and wake-ups
+//
+// Every connection runs with synchronous_commit = on, whatever the database's default, so that
+// RunInTx returns only once the commit is on disk. Changes notify pgfeed's channel at commit (the
+// Wakers of every server of the home); Wake without a change notifies the same channel with
+// position 0, claiming no position. On the server that committed, Options.Notify is told whose
+// feeds grew, as sqlitestore does.
+//
+// # Not here yet
+//
+//   - Wake-ups from other servers: Store does not run a pgfeed.Waker into the Hub yet, so a
+//     long-poll on one server is woken by commits on that server only.
+//   - Backup returns an error saying to use pg_dump; hearth-facility has no --database flag yet.
+//   - The visibility SQL of the feed (feed.go) is a copy of sqlitestore's, held to the Domain's
+//     rules by TestSeesItemAgrees as SQLite's copy is.
+package pgstore

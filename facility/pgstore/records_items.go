@@ -1,0 +1,131 @@
+package pgstore
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"hearth/facility/storage"
+)
+
+func jsonUnmarshal(data string, v any) error {
+	if err := json.Unmarshal([]byte(data), v); err != nil {
+		return fmt.Errorf("decode stored JSON: %w", err)
+	}
+	return nil
+}
+
+const itemCols = `id, kind, author_id, target_id, circle_id, p1, p2, audience, body_hash, data, created_at, deleted_at`
+
+func scanItem(sc pgx.Row) (storage.Item, error) {
+	var it storage.Item
+	var target, circle, p1, p2, aud *string
+	var data string
+	var created time.Time
+	var deleted *time.Time
+	if err := sc.Scan(&it.ID, &it.Kind, &it.AuthorID, &target, &circle, &p1, &p2, &aud, &it.BodyHash, &data, &created, &deleted); err != nil {
+		return it, err
+	}
+	it.TargetID = str(target)
+	it.Scope = storage.Scope{CircleID: str(circle), P1: str(p1), P2: str(p2), Audience: str(aud)}
+	it.Data, it.CreatedAt, it.DeletedAt = []byte(data), created.UTC(), tm(deleted)
+	return it, nil
+}
+
+func (r readTx) Item(id string) (storage.Item, error) {
+	it, err := scanItem(r.row(`SELECT `+itemCols+` FROM items WHERE id = $1`, id))
+	return it, one("item", err)
+}
+
+func (r readTx) IDClaim(authorID, id string) ([]byte, error) {
+	var h []byte
+	err := r.row(`SELECT body_hash FROM id_claims WHERE author_id = $1 AND id = $2`, authorID, id).Scan(&h)
+	return h, one("id claim", err)
+}
+
+func (r readTx) ItemsWithPhoto(sha string) ([]storage.Item, error) {
+	return rows(r, "items of a photo", scanItem, `SELECT `+itemCols+` FROM items WHERE deleted_at IS NULL
+		AND id IN (SELECT item_id FROM item_photos WHERE sha256 = $1) ORDER BY ord`, sha)
+}
+
+func (r readTx) Circle(id string) (storage.Circle, error) {
+	var c storage.Circle
+	err := r.row(`SELECT id, resident_id, name FROM circles WHERE id = $1`, id).Scan(&c.ID, &c.ResidentID, &c.Name)
+	return c, one("circle", err)
+}
+
+func (r readTx) Member(circleID, personID string) (storage.Member, error) {
+	m := storage.Member{CircleID: circleID, PersonID: personID}
+	var data string
+	err := r.row(`SELECT relation, can_invite, data FROM members WHERE circle_id = $1 AND person_id = $2`, circleID, personID).
+		Scan(&m.Relation, &m.CanInvite, &data)
+	m.Data = []byte(data)
+	return m, one("member", err)
+}
+
+func scanString(sc pgx.Row) (string, error) {
+	var s string
+	err := sc.Scan(&s)
+	return s, err
+}
+
+func (r readTx) MemberCircles(personID string) ([]string, error) {
+	return rows(r, "circles", scanString, `SELECT circle_id FROM members WHERE person_id = $1 ORDER BY circle_id`, personID)
+}
+
+func (r readTx) SharesCircle(personID, otherID string) (bool, error) {
+	return r.exists("circles", `SELECT 1 FROM members m1 JOIN members m2 ON m2.circle_id = m1.circle_id
+		WHERE m1.person_id = $1 AND m2.person_id = $2 LIMIT 1`, personID, otherID)
+}
+
+func (r readTx) CircleMates(personID string) ([]storage.Person, error) {
+	return rows(r, "circle mates", scanPerson, `SELECT `+personCols+` FROM people WHERE id <> $1 AND id IN
+		(SELECT m2.person_id FROM members m1 JOIN members m2 ON m2.circle_id = m1.circle_id WHERE m1.person_id = $1)
+		ORDER BY id`, personID)
+}
+
+func (r readTx) PeopleWithAvatar(sha string) ([]storage.Person, error) {
+	// The avatar <> '' term lets the planner use the partial index people_avatar.
+	return rows(r, "people of a photo", scanPerson, `SELECT `+personCols+` FROM people
+		WHERE avatar = $1 AND avatar <> '' ORDER BY id`, sha)
+}
+
+func (r readTx) BlobUploadedBy(sha, personID string) (bool, error) {
+	return r.exists("uploader", `SELECT 1 FROM blob_uploads WHERE sha256 = $1 AND person_id = $2`, sha, personID)
+}
+
+func (w *writeTx) InsertItem(it storage.Item, photos []string) error {
+	if err := w.insert("item", it.ID, `INSERT INTO items(id, kind, author_id, target_id, circle_id, p1, p2, audience, body_hash, data, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING`, it.ID, it.Kind, it.AuthorID, nullable(it.TargetID),
+		nullable(it.CircleID), nullable(it.P1), nullable(it.P2), nullable(it.Audience), it.BodyHash, string(it.Data), ts(it.CreatedAt)); err != nil {
+		return err
+	}
+	if len(photos) > 0 {
+		if err := w.do("add "+it.Kind+" photos", `INSERT INTO item_photos(sha256, item_id) SELECT DISTINCT p, $2 FROM unnest($1::text[]) p
+			ON CONFLICT DO NOTHING`, photos, it.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (w *writeTx) InsertIDClaim(authorID, id string, bodyHash []byte, at time.Time) error {
+	return w.insert("id claim", authorID+"/"+id, `INSERT INTO id_claims(author_id, id, body_hash, created_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT DO NOTHING`, authorID, id, bodyHash, ts(at))
+}
+
+func (w *writeTx) MarkItemDeleted(id string, at time.Time) error {
+	return w.do("delete item", `UPDATE items SET deleted_at = $1 WHERE id = $2`, ts(at), id)
+}
+
+func (w *writeTx) InsertSeen(targetID, personID string, at time.Time, data []byte) (bool, error) {
+	tag, err := w.exec("mark seen", `INSERT INTO seen(target_id, person_id, at, data) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+		targetID, personID, ts(at), string(data))
+	return err == nil && tag.RowsAffected() == 1, err
+}
+
+func (w *writeTx) SetAvatar(personID, sha string, data []byte) error {
+	return w.do("set avatar", `UPDATE people SET avatar = $1, data = $2 WHERE id = $3`, sha, string(data), personID)
+}

@@ -1,0 +1,292 @@
+package pgstore
+
+import (
+	"context"
+	"crypto/rand"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"hearth/facility"
+	"hearth/facility/pgfeed"
+	"hearth/facility/storage"
+	"hearth/protocol"
+)
+
+// Store is a home's PostgreSQL database.
+type Store struct {
+	pool   *pgxpool.Pool
+	notify facility.Notifier
+}
+
+// Options are what OpenWith takes beside the address.
+type Options struct {
+	// Name is the facility's name, written when the database has none yet.
+	Name string
+	// Notify is told, after each commit on this server, whose feeds grew (facility.Hub.Notify).
+	// Commits on other servers of the home reach it through pgfeed's Waker (not wired yet).
+	Notify facility.Notifier
+}
+
+// Open connects to the database at url (postgres://…), brings its tables up to date (the feed's
+// and the records'), and gives the home an id and a cursor epoch if it has none yet.
+func Open(ctx context.Context, url string) (*Store, error) { return OpenWith(ctx, url, Options{}) }
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, url string, opt Options) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("open PostgreSQL: the database address %q is not a valid postgres:// URL: %w", redact(url), err)
+	}
+	// Durability: RunInTx returns once the commit is on disk, whatever the server's or the
+	// database's default says (synchronous_commit = off would acknowledge writes a crash loses).
+	cfg.ConnConfig.RuntimeParams["synchronous_commit"] = "on"
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open PostgreSQL at %s: %w", redact(url), err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("open PostgreSQL at %s: cannot connect: %w", redact(url), err)
+	}
+	s := &Store{pool: pool, notify: opt.Notify}
+	if err := pgfeed.Migrate(ctx, pool); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	if err := migrate(ctx, pool); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	if err := s.seedMeta(ctx, opt.Name); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the store's connections.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+// Storage returns the store's records behind the storage interface.
+func (s *Store) Storage() storage.Storage { return records{s} }
+
+// redact drops the password from a database address for messages.
+func redact(url string) string {
+	cfg, err := pgconn.ParseConfig(url)
+	if err != nil || cfg.Password == "" {
+		return url
+	}
+	return strings.Replace(url, ":"+cfg.Password+"@", ":***@", 1)
+}
+
+// seedMeta gives a new home its id and cursor epoch (as sqlitestore does), leaving them as they
+// are once set.
+func (s *Store) seedMeta(ctx context.Context, name string) error {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return fmt.Errorf("make a cursor epoch: %w", err)
+	}
+	if _, err := s.pool.Exec(ctx, `INSERT INTO meta(key, value) VALUES ('facility_id', $1), ('epoch', $2)
+		ON CONFLICT (key) DO NOTHING`, protocol.NewID(), hex.EncodeToString(b[:])); err != nil {
+		return fmt.Errorf("write the home's id: %w", err)
+	}
+	if name != "" {
+		if _, err := s.pool.Exec(ctx, `INSERT INTO meta(key, value) VALUES ('name', $1) ON CONFLICT (key) DO NOTHING`, name); err != nil {
+			return fmt.Errorf("write the home's name: %w", err)
+		}
+	}
+	return nil
+}
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+func migrations() ([]migration, error) {
+	entries, err := fs.ReadDir(migrationFiles, "migrations")
+	if err != nil {
+		return nil, fmt.Errorf("read migrations: %w", err)
+	}
+	var out []migration
+	for _, e := range entries {
+		num, name, ok := strings.Cut(strings.TrimSuffix(e.Name(), ".sql"), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || v <= 0 {
+			return nil, fmt.Errorf("migration %s: want NNNN_name.sql", e.Name())
+		}
+		b, err := migrationFiles.ReadFile("migrations/" + e.Name())
+		if err != nil {
+			return nil, fmt.Errorf("read migration %s: %w", e.Name(), err)
+		}
+		out = append(out, migration{v, name, string(b)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
+	for i := 1; i < len(out); i++ {
+		if out[i].version == out[i-1].version {
+			return nil, fmt.Errorf("two migrations are numbered %d", out[i].version)
+		}
+	}
+	return out, nil
+}
+
+// migrateLock is the advisory lock two servers starting at once take, so that one migrates and
+// the other then finds the work done (pgfeed's is ...0001).
+const migrateLock = 0x48656172_7468_0002
+
+// migrate runs the steps the database lacks, each in a transaction of its own, recorded in
+// store_migrations. A database from a newer Hearth is an error: old code could lose its data.
+func migrate(ctx context.Context, pool *pgxpool.Pool) error {
+	steps, err := migrations()
+	if err != nil {
+		return err
+	}
+	newest := steps[len(steps)-1].version
+	for _, m := range steps {
+		if err := migrateStep(ctx, pool, m, newest); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func migrateStep(ctx context.Context, pool *pgxpool.Pool, m migration, newest int) error {
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate the database: %w", err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrateLock)); err != nil {
+		return fmt.Errorf("migrate the database: wait for another server's migration: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS store_migrations (
+		version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+		return fmt.Errorf("migrate the database: %w", err)
+	}
+	var have int
+	if err := tx.QueryRow(ctx, `SELECT COALESCE(max(version), 0) FROM store_migrations`).Scan(&have); err != nil {
+		return fmt.Errorf("migrate the database: %w", err)
+	}
+	if have > newest {
+		return fmt.Errorf("the database's tables are at version %d, newer than this Hearth knows (%d): run a newer hearth-facility", have, newest)
+	}
+	if have >= m.version {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, m.sql); err != nil {
+		return fmt.Errorf("migration %04d_%s: %w", m.version, m.name, err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO store_migrations(version, name) VALUES ($1, $2)`, m.version, m.name); err != nil {
+		return fmt.Errorf("migration %04d_%s: record it: %w", m.version, m.name, err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("migration %04d_%s: commit: %w", m.version, m.name, err)
+	}
+	return nil
+}
+
+type records struct{ s *Store }
+
+var _ storage.Storage = records{}
+
+var _ facility.Backend = (*Store)(nil)
+
+// maxAttempts bounds how often RunInTx runs fn after serialization failures.
+const maxAttempts = 10
+
+// RunInTx implements storage.Storage (see the package doc for how it is serializable).
+func (r records) RunInTx(ctx context.Context, fn func(storage.Tx) error) error {
+	backoff := 2 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err := r.runOnce(ctx, fn)
+		if err == nil || !retryable(err) {
+			return err
+		}
+		if attempt == maxAttempts {
+			return fmt.Errorf("write: gave up after %d attempts that met concurrent writers: %w", attempt, err)
+		}
+		t := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("write: %w (after: %v)", ctx.Err(), err)
+		case <-t.C:
+		}
+		backoff = min(2*backoff, 200*time.Millisecond)
+	}
+}
+
+// retryable: the transaction failed only because of a transaction beside it.
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+}
+
+func (r records) runOnce(ctx context.Context, fn func(storage.Tx) error) error {
+	ptx, err := r.s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+	if err != nil {
+		return fmt.Errorf("begin write: %w", err)
+	}
+	defer ptx.Rollback(context.WithoutCancel(ctx))
+	// The counter first: from here to COMMIT this transaction is the home's only writer.
+	if _, err := ptx.Exec(ctx, `SELECT pos FROM feed_head FOR UPDATE`); err != nil {
+		return fmt.Errorf("begin write: take the feed's counter: %w", err)
+	}
+	now := time.Now()
+	if at, ok := storage.NowOf(ctx); ok {
+		now = at
+	}
+	w := &writeTx{readTx: readTx{ctx: ctx, q: ptx}, tx: ptx, now: now.UTC().Truncate(time.Millisecond), woke: map[string]struct{}{}, local: map[string]struct{}{}}
+	if err := fn(w); err != nil {
+		return err
+	}
+	if err := w.notifyWoken(); err != nil {
+		return err
+	}
+	// Whom to wake on this server, read before COMMIT: the memberships it names are this
+	// transaction's.
+	var wake []string
+	if r.s.notify != nil && len(w.local)+len(w.woke) > 0 {
+		for k := range w.woke {
+			w.local[k] = struct{}{}
+		}
+		if wake, err = w.wakeList(w.local); err != nil {
+			return err
+		}
+	}
+	if err := ptx.Commit(ctx); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	if len(wake) > 0 {
+		r.s.notify(wake)
+	}
+	return nil
+}
+
+// View implements storage.Storage: one REPEATABLE READ snapshot.
+func (r records) View(ctx context.Context, fn func(storage.ReadTx) error) error {
+	ptx, err := r.s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return fmt.Errorf("begin read: %w", err)
+	}
+	defer ptx.Rollback(context.WithoutCancel(ctx))
+	return fn(readTx{ctx: ctx, q: ptx})
+}

@@ -1,0 +1,278 @@
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"hearth/facility/pgfeed"
+	"hearth/facility/pgtest"
+	"hearth/facility/storage"
+	"hearth/facility/storage/storagetest"
+	"hearth/protocol"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// TestStorageConformance runs the storage contract's suite on a real PostgreSQL 15.
+func TestStorageConformance(t *testing.T) {
+	storagetest.Run(t, func(t *testing.T) storage.Storage {
+		st, err := Open(context.Background(), pgtest.DB(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st.Storage()
+	})
+}
+
+func open(t *testing.T) *Store {
+	t.Helper()
+	st, err := Open(context.Background(), pgtest.DB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// TestWritersRunOneAtATime: transactions that read, then write what they read (a device named
+// after the count of devices), run at once. Run serially, each sees the devices of all before
+// it, so the names are 0 … n-1, each once; two that overlapped would both see the same count.
+func TestWritersRunOneAtATime(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	st := open(t).Storage()
+	person := protocol.NewID()
+	if err := st.RunInTx(ctx, func(tx storage.Tx) error {
+		return tx.InsertPerson(storage.Person{Person: protocol.Person{ID: person, Name: "Anna", Role: protocol.RoleFamily},
+			CreatedAt: tx.Now()}, []byte(`{}`))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 12
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		go func() {
+			errs <- st.RunInTx(ctx, func(tx storage.Tx) error {
+				ds, err := tx.Devices(person, false)
+				if err != nil {
+					return err
+				}
+				id := protocol.NewID()
+				return tx.InsertDevice(storage.Device{ID: id, PersonID: person, Name: fmt.Sprint(len(ds)),
+					TokenHash: []byte(id), CreatedAt: tx.Now()})
+			})
+		}()
+	}
+	for i := 0; i < n; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	var names []string
+	if err := st.View(ctx, func(tx storage.ReadTx) error {
+		ds, err := tx.Devices(person, false)
+		for _, d := range ds {
+			names = append(names, d.Name)
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		return len(names[i]) < len(names[j]) || len(names[i]) == len(names[j]) && names[i] < names[j]
+	})
+	for i, name := range names {
+		if name != fmt.Sprint(i) {
+			t.Fatalf("devices named %v: two writers overlapped, want 0 … %d each once", names, n-1)
+		}
+	}
+	if len(names) != n {
+		t.Fatalf("%d devices, want %d", len(names), n)
+	}
+}
+
+// TestSerializationFailureRunsFnAgain: a transaction that fails with a serialization failure
+// is run again from the start, and only the run that committed leaves anything.
+func TestSerializationFailureRunsFnAgain(t *testing.T) {
+	ctx := context.Background()
+	st := open(t).Storage()
+	runs := 0
+	err := st.RunInTx(ctx, func(tx storage.Tx) error {
+		runs++
+		if err := tx.InsertBlob(protocol.PhotoRef{SHA256: fmt.Sprintf("%064x", runs), Width: 1, Height: 1}, "", tx.Now()); err != nil {
+			return err
+		}
+		if runs == 1 {
+			// What PostgreSQL says when a concurrent transaction got in the way.
+			return fmt.Errorf("write: %w", &pgconn.PgError{Code: "40001", Message: "could not serialize access"})
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if runs != 2 {
+		t.Fatalf("fn ran %d times, want 2", runs)
+	}
+	if err := st.View(ctx, func(tx storage.ReadTx) error {
+		if _, err := tx.Blob(fmt.Sprintf("%064x", 1)); !errors.Is(err, storage.ErrNotFound) {
+			t.Errorf("the failed run's blob: %v, want ErrNotFound", err)
+		}
+		_, err := tx.Blob(fmt.Sprintf("%064x", 2))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	// One that keeps failing ends, with the failure in words.
+	runs = 0
+	err = st.RunInTx(ctx, func(tx storage.Tx) error {
+		runs++
+		return &pgconn.PgError{Code: "40P01", Message: "deadlock detected"}
+	})
+	if err == nil || runs != maxAttempts || !strings.Contains(err.Error(), "gave up") {
+		t.Fatalf("a transaction that always fails: ran %d times, %v; want %d runs and an error", runs, err, maxAttempts)
+	}
+}
+
+// TestOpenTwice: opening a migrated database again changes nothing, and keeps the home's id.
+func TestOpenTwice(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.DB(t)
+	id := func() string {
+		st, err := Open(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		var v string
+		if err := st.Storage().View(ctx, func(tx storage.ReadTx) (err error) { v, err = tx.Meta("facility_id"); return }); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	first, second := id(), id()
+	if first == "" || first != second {
+		t.Fatalf("facility id %q, then %q: want the same, set", first, second)
+	}
+}
+
+// TestNewerDatabaseRefused: a database migrated by a newer Hearth is refused, in words.
+func TestNewerDatabaseRefused(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.DB(t)
+	st, err := Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.pool.Exec(ctx, `INSERT INTO store_migrations(version, name) VALUES (9999, 'future')`); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if _, err := Open(ctx, url); err == nil || !strings.Contains(err.Error(), "newer than this Hearth knows") {
+		t.Fatalf("Open of a newer database: %v, want a refusal", err)
+	}
+}
+
+// TestWakeReachesWakers: Wake, with no change, reaches the pgfeed Wakers of every server as a
+// notification of the stream, and wakes its watchers only.
+func TestWakeReachesWakers(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s := open(t)
+	w, err := pgfeed.StartWaker(ctx, s.pool, pgfeed.WakerOptions{Poll: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	anna, other := w.Watch("anna"), w.Watch("other")
+	defer anna.Close()
+	defer other.Close()
+	for w.Stats().Connects == 0 {
+		select {
+		case <-ctx.Done():
+			t.Fatal("the Waker never listened")
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	before := w.Stats().Notifications
+	if err := s.Storage().RunInTx(ctx, func(tx storage.Tx) error { tx.Wake("anna"); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	for w.Stats().Notifications == before {
+		select {
+		case <-ctx.Done():
+			t.Fatal("the wake-up never arrived")
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	// Connecting woke everyone once; the notification then woke Anna's watch only.
+	select {
+	case <-anna.C():
+	default:
+		t.Fatal("Anna's watch was not woken")
+	}
+	select {
+	case <-other.C():
+	default:
+	}
+	before = w.Stats().Notifications
+	if err := s.Storage().RunInTx(ctx, func(tx storage.Tx) error { tx.Wake("anna"); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-anna.C():
+	case <-ctx.Done():
+		t.Fatal("Anna's watch was not woken the second time")
+	}
+	select {
+	case <-other.C():
+		t.Fatal("a watch of another stream was woken")
+	default:
+	}
+	if w.Stats().Notifications == before {
+		t.Fatal("Anna was woken without a notification")
+	}
+}
+
+// TestCommitsAreDurable: a database whose default is synchronous_commit = off (commits
+// acknowledged before they are on disk) still gets durable commits from RunInTx.
+func TestCommitsAreDurable(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.DB(t)
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var db string
+	if err := conn.QueryRow(ctx, `SELECT current_database()`).Scan(&db); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `ALTER DATABASE `+pgx.Identifier{db}.Sanitize()+` SET synchronous_commit = off`); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close(ctx)
+	st, err := Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var setting string
+	if err := st.Storage().RunInTx(ctx, func(tx storage.Tx) error {
+		return tx.(*writeTx).tx.QueryRow(ctx, `SHOW synchronous_commit`).Scan(&setting)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if setting != "on" {
+		t.Fatalf("synchronous_commit in a write: %q, want on", setting)
+	}
+}
