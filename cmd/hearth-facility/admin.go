@@ -23,7 +23,7 @@ func openAdmin(ctx context.Context, dir string) (*datadir.Facility, error) {
 		host = defaultPublicHost()
 	}
 	return datadir.Open(ctx, datadir.Config{DataDir: dir, PublicHost: host, Insecure: st.Insecure,
-		CertFile: st.CertFile, KeyFile: st.KeyFile, Logger: quietLogger(), Version: version})
+		CertFile: st.CertFile, KeyFile: st.KeyFile, Logger: quietLogger(), Version: version, Database: st.Database})
 }
 
 func defaultPublicHost() string {

@@ -20,6 +20,13 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := required(fs, "data", "to"); err != nil {
 		return err
 	}
+	// On PostgreSQL the records are not in the folder: a tar of it would look whole and hold none.
+	if s, err := datadir.ReadSettings(*dir); err == nil && s.Database != "" {
+		return fmt.Errorf("the records of %s are in the PostgreSQL database %s, which this command does not back up: "+
+			"back it up with pg_dump --format=custom (and WAL archiving for point-in-time recovery), and copy %s's "+
+			"certificate, keys and settings.json with it (docs/install-facility.md, \"Backups on PostgreSQL\")",
+			*dir, s.Database, *dir)
+	}
 	if err := datadir.Backup(ctx, *dir, *to); err != nil {
 		return err
 	}

@@ -19,6 +19,8 @@ func cmdInit(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	name := fs.String("name", "", "the care home's `name`, e.g. \"Maple Grove\"")
 	staff := fs.String("staff-name", "First staff member", "`name` of the first staff account")
 	host := fs.String("public-host", "", "`HOST:PORT` as devices reach the server (default: this computer's name, port 8443)")
+	database := fs.String("database", "", "make the facility in this empty PostgreSQL `database` "+
+		"(postgres://USER@HOST:5432/DATABASE, no password: PGPASSWORD or a passfile) instead of the data directory")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -31,10 +33,15 @@ func cmdInit(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if _, _, err := net.SplitHostPort(*host); err != nil {
 		return fmt.Errorf("--public-host must be HOST:PORT, not %q", *host)
 	}
-	if err := datadir.Init(ctx, *dir, *name); err != nil {
+	if *database != "" {
+		if err := datadir.CheckDatabase(*database); err != nil {
+			return fmt.Errorf("--database: %w", err)
+		}
+	}
+	if err := datadir.InitWith(ctx, *dir, *name, *database); err != nil {
 		return err
 	}
-	if err := datadir.WriteSettings(*dir, datadir.Settings{PublicHost: *host}); err != nil {
+	if err := datadir.WriteSettings(*dir, datadir.Settings{PublicHost: *host, Database: *database}); err != nil {
 		return err
 	}
 	f, err := openAdmin(ctx, *dir)

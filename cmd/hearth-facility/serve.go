@@ -44,11 +44,19 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		"`s3://BUCKET/PREFIX?endpoint=HOST:PORT&region=REGION` (credentials from AWS_ACCESS_KEY_ID and "+
 		"AWS_SECRET_ACCESS_KEY; insecure=1 for plain HTTP, loopback only); remembered in the data directory "+
 		"until --blobs "+blobsFolder+" moves them back")
+	database := fs.String("database", "", "keep the records in this PostgreSQL database instead of the data directory: "+
+		"`postgres://USER@HOST:5432/DATABASE?sslmode=…` without a password (it comes from PGPASSWORD or a passfile); "+
+		"remembered in the data directory")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if err := required(fs, "data"); err != nil {
 		return err
+	}
+	if *database != "" {
+		if err := datadir.CheckDatabase(*database); err != nil {
+			return fmt.Errorf("--database: %w", err)
+		}
 	}
 	if err := expectDir(*dir); err != nil {
 		return err
@@ -99,6 +107,15 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	default:
 		settings.Blobs = *blobsAt
 	}
+	// The database is remembered as the bucket is: a restart without --database must not serve
+	// an old or empty facility.db.
+	if *database != "" {
+		if settings.Database == "" && datadir.HasSQLite(*dir) {
+			return fmt.Errorf("--database: %s holds its records in %s; moving them to PostgreSQL is not built yet",
+				*dir, datadir.DBFile)
+		}
+		settings.Database = *database
+	}
 	var blobs facility.BlobStore
 	photosAt := "the data directory"
 	if settings.Blobs != "" {
@@ -132,7 +149,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	f, err := datadir.Open(ctx, datadir.Config{DataDir: *dir, PublicHost: settings.PublicHost, Insecure: *insecure,
 		CertFile: *certFile, KeyFile: *keyFile, ACMEHost: *acmeHost, ACMEDirectory: *acmeDir, ACMEClient: acmeClient,
-		Logger: log, Version: version, Limits: limits, Blobs: blobs})
+		Logger: log, Version: version, Limits: limits, Blobs: blobs, Database: settings.Database})
 	if err != nil {
 		return err
 	}
@@ -173,9 +190,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *insecure {
 		scheme = "http"
 	}
-	fac, _ := f.Store.Facility(ctx)
+	fac, _ := f.Server.Store().Facility(ctx)
+	recordsAt := "the data directory"
+	if settings.Database != "" {
+		recordsAt = settings.Database
+	}
 	log.Info("serving", "facility", fac.Name, "addr", ln.Addr().String(), "scheme", scheme,
-		"public_host", settings.PublicHost, "pin", f.Pin, "version", version, "photos", photosAt,
+		"public_host", settings.PublicHost, "pin", f.Pin, "version", version, "photos", photosAt, "database", recordsAt,
 		"memory_limit_mib", debug.SetMemoryLimit(-1)>>20, "decode_memory_mib", limits.DecodeMemory>>20,
 		"max_conns", conns.Max, "conns_reserved_for_devices", conns.Reserve, "max_conns_per_address", conns.PerAddress)
 

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"hearth/facility/pgtest"
 	"hearth/protocol"
 )
 
@@ -59,7 +60,7 @@ func buildBinary(t *testing.T) string {
 }
 
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := pgtest.Run(m) // stops the PostgreSQL server the --database tests started, if any
 	if binDir != "" {
 		os.RemoveAll(binDir)
 	}

@@ -8,6 +8,9 @@
 //	DIR/key.pem       its private key (0600)
 //	DIR/acme-*.pem    with ACME: the account key and the public certificate (facility/acmecert)
 //	DIR/vapid.pem     the Web Push (VAPID) signing key (0600)
+//
+// With a PostgreSQL database (Settings.Database, --database postgres://…) the records are in
+// that database instead of DIR/facility.db; the folder keeps the rest.
 package datadir
 
 import (
@@ -27,6 +30,7 @@ import (
 	"hearth/facility"
 	"hearth/facility/acmecert"
 	"hearth/facility/blobdir"
+	"hearth/facility/pgstore"
 	"hearth/facility/sqlitestore"
 	"hearth/facility/webpush"
 	"hearth/protocol"
@@ -68,12 +72,18 @@ type Config struct {
 	Limits facility.Limits
 	// Blobs keeps the photo variants somewhere else than DIR/blobs (an S3 bucket: facility/blobs3).
 	Blobs facility.BlobStore
+	// Database, when set, is the PostgreSQL database (postgres://…, no password) that holds the
+	// records instead of DIR/facility.db.
+	Database string
 }
 
 // Facility is an opened data directory.
 type Facility struct {
 	*facility.Server
+	// Store is the SQLite database (nil when the records are in PostgreSQL: see PG).
 	Store *sqlitestore.Store
+	// PG is the PostgreSQL database (nil on SQLite).
+	PG    *pgstore.Store
 	Blobs facility.BlobStore
 	// TLS is the server certificate configuration (nil when Insecure).
 	TLS *tls.Config
@@ -83,15 +93,36 @@ type Facility struct {
 	ACME *acmecert.Manager
 }
 
-// Initialized reports whether dir holds a facility.
+// Initialized reports whether dir holds a facility: its SQLite database, or settings naming
+// a PostgreSQL database.
 func Initialized(dir string) bool {
+	if HasSQLite(dir) {
+		return true
+	}
+	s, err := ReadSettings(dir)
+	return err == nil && s.Database != ""
+}
+
+// HasSQLite reports whether dir holds a SQLite database.
+func HasSQLite(dir string) bool {
 	_, err := os.Stat(filepath.Join(dir, DBFile))
 	return err == nil
 }
 
+// CheckDatabase accepts a PostgreSQL address for --database. It refuses one that carries a
+// password: the address is remembered in settings.json and shown in logs, so the password
+// comes from PGPASSWORD or a passfile (~/.pgpass, PGPASSFILE) instead.
+func CheckDatabase(url string) error {
+	return pgstore.CheckAddress(url)
+}
+
 // Init makes a new facility in dir: the database, the photo directory and a self-signed
 // certificate. It refuses a directory that already holds one.
-func Init(ctx context.Context, dir, name string) error {
+func Init(ctx context.Context, dir, name string) error { return InitWith(ctx, dir, name, "") }
+
+// InitWith is Init with the records in the PostgreSQL database at database (when not empty),
+// which must not hold a facility yet; the caller remembers database in the settings.
+func InitWith(ctx context.Context, dir, name, database string) error {
 	if name == "" {
 		return errors.New("init: the facility needs a name (--name)")
 	}
@@ -111,6 +142,21 @@ func Init(ctx context.Context, dir, name string) error {
 	}
 	if err := WriteSelfSigned(dir, name); err != nil {
 		return fmt.Errorf("init: %w", err)
+	}
+	if database != "" {
+		if err := CheckDatabase(database); err != nil {
+			return fmt.Errorf("init: %w", err)
+		}
+		if has, err := pgstore.HasFacility(ctx, database); err != nil {
+			return fmt.Errorf("init: %w", err)
+		} else if has {
+			return fmt.Errorf("init: the database %s already holds a facility; use an empty database", database)
+		}
+		st, err := pgstore.OpenWith(ctx, database, pgstore.Options{Name: name})
+		if err != nil {
+			return fmt.Errorf("init: %w", err)
+		}
+		return st.Close()
 	}
 	st, err := sqlitestore.Open(ctx, filepath.Join(dir, DBFile), sqlitestore.Options{Name: name})
 	if err != nil {
@@ -169,10 +215,23 @@ func Open(ctx context.Context, cfg Config) (*Facility, error) {
 		return nil, errors.New("ACME needs HTTPS: leave out --insecure-http")
 	}
 	hub := facility.NewHub()
-	st, err := sqlitestore.Open(ctx, filepath.Join(cfg.DataDir, DBFile), sqlitestore.Options{
-		Notify: hub.Notify, Logger: cfg.Logger, Synchronous: cfg.Synchronous})
-	if err != nil {
-		return nil, err
+	var st facility.Backend
+	if cfg.Database != "" {
+		if err := CheckDatabase(cfg.Database); err != nil {
+			return nil, err
+		}
+		pg, err := pgstore.OpenWith(ctx, cfg.Database, pgstore.Options{Notify: hub.Notify})
+		if err != nil {
+			return nil, err
+		}
+		st, f.PG = pg, pg
+	} else {
+		lite, err := sqlitestore.Open(ctx, filepath.Join(cfg.DataDir, DBFile), sqlitestore.Options{
+			Notify: hub.Notify, Logger: cfg.Logger, Synchronous: cfg.Synchronous})
+		if err != nil {
+			return nil, err
+		}
+		st, f.Store = lite, lite
 	}
 	blobs := cfg.Blobs
 	if blobs == nil {
@@ -200,6 +259,6 @@ func Open(ctx context.Context, cfg Config) (*Facility, error) {
 		st.Close()
 		return nil, err
 	}
-	f.Server, f.Store, f.Blobs = srv, st, blobs
+	f.Server, f.Blobs = srv, blobs
 	return f, nil
 }

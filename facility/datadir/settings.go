@@ -24,6 +24,9 @@ type Settings struct {
 	// Blobs is the --blobs setting (s3://BUCKET/PREFIX?…, never credentials) the photos are kept
 	// with; empty: DIR/blobs.
 	Blobs string `json:"blobs,omitempty"`
+	// Database is the --database setting (postgres://…, never a password) the records are kept
+	// in; empty: DIR/facility.db.
+	Database string `json:"database,omitempty"`
 }
 
 // ReadSettings reads dir's settings; a missing file gives the zero Settings.

@@ -49,7 +49,8 @@
 //
 //   - Wake-ups from other servers: Store does not run a pgfeed.Waker into the Hub yet, so a
 //     long-poll on one server is woken by commits on that server only.
-//   - Backup returns an error saying to use pg_dump; hearth-facility has no --database flag yet.
+//   - Backup returns an error saying to use pg_dump (hearth-facility serve/init --database use
+//     this package; hearth-facility backup refuses such a folder and says the same).
 //   - The visibility SQL of the feed (feed.go) is a copy of sqlitestore's, held to the Domain's
 //     rules by TestSeesItemAgrees as SQLite's copy is.
 package pgstore

@@ -1,0 +1,46 @@
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// CheckAddress accepts a database address as the server remembers it (settings.json, logs): a
+// postgres:// URL without a password. The password comes from the PGPASSWORD environment
+// variable or a passfile (~/.pgpass or PGPASSFILE), as for psql.
+func CheckAddress(addr string) error {
+	u, err := url.Parse(addr)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
+		return fmt.Errorf("the database address must be a URL like postgres://USER@HOST:5432/DATABASE, not %q", redact(addr))
+	}
+	if _, set := u.User.Password(); set || u.Query().Has("password") {
+		return errors.New("the database address carries a password, which would be written to settings.json " +
+			"and logs: leave it out of the address and give it in the PGPASSWORD environment variable or a " +
+			"passfile (~/.pgpass, or the file PGPASSFILE names)")
+	}
+	if u.Path == "" || u.Path == "/" {
+		return fmt.Errorf("the database address %q names no database: add /DATABASE after the host", addr)
+	}
+	return nil
+}
+
+// HasFacility reports whether the database at addr already holds a home (init must not make a
+// second one over it).
+func HasFacility(ctx context.Context, addr string) (bool, error) {
+	conn, err := pgx.Connect(ctx, addr)
+	if err != nil {
+		return false, fmt.Errorf("connect to PostgreSQL at %s: %w", redact(addr), err)
+	}
+	defer conn.Close(context.Background())
+	var has bool
+	err = conn.QueryRow(ctx, `SELECT to_regclass('meta') IS NOT NULL`).Scan(&has)
+	if err != nil || !has {
+		return false, err
+	}
+	err = conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM meta WHERE key = 'name')`).Scan(&has)
+	return has, err
+}
