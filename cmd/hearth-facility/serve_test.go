@@ -164,6 +164,23 @@ func (l *serverLog) has(parts ...string) bool {
 	return false
 }
 
+// count is how many lines hold every one of parts.
+func (l *serverLog) count(parts ...string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, line := range l.lines {
+		all := true
+		for _, p := range parts {
+			all = all && strings.Contains(line, p)
+		}
+		if all {
+			n++
+		}
+	}
+	return n
+}
+
 // waitForSync waits until a long-poll from cursor since is waiting in the server.
 func (l *serverLog) waitForSync(t *testing.T, since string) {
 	t.Helper()

@@ -220,7 +220,8 @@ func Open(ctx context.Context, cfg Config) (*Facility, error) {
 		if err := CheckDatabase(cfg.Database); err != nil {
 			return nil, err
 		}
-		pg, err := pgstore.OpenWith(ctx, cfg.Database, pgstore.Options{Notify: hub.Notify})
+		pg, err := pgstore.OpenWith(ctx, cfg.Database, pgstore.Options{Notify: hub.Notify, Others: true,
+			Logger: cfg.Logger})
 		if err != nil {
 			return nil, err
 		}

@@ -63,6 +63,7 @@ type Waker struct {
 type Watch struct {
 	w       *Waker
 	streams map[string]struct{}
+	all     bool // every change, whatever its streams
 	c       chan struct{}
 }
 
@@ -133,6 +134,16 @@ func (w *Waker) Watch(streams ...string) *Watch {
 	}
 	w.mu.Lock()
 	w.watches[wt] = struct{}{}
+	w.mu.Unlock()
+	return wt
+}
+
+// WatchAll registers interest in every change, whatever its streams: for a server that maps
+// changes to its waiters itself, or simply wakes them all.
+func (w *Waker) WatchAll() *Watch {
+	wt := w.Watch()
+	w.mu.Lock()
+	wt.all = true
 	w.mu.Unlock()
 	return wt
 }
@@ -275,7 +286,7 @@ func (w *Waker) wake(first, last int64, streams []string) {
 		w.heard[p] = struct{}{}
 	}
 	for wt := range w.watches {
-		if streams == nil {
+		if streams == nil || wt.all {
 			wt.signal()
 			continue
 		}

@@ -203,3 +203,22 @@ func BenchmarkWakeAcrossServers(b *testing.B) {
 	b.ReportMetric(q(0.99), "p99-ms")
 	b.ReportMetric(q(1), "max-ms")
 }
+
+// WatchAll is woken by a change in any stream; a Watch of other streams is not.
+func TestWatchAllWakesOnEveryStream(t *testing.T) {
+	ctx := context.Background()
+	_, a, b := newHome(t)
+	w, err := StartWaker(ctx, b, WakerOptions{Poll: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	all, other := w.WatchAll(), w.Watch("c:2")
+	defer all.Close()
+	defer other.Close()
+	appendOne(t, a, Change{Kind: "post", Op: "put", ID: "p1"}, "c:1")
+	woke(t, all, "every stream, by a post in c:1")
+	appendOne(t, a, Change{Kind: "message", Op: "put", ID: "m1"}, "anna")
+	woke(t, all, "every stream, by a message to anna")
+	notWoken(t, other, "c:2, by changes elsewhere")
+}

@@ -47,8 +47,9 @@
 //
 // # Not here yet
 //
-//   - Wake-ups from other servers: Store does not run a pgfeed.Waker into the Hub yet, so a
-//     long-poll on one server is woken by commits on that server only.
+//   - Wake-ups from other servers are coarse: with Options.Others a pgfeed.Waker wakes every
+//     local waiter at any commit of the home (WakeEveryone), not only those whose feed grew; each
+//     reads its feed once more and waits again.
 //   - Backup returns an error saying to use pg_dump (hearth-facility serve/init --database use
 //     this package; hearth-facility backup refuses such a folder and says the same).
 //   - The visibility SQL of the feed (feed.go) is a copy of sqlitestore's, held to the Domain's

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,6 +28,9 @@ import (
 type Store struct {
 	pool   *pgxpool.Pool
 	notify facility.Notifier
+	waker  *pgfeed.Waker // with Options.Others
+	stop   chan struct{} // closed by Close: the relay ends
+	relays chan struct{} // closed when the relay has ended
 }
 
 // Options are what OpenWith takes beside the address.
@@ -34,8 +38,15 @@ type Options struct {
 	// Name is the facility's name, written when the database has none yet.
 	Name string
 	// Notify is told, after each commit on this server, whose feeds grew (facility.Hub.Notify).
-	// Commits on other servers of the home reach it through pgfeed's Waker (not wired yet).
+	// Commits on other servers of the home reach it through pgfeed's Waker (Others).
 	Notify facility.Notifier
+	// Others: the home has other servers on the same database; a commit on any of them wakes
+	// every waiter Notify knows (facility.WakeEveryone): each reads its feed again and waits
+	// again if nothing of its own came. It runs a pgfeed.Waker: NOTIFY, with polling behind it.
+	Others bool
+	// Poll is the Waker's polling period (pgfeed's default when zero); Logger its logger.
+	Poll   time.Duration
+	Logger *slog.Logger
 }
 
 // Open connects to the database at url (postgres://…), brings its tables up to date (the feed's
@@ -72,11 +83,41 @@ func OpenWith(ctx context.Context, url string, opt Options) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
+	if opt.Others && opt.Notify != nil {
+		w, err := pgfeed.StartWaker(ctx, pool, pgfeed.WakerOptions{Poll: opt.Poll, LostAfter: opt.Poll,
+			AppName: "hearth-waker", Logger: opt.Logger})
+		if err != nil {
+			pool.Close()
+			return nil, err
+		}
+		s.waker, s.stop, s.relays = w, make(chan struct{}), make(chan struct{})
+		go s.relay(w.WatchAll())
+	}
 	return s, nil
+}
+
+// relay wakes every local waiter when a change may have committed on any server of the home.
+// Correct before cheap: a waiter whose feed did not grow reads it once more and waits again.
+func (s *Store) relay(wt *pgfeed.Watch) {
+	defer close(s.relays)
+	defer wt.Close()
+	for {
+		select {
+		case <-wt.C():
+			s.notify([]string{facility.WakeEveryone})
+		case <-s.stop:
+			return
+		}
+	}
 }
 
 // Close closes the store's connections.
 func (s *Store) Close() error {
+	if s.waker != nil {
+		s.waker.Close()
+		close(s.stop)
+		<-s.relays
+	}
 	s.pool.Close()
 	return nil
 }
