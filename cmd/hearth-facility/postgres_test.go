@@ -125,7 +125,7 @@ func TestServePostgres(t *testing.T) {
 }
 
 // TestDatabasePasswordRefused: an address with a password is refused in words, before anything
-// is written, and the password is not repeated.
+// is written, and the password is not repeated; so is --database on a home kept in SQLite.
 func TestDatabasePasswordRefused(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
 	for _, addr := range []string{
@@ -145,6 +145,15 @@ func TestDatabasePasswordRefused(t *testing.T) {
 		"--database", "postgres://hearth:s3cret-pw@127.0.0.1:5432/maple")
 	if code == 0 || !strings.Contains(stderr, "PGPASSWORD") || strings.Contains(stderr, "s3cret-pw") {
 		t.Fatalf("serve --database with a password: %d %s", code, stderr)
+	}
+	if s, _ := datadir.ReadSettings(dir); s.Database != "" {
+		t.Fatalf("a refused --database was remembered: %q", s.Database)
+	}
+	// A home on SQLite is not silently swapped for an empty PostgreSQL one.
+	code, _, stderr = runCmd(t, "serve", "--data", dir, "--insecure-http", "--addr", "127.0.0.1:0",
+		"--database", "postgres://hearth@127.0.0.1:5432/maple")
+	if code == 0 || !strings.Contains(stderr, "not built yet") {
+		t.Fatalf("serve --database on a SQLite home: %d %s", code, stderr)
 	}
 	if s, _ := datadir.ReadSettings(dir); s.Database != "" {
 		t.Fatalf("a refused --database was remembered: %q", s.Database)
