@@ -3,10 +3,13 @@ package main
 import (
 	"encoding/json"
 	"net/http"
+	"os"
+	"os/exec"
 	"sync"
 	"testing"
 	"time"
 
+	"hearth/facility/blobs3/s3test"
 	"hearth/protocol"
 )
 
@@ -38,25 +41,38 @@ func pull(t *testing.T, base, token, since string) (map[string]bool, string) {
 	}
 }
 
-// TestTwoServersOneHome runs two real servers on one PostgreSQL database. A device paired
-// through A waits on B; a message written through A wakes it there. Then A is killed with
+// TestTwoServersOneHome runs two real servers on one PostgreSQL database and one S3 bucket. A
+// photo shared through A is served by B. A device paired through A waits on B; a message written through A wakes it there. Then A is killed with
 // SIGKILL during writes: the device carries on through B, and every message A acknowledged is
 // in B's feed.
 func TestTwoServersOneHome(t *testing.T) {
 	bin := buildBinary(t)
 	dir, _, inv := initPostgres(t)
-	rose, _ := addPerson(t, dir, "Rose", "resident")
+	rose, circle := addPerson(t, dir, "Rose", "resident")
+	photos := s3test.Start(t, photoBucket)
 	addrA, addrB := freeAddr(t), freeAddr(t)
 	a, b := "http://"+addrA, "http://"+addrB
 	// One data folder for both here; on two machines each has a copy (docs/install-facility.md).
-	cmdA, _ := startServe(t, bin, http.DefaultClient, a, "--data", dir, "--addr", addrA, "--insecure-http",
-		"--public-host", "care.example:8443")
-	_, logsB := startServe(t, bin, http.DefaultClient, b, "--data", dir, "--addr", addrB, "--insecure-http",
-		"--public-host", "care.example:8443")
+	// The photos are in one bucket, as they must be for two servers.
+	serve := func(addr string) *exec.Cmd {
+		cmd := exec.Command(bin, "serve", "--data", dir, "--addr", addr, "--insecure-http",
+			"--public-host", "care.example:8443", "--blobs", blobsSetting(photos, "homes/maple-grove/"))
+		cmd.Env = s3Env()
+		return cmd
+	}
+	cmdA, _ := startServeCmd(t, serve(addrA), http.DefaultClient, a)
+	_, logsB := startServeCmd(t, serve(addrB), http.DefaultClient, b)
 	pr, status := pair(t, a, inv.Code)
 	if status != 200 {
 		t.Fatalf("pair through A: %d", status)
 	}
+	// A photo shared through A is served by B.
+	photo, err := os.ReadFile("../../facility/testdata/bridge-640.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sha := home{base: a, token: pr.Token, circle: circle}.share(t, photo)
+	home{base: b, token: pr.Token, circle: circle}.variant(t, sha, "display", 2048)
 
 	// Woken across servers, several times over.
 	var worst time.Duration
