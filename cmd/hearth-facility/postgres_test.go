@@ -32,34 +32,6 @@ func initPostgres(t *testing.T) (string, string, protocol.Invitation) {
 	return dir, db, inv
 }
 
-// syncAll pulls the device's whole feed and returns the ids of its changes.
-func syncAll(t *testing.T, base, token string) map[string]bool {
-	t.Helper()
-	have := map[string]bool{}
-	since := ""
-	for {
-		req, _ := http.NewRequest("GET", base+"/v1/sync?limit=1000&since="+since, nil)
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var sr protocol.SyncResponse
-		err = json.NewDecoder(resp.Body).Decode(&sr)
-		resp.Body.Close()
-		if resp.StatusCode != 200 || err != nil {
-			t.Fatalf("sync: %d %v", resp.StatusCode, err)
-		}
-		for _, c := range sr.Changes {
-			have[c.ID] = true
-		}
-		since = sr.Next
-		if !sr.More {
-			return have
-		}
-	}
-}
-
 // putMessage sends a message as the device and returns the status.
 func putMessage(t *testing.T, base, token, to, id string) int {
 	t.Helper()
@@ -101,7 +73,7 @@ func TestServePostgres(t *testing.T) {
 	if status := putMessage(t, base, pr.Token, rose, id); status != 201 {
 		t.Fatalf("message: %d", status)
 	}
-	if !syncAll(t, base, pr.Token)[id] {
+	if have, _ := pull(t, base, pr.Token, ""); !have[id] {
 		t.Fatalf("the message %s is not in the sender's feed", id)
 	}
 	if datadir.HasSQLite(dir) {
