@@ -365,7 +365,7 @@ func (d *Domain) InvitationPreview(ctx context.Context, code string) (protocol.J
 			if err != nil {
 				return fmt.Errorf("read circle: %w", err)
 			}
-			pv.Resident = c.Name
+			pv.Resident, pv.ResidentID = c.Name, c.ResidentID
 		}
 		return nil
 	})

@@ -75,7 +75,7 @@ func TestWebJoinMakesABrowserADevice(t *testing.T) {
 	}
 	var pv protocol.JoinPreview
 	e.mustJSON(e.webDo("POST", "/web/join/preview", "", e.page(), map[string]string{"code": inv.Code}), 200, &pv)
-	if pv != (protocol.JoinPreview{Facility: "Maple Grove", Person: "Anna Hughes", Resident: "Margaret Hughes", Relation: "Daughter"}) {
+	if pv != (protocol.JoinPreview{Facility: "Maple Grove", Person: "Anna Hughes", Resident: "Margaret Hughes", ResidentID: res.ID, Relation: "Daughter"}) {
 		t.Errorf("preview %+v", pv)
 	}
 	cookie, r := e.webJoin(inv.Code, phoneUA)

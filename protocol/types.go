@@ -175,7 +175,10 @@ type JoinPreview struct {
 	Facility string `json:"facility"`           // the home's name
 	Person   string `json:"person"`             // who the new device will belong to
 	Resident string `json:"resident,omitempty"` // whose circle it joins ("" for none)
-	Relation string `json:"relation,omitempty"` // the person's relation to the resident
+	// ResidentID lets the page keep what the person calls the resident ("Mum") from the moment
+	// of joining, before the feed has brought the circle.
+	ResidentID string `json:"resident_id,omitempty"`
+	Relation   string `json:"relation,omitempty"` // the person's relation to the resident
 }
 
 // PairResponse is the answer to POST /v1/pair.

@@ -647,16 +647,6 @@ async function start() {
   showApp();
   await refreshWaiting();
   syncLoop();
-  // The name chosen on the join page ("Mum") for the resident of the circle just joined.
-  const call0 = sessionStorage.getItem('hearth.joined.callname');
-  if (call0 !== null) {
-    let tries = 0;
-    const stop = setInterval(() => {
-      const r = residents();
-      if (++tries > 100) clearInterval(stop);
-      if (r.length) { setCallName(r[r.length - 1], call0); sessionStorage.removeItem('hearth.joined.callname'); clearInterval(stop); render(); resendNames(); }
-    }, 200);
-  }
 }
 // The service worker keeps the page's own files for opening offline (and shows notices). It is
 // registered once the page has loaded, so that on a slow link it does not compete with the album.

@@ -1,10 +1,11 @@
 // The join page: https://HOST/join#CODE. The code stays in the fragment, so it never reaches
 // a server log; the page shows who the invitation is for and joins with one button.
-import { call, firstName } from '/app/api.js';
+import { call, firstName, setCallName } from '/app/api.js';
 
 const $ = (id) => document.getElementById(id);
 document.documentElement.classList.add('fonts');
 const code = decodeURIComponent(location.hash.slice(1)).trim();
+let residentId = '';
 
 const problems = {
   invalid_code: ['This invitation link does not work',
@@ -46,6 +47,7 @@ async function preview() {
     const pv = await call('POST', '/web/join/preview', { code });
     $('home').textContent = pv.facility;
     $('person').textContent = pv.person + (pv.relation ? ' (' + pv.relation.toLowerCase() + ')' : '');
+    residentId = pv.resident_id || '';
     if (pv.resident) {
       $('resident').textContent = pv.resident;
       $('resident-first').textContent = firstName(pv.resident);
@@ -71,8 +73,9 @@ $('join').addEventListener('click', async () => {
     const r = await call('POST', '/web/join', { code });
     // Another person may have used this browser: what it remembered for opening offline goes.
     try { localStorage.removeItem('hearth.shell'); } catch (e) { /* nothing kept */ }
-    // Remembered on this phone only: what the person calls the resident ("Mum").
-    sessionStorage.setItem('hearth.joined.callname', $('callname').value.trim());
+    // Remembered on this phone only, from now on (also for opening offline): what the person
+    // calls the resident ("Mum").
+    if (residentId) setCallName(residentId, $('callname').value.trim());
     location.replace('/');
   } catch (p) {
     $('join').disabled = false;
