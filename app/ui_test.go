@@ -466,6 +466,11 @@ func TestEveryScreenFitsTheTabletAtEveryTextSize(t *testing.T) {
 				Link: "hearth://care.maplegrove.example:8443/1YSN-M643-7MPR-Y285?pin=JDuIB9l9tmG6kKYCS2DnVizc6iSvag_q0000000000"},
 				"Margaret Hughes", u.home))
 		},
+		"own device": func() {
+			u.show(newOwnDeviceScreen(u, content.Invitation{Code: "1YSN-M643-7MPR-Y285", ExpiresAt: testNow.Add(7 * 24 * time.Hour),
+				Link:    "hearth://care.maplegrove.example:8443/1YSN-M643-7MPR-Y285?pin=JDuIB9l9tmG6kKYCS2DnVizc6iSvag_q0000000000",
+				WebLink: "https://care.maplegrove.example:8443/join#1YSN-M643-7MPR-Y285"}))
+		},
 	}
 	for _, size := range TextSizes {
 		u.SetTextSize(size)
