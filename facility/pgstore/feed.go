@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
 
 	"hearth/facility"
+	"hearth/facility/feedplan"
 	"hearth/facility/storage"
 	"hearth/protocol"
 )
@@ -58,11 +58,6 @@ var visibleNow = `(c.op <> 'put' OR CASE
 var streamPage = `SELECT c.pos, c.kind, c.op, c.id, c.data FROM feed_streams i JOIN feed_changes c ON c.pos = i.pos
 	WHERE i.stream = $3 AND i.pos >= $4 AND i.pos <= $5 AND ` + visibleNow + ` ORDER BY i.pos LIMIT $6`
 
-type feedChange struct {
-	pos facility.Position
-	c   protocol.Change
-}
-
 // Changes implements facility.Backend: person's changes after the position after, at most
 // limit, the position of the last, and whether more follow. All parts are read in one
 // REPEATABLE READ snapshot, so the merge sees one state of the database.
@@ -75,49 +70,20 @@ func (s *Store) Changes(ctx context.Context, personID string, after facility.Pos
 		return fail(err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	// Live parts start after the cursor; when the cursor is inside a replay at after.Seq, the
-	// change at after.Seq itself is still to come.
-	from := after.Seq + 1
-	if after.Sub > 0 {
-		from = after.Seq
-	}
-	type part struct {
-		stream   string
-		lo, hi   int64
-		replayAt int64 // > 0: a replay, placed at this position
-	}
-	const end = int64(1<<63 - 1)
-	parts := []part{{stream: personID, lo: from, hi: end}}
+	from := feedplan.From(after)
 	rows, err := tx.Query(ctx, `SELECT stream, backlog_from, joined, COALESCE(left_seq, 0) FROM subs
 		WHERE person_id = $1 AND (left_seq IS NULL OR left_seq >= $2)`, personID, from)
 	if err != nil {
 		return fail(err)
 	}
+	var subs []feedplan.Sub
 	for rows.Next() {
-		var stream string
-		var backlogFrom, joined, left int64
-		if err := rows.Scan(&stream, &backlogFrom, &joined, &left); err != nil {
+		var sub feedplan.Sub
+		if err := rows.Scan(&sub.Stream, &sub.BacklogFrom, &sub.Joined, &sub.Left); err != nil {
 			rows.Close()
 			return fail(err)
 		}
-		live := part{stream: stream, lo: max(from, joined), hi: end}
-		if left > 0 {
-			live.hi = left
-		}
-		if live.lo <= live.hi {
-			parts = append(parts, live)
-		}
-		// The replay of what came before: only while subscribed, and only after the cursor.
-		if left == 0 && backlogFrom < joined {
-			replay := part{stream: stream, lo: backlogFrom, hi: joined - 1, replayAt: joined}
-			switch {
-			case after.Seq < joined:
-				parts = append(parts, replay)
-			case after.Seq == joined && after.Sub > 0 && after.Sub < replay.hi:
-				replay.lo = max(replay.lo, after.Sub+1)
-				parts = append(parts, replay)
-			}
-		}
+		subs = append(subs, sub)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -127,47 +93,28 @@ func (s *Store) Changes(ctx context.Context, personID string, after facility.Pos
 	if err := tx.QueryRow(ctx, `SELECT role = 'staff' FROM people WHERE id = $1`, personID).Scan(&staff); err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return fail(err)
 	}
-	var all []feedChange
-	for _, p := range parts {
-		rows, err := tx.Query(ctx, streamPage, personID, staff, p.stream, p.lo, p.hi, limit+1)
+	var all []feedplan.Change
+	for _, p := range feedplan.Plan(personID, after, subs) {
+		rows, err := tx.Query(ctx, streamPage, personID, staff, p.Stream, p.Lo, p.Hi, limit+1)
 		if err != nil {
 			return fail(err)
 		}
 		for rows.Next() {
-			var fc feedChange
+			var c protocol.Change
 			var data string
-			if err := rows.Scan(&fc.c.Seq, &fc.c.Kind, &fc.c.Op, &fc.c.ID, &data); err != nil {
+			if err := rows.Scan(&c.Seq, &c.Kind, &c.Op, &c.ID, &data); err != nil {
 				rows.Close()
 				return fail(err)
 			}
-			fc.c.Data = []byte(data)
-			fc.pos = facility.Position{Seq: fc.c.Seq}
-			if p.replayAt > 0 {
-				fc.pos = facility.Position{Seq: p.replayAt, Sub: fc.c.Seq}
-				fc.c.Seq = p.replayAt
-			}
-			all = append(all, fc)
+			c.Data = []byte(data)
+			all = append(all, p.Place(c))
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return fail(err)
 		}
 	}
-	sort.SliceStable(all, func(i, j int) bool { return all[i].pos.Before(all[j].pos) })
-	out := make([]protocol.Change, 0, min(len(all), limit))
-	next := after
-	more := false
-	for i, fc := range all {
-		if i > 0 && fc.pos == all[i-1].pos {
-			continue // the same change in two streams (a person change in two circles)
-		}
-		if len(out) == limit {
-			more = true
-			break
-		}
-		out = append(out, fc.c)
-		next = fc.pos
-	}
+	out, next, more := feedplan.Merge(all, after, limit)
 	return out, next, more, nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"hearth/facility"
 	"hearth/facility/pgfeed"
 	"hearth/facility/pgtest"
 	"hearth/facility/storage"
@@ -30,6 +31,18 @@ func TestStorageConformance(t *testing.T) {
 		}
 		t.Cleanup(func() { st.Close() })
 		return st.Storage()
+	})
+}
+
+// TestFeedConformance runs the feed's suite (replays, paging, leaving) on a real PostgreSQL 15.
+func TestFeedConformance(t *testing.T) {
+	storagetest.RunFeed(t, func(t *testing.T) facility.Backend {
+		st, err := Open(context.Background(), pgtest.DB(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
 	})
 }
 

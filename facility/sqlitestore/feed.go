@@ -6,10 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 
 	"hearth/facility"
+	"hearth/facility/feedplan"
 	"hearth/facility/storage"
 	"hearth/protocol"
 )
@@ -185,17 +185,10 @@ var visibleNow = `(c.op <> 'put' OR CASE
 var streamPage = `SELECT c.seq, c.kind, c.op, c.id, c.data FROM inbox i JOIN changes c ON c.seq = i.seq
 	WHERE i.person_id = ?3 AND i.seq >= ?4 AND i.seq <= ?5 AND ` + visibleNow + ` ORDER BY i.seq LIMIT ?6`
 
-// feedChange is a change at its place in one person's feed.
-type feedChange struct {
-	pos facility.Position
-	c   protocol.Change
-}
-
-// Changes implements facility.Store. A person's feed is the merge, in position order, of their
-// own stream and of the streams they read (subs): each the changes from when they joined it
-// (until they left it), and once, at the join, the stream's earlier changes they may see now.
-// Each part is a range scan of at most limit+1 rows; all are read in one read transaction, so
-// the merge sees one state of the database (no change N+1 without N).
+// Changes implements facility.Store: it reads the person's subscriptions, then each range that
+// facility/feedplan plans from them, and feedplan merges what was read into a page. Each part
+// is a range scan of at most limit+1 rows; all are read in one read transaction, so the merge
+// sees one state of the database (no change N+1 without N).
 func (s *Store) Changes(ctx context.Context, personID string, after facility.Position, limit int) ([]protocol.Change, facility.Position, bool, error) {
 	fail := func(err error) ([]protocol.Change, facility.Position, bool, error) {
 		return nil, after, false, fmt.Errorf("read feed: %w", err)
@@ -219,19 +212,7 @@ func (s *Store) Changes(ctx context.Context, personID string, after facility.Pos
 		unprepared = append(unprepared, q)
 		return rtx.PrepareContext(ctx, q)
 	}
-	// Live parts start after the cursor; when the cursor is inside a replay at after.Seq, the
-	// change at after.Seq itself is still to come.
-	from := after.Seq + 1
-	if after.Sub > 0 {
-		from = after.Seq
-	}
-	type part struct {
-		stream   string
-		lo, hi   int64
-		replayAt int64 // > 0: a replay, placed at this seq
-	}
-	const end = int64(1<<63 - 1)
-	parts := []part{{stream: personID, lo: from, hi: end}}
+	from := feedplan.From(after)
 	subSt, err := stmt(`SELECT stream, backlog_from, joined, COALESCE(left_seq, 0) FROM subs
 		WHERE person_id = ? AND (left_seq IS NULL OR left_seq >= ?)`)
 	if err != nil {
@@ -241,32 +222,14 @@ func (s *Store) Changes(ctx context.Context, personID string, after facility.Pos
 	if err != nil {
 		return fail(err)
 	}
+	var subs []feedplan.Sub
 	for rows.Next() {
-		var stream string
-		var backlogFrom, joined, left int64
-		if err := rows.Scan(&stream, &backlogFrom, &joined, &left); err != nil {
+		var sub feedplan.Sub
+		if err := rows.Scan(&sub.Stream, &sub.BacklogFrom, &sub.Joined, &sub.Left); err != nil {
 			rows.Close()
 			return fail(err)
 		}
-		live := part{stream: stream, lo: max(from, joined), hi: end}
-		if left > 0 {
-			live.hi = left
-		}
-		if live.lo <= live.hi {
-			parts = append(parts, live)
-		}
-		// The replay of what came before: only while subscribed (after leaving, nothing of it
-		// may be seen), and only the part after the cursor.
-		if left == 0 && backlogFrom < joined {
-			replay := part{stream: stream, lo: backlogFrom, hi: joined - 1, replayAt: joined}
-			switch {
-			case after.Seq < joined:
-				parts = append(parts, replay)
-			case after.Seq == joined && after.Sub > 0 && after.Sub < replay.hi:
-				replay.lo = max(replay.lo, after.Sub+1)
-				parts = append(parts, replay)
-			}
-		}
+		subs = append(subs, sub)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -280,10 +243,10 @@ func (s *Store) Changes(ctx context.Context, personID string, after facility.Pos
 	}
 	var pageSt *sql.Stmt
 	var staff bool
-	var all []feedChange
-	for _, p := range parts {
+	var all []feedplan.Change
+	for _, p := range feedplan.Plan(personID, after, subs) {
 		var one int
-		if err := probeSt.QueryRowContext(ctx, p.stream, p.lo, p.hi).Scan(&one); errors.Is(err, sql.ErrNoRows) {
+		if err := probeSt.QueryRowContext(ctx, p.Stream, p.Lo, p.Hi).Scan(&one); errors.Is(err, sql.ErrNoRows) {
 			continue
 		} else if err != nil {
 			return fail(err)
@@ -300,44 +263,25 @@ func (s *Store) Changes(ctx context.Context, personID string, after facility.Pos
 				return fail(err)
 			}
 		}
-		rows, err := pageSt.QueryContext(ctx, personID, staff, p.stream, p.lo, p.hi, limit+1)
+		rows, err := pageSt.QueryContext(ctx, personID, staff, p.Stream, p.Lo, p.Hi, limit+1)
 		if err != nil {
 			return fail(err)
 		}
 		for rows.Next() {
-			var fc feedChange
+			var c protocol.Change
 			var data string
-			if err := rows.Scan(&fc.c.Seq, &fc.c.Kind, &fc.c.Op, &fc.c.ID, &data); err != nil {
+			if err := rows.Scan(&c.Seq, &c.Kind, &c.Op, &c.ID, &data); err != nil {
 				rows.Close()
 				return fail(err)
 			}
-			fc.c.Data = []byte(data)
-			fc.pos = facility.Position{Seq: fc.c.Seq}
-			if p.replayAt > 0 {
-				fc.pos = facility.Position{Seq: p.replayAt, Sub: fc.c.Seq}
-				fc.c.Seq = p.replayAt
-			}
-			all = append(all, fc)
+			c.Data = []byte(data)
+			all = append(all, p.Place(c))
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return fail(err)
 		}
 	}
-	sort.SliceStable(all, func(i, j int) bool { return all[i].pos.Before(all[j].pos) })
-	out := make([]protocol.Change, 0, min(len(all), limit))
-	next := after
-	more := false
-	for i, fc := range all {
-		if i > 0 && fc.pos == all[i-1].pos {
-			continue // the same change in two streams (a person change in two circles)
-		}
-		if len(out) == limit {
-			more = true
-			break
-		}
-		out = append(out, fc.c)
-		next = fc.pos
-	}
+	out, next, more := feedplan.Merge(all, after, limit)
 	return out, next, more, nil
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"hearth/facility"
 	"hearth/facility/storage"
 	"hearth/facility/storage/storagetest"
 )
@@ -21,6 +22,18 @@ func TestStorageConformance(t *testing.T) {
 		}
 		t.Cleanup(func() { st.Close() })
 		return st.Storage()
+	})
+}
+
+// TestFeedConformance runs the feed's suite (replays, paging, leaving) on a real SQLite file.
+func TestFeedConformance(t *testing.T) {
+	storagetest.RunFeed(t, func(t *testing.T) facility.Backend {
+		st, err := Open(context.Background(), filepath.Join(t.TempDir(), "facility.db"), Options{Name: "Feed"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
 	})
 }
 

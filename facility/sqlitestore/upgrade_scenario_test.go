@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"hearth/facility"
+	"hearth/facility/storage/storagetest"
 	"hearth/protocol"
 )
 
@@ -116,49 +117,6 @@ func writeUpgradeScenario(ctx context.Context, s *Store) (upgradeScenario, error
 	return sc, nil
 }
 
-// feedState is what a client holds after applying a whole feed: kind/id → data of each put
-// not deleted since.
-func feedState(ctx context.Context, s *Store, person string) (map[string]string, error) {
-	st := map[string]string{}
-	var after facility.Position
-	for {
-		page, next, more, err := s.Changes(ctx, person, after, 7)
-		if err != nil {
-			return nil, err
-		}
-		applyChanges(st, page)
-		after = next
-		if !more {
-			return st, nil
-		}
-	}
-}
-
-// applyChanges applies a page as a client does: last put wins; an item's delete drops its
-// reactions and seen marks with it (no separate deletes are sent for them).
-func applyChanges(st map[string]string, page []protocol.Change) {
-	for _, c := range page {
-		k := c.Kind + "/" + c.ID
-		if c.Op == protocol.OpPut {
-			st[k] = string(c.Data)
-			continue
-		}
-		delete(st, k)
-		switch c.Kind {
-		case protocol.KindPost, protocol.KindMessage, protocol.KindAnnouncement:
-			for k2, d := range st {
-				var r struct {
-					TargetID string `json:"target_id"`
-				}
-				if strings.HasPrefix(k2, protocol.KindReaction+"/") && json.Unmarshal([]byte(d), &r) == nil && r.TargetID == c.ID ||
-					strings.HasPrefix(k2, protocol.KindSeen+"/"+c.ID+"/") {
-					delete(st, k2)
-				}
-			}
-		}
-	}
-}
-
 // writeUpgradeAfter is what happens after the upgrade: a post, a join, a leave, a new staff
 // person (whose id it returns).
 func writeUpgradeAfter(ctx context.Context, s *Store, sc upgradeScenario) (string, error) {
@@ -195,7 +153,7 @@ func TestWriteUpgradeFixture(t *testing.T) {
 	}
 	states := map[string]map[string]string{}
 	for name, id := range sc.People {
-		if states[name], err = feedState(ctx, s, id); err != nil {
+		if states[name], err = storagetest.FeedState(ctx, s, id); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -253,8 +211,8 @@ func afterStates(ctx context.Context, s *Store, person string, old map[string]st
 	if err != nil {
 		return nil, nil, err
 	}
-	applyChanges(carried, page)
-	fresh, err = feedState(ctx, s, person)
+	storagetest.ApplyChanges(carried, page)
+	fresh, err = storagetest.FeedState(ctx, s, person)
 	return carried, fresh, err
 }
 

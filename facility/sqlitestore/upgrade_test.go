@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"hearth/facility"
+	"hearth/facility/storage/storagetest"
 	"hearth/protocol"
 )
 
@@ -66,12 +67,12 @@ func TestUpgradeFromFanOut(t *testing.T) {
 	}
 	// A fresh sync gives what it gave before.
 	for _, name := range names {
-		got, err := feedState(ctx, s, fx.People[name])
+		got, err := storagetest.FeedState(ctx, s, fx.People[name])
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !maps.Equal(got, fx.States[name]) {
-			t.Errorf("%s: a fresh sync after the upgrade differs from before:\n%s", name, diffStates(fx.States[name], got))
+			t.Errorf("%s: a fresh sync after the upgrade differs from before:\n%s", name, storagetest.DiffStates(fx.States[name], got))
 		}
 	}
 
@@ -124,10 +125,10 @@ func TestUpgradeFromFanOut(t *testing.T) {
 			continue
 		}
 		if !maps.Equal(carried[name], fx.AfterCarried[name]) {
-			t.Errorf("%s: the state carried across the upgrade differs from the old code's:\n%s", name, diffStates(fx.AfterCarried[name], carried[name]))
+			t.Errorf("%s: the state carried across the upgrade differs from the old code's:\n%s", name, storagetest.DiffStates(fx.AfterCarried[name], carried[name]))
 		}
 		if !maps.Equal(fresh[name], fx.AfterFresh[name]) {
-			t.Errorf("%s: a fresh sync after the upgrade differs from the old code's:\n%s", name, diffStates(fx.AfterFresh[name], fresh[name]))
+			t.Errorf("%s: a fresh sync after the upgrade differs from the old code's:\n%s", name, storagetest.DiffStates(fx.AfterFresh[name], fresh[name]))
 		}
 	}
 }
@@ -147,21 +148,4 @@ func kinds(page []protocol.Change) []string {
 		out = append(out, c.Op+" "+c.Kind+" "+c.ID)
 	}
 	return out
-}
-
-func diffStates(want, got map[string]string) string {
-	var d string
-	for _, k := range sortedKeys(want) {
-		if g, ok := got[k]; !ok {
-			d += "  missing " + k + "\n"
-		} else if g != want[k] {
-			d += "  differs " + k + ": " + g + " (want " + want[k] + ")\n"
-		}
-	}
-	for _, k := range sortedKeys(got) {
-		if _, ok := want[k]; !ok {
-			d += "  extra   " + k + "\n"
-		}
-	}
-	return d
 }
