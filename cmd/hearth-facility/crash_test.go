@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
 	"sync"
 	"testing"
@@ -24,17 +22,33 @@ func TestKilledServerKeepsAcknowledgedWrites(t *testing.T) {
 	if status != 200 {
 		t.Fatalf("pair: %d", status)
 	}
-	put := func(id string) int {
-		body, _ := json.Marshal(protocol.PutMessage{To: rose, Text: "remember me"})
-		req, _ := http.NewRequest("PUT", base+"/v1/messages/"+id, bytes.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+pr.Token)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return 0
-		}
-		resp.Body.Close()
-		return resp.StatusCode
+	acked := writeUntilKilled(t, 200, func(id string) int { return putMessage(t, base, pr.Token, rose, id) }, func() {
+		cmd.Process.Kill() // no shutdown, no checkpoint
+		cmd.Wait()
+	})
+	if len(acked) < 50 {
+		t.Fatalf("only %d writes before the kill", len(acked))
 	}
+
+	startServe(t, bin, http.DefaultClient, base, "--data", dir, "--addr", addr, "--insecure-http")
+	have, _ := pull(t, base, pr.Token, "")
+	lost := 0
+	for _, id := range acked {
+		if !have[id] {
+			lost++
+		}
+	}
+	if lost > 0 {
+		t.Fatalf("%d of %d acknowledged messages are gone after the kill", lost, len(acked))
+	}
+	t.Logf("%d acknowledged messages survived SIGKILL", len(acked))
+}
+
+// writeUntilKilled runs eight writers (put with a new id, 201 when acknowledged) until enough
+// writes were acknowledged, then kills the server with kill while they are still at it, and
+// returns the ids of every acknowledged write.
+func writeUntilKilled(t *testing.T, enough int, put func(id string) int, kill func()) []string {
+	t.Helper()
 	var mu sync.Mutex
 	var acked []string
 	var wg sync.WaitGroup
@@ -58,55 +72,19 @@ func TestKilledServerKeepsAcknowledgedWrites(t *testing.T) {
 			}
 		}()
 	}
-	// Kill it once enough writes were answered, while eight writers are still at it.
 	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(5 * time.Millisecond) {
 		mu.Lock()
 		n := len(acked)
 		mu.Unlock()
-		if n >= 200 {
+		if n >= enough {
 			break
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("only %d writes answered in 60 s", n)
 		}
 	}
-	cmd.Process.Kill() // no shutdown, no checkpoint
-	cmd.Wait()
+	kill()
 	close(stop)
 	wg.Wait()
-	if len(acked) < 50 {
-		t.Fatalf("only %d writes before the kill", len(acked))
-	}
-
-	startServe(t, bin, http.DefaultClient, base, "--data", dir, "--addr", addr, "--insecure-http")
-	have := map[string]bool{}
-	since := ""
-	for {
-		req, _ := http.NewRequest("GET", base+"/v1/sync?limit=1000&since="+since, nil)
-		req.Header.Set("Authorization", "Bearer "+pr.Token)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var sr protocol.SyncResponse
-		json.NewDecoder(resp.Body).Decode(&sr)
-		resp.Body.Close()
-		for _, c := range sr.Changes {
-			have[c.ID] = true
-		}
-		since = sr.Next
-		if !sr.More {
-			break
-		}
-	}
-	lost := 0
-	for _, id := range acked {
-		if !have[id] {
-			lost++
-		}
-	}
-	if lost > 0 {
-		t.Fatalf("%d of %d acknowledged messages are gone after the kill", lost, len(acked))
-	}
-	t.Logf("%d acknowledged messages survived SIGKILL", len(acked))
+	return acked
 }

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"sync"
 	"testing"
 	"time"
 
@@ -125,44 +124,10 @@ func TestTwoServersOneHome(t *testing.T) {
 	t.Logf("a write through A woke the long-poll on B in at most %v (5 tries)", worst)
 
 	// SIGKILL A while eight writers are at it.
-	var mu sync.Mutex
-	var acked []string
-	var wg sync.WaitGroup
-	stop := make(chan struct{})
-	for w := 0; w < 8; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				id := protocol.NewID()
-				if putMessage(t, a, pr.Token, rose, id) == 201 {
-					mu.Lock()
-					acked = append(acked, id)
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-		mu.Lock()
-		n := len(acked)
-		mu.Unlock()
-		if n >= 100 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("only %d writes answered in 60 s", n)
-		}
-	}
-	cmdA.Process.Kill()
-	cmdA.Wait()
-	close(stop)
-	wg.Wait()
+	acked := writeUntilKilled(t, 100, func(id string) int { return putMessage(t, a, pr.Token, rose, id) }, func() {
+		cmdA.Process.Kill()
+		cmdA.Wait()
+	})
 
 	have, _ := pull(t, b, pr.Token, "")
 	lost := 0
