@@ -140,7 +140,7 @@ func (r readTx) Person(id string) (storage.Person, error) {
 
 const deviceCols = `id, person_id, name, token_hash, created_at, last_seen, revoked_at, invited_by`
 
-func scanDevice(sc interface{ Scan(...any) error }) (storage.Device, error) {
+func scanDevice(sc scanner) (storage.Device, error) {
 	var d storage.Device
 	var created string
 	var seen, revoked sql.NullString
@@ -162,26 +162,13 @@ func (r readTx) DeviceByToken(tokenHash []byte) (storage.Device, error) {
 }
 
 func (r readTx) Devices(personID string, all bool) ([]storage.Device, error) {
-	rows, err := r.q.queryRows(`SELECT `+deviceCols+` FROM devices WHERE ? OR person_id = ? ORDER BY created_at, id`, all, personID)
-	if err != nil {
-		return nil, fmt.Errorf("list devices: %w", err)
-	}
-	defer rows.Close()
-	var out []storage.Device
-	for rows.Next() {
-		d, err := scanDevice(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list devices: %w", err)
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return rows(r, "list devices", scanDevice, `SELECT `+deviceCols+` FROM devices WHERE ? OR person_id = ? ORDER BY created_at, id`, all, personID)
 }
 
 const invitationCols = `lookup, secret_hash, proof_key, person_id, circle_id, relation, can_invite, created_by,
 	created_by_device, created_at, expires_at, used_at, cancelled_at, failures`
 
-func scanInvitation(sc interface{ Scan(...any) error }) (storage.Invitation, error) {
+func scanInvitation(sc scanner) (storage.Invitation, error) {
 	var inv storage.Invitation
 	var circle, used, cancelled sql.NullString
 	var created, expires string
@@ -200,38 +187,12 @@ func (r readTx) Invitation(lookup string) (storage.Invitation, error) {
 }
 
 func (r readTx) UnusedInvitations(createdBy string, all bool) ([]storage.Invitation, error) {
-	rows, err := r.q.queryRows(`SELECT `+invitationCols+` FROM invitations
+	return rows(r, "list invitations", scanInvitation, `SELECT `+invitationCols+` FROM invitations
 		WHERE used_at IS NULL AND cancelled_at IS NULL AND (? OR created_by = ?) ORDER BY created_at, lookup`, all, createdBy)
-	if err != nil {
-		return nil, fmt.Errorf("list invitations: %w", err)
-	}
-	defer rows.Close()
-	var out []storage.Invitation
-	for rows.Next() {
-		inv, err := scanInvitation(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list invitations: %w", err)
-		}
-		out = append(out, inv)
-	}
-	return out, rows.Err()
 }
 
 func (r readTx) OffersByDevice(deviceID string) ([]storage.Offer, error) {
-	rows, err := r.q.queryRows(`SELECT `+offerCols+` FROM member_offers WHERE offered_by_device = ?`, deviceID)
-	if err != nil {
-		return nil, fmt.Errorf("read offers: %w", err)
-	}
-	defer rows.Close()
-	var out []storage.Offer
-	for rows.Next() {
-		o, err := scanOffer(rows)
-		if err != nil {
-			return nil, fmt.Errorf("read offers: %w", err)
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return rows(r, "read offers", scanOffer, `SELECT `+offerCols+` FROM member_offers WHERE offered_by_device = ?`, deviceID)
 }
 
 func (r readTx) Blob(sha string) (protocol.PhotoRef, error) {
@@ -241,43 +202,49 @@ func (r readTx) Blob(sha string) (protocol.PhotoRef, error) {
 }
 
 func (r readTx) AuditPage(before int64, limit int) ([]protocol.AuditEntry, error) {
-	rows, err := r.q.queryRows(`SELECT id, at, actor_id, action, target_id, detail, device_id, invited_by FROM audit
-		WHERE id < ? ORDER BY id DESC LIMIT ?`, before, limit)
-	if err != nil {
-		return nil, fmt.Errorf("read audit: %w", err)
-	}
-	defer rows.Close()
-	var out []protocol.AuditEntry
-	for rows.Next() {
+	return rows(r, "read audit", func(sc scanner) (protocol.AuditEntry, error) {
 		var e protocol.AuditEntry
 		var at string
-		if err := rows.Scan(&e.ID, &at, &e.ActorID, &e.Action, &e.TargetID, &e.Detail, &e.DeviceID, &e.InvitedBy); err != nil {
-			return nil, fmt.Errorf("read audit: %w", err)
-		}
+		err := sc.Scan(&e.ID, &at, &e.ActorID, &e.Action, &e.TargetID, &e.Detail, &e.DeviceID, &e.InvitedBy)
 		e.At = parseTime(at)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		return e, err
+	}, `SELECT id, at, actor_id, action, target_id, detail, device_id, invited_by FROM audit
+		WHERE id < ? ORDER BY id DESC LIMIT ?`, before, limit)
 }
 
 func (r readTx) StreamChanges(stream string, from, to int64, limit int) ([]storage.Change, error) {
-	rows, err := r.q.queryRows(`SELECT c.seq, c.kind, c.op, c.id, c.data FROM inbox i JOIN changes c ON c.seq = i.seq
-		WHERE i.person_id = ? AND i.seq >= ? AND i.seq <= ? ORDER BY i.seq LIMIT ?`, stream, from, to, limit)
-	if err != nil {
-		return nil, fmt.Errorf("read stream: %w", err)
-	}
-	defer rows.Close()
-	var out []storage.Change
-	for rows.Next() {
+	return rows(r, "read stream", func(sc scanner) (storage.Change, error) {
 		var c storage.Change
 		var data string
-		if err := rows.Scan(&c.Seq, &c.Kind, &c.Op, &c.ID, &data); err != nil {
-			return nil, fmt.Errorf("read stream: %w", err)
-		}
+		err := sc.Scan(&c.Seq, &c.Kind, &c.Op, &c.ID, &data)
 		c.Data = []byte(data)
-		out = append(out, c)
+		return c, err
+	}, `SELECT c.seq, c.kind, c.op, c.id, c.data FROM inbox i JOIN changes c ON c.seq = i.seq
+		WHERE i.person_id = ? AND i.seq >= ? AND i.seq <= ? ORDER BY i.seq LIMIT ?`, stream, from, to, limit)
+}
+
+// scanner is a row to scan: *sql.Row or *sql.Rows.
+type scanner interface{ Scan(...any) error }
+
+// rows runs a query and collects its rows with scan.
+func rows[T any](r readTx, what string, scan func(scanner) (T, error), q string, args ...any) ([]T, error) {
+	rs, err := r.q.queryRows(q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	return out, rows.Err()
+	defer rs.Close()
+	var out []T
+	for rs.Next() {
+		v, err := scan(rs)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	if err := rs.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
 }
 
 // writeTx is a request's savepoint in the writer's transaction.

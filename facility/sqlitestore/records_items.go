@@ -12,7 +12,7 @@ import (
 
 const itemCols = `id, kind, author_id, target_id, circle_id, p1, p2, audience, body_hash, data, created_at, deleted_at`
 
-func scanItem(sc interface{ Scan(...any) error }) (storage.Item, error) {
+func scanItem(sc scanner) (storage.Item, error) {
 	var it storage.Item
 	var target, circle, p1, p2, aud, deleted sql.NullString
 	var data, created string
@@ -37,21 +37,8 @@ func (r readTx) IDClaim(authorID, id string) ([]byte, error) {
 }
 
 func (r readTx) ItemsWithPhoto(sha string) ([]storage.Item, error) {
-	rows, err := r.q.queryRows(`SELECT `+itemCols+` FROM items WHERE deleted_at IS NULL
+	return rows(r, "read items of a photo", scanItem, `SELECT `+itemCols+` FROM items WHERE deleted_at IS NULL
 		AND id IN (SELECT item_id FROM item_photos WHERE sha256 = ?)`, sha)
-	if err != nil {
-		return nil, fmt.Errorf("read items of a photo: %w", err)
-	}
-	defer rows.Close()
-	var out []storage.Item
-	for rows.Next() {
-		it, err := scanItem(rows)
-		if err != nil {
-			return nil, fmt.Errorf("read items of a photo: %w", err)
-		}
-		out = append(out, it)
-	}
-	return out, rows.Err()
 }
 
 func (r readTx) Circle(id string) (storage.Circle, error) {
@@ -91,27 +78,17 @@ func (r readTx) SharesCircle(personID, otherID string) (bool, error) {
 }
 
 func (r readTx) people(what, q string, args ...any) ([]storage.Person, error) {
-	rows, err := r.q.queryRows(q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", what, err)
-	}
-	defer rows.Close()
-	var out []storage.Person
-	for rows.Next() {
+	return rows(r, "read "+what, func(sc scanner) (storage.Person, error) {
 		var p storage.Person
 		var data, created string
 		var last, removed sql.NullString
-		if err := rows.Scan(&data, &p.CreatedBy, &created, &last, &removed); err != nil {
-			return nil, fmt.Errorf("read %s: %w", what, err)
-		}
-		if err := json.Unmarshal([]byte(data), &p.Person); err != nil {
-			return nil, fmt.Errorf("read %s: %w", what, err)
+		if err := sc.Scan(&data, &p.CreatedBy, &created, &last, &removed); err != nil {
+			return p, err
 		}
 		p.CreatedAt, p.LastActive, p.RemovedAt = parseTime(created), nullTime(last), nullTime(removed)
 		p.Data = []byte(data)
-		out = append(out, p)
-	}
-	return out, rows.Err()
+		return p, json.Unmarshal([]byte(data), &p.Person)
+	}, q, args...)
 }
 
 func (r readTx) CircleMates(personID string) ([]storage.Person, error) {

@@ -14,56 +14,21 @@ func (r readTx) CircleOf(residentID string) (storage.Circle, error) {
 }
 
 func (r readTx) Members(circleID string) ([]storage.Member, error) {
-	rows, err := r.q.queryRows(`SELECT person_id, relation, can_invite, data FROM members WHERE circle_id = ? ORDER BY person_id`, circleID)
-	if err != nil {
-		return nil, fmt.Errorf("read members: %w", err)
-	}
-	defer rows.Close()
-	var out []storage.Member
-	for rows.Next() {
+	return rows(r, "read members", func(sc scanner) (storage.Member, error) {
 		m := storage.Member{CircleID: circleID}
 		var data string
-		if err := rows.Scan(&m.PersonID, &m.Relation, &m.CanInvite, &data); err != nil {
-			return nil, fmt.Errorf("read members: %w", err)
-		}
+		err := sc.Scan(&m.PersonID, &m.Relation, &m.CanInvite, &data)
 		m.Data = []byte(data)
-		out = append(out, m)
-	}
-	return out, rows.Err()
+		return m, err
+	}, `SELECT person_id, relation, can_invite, data FROM members WHERE circle_id = ? ORDER BY person_id`, circleID)
 }
 
 func (r readTx) OffersInCircleBy(circleID, offeredBy string) ([]storage.Offer, error) {
-	rows, err := r.q.queryRows(`SELECT `+offerCols+` FROM member_offers WHERE circle_id = ? AND offered_by = ?`, circleID, offeredBy)
-	if err != nil {
-		return nil, fmt.Errorf("read offers: %w", err)
-	}
-	defer rows.Close()
-	var out []storage.Offer
-	for rows.Next() {
-		o, err := scanOffer(rows)
-		if err != nil {
-			return nil, fmt.Errorf("read offers: %w", err)
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return rows(r, "read offers", scanOffer, `SELECT `+offerCols+` FROM member_offers WHERE circle_id = ? AND offered_by = ?`, circleID, offeredBy)
 }
 
 func (r readTx) PrivateItemsOf(personID string) ([]storage.Item, error) {
-	rows, err := r.q.queryRows(`SELECT `+itemCols+` FROM items WHERE (p1 = ?1 OR p2 = ?1) AND deleted_at IS NULL ORDER BY rowid`, personID)
-	if err != nil {
-		return nil, fmt.Errorf("read messages: %w", err)
-	}
-	defer rows.Close()
-	var out []storage.Item
-	for rows.Next() {
-		it, err := scanItem(rows)
-		if err != nil {
-			return nil, fmt.Errorf("read messages: %w", err)
-		}
-		out = append(out, it)
-	}
-	return out, rows.Err()
+	return rows(r, "read messages", scanItem, `SELECT `+itemCols+` FROM items WHERE (p1 = ?1 OR p2 = ?1) AND deleted_at IS NULL ORDER BY rowid`, personID)
 }
 
 func (w *writeTx) exec(what, q string, args ...any) error {

@@ -10,7 +10,7 @@ import (
 
 const offerCols = `circle_id, person_id, relation, can_invite, offered_by, offered_by_device, created_at`
 
-func scanOffer(sc interface{ Scan(...any) error }) (storage.Offer, error) {
+func scanOffer(sc scanner) (storage.Offer, error) {
 	var o storage.Offer
 	var created string
 	err := sc.Scan(&o.CircleID, &o.PersonID, &o.Relation, &o.CanInvite, &o.OfferedBy, &o.OfferedByDevice, &created)
