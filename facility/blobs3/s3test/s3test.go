@@ -11,6 +11,7 @@ package s3test
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -123,4 +124,14 @@ func (s *Server) Keys(t testing.TB, bucket, prefix string) []string {
 		keys = append(keys, c.Key)
 	}
 	return keys
+}
+
+// Get reads an object straight from the service's store.
+func (s *Server) Get(bucket, key string) ([]byte, error) {
+	obj, err := s.backend.GetObject(bucket, key, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer obj.Contents.Close()
+	return io.ReadAll(obj.Contents)
 }
