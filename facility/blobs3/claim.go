@@ -22,6 +22,16 @@ const MarkerName = "hearth-home.json"
 type marker struct {
 	Home string `json:"home"` // the facility id
 	Name string `json:"name"`
+
+	unreadable bool // there, but this store's key may not read it
+}
+
+// String names the marker's home for messages.
+func (m marker) String() string {
+	if m.unreadable {
+		return "another home (its marker cannot be read with these credentials)"
+	}
+	return fmt.Sprintf("the home %q (id %s)", m.Name, m.Home)
 }
 
 // Claim makes sure the store's prefix is the home's own part of the bucket, and marks it so:
@@ -43,9 +53,9 @@ func (s *Store) Claim(ctx context.Context, home protocol.FacilityRef) error {
 			return err
 		}
 		if found {
-			return fmt.Errorf("%s lies inside %s, where the photos of the home %q (id %s) are: "+
+			return fmt.Errorf("%s lies inside %s, where the photos of %s are: "+
 				"give each home a prefix of its own beside the others, such as homes/maple-grove/ and homes/oak-lodge/",
-				s.at(s.prefix), s.at(up), m.Name, m.Home)
+				s.at(s.prefix), s.at(up), m)
 		}
 	}
 	m, found, err := s.readMarker(ctx, s.prefix)
@@ -53,10 +63,10 @@ func (s *Store) Claim(ctx context.Context, home protocol.FacilityRef) error {
 		return err
 	}
 	if found {
-		if m.Home != home.ID {
-			return fmt.Errorf("%s holds the photos of the home %q (id %s), not of %q (id %s): "+
+		if m.unreadable || m.Home != home.ID {
+			return fmt.Errorf("%s holds the photos of %s, not of %q (id %s): "+
 				"each home needs a prefix of its own; check --blobs and settings.json",
-				s.at(s.prefix), m.Name, m.Home, home.Name, home.ID)
+				s.at(s.prefix), m, home.Name, home.ID)
 		}
 		return nil
 	}
@@ -72,9 +82,9 @@ func (s *Store) Claim(ctx context.Context, home protocol.FacilityRef) error {
 			if err != nil {
 				return err
 			}
-			return fmt.Errorf("%s holds %s, where the photos of the home %q (id %s) are: "+
+			return fmt.Errorf("%s holds %s, where the photos of %s are: "+
 				"give each home a prefix of its own beside the others, such as homes/maple-grove/ and homes/oak-lodge/",
-				s.at(s.prefix), s.at(below), other.Name, other.Home)
+				s.at(s.prefix), s.at(below), other)
 		}
 	}
 	b, _ := json.Marshal(marker{Home: home.ID, Name: home.Name})
@@ -86,9 +96,12 @@ func (s *Store) Claim(ctx context.Context, home protocol.FacilityRef) error {
 	if err != nil {
 		return err
 	}
-	if !found || m.Home != home.ID {
-		return fmt.Errorf("%s was claimed by the home %q (id %s) at the same moment: each home needs a prefix of its own",
-			s.at(s.prefix), m.Name, m.Home)
+	if !found {
+		return fmt.Errorf("%s: the marker just written is not there; is something else removing objects?", s.at(s.prefix))
+	}
+	if m.unreadable || m.Home != home.ID {
+		return fmt.Errorf("%s was claimed by %s at the same moment: each home needs a prefix of its own",
+			s.at(s.prefix), m)
 	}
 	return nil
 }
@@ -110,23 +123,40 @@ func parents(p string) []string {
 // at names a prefix of the store's bucket for messages.
 func (s *Store) at(prefix string) string { return "s3://" + s.bucket + "/" + prefix }
 
-// readMarker reads the marker at the root of prefix; found is false when there is none.
-func (s *Store) readMarker(ctx context.Context, prefix string) (marker, bool, error) {
-	var m marker
-	obj, err := s.client.GetObject(ctx, s.bucket, prefix+MarkerName, minio.GetObjectOptions{})
-	if err == nil {
-		defer obj.Close()
-		var b []byte
-		if b, err = io.ReadAll(io.LimitReader(obj, 64<<10)); err == nil {
-			if err := json.Unmarshal(b, &m); err != nil || m.Home == "" {
-				return m, false, fmt.Errorf("%s%s is not a Hearth home's marker; move it away or choose another prefix",
-					s.at(prefix), MarkerName)
-			}
-			return m, true, nil
+// readMarker reads the marker at the root of prefix; found is false when there is none. Whether
+// it is there is asked by listing (s3:ListBucket on the bucket), which a home's key may do
+// everywhere, while its s3:GetObject reaches only its own prefix: a marker another home's key
+// cannot read is still found, and named by its place alone.
+func (s *Store) readMarker(ctx context.Context, prefix string) (m marker, found bool, err error) {
+	key := prefix + MarkerName
+	lctx, stop := context.WithCancel(ctx)
+	defer stop()
+	for obj := range s.client.ListObjects(lctx, s.bucket, minio.ListObjectsOptions{Prefix: key, MaxKeys: 10}) {
+		if obj.Err != nil {
+			return m, false, fmt.Errorf("look for %s: %w", s.at(key), describe(obj.Err))
+		}
+		if obj.Key == key {
+			found = true
+			break
 		}
 	}
-	if minio.ToErrorResponse(err).Code == minio.NoSuchKey {
+	if !found {
 		return m, false, nil
 	}
-	return m, false, fmt.Errorf("read %s%s: %w", s.at(prefix), MarkerName, describe(err))
+	obj, err := s.client.GetObject(ctx, s.bucket, key, minio.GetObjectOptions{})
+	var b []byte
+	if err == nil {
+		defer obj.Close()
+		b, err = io.ReadAll(io.LimitReader(obj, 64<<10))
+	}
+	switch {
+	case minio.ToErrorResponse(err).Code == "AccessDenied":
+		return marker{unreadable: true}, true, nil
+	case err != nil:
+		return m, false, fmt.Errorf("read %s: %w", s.at(key), describe(err))
+	}
+	if err := json.Unmarshal(b, &m); err != nil || m.Home == "" {
+		return m, false, fmt.Errorf("%s is not a Hearth home's marker; move it away or choose another prefix", s.at(key))
+	}
+	return m, true, nil
 }

@@ -59,6 +59,19 @@ func TestClaim(t *testing.T) {
 	if err := s.Claim(ctx, oak); err != nil {
 		t.Fatal(err)
 	}
+	// With a key allowed only its own prefix (the policy in docs/install-facility.md) a home
+	// claims its prefix; one inside another home's is still found, by listing, though the
+	// other's marker cannot be read.
+	srv.Restrict("homes/birch/")
+	if err := claim("homes/birch/", oak); err != nil {
+		t.Fatalf("a key restricted to its prefix: %v", err)
+	}
+	srv.Restrict("homes/maple/annexe/")
+	if err := claim("homes/maple/annexe/", oak); err == nil || !strings.Contains(err.Error(),
+		"lies inside s3://hearth-photos/homes/maple/, where the photos of another home (its marker cannot be read") {
+		t.Errorf("a restricted key inside another home's prefix: %v", err)
+	}
+	srv.Restrict("")
 	// A home without an id (a bug) marks nothing.
 	if err := claim("homes/elm/", protocol.FacilityRef{}); err == nil {
 		t.Error("a home without an id claimed a prefix")
