@@ -480,13 +480,24 @@ func TestHomesRefuseSharedDatabaseOrPrefix(t *testing.T) {
 	}
 
 	// With its own database and prefix Oak Lodge starts; then a prefix inside Oak Lodge's is
-	// refused too, and Maple Grove restarted on its own prefix is not disturbed by Oak Lodge's.
+	// refused too. Its settings.json is made as old ones are, without the home's id: the first
+	// start records the database's.
+	var old datadir.Settings
+	json.Unmarshal(oakSettings, &old)
+	oakID := old.Home
+	old.Home = ""
+	if err := datadir.WriteSettings(oakDir, old); err != nil {
+		t.Fatal(err)
+	}
 	addr := freeAddr(t)
 	cmd := exec.Command(bin, "serve", "--data", oakDir, "--addr", addr, "--insecure-http", "--blobs",
 		blobsSetting(photos, "homes/oak-lodge/"))
 	cmd.Env = s3Env()
 	_, logs := startServeCmd(t, cmd, http.DefaultClient, "http://"+addr)
 	logs.waitFor(t, "msg=serving", `database="`+oakDB+`"`)
+	if got, err := datadir.ReadSettings(oakDir); err != nil || got.Home != oakID {
+		t.Errorf("the first start did not record Oak Lodge's id %s: %+v %v", oakID, got, err)
+	}
 	if stderr := serveRefused(t, "--data", maple.dir, "--blobs", blobsSetting(photos, "homes/oak-lodge/maple/")); !strings.Contains(stderr,
 		`where the photos of the home "Oak Lodge"`) {
 		t.Errorf("Maple Grove inside Oak Lodge's prefix: %s", stderr)
