@@ -23,7 +23,8 @@ func openAdmin(ctx context.Context, dir string) (*datadir.Facility, error) {
 		host = defaultPublicHost()
 	}
 	return datadir.Open(ctx, datadir.Config{DataDir: dir, PublicHost: host, Insecure: st.Insecure,
-		CertFile: st.CertFile, KeyFile: st.KeyFile, Logger: quietLogger(), Version: version, Database: st.Database})
+		CertFile: st.CertFile, KeyFile: st.KeyFile, Logger: quietLogger(), Version: version, Database: st.Database,
+		Home: st.Home})
 }
 
 func defaultPublicHost() string {

@@ -49,6 +49,15 @@ func cmdInit(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer f.Close()
+	// The home's id goes into the settings: serve refuses a database or bucket prefix that holds
+	// another home.
+	fac, err := f.Server.Store().Facility(ctx)
+	if err != nil {
+		return err
+	}
+	if err := datadir.WriteSettings(*dir, datadir.Settings{PublicHost: *host, Database: *database, Home: fac.ID}); err != nil {
+		return err
+	}
 	p, err := f.CreatePerson(ctx, facility.Admin, protocol.CreatePerson{Name: *staff, Role: protocol.RoleStaff})
 	if err != nil {
 		return err

@@ -55,6 +55,19 @@ func cmdPhotos(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	// The photos go only into a prefix that is this home's, or no home's yet.
+	f, err := openAdmin(ctx, *dir)
+	if err != nil {
+		return err
+	}
+	fac, err := f.Server.Store().Facility(ctx)
+	f.Close()
+	if err != nil {
+		return err
+	}
+	if err := dst.Claim(ctx, fac); err != nil {
+		return fmt.Errorf("--blobs: %w", err)
+	}
 	src, err := blobdir.Open(filepath.Join(*dir, datadir.BlobDir))
 	if err != nil {
 		return err

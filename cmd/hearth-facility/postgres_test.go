@@ -63,7 +63,7 @@ func TestServePostgres(t *testing.T) {
 
 	addr := freeAddr(t)
 	base := "http://" + addr
-	_, logs := startServe(t, bin, http.DefaultClient, base, "--data", dir, "--addr", addr, "--insecure-http")
+	cmd, logs := startServe(t, bin, http.DefaultClient, base, "--data", dir, "--addr", addr, "--insecure-http")
 	logs.waitFor(t, "msg=serving", `database="`+db+`"`)
 	pr, status := pair(t, base, inv.Code)
 	if status != 200 {
@@ -78,6 +78,12 @@ func TestServePostgres(t *testing.T) {
 	}
 	if datadir.HasSQLite(dir) {
 		t.Fatalf("serving from PostgreSQL made %s", datadir.DBFile)
+	}
+	// systemctl stop: the server finishes and exits 0 (it closed the database twice and
+	// panicked once).
+	stopServer(t, cmd, logs)
+	if code := cmd.ProcessState.ExitCode(); code != 0 || !logs.has("msg=stopped") {
+		t.Fatalf("stopped with SIGTERM, the server exited %d:\n%s", code, logs)
 	}
 
 	// A second init on the same database would make a second home over the first.

@@ -18,6 +18,7 @@ import (
 
 	"hearth/facility"
 	"hearth/facility/acmecert"
+	"hearth/facility/blobs3"
 	"hearth/facility/datadir"
 )
 
@@ -117,13 +118,14 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		settings.Database = *database
 	}
 	var blobs facility.BlobStore
+	var bucket *blobs3.Store
 	photosAt := "the data directory"
 	if settings.Blobs != "" {
 		s, c, err := openS3(ctx, settings.Blobs)
 		if err != nil {
 			return err
 		}
-		blobs, photosAt = s, c.String()
+		blobs, bucket, photosAt = s, s, c.String()
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel()}))
 	limits := memoryLimits(*memLimit << 20)
@@ -143,17 +145,33 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("--public-host must be HOST:PORT, not %q", settings.PublicHost)
 	}
 	settings.Insecure, settings.CertFile, settings.KeyFile = *insecure, *certFile, *keyFile
-	if err := datadir.WriteSettings(*dir, settings); err != nil {
-		return err
-	}
 
+	// Open refuses a database that holds another home; the settings are written only once the
+	// database and the bucket prefix are known to be this home's, so a refused start changes nothing.
 	f, err := datadir.Open(ctx, datadir.Config{DataDir: *dir, PublicHost: settings.PublicHost, Insecure: *insecure,
 		CertFile: *certFile, KeyFile: *keyFile, ACMEHost: *acmeHost, ACMEDirectory: *acmeDir, ACMEClient: acmeClient,
-		Logger: log, Version: version, Limits: limits, Blobs: blobs, Database: settings.Database})
+		Logger: log, Version: version, Limits: limits, Blobs: blobs, Database: settings.Database, Home: settings.Home})
 	if err != nil {
 		return err
 	}
 	defer f.Close()
+	fac, err := f.Server.Store().Facility(ctx)
+	if err != nil {
+		return err
+	}
+	// Recorded for the checks of the next start. On PostgreSQL Open has checked it against the
+	// record (a folder from before homes were recorded takes its database's); a SQLite database
+	// is in the folder itself, so whatever home it holds (a restore may have put another's) is
+	// the folder's.
+	settings.Home = fac.ID
+	if bucket != nil {
+		if err := bucket.Claim(ctx, fac); err != nil {
+			return fmt.Errorf("--blobs: %w", err)
+		}
+	}
+	if err := datadir.WriteSettings(*dir, settings); err != nil {
+		return err
+	}
 	if f.ACME != nil {
 		actx, stop := context.WithCancel(ctx)
 		defer stop()
@@ -190,7 +208,6 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *insecure {
 		scheme = "http"
 	}
-	fac, _ := f.Server.Store().Facility(ctx)
 	recordsAt := "the data directory"
 	if settings.Database != "" {
 		recordsAt = settings.Database

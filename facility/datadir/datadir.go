@@ -75,6 +75,10 @@ type Config struct {
 	// Database, when set, is the PostgreSQL database (postgres://…, no password) that holds the
 	// records instead of DIR/facility.db.
 	Database string
+	// Home is the id of the home the data directory serves (Settings.Home); when set, a
+	// Database that holds another home is refused. A Database that holds no home is always
+	// refused: Open never makes a home, InitWith does.
+	Home string
 }
 
 // Facility is an opened data directory.
@@ -114,6 +118,26 @@ func HasSQLite(dir string) bool {
 // comes from PGPASSWORD or a passfile (~/.pgpass, PGPASSFILE) instead.
 func CheckDatabase(url string) error {
 	return pgstore.CheckAddress(url)
+}
+
+// CheckDatabaseHome refuses a database that holds no home, or (when home is not empty) another
+// home than the one with the id home: a group of homes on one PostgreSQL cluster has a database
+// per home, and a data folder pointed at a neighbour's database must not serve (or change) it.
+// It reads only.
+func CheckDatabaseHome(ctx context.Context, database, home string) error {
+	ref, err := pgstore.HomeOf(ctx, database)
+	if err != nil {
+		return err
+	}
+	switch {
+	case ref.ID == "":
+		return fmt.Errorf("the database %s holds no home: make one there with hearth-facility init --database, "+
+			"or check the address (each home has its own database)", database)
+	case home != "" && ref.ID != home:
+		return fmt.Errorf("the database %s holds the home %q (id %s), not this data folder's home (id %s): "+
+			"each home needs its own database; check --database and settings.json", database, ref.Name, ref.ID, home)
+	}
+	return nil
 }
 
 // Init makes a new facility in dir: the database, the photo directory and a self-signed
@@ -218,6 +242,9 @@ func Open(ctx context.Context, cfg Config) (*Facility, error) {
 	var st facility.Backend
 	if cfg.Database != "" {
 		if err := CheckDatabase(cfg.Database); err != nil {
+			return nil, err
+		}
+		if err := CheckDatabaseHome(ctx, cfg.Database, cfg.Home); err != nil {
 			return nil, err
 		}
 		pg, err := pgstore.OpenWith(ctx, cfg.Database, pgstore.Options{Notify: hub.Notify, Others: true,

@@ -27,6 +27,9 @@ type Settings struct {
 	// Database is the --database setting (postgres://…, never a password) the records are kept
 	// in; empty: DIR/facility.db.
 	Database string `json:"database,omitempty"`
+	// Home is the id of the home this folder serves (its facility id), recorded at init or the
+	// first start: a database or a bucket prefix that holds another home is refused.
+	Home string `json:"home,omitempty"`
 }
 
 // ReadSettings reads dir's settings; a missing file gives the zero Settings.

@@ -7,6 +7,8 @@ import (
 	"net/url"
 
 	"github.com/jackc/pgx/v5"
+
+	"hearth/protocol"
 )
 
 // CheckAddress accepts a database address as the server remembers it (settings.json, logs): a
@@ -43,4 +45,26 @@ func HasFacility(ctx context.Context, addr string) (bool, error) {
 	}
 	err = conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM meta WHERE key = 'name')`).Scan(&has)
 	return has, err
+}
+
+// HomeOf reads which home the database at addr holds (its id and name) without changing
+// anything: no tables are made and no id is given, so that a wrong address checked before
+// opening stays as it was. A database without a home gives the zero FacilityRef.
+func HomeOf(ctx context.Context, addr string) (protocol.FacilityRef, error) {
+	var ref protocol.FacilityRef
+	conn, err := pgx.Connect(ctx, addr)
+	if err != nil {
+		return ref, fmt.Errorf("connect to PostgreSQL at %s: %w", redact(addr), err)
+	}
+	defer conn.Close(context.Background())
+	var has bool
+	if err := conn.QueryRow(ctx, `SELECT to_regclass('meta') IS NOT NULL`).Scan(&has); err != nil || !has {
+		return ref, err
+	}
+	err = conn.QueryRow(ctx, `SELECT coalesce((SELECT value FROM meta WHERE key = 'facility_id'), ''),
+		coalesce((SELECT value FROM meta WHERE key = 'name'), '')`).Scan(&ref.ID, &ref.Name)
+	if err != nil {
+		return ref, fmt.Errorf("read the home's id in %s: %w", redact(addr), err)
+	}
+	return ref, nil
 }

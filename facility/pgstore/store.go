@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -31,6 +32,7 @@ type Store struct {
 	waker  *pgfeed.Waker // with Options.Others
 	stop   chan struct{} // closed by Close: the relay ends
 	relays chan struct{} // closed when the relay has ended
+	closed sync.Once
 }
 
 // Options are what OpenWith takes beside the address.
@@ -111,14 +113,17 @@ func (s *Store) relay(wt *pgfeed.Watch) {
 	}
 }
 
-// Close closes the store's connections.
+// Close closes the store's connections. Closing again does nothing (serve closes the facility
+// when it stops and again in a deferred call).
 func (s *Store) Close() error {
-	if s.waker != nil {
-		s.waker.Close()
-		close(s.stop)
-		<-s.relays
-	}
-	s.pool.Close()
+	s.closed.Do(func() {
+		if s.waker != nil {
+			s.waker.Close()
+			close(s.stop)
+			<-s.relays
+		}
+		s.pool.Close()
+	})
 	return nil
 }
 

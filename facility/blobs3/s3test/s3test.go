@@ -11,6 +11,7 @@ package s3test
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -36,6 +37,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	revoked  bool
+	only     string // with Restrict: the one prefix objects may be read and written under
 	problems []string
 	puts     []Put
 }
@@ -85,6 +87,9 @@ func (s *Server) check(r *http.Request) string {
 	if s.revoked || !strings.HasPrefix(auth, "AWS4-HMAC-SHA256 Credential="+AccessKey+"/") {
 		return "The request is not signed with an access key this service accepts."
 	}
+	if _, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/"); s.only != "" && key != "" && !strings.HasPrefix(key, s.only) {
+		return "The key may not read or write objects outside " + s.only + "."
+	}
 	for name := range r.Header {
 		if l := strings.ToLower(name); l == "x-amz-acl" || strings.HasPrefix(l, "x-amz-grant-") {
 			s.problems = append(s.problems, fmt.Sprintf("%s %s carried the ACL header %s: %q",
@@ -102,6 +107,15 @@ func (s *Server) Revoke() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.revoked = true
+}
+
+// Restrict refuses from now on every request for an object outside prefix, as AWS does for a
+// key whose policy allows s3:GetObject and s3:PutObject on BUCKET/PREFIX* and s3:ListBucket on
+// the whole bucket; "" lifts it.
+func (s *Server) Restrict(prefix string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.only = prefix
 }
 
 // Puts returns the objects stored so far, keys as "/bucket/key".
@@ -123,4 +137,14 @@ func (s *Server) Keys(t testing.TB, bucket, prefix string) []string {
 		keys = append(keys, c.Key)
 	}
 	return keys
+}
+
+// Get reads an object straight from the service's store.
+func (s *Server) Get(bucket, key string) ([]byte, error) {
+	obj, err := s.backend.GetObject(bucket, key, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer obj.Contents.Close()
+	return io.ReadAll(obj.Contents)
 }
