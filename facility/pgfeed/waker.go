@@ -65,6 +65,11 @@ type Watch struct {
 	streams map[string]struct{}
 	all     bool // every change, whatever its streams
 	c       chan struct{}
+	// With WatchStreams: the streams named since the last Take, or everyone (a notification
+	// lost or not understood, a reconnection).
+	collect    bool
+	named      map[string]struct{}
+	everything bool
 }
 
 // C is signalled when the waiter should read the feed again.
@@ -146,6 +151,46 @@ func (w *Waker) WatchAll() *Watch {
 	wt.all = true
 	w.mu.Unlock()
 	return wt
+}
+
+// WatchStreams is WatchAll that also keeps what each signal was for (Take): for a server that
+// wakes only the waiters of the streams named.
+func (w *Waker) WatchStreams() *Watch {
+	wt := w.Watch()
+	w.mu.Lock()
+	wt.all, wt.collect, wt.named = true, true, map[string]struct{}{}
+	w.mu.Unlock()
+	return wt
+}
+
+// Take returns, and forgets, the streams named since the last Take; everyone is true when a
+// change of unknown streams may have committed (then streams is nil).
+func (wt *Watch) Take() (streams []string, everyone bool) {
+	wt.w.mu.Lock()
+	defer wt.w.mu.Unlock()
+	if wt.everything {
+		wt.everything, wt.named = false, map[string]struct{}{}
+		return nil, true
+	}
+	for s := range wt.named {
+		streams = append(streams, s)
+	}
+	clear(wt.named)
+	return streams, false
+}
+
+// note keeps what a signal is for (w.mu held); streams nil: unknown, everyone.
+func (wt *Watch) note(streams []string) {
+	if !wt.collect {
+		return
+	}
+	if streams == nil {
+		wt.everything = true
+		return
+	}
+	for _, s := range streams {
+		wt.named[s] = struct{}{}
+	}
 }
 
 // Stats returns the counts so far.
@@ -287,6 +332,7 @@ func (w *Waker) wake(first, last int64, streams []string) {
 	}
 	for wt := range w.watches {
 		if streams == nil || wt.all {
+			wt.note(streams)
 			wt.signal()
 			continue
 		}
@@ -303,6 +349,7 @@ func (w *Waker) wakeAll() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for wt := range w.watches {
+		wt.note(nil)
 		wt.signal()
 	}
 }

@@ -125,8 +125,9 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 }
 
 // wakeList turns the streams and persons that got changes into the persons who read them, for
-// the Notifier (as sqlitestore's wakeList). It runs in the writer's transaction, before COMMIT.
-func (w *writeTx) wakeList(keys map[string]struct{}) ([]string, error) {
+// the Notifier (as sqlitestore's wakeList): in the writer's transaction before COMMIT, or for
+// the changes another server committed (Store.relay).
+func (r readTx) wakeList(keys map[string]struct{}) ([]string, error) {
 	persons := map[string]struct{}{}
 	for k := range keys {
 		var ids []string
@@ -135,13 +136,13 @@ func (w *writeTx) wakeList(keys map[string]struct{}) ([]string, error) {
 		case protocol.ValidID(k):
 			ids = []string{k}
 		case k == storage.StreamStaff:
-			ids, err = rows(w.readTx, "whom to wake", scanString, `SELECT id FROM people WHERE role = 'staff' AND removed_at IS NULL`)
+			ids, err = rows(r, "whom to wake", scanString, `SELECT id FROM people WHERE role = 'staff' AND removed_at IS NULL`)
 		case k == storage.StreamEveryone:
 			ids = []string{facility.WakeEveryone}
 		case k == storage.StreamResidents:
-			ids, err = rows(w.readTx, "whom to wake", scanString, `SELECT id FROM people WHERE role IN ('resident', 'staff') AND removed_at IS NULL`)
+			ids, err = rows(r, "whom to wake", scanString, `SELECT id FROM people WHERE role IN ('resident', 'staff') AND removed_at IS NULL`)
 		case strings.HasPrefix(k, "c:"):
-			ids, err = rows(w.readTx, "whom to wake", scanString, `SELECT person_id FROM members WHERE circle_id = $1`, strings.TrimPrefix(k, "c:"))
+			ids, err = rows(r, "whom to wake", scanString, `SELECT person_id FROM members WHERE circle_id = $1`, strings.TrimPrefix(k, "c:"))
 		}
 		if err != nil {
 			return nil, err

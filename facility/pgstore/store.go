@@ -33,6 +33,7 @@ type Store struct {
 	stop   chan struct{} // closed by Close: the relay ends
 	relays chan struct{} // closed when the relay has ended
 	closed sync.Once
+	log    *slog.Logger
 }
 
 // Options are what OpenWith takes beside the address.
@@ -43,8 +44,8 @@ type Options struct {
 	// Commits on other servers of the home reach it through pgfeed's Waker (Others).
 	Notify facility.Notifier
 	// Others: the home has other servers on the same database; a commit on any of them wakes
-	// every waiter Notify knows (facility.WakeEveryone): each reads its feed again and waits
-	// again if nothing of its own came. It runs a pgfeed.Waker: NOTIFY, with polling behind it.
+	// the waiters Notify knows who read the streams it changed (every waiter when that is not
+	// known: facility.WakeEveryone). It runs a pgfeed.Waker: NOTIFY, with polling behind it.
 	Others bool
 	// Poll is the Waker's polling period (pgfeed's default when zero); Logger its logger.
 	Poll   time.Duration
@@ -72,7 +73,10 @@ func OpenWith(ctx context.Context, url string, opt Options) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("open PostgreSQL at %s: cannot connect: %w", redact(url), err)
 	}
-	s := &Store{pool: pool, notify: opt.Notify}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	s := &Store{pool: pool, notify: opt.Notify, log: opt.Logger}
 	if err := pgfeed.Migrate(ctx, pool); err != nil {
 		pool.Close()
 		return nil, err
@@ -93,24 +97,61 @@ func OpenWith(ctx context.Context, url string, opt Options) (*Store, error) {
 			return nil, err
 		}
 		s.waker, s.stop, s.relays = w, make(chan struct{}), make(chan struct{})
-		go s.relay(w.WatchAll())
+		go s.relay(w.WatchStreams())
 	}
 	return s, nil
 }
 
-// relay wakes every local waiter when a change may have committed on any server of the home.
-// Correct before cheap: a waiter whose feed did not grow reads it once more and waits again.
+// relay wakes the local waiters who read the streams named by changes committed on any server
+// of the home (this one's too: a waiter woken twice reads its feed once more and waits again).
+// When what committed is unknown (a notification lost, the connection back), or the readers of
+// the streams cannot be read, it wakes every local waiter: correct before cheap.
 func (s *Store) relay(wt *pgfeed.Watch) {
 	defer close(s.relays)
 	defer wt.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		<-s.stop
+		cancel()
+	}()
 	for {
 		select {
 		case <-wt.C():
-			s.notify([]string{facility.WakeEveryone})
 		case <-s.stop:
 			return
 		}
+		streams, everyone := wt.Take()
+		if everyone {
+			s.notify([]string{facility.WakeEveryone})
+			continue
+		}
+		persons, err := s.readersOf(ctx, streams)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Warn("feed wake-ups: waking everyone, the readers of the changed streams could not be read", "err", err)
+				s.notify([]string{facility.WakeEveryone})
+			}
+			continue
+		}
+		if len(persons) > 0 {
+			s.notify(persons)
+		}
 	}
+}
+
+// readersOf reads who reads streams (stream keys and person ids, as notified), to wake them.
+func (s *Store) readersOf(ctx context.Context, streams []string) ([]string, error) {
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return nil, fmt.Errorf("read whom to wake: %w", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	keys := make(map[string]struct{}, len(streams))
+	for _, k := range streams {
+		keys[k] = struct{}{}
+	}
+	return readTx{ctx, tx}.wakeList(keys)
 }
 
 // Close closes the store's connections. Closing again does nothing (serve closes the facility

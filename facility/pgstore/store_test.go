@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -288,4 +289,87 @@ func TestCommitsAreDurable(t *testing.T) {
 	if setting != "on" {
 		t.Fatalf("synchronous_commit in a write: %q, want on", setting)
 	}
+}
+
+// TestOtherServersWakeOnlyTheReaders: with two servers of one home (Others), a post committed
+// through A wakes, on B, the members of its circle, and no one else; a message wakes its two
+// people. Every waiter at every commit would read its feed for nothing.
+func TestOtherServersWakeOnlyTheReaders(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	url := pgtest.DB(t)
+	woken := make(chan []string, 100)
+	openServer := func(notify facility.Notifier) *Store {
+		st, err := OpenWith(ctx, url, Options{Name: "Two Servers", Others: true, Poll: time.Hour, Notify: notify})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	}
+	a := openServer(func([]string) {})
+	openServer(func(ids []string) { woken <- ids })
+	d, err := facility.NewDomain(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := func(name, role string) protocol.CreatePersonResponse {
+		r, err := d.CreatePerson(ctx, facility.Admin, protocol.CreatePerson{Name: name, Role: role})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	nurse := mk("Nurse", protocol.RoleStaff)
+	rose, iris := mk("Rose", protocol.RoleResident), mk("Iris", protocol.RoleResident)
+	anna, ben := mk("Anna", protocol.RoleFamily), mk("Ben", protocol.RoleFamily)
+	if _, err := d.AddMember(ctx, facility.Admin, rose.Circle.ID, anna.Person.ID, protocol.AddMember{Relation: "Daughter"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.AddMember(ctx, facility.Admin, iris.Circle.ID, ben.Person.ID, protocol.AddMember{Relation: "Son"}); err != nil {
+		t.Fatal(err)
+	}
+	// wokenFor waits until B has woken every one of want, and fails if it woke anyone of not
+	// (or everyone) on the way.
+	wokenFor := func(what string, want, not []string) {
+		t.Helper()
+		got := map[string]bool{}
+		for {
+			missing := false
+			for _, id := range want {
+				missing = missing || !got[id]
+			}
+			if !missing {
+				return
+			}
+			select {
+			case ids := <-woken:
+				for _, id := range ids {
+					if id == facility.WakeEveryone || slices.Contains(not, id) {
+						t.Fatalf("%s woke %s on the other server; want only %v", what, id, want)
+					}
+					got[id] = true
+				}
+			case <-ctx.Done():
+				t.Fatalf("%s: the other server woke %v, want %v", what, got, want)
+			}
+		}
+	}
+	// Drain what the setup woke (and the Waker's first connection: everyone).
+	for drained := false; !drained; {
+		select {
+		case <-woken:
+		case <-time.After(300 * time.Millisecond):
+			drained = true
+		}
+	}
+	annaA := facility.Actor{PersonID: anna.Person.ID, Role: protocol.RoleFamily}
+	if _, err := d.PutPost(ctx, annaA, protocol.NewID(), protocol.PutPost{CircleID: rose.Circle.ID, Caption: "Sunday", Photos: []string{}}); err != nil {
+		t.Fatal(err)
+	}
+	wokenFor("a post in Rose's circle", []string{anna.Person.ID, rose.Person.ID}, []string{ben.Person.ID, iris.Person.ID})
+	if _, err := d.PutMessage(ctx, annaA, protocol.NewID(), protocol.PutMessage{To: rose.Person.ID, Text: "Hello Mum"}); err != nil {
+		t.Fatal(err)
+	}
+	wokenFor("a message from Anna to Rose", []string{anna.Person.ID, rose.Person.ID}, []string{ben.Person.ID, iris.Person.ID, nurse.Person.ID})
 }
