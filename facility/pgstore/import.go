@@ -80,9 +80,16 @@ func checkNoRecords(ctx context.Context, db querier) error {
 		if name != "" {
 			what = fmt.Sprintf("the Hearth home %q", name)
 		}
-		return &NotEmptyError{fmt.Sprintf("%s (%d people, %d changes)", what, people, changes)}
+		return &NotEmptyError{fmt.Sprintf("%s (%s, %s)", what, plural(people, "person", "people"), plural(changes, "change", "changes"))}
 	}
 	return nil
+}
+
+func plural(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // Import copies a home's records from src (another backend's Export) into this database, which
