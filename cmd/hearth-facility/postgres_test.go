@@ -124,7 +124,7 @@ func TestDatabasePasswordRefused(t *testing.T) {
 	// A home on SQLite is not silently swapped for an empty PostgreSQL one.
 	code, _, stderr = runCmd(t, "serve", "--data", dir, "--insecure-http", "--addr", "127.0.0.1:0",
 		"--database", "postgres://hearth@127.0.0.1:5432/maple")
-	if code == 0 || !strings.Contains(stderr, "not built yet") {
+	if code == 0 || !strings.Contains(stderr, "hearth-facility migrate") {
 		t.Fatalf("serve --database on a SQLite home: %d %s", code, stderr)
 	}
 	if s, _ := datadir.ReadSettings(dir); s.Database != "" {
