@@ -378,7 +378,8 @@ func TestMigrateRefuses(t *testing.T) {
 	}
 }
 
-// TestMigrateRunsAgainAfterAFailure: a copy that fails half-way (here a row of facility.db that
+// TestMigrateRunsAgainAfterAFailure: a column facility.db has and this version does not know is
+// refused before anything is copied; a copy that fails half-way (here a row of facility.db that
 // PostgreSQL's rules refuse) leaves the target database without records and the home on SQLite;
 // once the cause is gone, migrate runs again (records only: the photos stay in the folder) and
 // the home is served from PostgreSQL, its unused invitation still good.
@@ -390,12 +391,23 @@ func TestMigrateRunsAgainAfterAFailure(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer lite.Close()
+	db := pgtest.DB(t)
+	// A column this version does not know would be lost: nothing is copied.
+	if _, err := lite.Exec(`ALTER TABLE people ADD COLUMN nickname TEXT`); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCmd(t, "migrate", "--data", dir, "--to", db)
+	if code != 1 || !strings.Contains(stderr, "people.nickname, which this version of Hearth does not know how to copy") {
+		t.Fatalf("migrate with an unknown column: %d %s %s", code, stdout, stderr)
+	}
+	if _, err := lite.Exec(`ALTER TABLE people DROP COLUMN nickname`); err != nil {
+		t.Fatal(err)
+	}
 	// A stream row for a change that does not exist: the last table but two of the copy fails.
 	if _, err := lite.Exec(`INSERT INTO inbox(person_id, seq) VALUES ('staff', 999999)`); err != nil {
 		t.Fatal(err)
 	}
-	db := pgtest.DB(t)
-	code, stdout, stderr := runCmd(t, "migrate", "--data", dir, "--to", db)
+	code, stdout, stderr = runCmd(t, "migrate", "--data", dir, "--to", db)
 	if code != 1 || !strings.Contains(stderr, "copy streams") || !strings.Contains(stderr, "the database was left as it was") {
 		t.Fatalf("migrate with a broken row: %d %s %s", code, stdout, stderr)
 	}
