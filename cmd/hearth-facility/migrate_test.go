@@ -185,6 +185,11 @@ func TestMigrateToPostgresAndS3(t *testing.T) {
 	if s, err := datadir.ReadSettings(dir); err != nil || s.Database != db || s.Blobs != setting {
 		t.Fatalf("settings after migrate: %+v %v", s, err)
 	}
+	// backup says that the records are in PostgreSQL now, and that facility.db is left over.
+	code, _, stderr = runCmd(t, "backup", "--data", dir, "--to", filepath.Join(t.TempDir(), "backup.tar"))
+	if code != 1 || !strings.Contains(stderr, "pg_dump") || !strings.Contains(stderr, "before hearth-facility migrate moved it") {
+		t.Fatalf("backup after migrate: %d %s", code, stderr)
+	}
 	// The old places are put aside: what is served next can only come from the new ones.
 	for _, name := range []string{datadir.DBFile, datadir.BlobDir} {
 		if err := os.Rename(filepath.Join(dir, name), filepath.Join(dir, name+"-old")); err != nil {

@@ -33,7 +33,7 @@ func initPostgres(t *testing.T) (string, string, protocol.Invitation) {
 }
 
 // putMessage sends a message as the device and returns the status.
-func putMessage(t *testing.T, base, token, to, id string) int {
+func putMessage(t testing.TB, base, token, to, id string) int {
 	t.Helper()
 	body, _ := json.Marshal(protocol.PutMessage{To: to, Text: "Lunch is at noon"})
 	req, _ := http.NewRequest("PUT", base+"/v1/messages/"+id, bytes.NewReader(body))
