@@ -283,7 +283,7 @@ func pgExec(t *testing.T, addr, sql string) {
 // TestMigrateRefuses attacks what migrate checks before it writes anything: a server that has
 // the data directory open, a password in the address, a bucket it cannot use, a database that
 // is not empty. Each is refused in words, and nothing changes: the settings, the target
-// database and the bucket are as they were.
+// database and the bucket are as they were. Then --blobs alone moves only the photos.
 func TestMigrateRefuses(t *testing.T) {
 	bucket := s3test.Start(t, photoBucket)
 	photo, err := os.ReadFile("../../facility/testdata/friends-480.jpg")
@@ -380,6 +380,20 @@ func TestMigrateRefuses(t *testing.T) {
 	// Nothing to do.
 	if code, _, stderr := runCmd(t, "migrate", "--data", dir); code != 2 || !strings.Contains(stderr, "--to") {
 		t.Fatalf("migrate without --to or --blobs: %d %s", code, stderr)
+	}
+	// --blobs alone moves the photos and leaves the records in facility.db.
+	code, stdout, stderr := runCmd(t, "migrate", "--data", dir, "--blobs", setting)
+	if code != 0 || !strings.Contains(stdout, "Copied 2 photo variants") || strings.Contains(stdout, "records") {
+		t.Fatalf("migrate --blobs alone: %d %s %s", code, stdout, stderr)
+	}
+	if s, _ := datadir.ReadSettings(dir); s.Blobs != setting || s.Database != "" {
+		t.Fatalf("settings after migrate --blobs alone: %+v", s)
+	}
+	if k := bucket.Keys(t, photoBucket, "homes/maple-grove/"); len(k) != 2 {
+		t.Fatalf("the bucket holds %v after migrate --blobs", k)
+	}
+	if code, _, stderr := runCmd(t, "migrate", "--data", dir, "--blobs", setting); code != 1 || !strings.Contains(stderr, "already") {
+		t.Fatalf("migrate --blobs twice: %d %s", code, stderr)
 	}
 }
 
