@@ -64,8 +64,8 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	// and none starts until the settings say where the home is.
 	lock, err := datadir.LockAlone(*dir)
 	if errors.Is(err, datadir.ErrInUse) {
-		return fmt.Errorf("%s is in use: the server (or another hearth-facility command) has it open. Stop the server "+
-			"(systemctl stop hearth-facility), then run migrate again; nothing was changed", *dir)
+		return fmt.Errorf("%s: %v. The server (or another hearth-facility command) has it open: stop the server "+
+			"(systemctl stop hearth-facility), then run migrate again; nothing was changed", *dir, err)
 	}
 	if err != nil {
 		return err

@@ -331,7 +331,8 @@ func TestMigrateRefuses(t *testing.T) {
 	}
 
 	// A server has the directory open.
-	refused("server running", []string{"is in use", "Stop the server", "nothing was changed"}, "--to", db, "--blobs", setting)
+	refused("server running", []string{"is in use: another process holds facility.lock", "stop the server", "nothing was changed"},
+		"--to", db, "--blobs", setting)
 	if hasTables(t, db) {
 		t.Fatal("server running: migrate wrote to the database")
 	}
@@ -340,6 +341,22 @@ func TestMigrateRefuses(t *testing.T) {
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
+	// A server from before the lock holds facility.db open, and no lock: here a process whose
+	// standard input is the file.
+	db0, err := os.Open(filepath.Join(dir, datadir.DBFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := exec.Command("sleep", "60")
+	old.Stdin = db0
+	if err := old.Start(); err != nil {
+		t.Fatal(err)
+	}
+	db0.Close()
+	refused("old server running", []string{"is in use: process " + itoa(old.Process.Pid) + " has facility.db open", "nothing was changed"},
+		"--to", db, "--blobs", setting)
+	old.Process.Kill()
+	old.Wait()
 	// While a migration holds the directory, no server starts on it.
 	lock, err := datadir.LockAlone(dir)
 	if err != nil {

@@ -39,8 +39,19 @@ func LockShared(dir string) (*Lock, error) {
 }
 
 // LockAlone takes the lock on dir for this process alone; ErrInUse (wrapped) while a server or
-// a command has the directory open.
-func LockAlone(dir string) (*Lock, error) { return lockDir(dir, true) }
+// a command has the directory open, or, where it can be seen, another process has facility.db
+// open (a server from before this lock).
+func LockAlone(dir string) (*Lock, error) {
+	l, err := lockDir(dir, true)
+	if err != nil {
+		return nil, err
+	}
+	if pids := openElsewhere(filepath.Join(dir, DBFile)); len(pids) > 0 {
+		l.Release()
+		return nil, fmt.Errorf("%w: process %d has %s open", ErrInUse, pids[0], DBFile)
+	}
+	return l, nil
+}
 
 func lockDir(dir string, alone bool) (*Lock, error) {
 	f, err := os.OpenFile(filepath.Join(dir, LockFile), os.O_RDWR|os.O_CREATE, 0o600)
@@ -49,6 +60,9 @@ func lockDir(dir string, alone bool) (*Lock, error) {
 	}
 	if err := flock(f, alone); err != nil {
 		f.Close()
+		if errors.Is(err, ErrInUse) {
+			err = fmt.Errorf("%w: another process holds %s", ErrInUse, LockFile)
+		}
 		return nil, err
 	}
 	return &Lock{f}, nil
