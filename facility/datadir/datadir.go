@@ -8,9 +8,11 @@
 //	DIR/key.pem       its private key (0600)
 //	DIR/acme-*.pem    with ACME: the account key and the public certificate (facility/acmecert)
 //	DIR/vapid.pem     the Web Push (VAPID) signing key (0600)
+//	DIR/facility.lock locked (shared) by every process that has the directory open (lock.go)
 //
 // With a PostgreSQL database (Settings.Database, --database postgres://…) the records are in
-// that database instead of DIR/facility.db; the folder keeps the rest.
+// that database instead of DIR/facility.db; the folder keeps the rest. MoveRecords moves a
+// home's records there (hearth-facility migrate).
 package datadir
 
 import (
