@@ -45,6 +45,18 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := expectDir(*dir); err != nil {
 		return err
 	}
+	// Alone on the directory: no server serves it and no command writes to it while it moves,
+	// and none starts until the settings say where the home is.
+	lock, err := datadir.LockAlone(*dir)
+	if errors.Is(err, datadir.ErrInUse) {
+		return fmt.Errorf("%s: %v. The server (or another hearth-facility command) has it open: stop the server "+
+			"(systemctl stop hearth-facility), then run migrate again; nothing was changed", *dir, err)
+	}
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
+
 	settings, err := datadir.ReadSettings(*dir)
 	if err != nil {
 		return err
@@ -59,18 +71,6 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		c, _ := blobs3.Parse(settings.Blobs)
 		return fmt.Errorf("--blobs: the photos of %s are kept in %s already; nothing was changed", *dir, c)
 	}
-
-	// Alone on the directory: no server serves it and no command writes to it while it moves,
-	// and none starts until the settings say where the home is.
-	lock, err := datadir.LockAlone(*dir)
-	if errors.Is(err, datadir.ErrInUse) {
-		return fmt.Errorf("%s: %v. The server (or another hearth-facility command) has it open: stop the server "+
-			"(systemctl stop hearth-facility), then run migrate again; nothing was changed", *dir, err)
-	}
-	if err != nil {
-		return err
-	}
-	defer lock.Release()
 
 	// Reach both places before anything is copied.
 	if *to != "" {

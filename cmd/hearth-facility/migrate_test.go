@@ -475,8 +475,11 @@ func TestMigrateRunsAgainAfterAFailure(t *testing.T) {
 		t.Fatal("after migrate --to the home opens on SQLite")
 	}
 	ts := httptest.NewServer(f.Handler())
-	defer func() { ts.Close(); f.Shutdown(); f.Close() }()
-	if _, status := pair(t, ts.URL, inv.Code); status != 200 {
+	_, status := pair(t, ts.URL, inv.Code)
+	ts.Close()
+	f.Shutdown()
+	f.Close()
+	if status != 200 {
 		t.Fatalf("the invitation made at init, after the move: %d", status)
 	}
 	if code, _, stderr := runCmd(t, "migrate", "--data", dir, "--to", db); code != 1 || !strings.Contains(stderr, "already") {
