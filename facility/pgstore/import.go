@@ -51,13 +51,24 @@ func CheckEmpty(ctx context.Context, addr string) error {
 	if len(tables) == 0 {
 		return nil
 	}
-	if !slices.Contains(tables, "store_migrations") {
-		if len(tables) > 5 {
-			tables = append(tables[:5], "…")
+	switch {
+	case slices.Contains(tables, "store_migrations"):
+		return checkNoRecords(ctx, conn)
+	case slices.Contains(tables, "feed_migrations"):
+		// Open made the feed's tables and stopped before the records' (pgfeed migrates first).
+		var changes int64
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM feed_changes`).Scan(&changes); err != nil {
+			return fmt.Errorf("look for a home in the database: %w", err)
 		}
-		return &NotEmptyError{"tables that are not Hearth's (" + strings.Join(tables, ", ") + ")"}
+		if changes > 0 {
+			return &NotEmptyError{"a Hearth feed (" + plural(changes, "change", "changes") + ")"}
+		}
+		return nil
 	}
-	return checkNoRecords(ctx, conn)
+	if len(tables) > 5 {
+		tables = append(tables[:5], "…")
+	}
+	return &NotEmptyError{"tables that are not Hearth's (" + strings.Join(tables, ", ") + ")"}
 }
 
 // querier is what checkNoRecords reads with: a connection or a transaction.
