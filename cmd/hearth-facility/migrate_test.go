@@ -3,22 +3,33 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ecdh"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"hearth/facility"
 	"hearth/facility/blobs3/s3test"
 	"hearth/facility/datadir"
 	"hearth/facility/pgstore"
 	"hearth/facility/pgtest"
+	"hearth/facility/sqlitestore"
+	"hearth/facility/storage"
+	"hearth/facility/webpush"
 	"hearth/protocol"
 	"hearth/sqlitedb"
 )
@@ -102,6 +113,88 @@ func sameChanges(a, b []protocol.Change) bool {
 	return true
 }
 
+// sameRecords compares every table of facility.db in dir with the PostgreSQL database at db,
+// row for row (as sets: the order of rows without one is free), through the export migrate
+// uses on one side and plain queries on the other.
+func sameRecords(t *testing.T, dir, db string) {
+	t.Helper()
+	ctx := context.Background()
+	lite, err := sqlitestore.Open(ctx, filepath.Join(dir, datadir.DBFile), sqlitestore.Options{Logger: quietLogger(), WatchInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lite.Close()
+	want := map[string][]string{}
+	err = lite.Export(ctx, func(tb storage.Table, rows storage.Rows) error {
+		want[tb.Name] = []string{}
+		for rows.Next() {
+			v, err := rows.Values()
+			if err != nil {
+				return err
+			}
+			want[tb.Name] = append(want[tb.Name], rowText(v))
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	for _, tb := range storage.Tables {
+		table, cols := tb.Name, []string{}
+		for _, c := range tb.Columns {
+			cols = append(cols, c.Name)
+		}
+		switch tb.Name { // pgfeed's tables
+		case "changes":
+			table, cols[0] = "feed_changes", "pos"
+		case "streams":
+			table, cols[1] = "feed_streams", "pos"
+		}
+		rows, err := conn.Query(ctx, "SELECT "+strings.Join(cols, ", ")+" FROM "+table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := []string{}
+		for rows.Next() {
+			v, err := rows.Values()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, rowText(v))
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(got)
+		slices.Sort(want[tb.Name])
+		if !slices.Equal(got, want[tb.Name]) {
+			t.Errorf("%s differs after the move:\nSQLite     %q\nPostgreSQL %q", tb.Name, want[tb.Name], got)
+		}
+	}
+}
+
+// rowText writes a row's values alike whichever database they came from.
+func rowText(vals []any) string {
+	var b strings.Builder
+	for _, v := range vals {
+		switch x := v.(type) {
+		case time.Time:
+			v = x.UTC().Format(time.RFC3339Nano)
+		case int32:
+			v = int64(x)
+		case []byte:
+			v = hex.EncodeToString(x)
+		}
+		fmt.Fprintf(&b, "%#v|", v)
+	}
+	return b.String()
+}
+
 // TestMigrateToPostgresAndS3 builds a home on SQLite through the real server (people, circles,
 // a post with a photo, messages, a reaction, seen marks, an announcement, paired devices, an
 // invitation left unused), a device pulls part of its feed, the server stops, migrate moves the
@@ -119,7 +212,7 @@ func TestMigrateToPostgresAndS3(t *testing.T) {
 	}
 	dir, inv := initFacility(t)
 	rose, circle := addPerson(t, dir, "Rose", "resident")
-	addPerson(t, dir, "Bert", "resident")
+	bert, bertCircle := addPerson(t, dir, "Bert", "resident")
 	addr := freeAddr(t)
 	base := "http://" + addr
 	cmd, logs := startServe(t, bin, http.DefaultClient, base, "--data", dir, "--addr", addr, "--insecure-http")
@@ -148,6 +241,21 @@ func TestMigrateToPostgresAndS3(t *testing.T) {
 	fay.put(t, "PUT", "/v1/messages/"+protocol.NewID(), protocol.PutMessage{To: rose, Text: "See you Sunday"}, 201)
 	staff.put(t, "PUT", "/v1/announcements/"+protocol.NewID(), protocol.PutAnnouncement{Text: "Fête on Saturday",
 		Audience: protocol.AudienceEveryone}, 201)
+
+	// Fay's phone gets notices (a Web Push subscription); Fay, in Bert's circle too, asks that
+	// Bert join Rose's (an offer).
+	browserKey, err := ecdh.P256().GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sub webpush.Subscription
+	sub.Endpoint = "https://push.invalid/send/" + protocol.NewID()
+	sub.Keys.P256dh = base64.RawURLEncoding.EncodeToString(browserKey.PublicKey().Bytes())
+	sub.Keys.Auth = base64.RawURLEncoding.EncodeToString([]byte("sixteen byte key"))
+	fay.put(t, "PUT", "/v1/push/subscription", facility.PushSubscription{Subscription: sub,
+		Called: map[string]string{rose: "Mum"}}, 200)
+	staff.put(t, "PUT", "/v1/circles/"+bertCircle+"/members/"+fpr.Person.ID, protocol.AddMember{Relation: "niece"}, 200, 201)
+	fay.put(t, "PUT", "/v1/circles/"+circle+"/members/"+bert, protocol.AddMember{Relation: "friend"}, 200, 201, 202)
 
 	// Fay's device has read part of its feed; then more comes that it has not read yet.
 	part := feedPage(t, base, fay.token, "", 3)
@@ -185,6 +293,7 @@ func TestMigrateToPostgresAndS3(t *testing.T) {
 	if s, err := datadir.ReadSettings(dir); err != nil || s.Database != db || s.Blobs != setting {
 		t.Fatalf("settings after migrate: %+v %v", s, err)
 	}
+	sameRecords(t, dir, db)
 	// backup says that the records are in PostgreSQL now, and that facility.db is left over.
 	code, _, stderr = runCmd(t, "backup", "--data", dir, "--to", filepath.Join(t.TempDir(), "backup.tar"))
 	if code != 1 || !strings.Contains(stderr, "pg_dump") || !strings.Contains(stderr, "before hearth-facility migrate moved it") {
