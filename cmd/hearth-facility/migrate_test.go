@@ -196,10 +196,11 @@ func rowText(vals []any) string {
 }
 
 // TestMigrateToPostgresAndS3 builds a home on SQLite through the real server (people, circles,
-// a post with a photo, messages, a reaction, seen marks, an announcement, paired devices, an
-// invitation left unused), a device pulls part of its feed, the server stops, migrate moves the
-// records to a real PostgreSQL and the photos to an S3 bucket, and the real server, started as
-// before, serves from there: every feed, the audit, the devices and the invitations are as they
+// a post with a photo, messages, a reaction, seen marks, an announcement, paired devices, a Web
+// Push subscription, an offer, an invitation left unused), a device pulls part of its feed, the
+// server stops, migrate moves the records to a real PostgreSQL (every table compared row for row
+// afterwards) and the photos to an S3 bucket, and the real server, started as before, serves
+// from there: every feed, the audit, the devices and the invitations are as they
 // were, the photos byte for byte, the device carries on from its old cursor with nothing missed
 // or repeated without pairing again, the unused invitation still pairs, and a new write reaches
 // the device.
