@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 
 	"hearth/facility/blobs3"
 	"hearth/facility/datadir"
@@ -22,10 +23,15 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	// On PostgreSQL the records are not in the folder: a tar of it would look whole and hold none.
 	if s, err := datadir.ReadSettings(*dir); err == nil && s.Database != "" {
+		left := ""
+		if datadir.HasSQLite(*dir) {
+			left = fmt.Sprintf(" (%s is what the home was kept in before hearth-facility migrate moved it, and is no "+
+				"longer used)", filepath.Join(*dir, datadir.DBFile))
+		}
 		return fmt.Errorf("the records of %s are in the PostgreSQL database %s, which this command does not back up: "+
 			"back it up with pg_dump --format=custom (and WAL archiving for point-in-time recovery), and copy %s's "+
-			"certificate, keys and settings.json with it (docs/install-facility.md, \"Backups on PostgreSQL\")",
-			*dir, s.Database, *dir)
+			"certificate, keys and settings.json with it (docs/install-facility.md, \"Backups on PostgreSQL\")%s",
+			*dir, s.Database, *dir, left)
 	}
 	if err := datadir.Backup(ctx, *dir, *to); err != nil {
 		return err

@@ -12,7 +12,7 @@ import (
 )
 
 // initFacility runs init in a new directory and returns it with the printed link.
-func initFacility(t *testing.T) (string, protocol.Invitation) {
+func initFacility(t testing.TB) (string, protocol.Invitation) {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "data")
 	code, stdout, stderr := runCmd(t, "init", "--data", dir, "--name", "Maple Grove", "--public-host", "care.example:8443")

@@ -28,7 +28,7 @@ func serveInProcess(t *testing.T, dir string) *httptest.Server {
 	return ts
 }
 
-func pair(t *testing.T, base string, code string) (protocol.PairResponse, int) {
+func pair(t testing.TB, base string, code string) (protocol.PairResponse, int) {
 	t.Helper()
 	body, _ := json.Marshal(protocol.PairRequest{Code: code, DeviceName: "Tablet"})
 	resp, err := http.Post(base+"/v1/pair", "application/json", bytes.NewReader(body))

@@ -9,6 +9,7 @@
 //	hearth-facility members add --data DIR --circle ID --person ID [--relation R --can-invite]
 //	hearth-facility devices list|revoke --data DIR [--id DEVICE]
 //	hearth-facility photos copy --data DIR --blobs s3://BUCKET/PREFIX?endpoint=HOST:PORT
+//	hearth-facility migrate --data DIR [--to postgres://USER@HOST/DB] [--blobs s3://BUCKET/PREFIX?endpoint=HOST:PORT]
 //	hearth-facility backup  --data DIR --to FILE
 //	hearth-facility restore --data DIR --from FILE
 //	hearth-facility cert renew --data DIR
@@ -40,6 +41,7 @@ Commands:
   members  add someone who exists already to a circle (members add ...)
   devices  list or revoke paired devices (devices list|revoke ...)
   photos   copy the photos from the data directory into an S3 bucket (photos copy ...)
+  migrate  move the home's records to PostgreSQL and/or its photos to S3 (stop the server first)
   backup   write a consistent backup while serving
   restore  put a backup back (stop the server first)
   cert     renew the self-signed certificate, same key (cert renew ...)
@@ -69,6 +71,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"invitations": cmdInvitations,
 		"members":     cmdMembers,
 		"photos":      cmdPhotos,
+		"migrate":     cmdMigrate,
 		"backup":      cmdBackup,
 		"restore":     cmdRestore,
 		"cert":        cmdCert,

@@ -8,7 +8,7 @@ import (
 )
 
 // runCmd runs the command line in-process and returns its exit status and output.
-func runCmd(t *testing.T, args ...string) (int, string, string) {
+func runCmd(t testing.TB, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code := run(context.Background(), args, &out, &errb)

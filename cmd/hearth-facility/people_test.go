@@ -8,7 +8,7 @@ import (
 )
 
 // addPerson runs "people add" and returns the person's id and, for a resident, the circle's.
-func addPerson(t *testing.T, dir, name, role string) (string, string) {
+func addPerson(t testing.TB, dir, name, role string) (string, string) {
 	t.Helper()
 	code, stdout, stderr := runCmd(t, "people", "add", "--data", dir, "--name", name, "--role", role, "--room", "12")
 	if code != 0 {

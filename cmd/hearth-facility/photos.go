@@ -68,7 +68,17 @@ func cmdPhotos(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := dst.Claim(ctx, fac); err != nil {
 		return fmt.Errorf("--blobs: %w", err)
 	}
-	src, err := blobdir.Open(filepath.Join(*dir, datadir.BlobDir))
+	if err := copyPhotos(ctx, *dir, dst, c, stdout); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Every variant was read back from the bucket and matched. Serve with --blobs %s from now on.\n", *to)
+	return nil
+}
+
+// copyPhotos copies the photo variants of the data directory dir into the bucket dst (photos
+// copy, migrate --blobs): each is read back and compared; those there already are not sent again.
+func copyPhotos(ctx context.Context, dir string, dst *blobs3.Store, c blobs3.Config, stdout io.Writer) error {
+	src, err := blobdir.Open(filepath.Join(dir, datadir.BlobDir))
 	if err != nil {
 		return err
 	}
@@ -81,6 +91,5 @@ func cmdPhotos(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	fmt.Fprintf(stdout, "Copied %d photo variants to %s; %d were there already; %d other files left alone.\n",
 		res.Copied, c, res.Present, res.Ignored)
-	fmt.Fprintf(stdout, "Every variant was read back from the bucket and matched. Serve with --blobs %s from now on.\n", *to)
 	return nil
 }

@@ -33,7 +33,7 @@ func initPostgres(t *testing.T) (string, string, protocol.Invitation) {
 }
 
 // putMessage sends a message as the device and returns the status.
-func putMessage(t *testing.T, base, token, to, id string) int {
+func putMessage(t testing.TB, base, token, to, id string) int {
 	t.Helper()
 	body, _ := json.Marshal(protocol.PutMessage{To: to, Text: "Lunch is at noon"})
 	req, _ := http.NewRequest("PUT", base+"/v1/messages/"+id, bytes.NewReader(body))
@@ -130,7 +130,7 @@ func TestDatabasePasswordRefused(t *testing.T) {
 	// A home on SQLite is not silently swapped for an empty PostgreSQL one.
 	code, _, stderr = runCmd(t, "serve", "--data", dir, "--insecure-http", "--addr", "127.0.0.1:0",
 		"--database", "postgres://hearth@127.0.0.1:5432/maple")
-	if code == 0 || !strings.Contains(stderr, "not built yet") {
+	if code == 0 || !strings.Contains(stderr, "hearth-facility migrate") {
 		t.Fatalf("serve --database on a SQLite home: %d %s", code, stderr)
 	}
 	if s, _ := datadir.ReadSettings(dir); s.Database != "" {

@@ -112,8 +112,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// an old or empty facility.db.
 	if *database != "" {
 		if settings.Database == "" && datadir.HasSQLite(*dir) {
-			return fmt.Errorf("--database: %s holds its records in %s; moving them to PostgreSQL is not built yet",
-				*dir, datadir.DBFile)
+			return fmt.Errorf("--database: %s holds its records in %s; move them with hearth-facility migrate "+
+				"--data %s --to %s (stop the server first), then serve without --database", *dir, datadir.DBFile, *dir, *database)
 		}
 		settings.Database = *database
 	}

@@ -8,9 +8,11 @@
 //	DIR/key.pem       its private key (0600)
 //	DIR/acme-*.pem    with ACME: the account key and the public certificate (facility/acmecert)
 //	DIR/vapid.pem     the Web Push (VAPID) signing key (0600)
+//	DIR/facility.lock locked (shared) by every process that has the directory open (lock.go)
 //
 // With a PostgreSQL database (Settings.Database, --database postgres://…) the records are in
-// that database instead of DIR/facility.db; the folder keeps the rest.
+// that database instead of DIR/facility.db; the folder keeps the rest. MoveRecords moves a
+// home's records there (hearth-facility migrate).
 package datadir
 
 import (
@@ -95,6 +97,14 @@ type Facility struct {
 	Pin string
 	// ACME gets and renews the public certificate (nil unless Config.ACMEHost): run ACME.Run.
 	ACME *acmecert.Manager
+
+	lock *Lock // shared, until Close
+}
+
+// Close closes the server and its store and lets the data directory's lock go.
+func (f *Facility) Close() error {
+	err := f.Server.Close()
+	return errors.Join(err, f.lock.Release())
 }
 
 // Initialized reports whether dir holds a facility: its SQLite database, or settings naming
@@ -200,7 +210,18 @@ func Open(ctx context.Context, cfg Config) (*Facility, error) {
 	if cfg.ACMEHost != "" && cfg.CertFile != "" {
 		return nil, errors.New("--acme-host and --cert go apart: ACME gets the certificate itself")
 	}
-	f := &Facility{}
+	// Open next to other servers and commands, never while migrate moves the home.
+	lock, err := LockShared(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	opened := false
+	defer func() {
+		if !opened {
+			lock.Release()
+		}
+	}()
+	f := &Facility{lock: lock}
 	if !cfg.Insecure {
 		f.TLS = serverTLS()
 		if cfg.CertFile != "" {
@@ -288,5 +309,6 @@ func Open(ctx context.Context, cfg Config) (*Facility, error) {
 		return nil, err
 	}
 	f.Server, f.Blobs = srv, blobs
+	opened = true
 	return f, nil
 }
