@@ -322,17 +322,20 @@ func (r *running) waitSettled(t *testing.T, display, name string) {
 	waitStill(t, display, filepath.Join(t.TempDir(), "still.png"))
 }
 
-// waitStill takes screenshots until two in a row are the same, and returns the last.
+// waitStill takes screenshots until two in a row are the same, and returns the last. The
+// deadline is long: under -race on a busy machine the app may take tens of seconds to draw the
+// photos of a screen one by one (a start-up took 95 s there).
 func waitStill(t *testing.T, display, path string) image.Image {
 	t.Helper()
+	const still = 60 * time.Second
 	prev := screenshot(t, display, path)
-	for deadline := time.Now().Add(20 * time.Second); ; {
+	for deadline := time.Now().Add(still); ; {
 		img := screenshot(t, display, path)
 		if samePixels(prev, img) {
 			return img
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the screen kept changing for 20 s (%s)", path)
+			t.Fatalf("the screen kept changing for %v (%s)", still, path)
 		}
 		prev = img
 	}
