@@ -17,6 +17,8 @@
 #               bench/splitproxy (SPLITPROXY, a built binary): writers and setup go to A, the
 #               waiting devices' long-polls to B, so every delivery is a cross-server wake-up
 #   pocketbase  PocketBase
+# WORKLOADS picks among PHASES by number (default "1 2 3"); PG_SERVE_PARAMS is added to the
+# database address that serve is given (e.g. "&pool_max_conns=16"; init takes the plain one).
 # pg1 and pg2 start one PostgreSQL 15 (Debian's, as the postgres user when run as root, its own
 # folder, port and socket directory, fsync on, as facility/pgtest does) for the whole run.
 #
@@ -123,8 +125,8 @@ measure() {
 		"$one" >>"$OUT"
 }
 
-serve_hearth() { # binary data-folder port: starts a server, adds it to srvs, prints nothing
-	"$1" serve --data "$2" --addr "127.0.0.1:$3" --insecure-http --max-conns-per-address 1000 >>"$2.log.$3" 2>&1 &
+serve_hearth() { # binary data-folder port [serve-args]: starts a server, adds it to srvs
+	"$1" serve --data "$2" --addr "127.0.0.1:$3" --insecure-http --max-conns-per-address 1000 "${@:4}" >>"$2.log.$3" 2>&1 &
 	srvs+=($!)
 	wait_http "http://127.0.0.1:$3/v1/info"
 }
@@ -133,13 +135,17 @@ run_hearth() { # binary label round store phase...
 	local bin=$1 label=$2 round=$3 store=$4
 	shift 4
 	local d=$work/h$RANDOM link a b="" px="" base=http://127.0.0.1:18443
-	local db=()
-	[ "$store" = sqlite ] || db=(--database "$(new_db)")
+	local db=() url serve=()
+	if [ "$store" != sqlite ]; then
+		url=$(new_db)
+		db=(--database "$url")
+		[ -z "${PG_SERVE_PARAMS:-}" ] || serve=(--database "$url$PG_SERVE_PARAMS")
+	fi
 	link=$("$bin" init --data "$d" --name Bench --public-host 127.0.0.1:18443 "${db[@]}" | tail -1)
-	serve_hearth "$bin" "$d" 18443
+	serve_hearth "$bin" "$d" 18443 "${serve[@]}"
 	a=${srvs[0]}
 	if [ "$store" = pg2 ]; then
-		serve_hearth "$bin" "$d" 18444
+		serve_hearth "$bin" "$d" 18444 "${serve[@]}"
 		b=${srvs[1]}
 		"$SPLITPROXY" -addr 127.0.0.1:18440 -writes http://127.0.0.1:18443 -waits http://127.0.0.1:18444 2>>"$d.log.proxy" &
 		srvs+=($!)
@@ -169,7 +175,8 @@ case " $TARGETS " in *" pg1 "* | *" pg2 "*) start_pg ;; esac
 case " $TARGETS " in *" pg2 "*) [ -x "$SPLITPROXY" ] || { echo "pg2 needs SPLITPROXY (go build ./bench/splitproxy)" >&2; exit 2; } ;; esac
 echo "machine: $(nproc) cores, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg); targets: $TARGETS; results: $OUT"
 for r in $(seq "$ROUNDS"); do
-	for ph in "${PHASES[@]}"; do
+	for w in ${WORKLOADS:-1 2 3}; do
+		ph=${PHASES[$((w - 1))]}
 		for t in $TARGETS; do
 			case $t in
 			# shellcheck disable=SC2086
