@@ -141,12 +141,12 @@ func (v *viewer) canSeeBlob(sha string) (bool, error) {
 	if v.a.PersonID == "" {
 		return false, nil
 	}
-	items, err := v.tx.ItemsWithPhoto(sha)
+	scopes, err := v.tx.ScopesWithPhoto(sha)
 	if err != nil {
 		return false, err
 	}
-	for _, it := range items {
-		if ok, err := v.sees(it.Scope); ok || err != nil {
+	for _, sc := range scopes {
+		if ok, err := v.sees(sc); ok || err != nil {
 			return ok, err
 		}
 	}

@@ -45,9 +45,13 @@ func (r readTx) IDClaim(authorID, id string) ([]byte, error) {
 	return h, one("id claim", err)
 }
 
-func (r readTx) ItemsWithPhoto(sha string) ([]storage.Item, error) {
-	return rows(r, "items of a photo", scanItem, `SELECT `+itemCols+` FROM items WHERE deleted_at IS NULL
-		AND id IN (SELECT item_id FROM item_photos WHERE sha256 = $1) ORDER BY ord`, sha)
+func (r readTx) ScopesWithPhoto(sha string) ([]storage.Scope, error) {
+	return rows(r, "the scopes of a photo's items", func(sc pgx.Row) (storage.Scope, error) {
+		var circle, p1, p2, aud *string
+		err := sc.Scan(&circle, &p1, &p2, &aud)
+		return storage.Scope{CircleID: str(circle), P1: str(p1), P2: str(p2), Audience: str(aud)}, err
+	}, `SELECT DISTINCT circle_id, p1, p2, audience FROM items WHERE deleted_at IS NULL
+		AND id IN (SELECT item_id FROM item_photos WHERE sha256 = $1)`, sha)
 }
 
 func (r readTx) Circle(id string) (storage.Circle, error) {

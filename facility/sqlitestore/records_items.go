@@ -36,20 +36,20 @@ func (r readTx) IDClaim(authorID, id string) ([]byte, error) {
 	return h, one("id claim", err)
 }
 
-func (r readTx) ItemsWithPhoto(sha string) ([]storage.Item, error) {
-	rows, err := r.q.queryRows(`SELECT `+itemCols+` FROM items WHERE deleted_at IS NULL
+func (r readTx) ScopesWithPhoto(sha string) ([]storage.Scope, error) {
+	rows, err := r.q.queryRows(`SELECT DISTINCT circle_id, p1, p2, audience FROM items WHERE deleted_at IS NULL
 		AND id IN (SELECT item_id FROM item_photos WHERE sha256 = ?)`, sha)
 	if err != nil {
-		return nil, fmt.Errorf("read items of a photo: %w", err)
+		return nil, fmt.Errorf("read the scopes of a photo's items: %w", err)
 	}
 	defer rows.Close()
-	var out []storage.Item
+	var out []storage.Scope
 	for rows.Next() {
-		it, err := scanItem(rows)
-		if err != nil {
-			return nil, fmt.Errorf("read items of a photo: %w", err)
+		var circle, p1, p2, aud sql.NullString
+		if err := rows.Scan(&circle, &p1, &p2, &aud); err != nil {
+			return nil, fmt.Errorf("read the scopes of a photo's items: %w", err)
 		}
-		out = append(out, it)
+		out = append(out, storage.Scope{CircleID: circle.String, P1: p1.String, P2: p2.String, Audience: aud.String})
 	}
 	return out, rows.Err()
 }
