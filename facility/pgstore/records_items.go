@@ -45,13 +45,22 @@ func (r readTx) IDClaim(authorID, id string) ([]byte, error) {
 	return h, one("id claim", err)
 }
 
-func (r readTx) ScopesWithPhoto(sha string) ([]storage.Scope, error) {
-	return rows(r, "the scopes of a photo's items", func(sc pgx.Row) (storage.Scope, error) {
+func (r readTx) ScopesWithPhoto(sha string, each func(storage.Scope) bool) error {
+	scopes, err := rows(r, "the scopes of a photo's items", func(sc pgx.Row) (storage.Scope, error) {
 		var circle, p1, p2, aud *string
 		err := sc.Scan(&circle, &p1, &p2, &aud)
 		return storage.Scope{CircleID: str(circle), P1: str(p1), P2: str(p2), Audience: str(aud)}, err
-	}, `SELECT DISTINCT circle_id, p1, p2, audience FROM items WHERE deleted_at IS NULL
-		AND id IN (SELECT item_id FROM item_photos WHERE sha256 = $1)`, sha)
+	}, `SELECT DISTINCT it.circle_id, it.p1, it.p2, it.audience FROM item_photos ip
+		JOIN items it ON it.id = ip.item_id WHERE ip.sha256 = $1 AND it.deleted_at IS NULL`, sha)
+	if err != nil {
+		return err
+	}
+	for _, sc := range scopes {
+		if !each(sc) {
+			break
+		}
+	}
+	return nil
 }
 
 func (r readTx) Circle(id string) (storage.Circle, error) {

@@ -36,22 +36,25 @@ func (r readTx) IDClaim(authorID, id string) ([]byte, error) {
 	return h, one("id claim", err)
 }
 
-func (r readTx) ScopesWithPhoto(sha string) ([]storage.Scope, error) {
-	rows, err := r.q.queryRows(`SELECT DISTINCT circle_id, p1, p2, audience FROM items WHERE deleted_at IS NULL
-		AND id IN (SELECT item_id FROM item_photos WHERE sha256 = ?)`, sha)
+func (r readTx) ScopesWithPhoto(sha string, each func(storage.Scope) bool) error {
+	// DISTINCT on a temporary b-tree hands out each scope as it is first met: stopping early
+	// leaves the rest of the photo's items unread.
+	rows, err := r.q.queryRows(`SELECT DISTINCT it.circle_id, it.p1, it.p2, it.audience FROM item_photos ip
+		JOIN items it ON it.id = ip.item_id WHERE ip.sha256 = ? AND it.deleted_at IS NULL`, sha)
 	if err != nil {
-		return nil, fmt.Errorf("read the scopes of a photo's items: %w", err)
+		return fmt.Errorf("read the scopes of a photo's items: %w", err)
 	}
 	defer rows.Close()
-	var out []storage.Scope
 	for rows.Next() {
 		var circle, p1, p2, aud sql.NullString
 		if err := rows.Scan(&circle, &p1, &p2, &aud); err != nil {
-			return nil, fmt.Errorf("read the scopes of a photo's items: %w", err)
+			return fmt.Errorf("read the scopes of a photo's items: %w", err)
 		}
-		out = append(out, storage.Scope{CircleID: circle.String, P1: p1.String, P2: p2.String, Audience: aud.String})
+		if !each(storage.Scope{CircleID: circle.String, P1: p1.String, P2: p2.String, Audience: aud.String}) {
+			return nil
+		}
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
 func (r readTx) Circle(id string) (storage.Circle, error) {

@@ -543,16 +543,20 @@ func itemsClaimsSeen(t *testing.T, st storage.Storage) {
 			t.Errorf("a claim nobody made: %v, want ErrNotFound", err)
 		}
 		// Two live posts in Rose's circle, one message, a deleted post in Walter's: two scopes.
-		scopes, err := tx.ScopesWithPhoto(photo)
-		if err != nil {
+		var scopes []storage.Scope
+		if err := tx.ScopesWithPhoto(photo, func(sc storage.Scope) bool { scopes = append(scopes, sc); return true }); err != nil {
 			return err
 		}
 		want := []storage.Scope{{CircleID: h.roseCircle}, {P1: h.rose, P2: h.anna}}
 		if len(scopes) != len(want) || !slices.Contains(scopes, want[0]) || !slices.Contains(scopes, want[1]) {
 			t.Errorf("scopes of the items with the photo: %+v, want %+v, each once", scopes, want)
 		}
-		if scopes, err := tx.ScopesWithPhoto(sha(8)); err != nil || len(scopes) != 0 {
-			t.Errorf("scopes of a photo in no item: %+v, %v", scopes, err)
+		calls := 0
+		if err := tx.ScopesWithPhoto(photo, func(storage.Scope) bool { calls++; return false }); err != nil || calls != 1 {
+			t.Errorf("a read of the scopes stopped at the first: %d calls, %v", calls, err)
+		}
+		if err := tx.ScopesWithPhoto(sha(8), func(sc storage.Scope) bool { t.Errorf("a photo in no item has scope %+v", sc); return true }); err != nil {
+			t.Error(err)
 		}
 		return nil
 	})
