@@ -92,11 +92,16 @@ func (v *viewer) readStreams() ([]string, error) {
 
 // sees reports whether the viewer sees an item of scope sc now.
 func (v *viewer) sees(sc storage.Scope) (bool, error) {
-	carried, err := itemStreams(sc)
+	reads, err := v.readStreams()
 	if err != nil {
 		return false, err
 	}
-	reads, err := v.readStreams()
+	return carriedTo(sc, reads)
+}
+
+// carriedTo reports whether an item of scope sc is carried by one of the streams reads.
+func carriedTo(sc storage.Scope, reads []string) (bool, error) {
+	carried, err := itemStreams(sc)
 	if err != nil {
 		return false, err
 	}
@@ -141,14 +146,22 @@ func (v *viewer) canSeeBlob(sha string) (bool, error) {
 	if v.a.PersonID == "" {
 		return false, nil
 	}
-	items, err := v.tx.ItemsWithPhoto(sha)
+	// The streams first: the scopes are read one at a time, and the first one seen ends the
+	// read (a photo shared in thousands of posts is not read thousands of times a write).
+	reads, err := v.readStreams()
 	if err != nil {
 		return false, err
 	}
-	for _, it := range items {
-		if ok, err := v.sees(it.Scope); ok || err != nil {
-			return ok, err
-		}
+	var seen bool
+	var bad error
+	if err := v.tx.ScopesWithPhoto(sha, func(sc storage.Scope) bool {
+		seen, bad = carriedTo(sc, reads)
+		return !seen && bad == nil
+	}); err != nil {
+		return false, err
+	}
+	if seen || bad != nil {
+		return seen, bad
 	}
 	people, err := v.tx.PeopleWithAvatar(sha)
 	if err != nil {

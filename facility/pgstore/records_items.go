@@ -45,9 +45,46 @@ func (r readTx) IDClaim(authorID, id string) ([]byte, error) {
 	return h, one("id claim", err)
 }
 
-func (r readTx) ItemsWithPhoto(sha string) ([]storage.Item, error) {
-	return rows(r, "items of a photo", scanItem, `SELECT `+itemCols+` FROM items WHERE deleted_at IS NULL
-		AND id IN (SELECT item_id FROM item_photos WHERE sha256 = $1) ORDER BY ord`, sha)
+// scopesPage is how many of a photo's items ScopesWithPhoto reads at a time (a test makes it small).
+var scopesPage = 64
+
+func (r readTx) ScopesWithPhoto(sha string, each func(storage.Scope) bool) error {
+	// A page at a time along item_photos' key: the first page nearly always has a scope the
+	// viewer sees, and a photo in thousands of posts is not read whole (DISTINCT would). The
+	// page is cut from item_photos alone, deleted items included, so that it is a range of its
+	// index whatever the planner thinks of items.
+	type photoItem struct {
+		id   string
+		live bool
+		sc   storage.Scope
+	}
+	met := map[storage.Scope]bool{}
+	for after := ""; ; {
+		page, err := rows(r, "the scopes of a photo's items", func(row pgx.Row) (photoItem, error) {
+			var x photoItem
+			var circle, p1, p2, aud *string
+			err := row.Scan(&x.id, &x.live, &circle, &p1, &p2, &aud)
+			x.sc = storage.Scope{CircleID: str(circle), P1: str(p1), P2: str(p2), Audience: str(aud)}
+			return x, err
+		}, `SELECT ip.item_id, it.deleted_at IS NULL, it.circle_id, it.p1, it.p2, it.audience
+			FROM (SELECT item_id FROM item_photos WHERE sha256 = $1 AND item_id > $2 ORDER BY item_id LIMIT $3) ip
+			JOIN items it ON it.id = ip.item_id ORDER BY ip.item_id`, sha, after, scopesPage)
+		if err != nil {
+			return err
+		}
+		for _, x := range page {
+			if x.live && !met[x.sc] {
+				met[x.sc] = true
+				if !each(x.sc) {
+					return nil
+				}
+			}
+		}
+		if len(page) < scopesPage {
+			return nil
+		}
+		after = page[len(page)-1].id
+	}
 }
 
 func (r readTx) Circle(id string) (storage.Circle, error) {

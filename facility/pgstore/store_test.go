@@ -23,8 +23,12 @@ import (
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-// TestStorageConformance runs the storage contract's suite on a real PostgreSQL 15.
+// TestStorageConformance runs the storage contract's suite on a real PostgreSQL 15, with the
+// photo scopes read two items at a time so that the suite's photo (in three live items) takes
+// more than one page.
 func TestStorageConformance(t *testing.T) {
+	defer func(n int) { scopesPage = n }(scopesPage)
+	scopesPage = 2
 	storagetest.Run(t, func(t *testing.T) storage.Storage {
 		st, err := Open(context.Background(), pgtest.DB(t))
 		if err != nil {

@@ -36,9 +36,25 @@ func (r readTx) IDClaim(authorID, id string) ([]byte, error) {
 	return h, one("id claim", err)
 }
 
-func (r readTx) ItemsWithPhoto(sha string) ([]storage.Item, error) {
-	return rows(r, "read items of a photo", scanItem, `SELECT `+itemCols+` FROM items WHERE deleted_at IS NULL
-		AND id IN (SELECT item_id FROM item_photos WHERE sha256 = ?)`, sha)
+func (r readTx) ScopesWithPhoto(sha string, each func(storage.Scope) bool) error {
+	// DISTINCT on a temporary b-tree hands out each scope as it is first met: stopping early
+	// leaves the rest of the photo's items unread.
+	rows, err := r.q.queryRows(`SELECT DISTINCT it.circle_id, it.p1, it.p2, it.audience FROM item_photos ip
+		JOIN items it ON it.id = ip.item_id WHERE ip.sha256 = ? AND it.deleted_at IS NULL`, sha)
+	if err != nil {
+		return fmt.Errorf("read the scopes of a photo's items: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var circle, p1, p2, aud sql.NullString
+		if err := rows.Scan(&circle, &p1, &p2, &aud); err != nil {
+			return fmt.Errorf("read the scopes of a photo's items: %w", err)
+		}
+		if !each(storage.Scope{CircleID: circle.String, P1: p1.String, P2: p2.String, Audience: aud.String}) {
+			return nil
+		}
+	}
+	return rows.Err()
 }
 
 func (r readTx) Circle(id string) (storage.Circle, error) {

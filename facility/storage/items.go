@@ -41,8 +41,11 @@ type ItemReader interface {
 	// IDClaim returns the body hash of authorID's write under id, which another person's item
 	// had taken; ErrNotFound when they made none.
 	IDClaim(authorID, id string) ([]byte, error)
-	// ItemsWithPhoto lists the items, not deleted, that hold the photo sha.
-	ItemsWithPhoto(sha string) ([]Item, error)
+	// ScopesWithPhoto calls each with the scopes, each once, of the items not deleted that hold
+	// the photo sha, until each returns false: who may see the photo depends on them alone, and
+	// the first one the viewer sees ends the read. each must not read the transaction (a
+	// PostgreSQL connection is busy until the rows are read).
+	ScopesWithPhoto(sha string, each func(Scope) bool) error
 
 	// Circle returns the circle with id; ErrNotFound when there is none.
 	Circle(id string) (Circle, error)

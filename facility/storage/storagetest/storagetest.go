@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -473,15 +474,27 @@ func peopleCirclesMembers(t *testing.T, st storage.Storage) {
 
 func itemsClaimsSeen(t *testing.T, st storage.Storage) {
 	h := makeHome(t, st)
-	post, gone := protocol.NewID(), protocol.NewID()
+	post, gone, again, goneElsewhere, dm := protocol.NewID(), protocol.NewID(), protocol.NewID(), protocol.NewID(), protocol.NewID()
 	photo := sha(7)
 	err := st.RunInTx(context.Background(), func(tx storage.Tx) error {
-		for _, id := range []string{post, gone} {
+		for _, id := range []string{post, gone, again} {
 			it := storage.Item{ID: id, Kind: protocol.KindPost, AuthorID: h.anna, Scope: storage.Scope{CircleID: h.roseCircle},
 				BodyHash: []byte("hash of " + id), Data: []byte(`{"caption":"Tea"}`), CreatedAt: tx.Now()}
 			if err := tx.InsertItem(it, []string{photo}); err != nil {
 				return err
 			}
+		}
+		// The photo also in a deleted post of Walter's circle and in a message between Rose and Anna.
+		if err := tx.InsertItem(storage.Item{ID: goneElsewhere, Kind: protocol.KindPost, AuthorID: h.anna,
+			Scope: storage.Scope{CircleID: h.walterCircle}, BodyHash: []byte("w"), Data: []byte(`{}`), CreatedAt: tx.Now()}, []string{photo}); err != nil {
+			return err
+		}
+		if err := tx.MarkItemDeleted(goneElsewhere, tx.Now()); err != nil {
+			return err
+		}
+		if err := tx.InsertItem(storage.Item{ID: dm, Kind: protocol.KindMessage, AuthorID: h.rose,
+			Scope: storage.Scope{P1: h.rose, P2: h.anna}, BodyHash: []byte("m"), Data: []byte(`{}`), CreatedAt: tx.Now()}, []string{photo}); err != nil {
+			return err
 		}
 		err := tx.InsertItem(storage.Item{ID: post, Kind: protocol.KindMessage, AuthorID: h.rose,
 			Scope: storage.Scope{P1: h.rose, P2: h.anna}, BodyHash: []byte("x"), Data: []byte(`{}`), CreatedAt: tx.Now()}, nil)
@@ -529,12 +542,21 @@ func itemsClaimsSeen(t *testing.T, st storage.Storage) {
 		if _, err := tx.IDClaim(h.anna, post); !errors.Is(err, storage.ErrNotFound) {
 			t.Errorf("a claim nobody made: %v, want ErrNotFound", err)
 		}
-		with, err := tx.ItemsWithPhoto(photo)
-		if err != nil {
+		// Two live posts in Rose's circle, one message, a deleted post in Walter's: two scopes.
+		var scopes []storage.Scope
+		if err := tx.ScopesWithPhoto(photo, func(sc storage.Scope) bool { scopes = append(scopes, sc); return true }); err != nil {
 			return err
 		}
-		if len(with) != 1 || with[0].ID != post {
-			t.Errorf("items with the photo: %+v, want the live post only", with)
+		want := []storage.Scope{{CircleID: h.roseCircle}, {P1: h.rose, P2: h.anna}}
+		if len(scopes) != len(want) || !slices.Contains(scopes, want[0]) || !slices.Contains(scopes, want[1]) {
+			t.Errorf("scopes of the items with the photo: %+v, want %+v, each once", scopes, want)
+		}
+		calls := 0
+		if err := tx.ScopesWithPhoto(photo, func(storage.Scope) bool { calls++; return false }); err != nil || calls != 1 {
+			t.Errorf("a read of the scopes stopped at the first: %d calls, %v", calls, err)
+		}
+		if err := tx.ScopesWithPhoto(sha(8), func(sc storage.Scope) bool { t.Errorf("a photo in no item has scope %+v", sc); return true }); err != nil {
+			t.Error(err)
 		}
 		return nil
 	})
