@@ -152,6 +152,53 @@ func TestDBsAreFreshAndSeparate(t *testing.T) {
 	}
 }
 
+func TestDBFromCopiesTheTemplateAndStaysSeparate(t *testing.T) {
+	ctx := context.Background()
+	s := New(t)
+	tmpl, err := s.CreateDB(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct, err := pgx.Connect(ctx, tmpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ct.Exec(ctx, `CREATE TABLE t(x int); INSERT INTO t VALUES (1)`); err != nil {
+		t.Fatal(err)
+	}
+	ct.Close(ctx) // a template is copied only while nobody is connected to it
+	a, err := s.CreateDBFrom(ctx, tmpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.CreateDBFrom(ctx, tmpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, err := pgx.Connect(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ca.Close(ctx)
+	if _, err := ca.Exec(ctx, `INSERT INTO t VALUES (2)`); err != nil {
+		t.Fatal(err)
+	}
+	for url, want := range map[string]int{tmpl: 1, a: 2, b: 1} {
+		c, err := pgx.Connect(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := c.QueryRow(ctx, `SELECT count(*) FROM t`).Scan(&n); err != nil {
+			t.Fatalf("%s: %v", url, err)
+		}
+		c.Close(ctx)
+		if n != want {
+			t.Errorf("%s holds %d rows, want %d", url, n, want)
+		}
+	}
+}
+
 // The child half of TestNoPostmasterLeftWhenATestFails: a test that starts a server, says where,
 // and then fails (HEARTH_PGTEST_CHILD=fail) or panics (=panic), which skips every cleanup.
 func TestChildThatFails(t *testing.T) {
