@@ -67,14 +67,6 @@ func sharedBenchEnv(b *testing.B, key string, n int, build func(*benchEnv) error
 	return be
 }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	for _, c := range sharedCleanups {
-		c()
-	}
-	os.Exit(code)
-}
-
 func (be *benchEnv) close() { be.f.Shutdown(); be.ts.Close(); be.f.Close() }
 
 func openBenchEnv(b *testing.B, dir string, n int) *benchEnv {

@@ -21,12 +21,14 @@ import (
 
 // env is a real facility server on loopback over a real data directory.
 type env struct {
-	t    testing.TB
-	dir  string
-	f    *datadir.Facility
-	ts   *httptest.Server
-	logw io.Writer // the server's log; discarded unless set before open
-	lim  facility.Limits
+	t   testing.TB
+	dir string
+	// database is the PostgreSQL database the records are in ("" on SQLite: dir/facility.db).
+	database string
+	f        *datadir.Facility
+	ts       *httptest.Server
+	logw     io.Writer // the server's log; discarded unless set before open
+	lim      facility.Limits
 	// pushClient reaches push services (a local one); set before open.
 	pushClient *http.Client
 }
@@ -40,11 +42,9 @@ func newEnvLogging(t testing.TB, logw io.Writer) *env { return newEnvWith(t, log
 func newEnvWith(t testing.TB, logw io.Writer, lim facility.Limits) *env {
 	t.Helper()
 	dir := t.TempDir()
-	ctx := context.Background()
-	if err := datadir.Init(ctx, dir, "Maple Grove"); err != nil {
-		t.Fatal(err)
-	}
-	e := &env{t: t, dir: dir, logw: logw, lim: lim}
+	database := testDatabase(t)
+	initDataDir(t, dir, "Maple Grove", database)
+	e := &env{t: t, dir: dir, database: database, logw: logw, lim: lim}
 	e.open()
 	return e
 }
@@ -52,7 +52,8 @@ func newEnvWith(t testing.TB, logw io.Writer, lim facility.Limits) *env {
 func (e *env) open() {
 	e.t.Helper()
 	f, err := datadir.Open(context.Background(), datadir.Config{DataDir: e.dir, Insecure: true, PublicHost: "127.0.0.1:1",
-		Logger: slog.New(slog.NewTextHandler(e.logw, nil)), Limits: e.lim, PushClient: e.pushClient})
+		Logger: slog.New(slog.NewTextHandler(e.logw, nil)), Limits: e.lim, PushClient: e.pushClient,
+		Database: e.database})
 	if err != nil {
 		e.t.Fatal(err)
 	}

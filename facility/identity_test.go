@@ -4,14 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"hearth/facility"
-	"hearth/facility/datadir"
 	"hearth/protocol"
-	"hearth/sqlitedb"
 )
 
 // inviter sets up circle A with a family member (anna) who may invite, circle B with another
@@ -94,16 +91,10 @@ func TestInvitationCannotTakeOverAnAccount(t *testing.T) {
 	// is refused when redeemed.
 	code := protocol.NewInvitationCode()
 	sum := sha256.Sum256([]byte(code[protocol.InvitationIDChars:]))
-	db, err := sqlitedb.Open(context.Background(), filepath.Join(w.dir, datadir.DBFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Exec(`INSERT INTO invitations(lookup, secret_hash, person_id, circle_id, relation, can_invite, created_by, created_at, expires_at)
-		VALUES (?, ?, ?, ?, '', 0, ?, ?, ?)`, code[:protocol.InvitationIDChars], sum[:], w.ben.ID, w.rose.circle, w.anna.ID,
-		time.Now().UTC().Format(time.RFC3339Nano), time.Now().Add(time.Hour).UTC().Format(time.RFC3339Nano)); err != nil {
-		t.Fatal(err)
-	}
+	db := w.rawDB()
+	db.exec(`INSERT INTO invitations(lookup, secret_hash, person_id, circle_id, relation, can_invite, created_by, created_at, expires_at)
+		VALUES (?, ?, ?, ?, '', FALSE, ?, ?, ?)`, code[:protocol.InvitationIDChars], sum[:], w.ben.ID, w.rose.circle, w.anna.ID,
+		db.time(time.Now()), db.time(time.Now().Add(time.Hour)))
 	if r := w.pair(code); r.status != 403 || errCode(r) != protocol.CodeCodeExpired {
 		t.Fatalf("an old takeover invitation paired: %d %s", r.status, r.body)
 	}
@@ -328,16 +319,7 @@ func jsonUnmarshal(t *testing.T, data []byte, v any) {
 // peopleCount is how many people the database holds.
 func (e *env) peopleCount() int {
 	e.t.Helper()
-	db, err := sqlitedb.Open(context.Background(), filepath.Join(e.dir, datadir.DBFile))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer db.Close()
-	var n int
-	if err := db.QueryRow(`SELECT COUNT(*) FROM people`).Scan(&n); err != nil {
-		e.t.Fatal(err)
-	}
-	return n
+	return e.rawDB().count(`SELECT COUNT(*) FROM people`)
 }
 
 // Finding 1, the way in for someone who has a device: a family member with can_invite asks them,

@@ -2,15 +2,12 @@ package facility_test
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"hearth/facility"
-	"hearth/facility/datadir"
 	"hearth/protocol"
-	"hearth/sqlitedb"
 )
 
 // invite makes an invitation for a new device of p: from p's own device when p has one and no
@@ -77,15 +74,9 @@ func TestInvitationExpires(t *testing.T) {
 	e := newEnv(t)
 	anna := e.addPerson("Anna", protocol.RoleFamily)
 	inv := e.invite(anna, "")
-	db, err := sqlitedb.Open(context.Background(), filepath.Join(e.dir, datadir.DBFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	code, _ := protocol.NormalizeCode(inv.Code)
-	if _, err := db.Exec(`UPDATE invitations SET expires_at = '2020-01-01T00:00:00Z' WHERE lookup = ?`, code[:4]); err != nil {
-		t.Fatal(err)
-	}
+	db := e.rawDB()
+	db.exec(`UPDATE invitations SET expires_at = ? WHERE lookup = ?`, db.time(time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)), code[:4])
 	if r := e.pair(inv.Code); r.status != 403 || errCode(r) != protocol.CodeCodeExpired {
 		t.Fatalf("expired code: %d %s", r.status, r.body)
 	}
@@ -262,14 +253,7 @@ func TestPairProofProvesTheInvitationAndCountsATry(t *testing.T) {
 	// nothing, like an unknown one's.
 	old := e.invite(anna, "")
 	oc, _ := protocol.NormalizeCode(old.Code)
-	db, err := sqlitedb.Open(context.Background(), filepath.Join(e.dir, datadir.DBFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Exec(`UPDATE invitations SET proof_key = NULL WHERE lookup = ?`, oc[:4]); err != nil {
-		t.Fatal(err)
-	}
+	e.rawDB().exec(`UPDATE invitations SET proof_key = NULL WHERE lookup = ?`, oc[:4])
 	e.mustJSON(e.do("POST", "/v1/pair/proof", "", protocol.PairProofRequest{CodeID: oc[:4], Nonce: nonce}), 200, &pp)
 	if _, ok := protocol.ReadPairProof(protocol.InvitationKey(oc), oc[:4], nonce, pp.Pin, pp.Proof); ok {
 		t.Fatal("the proof of an invitation without a proof key verifies")

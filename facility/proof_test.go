@@ -2,20 +2,16 @@ package facility_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"hearth/facility/datadir"
 	"hearth/protocol"
-	"hearth/sqlitedb"
 )
 
 // lockedBuffer is a log the server writes while the test reads it.
@@ -75,15 +71,8 @@ func TestPairProofIsNoOracle(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		e.postFrom(burner, "/v1/pair", protocol.PairRequest{Code: wrongSecret(codes["burned"], i)})
 	}
-	db, err := sqlitedb.Open(context.Background(), filepath.Join(e.dir, datadir.DBFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Exec(`UPDATE invitations SET expires_at = ? WHERE lookup = ?`,
-		time.Now().Add(-time.Minute).UTC().Format(time.RFC3339Nano), codes["expired"][:4]); err != nil {
-		t.Fatal(err)
-	}
+	db := e.rawDB()
+	db.exec(`UPDATE invitations SET expires_at = ? WHERE lookup = ?`, db.time(time.Now().Add(-time.Minute)), codes["expired"][:4])
 	codes["unknown"] = "ZZZZ" + codes["live"][4:]
 	if codes["unknown"][:4] == codes["live"][:4] {
 		codes["unknown"] = "YYYY" + codes["live"][4:]

@@ -159,7 +159,7 @@ func TestWebPushRepliedAndSawYourPhotos(t *testing.T) {
 	if p := next("to Ben"); p.path != "/ben" || p.msg.Title != "Bert replied" {
 		t.Errorf("to Ben: %+v", p)
 	}
-	ps := w.f.Store
+	ps := w.pushStore()
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		subs, err := ps.PushSubscriptions(context.Background(), w.fb.ID)
 		if err != nil {
@@ -188,11 +188,11 @@ func TestPushUnsubscribe(t *testing.T) {
 	w := newWorld(t)
 	b := newBrowserKeys(t)
 	w.mustJSON(w.do("PUT", "/v1/push/subscription", w.fa.token, b.subscription("https://push.example/anna")), 200, nil)
-	if subs, _ := w.f.Store.PushSubscriptions(context.Background(), w.fa.ID); len(subs) != 1 || subs[0].Endpoint != "https://push.example/anna" {
+	if subs, _ := w.pushStore().PushSubscriptions(context.Background(), w.fa.ID); len(subs) != 1 || subs[0].Endpoint != "https://push.example/anna" {
 		t.Fatalf("subscriptions %+v", subs)
 	}
 	w.mustJSON(w.do("DELETE", "/v1/push/subscription", w.fa.token, nil), 200, nil)
-	if subs, _ := w.f.Store.PushSubscriptions(context.Background(), w.fa.ID); len(subs) != 0 {
+	if subs, _ := w.pushStore().PushSubscriptions(context.Background(), w.fa.ID); len(subs) != 0 {
 		t.Fatalf("after DELETE: %+v", subs)
 	}
 }
@@ -298,7 +298,7 @@ func TestPushSaysWhatTheFamilyCallsTheResident(t *testing.T) {
 			t.Errorf("%s: %d %s; want 400 with a sentence", name, r.status, r.body)
 		}
 	}
-	if subs, err := e.f.Store.PushSubscriptions(context.Background(), anna.ID); err != nil || len(subs) != 0 {
+	if subs, err := e.pushStore().PushSubscriptions(context.Background(), anna.ID); err != nil || len(subs) != 0 {
 		t.Fatalf("after the refusals: %+v, %v; want none kept", subs, err)
 	}
 
@@ -336,7 +336,7 @@ func TestPushSaysWhatTheFamilyCallsTheResident(t *testing.T) {
 	// The names go with the subscription: the phone unsubscribes and subscribes again without.
 	e.mustJSON(e.do("DELETE", "/v1/push/subscription", phone.token, nil), 200, nil)
 	e.mustJSON(e.do("PUT", "/v1/push/subscription", phone.token, sub(phones["/phone"], "/phone", nil)), 200, nil)
-	subs, err := e.f.Store.PushSubscriptions(context.Background(), anna.ID)
+	subs, err := e.pushStore().PushSubscriptions(context.Background(), anna.ID)
 	if err != nil || len(subs) != 2 || len(subs[0].Called)+len(subs[1].Called) != 0 {
 		t.Fatalf("after subscribing again without names: %+v, %v", subs, err)
 	}
