@@ -57,6 +57,11 @@ type Server struct {
 	waitErr error
 	stopped sync.Once
 	dbs     atomic.Int64
+	// Drops queued by DropDBLater: one at a time (dropping), all done before Stop (pending).
+	dropping chan struct{}
+	pending  sync.WaitGroup
+	dropMu   sync.Mutex
+	dropErr  error
 }
 
 // Start initialises a cluster in a new temporary folder and starts PostgreSQL on a free port of
@@ -278,11 +283,40 @@ func (s *Server) DropDB(ctx context.Context, url string) error {
 	return nil
 }
 
+// DropDBLater drops the database of url in the background, one database at a time. DROP
+// DATABASE waits for the disk (most of a second on a busy machine) and the next test need not
+// wait with it; Stop waits for the drops queued before it and reports their errors.
+func (s *Server) DropDBLater(url string) {
+	s.dropMu.Lock()
+	if s.dropping == nil {
+		s.dropping = make(chan struct{}, 1)
+	}
+	one := s.dropping
+	s.dropMu.Unlock()
+	s.pending.Add(1)
+	go func() {
+		defer s.pending.Done()
+		one <- struct{}{}
+		defer func() { <-one }()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := s.DropDB(ctx, url); err != nil {
+			s.dropMu.Lock()
+			s.dropErr = errors.Join(s.dropErr, err)
+			s.dropMu.Unlock()
+		}
+	}()
+}
+
 // Stop shuts the server down (fast: open sessions are ended, committed work is on disk) and
 // removes its folder. It waits until the postmaster has exited; calling it again does nothing.
 func (s *Server) Stop() error {
 	var err error
 	s.stopped.Do(func() {
+		s.pending.Wait()
+		s.dropMu.Lock()
+		err = s.dropErr
+		s.dropMu.Unlock()
 		if s.cmd != nil && s.cmd.Process != nil {
 			select {
 			case <-s.exited:
@@ -291,7 +325,7 @@ func (s *Server) Stop() error {
 				out, e := s.command(ctx, filepath.Join(binDir, "pg_ctl"), "stop", "-D", s.DataDir(), "-m", "fast", "-w", "-t", "50").CombinedOutput()
 				cancel()
 				if e != nil {
-					err = fmt.Errorf("stop PostgreSQL: %v: %s", e, strings.TrimSpace(string(out)))
+					err = errors.Join(err, fmt.Errorf("stop PostgreSQL: %v: %s", e, strings.TrimSpace(string(out))))
 					s.cmd.Process.Kill() // runuser; its postgres gets SIGKILL from it
 				}
 				select {
@@ -390,20 +424,7 @@ func DB(t testing.TB) string {
 	} else {
 		s = New(t)
 	}
-	return testDB(t, s, "")
-}
-
-// DBFrom is DB with the database a copy of template, a database of the shared server (Main)
-// that nobody is connected to.
-func DBFrom(t testing.TB, template string) string {
-	t.Helper()
-	return testDB(t, Shared(t), template)
-}
-
-// testDB creates the test's database on s, a copy of template ("": empty), dropped when the test ends.
-func testDB(t testing.TB, s *Server, template string) string {
-	t.Helper()
-	url, err := s.CreateDBFrom(context.Background(), template)
+	url, err := s.CreateDB(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -199,6 +199,50 @@ func TestDBFromCopiesTheTemplateAndStaysSeparate(t *testing.T) {
 	}
 }
 
+func TestDropDBLaterDropsBeforeStop(t *testing.T) {
+	ctx := context.Background()
+	s, err := Start(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Stop()
+	var urls []string
+	for i := 0; i < 3; i++ {
+		u, err := s.CreateDB(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		urls = append(urls, u)
+	}
+	held, err := pgx.Connect(ctx, urls[0]) // a session still open: the drop ends it
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close(ctx)
+	for _, u := range urls {
+		s.DropDBLater(u)
+	}
+	s.pending.Wait()
+	conn, err := pgx.Connect(ctx, s.URL("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	err = conn.QueryRow(ctx, `SELECT count(*) FROM pg_database WHERE datname LIKE 't\_%'`).Scan(&n)
+	conn.Close(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("%d test databases left after DropDBLater", n)
+	}
+	// A drop that fails is reported by Stop.
+	s.DropDBLater("not a url\x00")
+	if err := s.Stop(); err == nil || !strings.Contains(err.Error(), "drop test database") {
+		t.Errorf("Stop after a failed drop: %v", err)
+	}
+}
+
 // The child half of TestNoPostmasterLeftWhenATestFails: a test that starts a server, says where,
 // and then fails (HEARTH_PGTEST_CHILD=fail) or panics (=panic), which skips every cleanup.
 func TestChildThatFails(t *testing.T) {
