@@ -41,46 +41,85 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// pgTemplate is a database with the tables made and no home in it: each test's database is a
-// copy (CREATE DATABASE … TEMPLATE), which is much cheaper than running the migrations again.
-var pgTemplate struct {
+// pg holds what the tests share on PostgreSQL. template is a database with the tables made and
+// no home in it: each test's database is a copy (CREATE DATABASE … TEMPLATE), much cheaper than
+// running the migrations again. Copying still takes most of a second of disk writes, so the next
+// test's copy is made while a test runs (next).
+var pg struct {
 	sync.Mutex
+	template string
+	next     chan madeDB
+}
+
+type madeDB struct {
 	url string
+	err error
 }
 
 // testDatabase returns the database address a new test facility keeps its records in: "" on
-// SQLite, a fresh PostgreSQL database (dropped when the test ends) on PostgreSQL.
+// SQLite, a fresh PostgreSQL database (dropped after the test) on PostgreSQL.
 func testDatabase(t testing.TB) string {
 	t.Helper()
 	if !onPostgres {
 		return ""
 	}
-	pgTemplate.Lock()
-	defer pgTemplate.Unlock()
-	if pgTemplate.url == "" {
-		ctx := context.Background()
-		url, err := pgtest.Shared(t).CreateDB(ctx)
+	srv := pgtest.Shared(t)
+	pg.Lock()
+	if pg.template == "" {
+		url, err := makeTemplate(srv)
 		if err != nil {
+			pg.Unlock()
 			t.Fatal(err)
 		}
-		st, err := pgstore.Open(ctx, url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		st.Close()
-		// Open gave the home an id and a cursor epoch: without them each copy gets its own at init.
-		conn, err := pgx.Connect(ctx, url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = conn.Exec(ctx, `DELETE FROM meta`)
-		conn.Close(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pgTemplate.url = url
+		pg.template = url
 	}
-	return pgtest.DBFrom(t, pgTemplate.url)
+	if pg.next == nil {
+		pg.next = copyTemplate(srv)
+	}
+	this := pg.next
+	pg.next = copyTemplate(srv) // the next test's, while this one runs
+	pg.Unlock()
+	db := <-this
+	if db.err != nil {
+		t.Fatal(db.err)
+	}
+	t.Cleanup(func() { srv.DropDBLater(db.url) }) // Run waits for it before stopping the server
+	return db.url
+}
+
+// copyTemplate starts making a copy of the template. The last one made may be left unused: it
+// goes with the server when the tests end.
+func copyTemplate(srv *pgtest.Server) chan madeDB {
+	c := make(chan madeDB, 1)
+	go func() {
+		url, err := srv.CreateDBFrom(context.Background(), pg.template)
+		c <- madeDB{url, err}
+	}()
+	return c
+}
+
+// makeTemplate makes the database each test's is a copy of: the tables, and no home yet.
+func makeTemplate(srv *pgtest.Server) (string, error) {
+	ctx := context.Background()
+	url, err := srv.CreateDB(ctx)
+	if err != nil {
+		return "", err
+	}
+	st, err := pgstore.Open(ctx, url)
+	if err != nil {
+		return "", err
+	}
+	st.Close()
+	// Open gave the home an id and a cursor epoch: without them each copy gets its own at init.
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `DELETE FROM meta`); err != nil {
+		return "", fmt.Errorf("empty the template's meta: %w", err)
+	}
+	return url, nil
 }
 
 // initDataDir makes a new facility in dir as `hearth-facility init` does, with its records in
