@@ -18,7 +18,7 @@ build:
 # (HEARTH_TEST_DATABASE=postgres: one PostgreSQL 15 started by the tests, a database per test).
 # The second run is without -race: the Go above the database is the same code the first run
 # race-checks, pgstore's own goroutines are race-checked in its package's tests, and -race would
-# more than double its time (about 100 s against 240 s on two busy cores).
+# more than double its time (about 70 s against 170 s on two shared cores).
 test:
 	@scripts/deps.sh test
 	$(GO) vet ./...
