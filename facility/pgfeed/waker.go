@@ -65,11 +65,19 @@ type Watch struct {
 	streams map[string]struct{}
 	all     bool // every change, whatever its streams
 	c       chan struct{}
-	// With WatchStreams: the streams named since the last Take, or everyone (a notification
-	// lost or not understood, a reconnection).
+	// With WatchStreams: the notifications heard since the last Take, or everyone (a
+	// notification lost or not understood, a reconnection).
 	collect    bool
-	named      map[string]struct{}
+	heard      []Heard
 	everything bool
+}
+
+// Heard is one notification: the positions first to last (0 for a wake-up without a change)
+// committed changes in streams; PID is the PostgreSQL backend that committed them.
+type Heard struct {
+	First, Last int64
+	Streams     []string
+	PID         uint32
 }
 
 // C is signalled when the waiter should read the feed again.
@@ -158,39 +166,34 @@ func (w *Waker) WatchAll() *Watch {
 func (w *Waker) WatchStreams() *Watch {
 	wt := w.Watch()
 	w.mu.Lock()
-	wt.all, wt.collect, wt.named = true, true, map[string]struct{}{}
+	wt.all, wt.collect = true, true
 	w.mu.Unlock()
 	return wt
 }
 
-// Take returns, and forgets, the streams named since the last Take; everyone is true when a
-// change of unknown streams may have committed (then streams is nil).
-func (wt *Watch) Take() (streams []string, everyone bool) {
+// Take returns, and forgets, the notifications heard since the last Take, in the order heard;
+// everyone is true when a change of unknown streams may have committed (then heard is nil).
+func (wt *Watch) Take() (heard []Heard, everyone bool) {
 	wt.w.mu.Lock()
 	defer wt.w.mu.Unlock()
-	if wt.everything {
-		wt.everything, wt.named = false, map[string]struct{}{}
+	heard, everyone = wt.heard, wt.everything
+	wt.heard, wt.everything = nil, false
+	if everyone {
 		return nil, true
 	}
-	for s := range wt.named {
-		streams = append(streams, s)
-	}
-	clear(wt.named)
-	return streams, false
+	return heard, false
 }
 
-// note keeps what a signal is for (w.mu held); streams nil: unknown, everyone.
-func (wt *Watch) note(streams []string) {
+// note keeps what a signal is for (w.mu held); Streams nil: unknown, everyone.
+func (wt *Watch) note(h Heard) {
 	if !wt.collect {
 		return
 	}
-	if streams == nil {
+	if h.Streams == nil {
 		wt.everything = true
 		return
 	}
-	for _, s := range streams {
-		wt.named[s] = struct{}{}
-	}
+	wt.heard = append(wt.heard, h)
 }
 
 // Stats returns the counts so far.
@@ -262,7 +265,7 @@ func (w *Waker) receive(ctx context.Context, conn *pgx.Conn) error {
 			w.wakeAll()
 			continue
 		}
-		w.wake(first, last, streams)
+		w.wake(first, last, streams, n.PID)
 	}
 }
 
@@ -324,7 +327,7 @@ func (w *Waker) pollLoop(ctx context.Context) {
 }
 
 // wake signals the watches of streams (nil: all) and notes positions first to last as heard.
-func (w *Waker) wake(first, last int64, streams []string) {
+func (w *Waker) wake(first, last int64, streams []string, pid uint32) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for p := max(first, w.settled+1); p <= last; p++ {
@@ -332,7 +335,7 @@ func (w *Waker) wake(first, last int64, streams []string) {
 	}
 	for wt := range w.watches {
 		if streams == nil || wt.all {
-			wt.note(streams)
+			wt.note(Heard{First: first, Last: last, Streams: streams, PID: pid})
 			wt.signal()
 			continue
 		}
@@ -349,7 +352,7 @@ func (w *Waker) wakeAll() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for wt := range w.watches {
-		wt.note(nil)
+		wt.note(Heard{})
 		wt.signal()
 	}
 }

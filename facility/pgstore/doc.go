@@ -49,8 +49,8 @@
 //
 //   - Wake-ups from other servers: with Options.Others a pgfeed.Waker hears the streams each
 //     commit changed, and the store wakes the local readers of those streams (a read of the
-//     members or staff per batch of notifications). The server's own commits are heard too, and
-//     wake their readers a second time (one more empty read each).
+//     members or staff per batch of notifications). Its own commits, whose readers it woke at
+//     COMMIT, are passed over: their notifications come from its own connections' backends.
 //   - Backup returns an error saying to use pg_dump (hearth-facility serve/init --database use
 //     this package; hearth-facility backup refuses such a folder and says the same).
 //   - The visibility SQL of the feed (feed.go) is a copy of sqlitestore's, held to the Domain's

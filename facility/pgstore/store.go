@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -34,6 +35,12 @@ type Store struct {
 	relays chan struct{} // closed when the relay has ended
 	closed sync.Once
 	log    *slog.Logger
+
+	// pids are the backend process ids of the pool's connections (see ours).
+	pidMu sync.Mutex
+	pids  map[uint32]struct{}
+	// relayed is the highest position the relay has dealt with (for tests).
+	relayed atomic.Int64
 }
 
 // Options are what OpenWith takes beside the address.
@@ -65,6 +72,21 @@ func OpenWith(ctx context.Context, url string, opt Options) (*Store, error) {
 	// Durability: RunInTx returns once the commit is on disk, whatever the server's or the
 	// database's default says (synchronous_commit = off would acknowledge writes a crash loses).
 	cfg.ConnConfig.RuntimeParams["synchronous_commit"] = "on"
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	s := &Store{notify: opt.Notify, log: opt.Logger, pids: map[uint32]struct{}{}}
+	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
+		s.pidMu.Lock()
+		s.pids[c.PgConn().PID()] = struct{}{}
+		s.pidMu.Unlock()
+		return nil
+	}
+	cfg.BeforeClose = func(c *pgx.Conn) {
+		s.pidMu.Lock()
+		delete(s.pids, c.PgConn().PID())
+		s.pidMu.Unlock()
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open PostgreSQL at %s: %w", redact(url), err)
@@ -73,10 +95,7 @@ func OpenWith(ctx context.Context, url string, opt Options) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("open PostgreSQL at %s: cannot connect: %w", redact(url), err)
 	}
-	if opt.Logger == nil {
-		opt.Logger = slog.Default()
-	}
-	s := &Store{pool: pool, notify: opt.Notify, log: opt.Logger}
+	s.pool = pool
 	if err := pgfeed.Migrate(ctx, pool); err != nil {
 		pool.Close()
 		return nil, err
@@ -102,8 +121,8 @@ func OpenWith(ctx context.Context, url string, opt Options) (*Store, error) {
 	return s, nil
 }
 
-// relay wakes the local waiters who read the streams named by changes committed on any server
-// of the home (this one's too: a waiter woken twice reads its feed once more and waits again).
+// relay wakes the local waiters who read the streams named by changes committed on another
+// server of the home (this one's were woken at their commit).
 // When what committed is unknown (a notification lost, the connection back), or the readers of
 // the streams cannot be read, it wakes every local waiter: correct before cheap.
 func (s *Store) relay(wt *pgfeed.Watch) {
@@ -121,9 +140,21 @@ func (s *Store) relay(wt *pgfeed.Watch) {
 		case <-s.stop:
 			return
 		}
-		streams, everyone := wt.Take()
+		heard, everyone := wt.Take()
 		if everyone {
 			s.notify([]string{facility.WakeEveryone})
+			continue
+		}
+		var streams []string
+		var last int64
+		for _, h := range heard {
+			if !s.ours(h.PID) {
+				streams = append(streams, h.Streams...)
+			}
+			last = max(last, h.Last)
+		}
+		if len(streams) == 0 {
+			s.relayed.Store(max(s.relayed.Load(), last))
 			continue
 		}
 		persons, err := s.readersOf(ctx, streams)
@@ -137,6 +168,7 @@ func (s *Store) relay(wt *pgfeed.Watch) {
 		if len(persons) > 0 {
 			s.notify(persons)
 		}
+		s.relayed.Store(max(s.relayed.Load(), last))
 	}
 }
 
@@ -366,6 +398,17 @@ func (r records) runOnce(ctx context.Context, fn func(storage.Tx) error) error {
 		r.s.notify(wake)
 	}
 	return nil
+}
+
+// ours reports whether the PostgreSQL backend pid is one of this store's connections: a
+// notification it sent is this server's own commit, whose readers were woken at COMMIT. A
+// connection's pid is noted when it connects and forgotten before it closes, so another
+// server's backend that is given the same pid later is not taken for ours.
+func (s *Store) ours(pid uint32) bool {
+	s.pidMu.Lock()
+	defer s.pidMu.Unlock()
+	_, ok := s.pids[pid]
+	return ok
 }
 
 // View implements storage.Storage: one REPEATABLE READ snapshot.

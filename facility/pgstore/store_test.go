@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -311,8 +312,16 @@ func TestOtherServersWakeOnlyTheReaders(t *testing.T) {
 		t.Cleanup(func() { st.Close() })
 		return st
 	}
-	a := openServer(func([]string) {})
-	openServer(func(ids []string) { woken <- ids })
+	var mu sync.Mutex
+	wokenOnA := map[string]int{}
+	a := openServer(func(ids []string) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, id := range ids {
+			wokenOnA[id]++
+		}
+	})
+	b := openServer(func(ids []string) { woken <- ids })
 	d, err := facility.NewDomain(ctx, a)
 	if err != nil {
 		t.Fatal(err)
@@ -371,7 +380,38 @@ func TestOtherServersWakeOnlyTheReaders(t *testing.T) {
 	if _, err := d.PutPost(ctx, annaA, protocol.NewID(), protocol.PutPost{CircleID: rose.Circle.ID, Caption: "Sunday", Photos: []string{}}); err != nil {
 		t.Fatal(err)
 	}
+	mu.Lock()
+	clear(wokenOnA)
+	mu.Unlock()
+	if _, err := d.PutPost(ctx, annaA, protocol.NewID(), protocol.PutPost{CircleID: rose.Circle.ID, Caption: "Sunday", Photos: []string{}}); err != nil {
+		t.Fatal(err)
+	}
 	wokenFor("a post in Rose's circle", []string{anna.Person.ID, rose.Person.ID}, []string{ben.Person.ID, iris.Person.ID})
+	// On A, which committed it, Anna was woken at COMMIT; its notification, heard by A's own
+	// Waker too, does not wake her a second time.
+	head, err := pgfeed.Head(ctx, a.pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []*Store{a, b} {
+		for s.relayed.Load() < head {
+			select {
+			case <-ctx.Done():
+				t.Fatalf("a relay never dealt with position %d (at %d)", head, s.relayed.Load())
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}
+	// What B woke for the posts (the staff too) is not the message's.
+	for len(woken) > 0 {
+		<-woken
+	}
+	mu.Lock()
+	n := wokenOnA[anna.Person.ID]
+	mu.Unlock()
+	if n != 1 {
+		t.Errorf("the server that committed the post woke Anna %d times, want once", n)
+	}
 	if _, err := d.PutMessage(ctx, annaA, protocol.NewID(), protocol.PutMessage{To: rose.Person.ID, Text: "Hello Mum"}); err != nil {
 		t.Fatal(err)
 	}
