@@ -1,10 +1,14 @@
 package main
 
 import (
+	"context"
 	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"hearth/facility/datadir"
+	"hearth/sqlitedb"
 )
 
 func TestBackupAndRestore(t *testing.T) {
@@ -42,7 +46,28 @@ func TestBackupAndRestore(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("the paired device after restore: %d", resp.StatusCode)
 	}
-	if code, _, stderr := runCmd(t, "restore", "--data", restored, "--from", filepath.Join(t.TempDir(), "nope.tar")); code != 1 || stderr == "" {
+	// While a server serves the folder, restore is refused in words and changes nothing: the
+	// database keeps its cursor epoch (a restore gives a new one).
+	epoch := func() string {
+		db, err := sqlitedb.OpenWith(context.Background(), filepath.Join(restored, datadir.DBFile), sqlitedb.Options{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var e string
+		if err := db.QueryRow(`SELECT value FROM meta WHERE key = 'epoch'`).Scan(&e); err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	before := epoch()
+	if code, _, stderr := runCmd(t, "restore", "--data", restored, "--from", file); code != 1 || !strings.Contains(stderr, "stop the server") {
+		t.Fatalf("restore while serving: %d %s", code, stderr)
+	}
+	if after := epoch(); after != before {
+		t.Fatalf("a refused restore changed the database: epoch %s, then %s", before, after)
+	}
+	if code, _, stderr := runCmd(t, "restore", "--data", filepath.Join(t.TempDir(), "other"), "--from", filepath.Join(t.TempDir(), "nope.tar")); code != 1 || stderr == "" {
 		t.Fatalf("restore from a missing file: %d %s", code, stderr)
 	}
 }

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"hearth/facility/datadir"
 )
@@ -19,6 +21,20 @@ func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := required(fs, "data", "from"); err != nil {
 		return err
 	}
+	// Alone on the directory: a server still serving it would go on from the database that
+	// restore replaces under it.
+	if err := os.MkdirAll(*dir, 0o700); err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	lock, err := datadir.LockAlone(*dir)
+	if errors.Is(err, datadir.ErrInUse) {
+		return fmt.Errorf("%s: %v. The server (or another hearth-facility command) has it open: stop the server "+
+			"(systemctl stop hearth-facility), then run restore again; nothing was changed", *dir, err)
+	}
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
 	if err := datadir.Restore(ctx, *dir, *from); err != nil {
 		return err
 	}
