@@ -111,6 +111,11 @@ const scenarios = {
     const dev = (await control('/devices')).find((d) => d.id === s.device_id);
     if (!dev || dev.name !== 'Computer browser') fail('device in the list: ' + JSON.stringify(dev));
     await axe(page, 'the album at desktop size');
+    await shot(page, 'desktop-album');
+    await view(page, 'Messages');
+    await axe(page, 'Messages at desktop size');
+    await shot(page, 'desktop-messages');
+    await view(page, 'Photos');
     // Another site frames the app: the browser refuses (frame-ancestors 'none', X-Frame-Options).
     const evil = await ctx.newPage();
     await evil.goto(cfg.control + '/frame?src=' + encodeURIComponent(cfg.base + '/'));
