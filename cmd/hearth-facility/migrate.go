@@ -15,6 +15,17 @@ import (
 	"hearth/facility/storage"
 )
 
+// lockAlone takes the data directory for the command alone (datadir.LockAlone); while a server
+// or another command has it open, it says in words what to do.
+func lockAlone(dir, command string) (*datadir.Lock, error) {
+	lock, err := datadir.LockAlone(dir)
+	if errors.Is(err, datadir.ErrInUse) {
+		return nil, fmt.Errorf("%s: %v. The server (or another hearth-facility command) has it open: stop the server "+
+			"(systemctl stop hearth-facility), then run %s again; nothing was changed", dir, err, command)
+	}
+	return lock, err
+}
+
 // cmdMigrate moves a home from its data directory to PostgreSQL (the records) and/or an S3
 // bucket (the photos), then points the directory's settings at them. Paired devices keep their
 // tokens and cursors. Everything is checked before anything is written; the settings change
@@ -47,11 +58,7 @@ func cmdMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	// Alone on the directory: no server serves it and no command writes to it while it moves,
 	// and none starts until the settings say where the home is.
-	lock, err := datadir.LockAlone(*dir)
-	if errors.Is(err, datadir.ErrInUse) {
-		return fmt.Errorf("%s: %v. The server (or another hearth-facility command) has it open: stop the server "+
-			"(systemctl stop hearth-facility), then run migrate again; nothing was changed", *dir, err)
-	}
+	lock, err := lockAlone(*dir, "migrate")
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -26,11 +25,7 @@ func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := os.MkdirAll(*dir, 0o700); err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
-	lock, err := datadir.LockAlone(*dir)
-	if errors.Is(err, datadir.ErrInUse) {
-		return fmt.Errorf("%s: %v. The server (or another hearth-facility command) has it open: stop the server "+
-			"(systemctl stop hearth-facility), then run restore again; nothing was changed", *dir, err)
-	}
+	lock, err := lockAlone(*dir, "restore")
 	if err != nil {
 		return err
 	}
