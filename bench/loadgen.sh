@@ -8,7 +8,7 @@
 # LOADGEN: built from ../shared/tools/loadgen (go build); HEARTH_FACILITY: go build
 # ./cmd/hearth-facility; POCKETBASE: v0.39.11's examples/base built with CGO_ENABLED=0 (never
 # committed here). A further HEARTH_FACILITY_B names a second Hearth build to run beside the
-# first (before/after), as "hearth-b".
+# first (before/after), as "hearth-b" (on SQLite) or "hearth-b-pg1", "hearth-b-pg2".
 #
 # TARGETS chooses what runs in each round, in order (default "sqlite pocketbase"):
 #   sqlite      Hearth on its SQLite data folder
@@ -190,6 +190,9 @@ for r in $(seq "$ROUNDS"); do
 			if [ -n "$HFB" ] && [ "$t" = sqlite ]; then
 				# shellcheck disable=SC2086
 				run_hearth "$HFB" hearth-b "$r" sqlite $ph
+			elif [ -n "$HFB" ] && [ "$t" != pocketbase ]; then
+				# shellcheck disable=SC2086
+				run_hearth "$HFB" "hearth-b-$t" "$r" "$t" $ph
 			fi
 		done
 	done

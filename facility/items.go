@@ -359,7 +359,7 @@ func (d *Domain) PutPost(ctx context.Context, a Actor, id string, req protocol.P
 	}
 	body := bodyOf(protocol.KindPost, req)
 	created := false
-	err := d.st.RunInTx(ctx, func(tx storage.Tx) error {
+	err := d.st.RunBeside(ctx, func(tx storage.Tx) error {
 		created = false
 		if dup, err := existing(tx, id, protocol.KindPost, a.PersonID, body); dup || err != nil {
 			return err
@@ -398,7 +398,7 @@ func (d *Domain) PutMessage(ctx context.Context, a Actor, id string, req protoco
 	}
 	body := bodyOf(protocol.KindMessage, req)
 	created := false
-	err := d.st.RunInTx(ctx, func(tx storage.Tx) error {
+	err := d.st.RunBeside(ctx, func(tx storage.Tx) error {
 		created = false
 		if dup, err := existing(tx, id, protocol.KindMessage, a.PersonID, body); dup || err != nil {
 			return err
@@ -445,7 +445,7 @@ func (d *Domain) PutReaction(ctx context.Context, a Actor, id string, req protoc
 	}
 	body := bodyOf(protocol.KindReaction, req)
 	created := false
-	err := d.st.RunInTx(ctx, func(tx storage.Tx) error {
+	err := d.st.RunBeside(ctx, func(tx storage.Tx) error {
 		created = false
 		if dup, err := existing(tx, id, protocol.KindReaction, a.PersonID, body); dup || err != nil {
 			return err
@@ -474,7 +474,7 @@ func (d *Domain) PutAnnouncement(ctx context.Context, a Actor, id string, req pr
 	}
 	body := bodyOf(protocol.KindAnnouncement, req)
 	created := false
-	err := d.st.RunInTx(ctx, func(tx storage.Tx) error {
+	err := d.st.RunBeside(ctx, func(tx storage.Tx) error {
 		created = false
 		if dup, err := existing(tx, id, protocol.KindAnnouncement, a.PersonID, body); dup || err != nil {
 			return err

@@ -1,6 +1,11 @@
 package facility_test
 
 import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"sync"
 	"testing"
 
 	"hearth/protocol"
@@ -112,5 +117,55 @@ func TestDeleteItem(t *testing.T) {
 	w.mustJSON(w.do("DELETE", "/v1/items/"+w.annAll, w.staff.token, nil), 200, nil)
 	if !has(w.feed(w.outsider), protocol.KindAnnouncement, protocol.OpDelete, w.annAll) {
 		t.Error("the outsider did not get the announcement's delete")
+	}
+}
+
+// TestSameWriteManyTimesAtOnce: a phone that sends a post again while the first try is still
+// on its way (a retry after a timeout) gets one post: the first answer says created, the others
+// say it was there already, whichever order the server ran them in. On PostgreSQL these writes
+// run beside each other, and the ones that meet the first one's id run again alone.
+func TestSameWriteManyTimesAtOnce(t *testing.T) {
+	w := newWorld(t)
+	const tries = 8
+	for _, c := range []struct {
+		path string
+		body any
+		kind string
+	}{
+		{"/v1/posts/", protocol.PutPost{CircleID: w.ra.circle, Caption: "Sent eight times", Photos: []string{w.photoA}}, protocol.KindPost},
+		{"/v1/messages/", protocol.PutMessage{To: w.ra.ID, Text: "Sent eight times"}, protocol.KindMessage},
+	} {
+		id := protocol.NewID()
+		body, _ := json.Marshal(c.body)
+		statuses := make(chan int, tries)
+		var wg sync.WaitGroup
+		for i := 0; i < tries; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				req, _ := http.NewRequest("PUT", w.ts.URL+c.path+id, bytes.NewReader(body))
+				req.Header.Set("Authorization", "Bearer "+w.fa.token)
+				resp, err := w.ts.Client().Do(req)
+				if err != nil {
+					statuses <- 0
+					return
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				statuses <- resp.StatusCode
+			}()
+		}
+		wg.Wait()
+		close(statuses)
+		got := map[int]int{}
+		for s := range statuses {
+			got[s]++
+		}
+		if got[201] != 1 || got[200] != tries-1 {
+			t.Errorf("%s sent %d times at once answered %v, want one 201 and %d × 200", c.kind, tries, got, tries-1)
+		}
+		if n := count(w.feed(w.ra), c.kind, protocol.OpPut, id); n != 1 {
+			t.Errorf("the %s is %d times in the feed, want once", c.kind, n)
+		}
 	}
 }

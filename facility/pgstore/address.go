@@ -7,6 +7,7 @@ import (
 	"net/url"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"hearth/protocol"
 )
@@ -33,7 +34,7 @@ func CheckAddress(addr string) error {
 // HasFacility reports whether the database at addr already holds a home (init must not make a
 // second one over it).
 func HasFacility(ctx context.Context, addr string) (bool, error) {
-	conn, err := pgx.Connect(ctx, addr)
+	conn, err := connect(ctx, addr)
 	if err != nil {
 		return false, fmt.Errorf("connect to PostgreSQL at %s: %w", redact(addr), err)
 	}
@@ -52,7 +53,7 @@ func HasFacility(ctx context.Context, addr string) (bool, error) {
 // opening stays as it was. A database without a home gives the zero FacilityRef.
 func HomeOf(ctx context.Context, addr string) (protocol.FacilityRef, error) {
 	var ref protocol.FacilityRef
-	conn, err := pgx.Connect(ctx, addr)
+	conn, err := connect(ctx, addr)
 	if err != nil {
 		return ref, fmt.Errorf("connect to PostgreSQL at %s: %w", redact(addr), err)
 	}
@@ -67,4 +68,14 @@ func HomeOf(ctx context.Context, addr string) (protocol.FacilityRef, error) {
 		return ref, fmt.Errorf("read the home's id in %s: %w", redact(addr), err)
 	}
 	return ref, nil
+}
+
+// connect opens one connection to addr, which may carry the pool's settings (pool_max_conns
+// and the like, which pgxpool takes out and PostgreSQL would refuse as unknown parameters).
+func connect(ctx context.Context, addr string) (*pgx.Conn, error) {
+	cfg, err := pgxpool.ParseConfig(addr)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.ConnectConfig(ctx, cfg.ConnConfig)
 }

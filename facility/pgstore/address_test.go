@@ -46,4 +46,8 @@ func TestHomeOf(t *testing.T) {
 	if ref, err := HomeOf(ctx, db); err != nil || ref != served || ref.Name != "Maple Grove" || !protocol.ValidID(ref.ID) {
 		t.Fatalf("a home's database: %+v %v, serves %+v", ref, err, served)
 	}
+	// The pool's settings in the address are the pool's, not parameters for PostgreSQL.
+	if ref, err := HomeOf(ctx, db+"&pool_max_conns=3"); err != nil || ref != served {
+		t.Fatalf("an address with the pool's size: %+v %v", ref, err)
+	}
 }

@@ -13,16 +13,30 @@
 // and be called last, but the domain appends changes in the middle of its transactions (a
 // person's put, then their subscriptions).
 //
-// So RunInTx begins a READ COMMITTED transaction and, as its first statement, locks the counter
-// row (SELECT ... FOR UPDATE), whether or not fn will append. Every read-write transaction of the
-// home then runs alone, from its lock to its COMMIT: each statement of a READ COMMITTED
-// transaction sees everything committed before it began, and nothing commits beside it, so
-// every fn sees the state all earlier transactions left and no write of another: serial
-// execution, which is serializable. Appends in the middle of fn are safe, as the lock is already
-// held (and it is the first lock every writer takes, so writers cannot deadlock over it). This is
-// SQLite's one writer, on PostgreSQL; the price is that a home's writes do not overlap, from the
-// lock to the commit's WAL flush. Reads (View) are not serialised: each is a REPEATABLE READ,
-// READ ONLY transaction, one snapshot, which holds every transaction committed before it began.
+// So RunInTx begins a READ COMMITTED transaction and, as its first statements, takes the home's
+// writers' lock (a transaction-level advisory lock) exclusive and then locks the counter row
+// (SELECT ... FOR UPDATE), whether or not fn will append. Every RunInTx of the home then runs
+// alone, from its lock to its COMMIT: each statement of a READ COMMITTED transaction sees
+// everything committed before it began, and nothing commits beside it, so every fn sees the
+// state all earlier transactions left and no write of another: serial execution, which is
+// serializable. Appends in the middle of fn are safe, as the counter is already held.
+//
+// # The frequent writes run beside each other
+//
+// Alone, a home's writes do not overlap from the lock to the commit's WAL flush: about fifteen
+// round trips each, which capped a home at a few hundred posts a second. RunBeside (posts,
+// messages, reactions, announcements) takes the writers' lock shared instead, so they overlap
+// each other but never a RunInTx, and takes the counter only at its append, its last write,
+// holding it through COMMIT: positions are still handed out in commit order. What such a write
+// decides on (memberships, people, circles, deleted items) only RunInTx writes, so it stays as
+// in a serial run; what writes beside it add (items, their photos) it may miss, which refuses
+// nothing it should allow. An insert that meets a key held by a write beside it (the same id
+// sent twice at once) ends the transaction, and fn runs again alone, where the other's commit
+// is seen and the replay answered as one.
+//
+// Locks are always taken in the same order (writers' lock, then row locks of inserts, then the
+// counter), and a write beside others holds the counter only for its append and COMMIT (the
+// readers to wake are read before the append), so writers cannot deadlock over them.
 //
 // Should a transaction still fail with a serialization failure (40001) or a deadlock (40P01), as
 // it could if something else (a migration, an operator's session) takes locks in another order,

@@ -34,7 +34,7 @@ func (e *NotEmptyError) Error() string {
 // it holds no tables, or only Hearth's without records (a migration that failed before its
 // commit leaves those). Otherwise a *NotEmptyError says what is there.
 func CheckEmpty(ctx context.Context, addr string) error {
-	conn, err := pgx.Connect(ctx, addr)
+	conn, err := connect(ctx, addr)
 	if err != nil {
 		return fmt.Errorf("connect to PostgreSQL at %s: %w", redact(addr), err)
 	}

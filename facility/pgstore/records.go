@@ -237,6 +237,10 @@ type writeTx struct {
 	now   time.Time
 	woke  map[string]struct{} // streams and persons to wake that no Append announced
 	local map[string]struct{} // streams that got changes, to wake on this server
+	// Beside other writers (RunBeside): met is set when an insert found its key taken, and
+	// the readers of each append are read before it (wake) when wakeNow says to wake any.
+	beside, met, wakeNow bool
+	wake                 []string
 }
 
 var _ storage.Tx = (*writeTx)(nil)
@@ -261,16 +265,11 @@ func (w *writeTx) do(what, q string, args ...any) error {
 func (w *writeTx) insert(record, key, q string, args ...any) error {
 	tag, err := w.exec("add "+record, q, args...)
 	var pe *pgconn.PgError
-	if errors.As(err, &pe) && pe.Code == "23505" {
+	if errors.As(err, &pe) && pe.Code == "23505" || err == nil && tag.RowsAffected() == 0 {
+		w.met = w.beside
 		return &storage.ConflictError{Record: record, Key: key}
 	}
-	if err != nil {
-		return err
-	}
-	if tag.RowsAffected() == 0 {
-		return &storage.ConflictError{Record: record, Key: key}
-	}
-	return nil
+	return err
 }
 
 func (w *writeTx) SetLastActive(personID string, at time.Time) error {
@@ -319,8 +318,20 @@ func (w *writeTx) AppendAudit(e protocol.AuditEntry) error {
 }
 
 func (w *writeTx) AppendChange(c storage.Change, streams []string) (int64, error) {
-	for _, k := range streams {
-		w.local[k] = struct{}{}
+	if w.beside && w.wakeNow && len(streams) > 0 {
+		keys := make(map[string]struct{}, len(streams))
+		for _, k := range streams {
+			keys[k] = struct{}{}
+		}
+		persons, err := w.wakeList(keys)
+		if err != nil {
+			return 0, err
+		}
+		w.wake = append(w.wake, persons...)
+	} else {
+		for _, k := range streams {
+			w.local[k] = struct{}{}
+		}
 	}
 	if len(streams) == 0 {
 		// Listed nowhere (nobody receives it), but it takes its position all the same.

@@ -331,11 +331,33 @@ var _ facility.Backend = (*Store)(nil)
 // maxAttempts bounds how often RunInTx runs fn after serialization failures.
 const maxAttempts = 10
 
+// writersLock is the key of the home's writers' lock (a transaction-level advisory lock): RunInTx
+// takes it exclusive, RunBeside shared. (migrateLock is another key.)
+const writersLock = 0x4865617274680001
+
+// errRunAlone: a RunBeside transaction met a key that a transaction beside it holds; it is run
+// again alone, where it sees that transaction's commit.
+var errRunAlone = errors.New("a write beside another met its key")
+
 // RunInTx implements storage.Storage (see the package doc for how it is serializable).
 func (r records) RunInTx(ctx context.Context, fn func(storage.Tx) error) error {
+	return r.run(ctx, fn, false)
+}
+
+// RunBeside implements storage.Storage: beside other RunBeside transactions, never beside a
+// RunInTx (see the package doc).
+func (r records) RunBeside(ctx context.Context, fn func(storage.Tx) error) error {
+	return r.run(ctx, fn, true)
+}
+
+func (r records) run(ctx context.Context, fn func(storage.Tx) error, beside bool) error {
 	backoff := 2 * time.Millisecond
 	for attempt := 1; ; attempt++ {
-		err := r.runOnce(ctx, fn)
+		err := r.runOnce(ctx, fn, beside)
+		if errors.Is(err, errRunAlone) {
+			beside = false
+			continue // at most once: alone, nothing runs beside it
+		}
 		if err == nil || !retryable(err) {
 			return err
 		}
@@ -359,37 +381,57 @@ func retryable(err error) bool {
 	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
 }
 
-func (r records) runOnce(ctx context.Context, fn func(storage.Tx) error) error {
+func (r records) runOnce(ctx context.Context, fn func(storage.Tx) error, beside bool) error {
 	ptx, err := r.s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
 	if err != nil {
 		return fmt.Errorf("begin write: %w", err)
 	}
 	defer ptx.Rollback(context.WithoutCancel(ctx))
-	// The counter first: from here to COMMIT this transaction is the home's only writer.
-	if _, err := ptx.Exec(ctx, `SELECT pos FROM feed_head FOR UPDATE`); err != nil {
-		return fmt.Errorf("begin write: take the feed's counter: %w", err)
+	if beside {
+		// Shared: other RunBeside transactions run beside this one, RunInTx's wait. The feed's
+		// counter is taken at the append, the last write, and held to COMMIT.
+		if _, err := ptx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared($1)`, int64(writersLock)); err != nil {
+			return fmt.Errorf("begin write: take the writers' lock: %w", err)
+		}
+	} else {
+		// Alone: the writers' lock first, then the counter (the order every writer takes them
+		// in): from here to COMMIT this transaction is the home's only writer.
+		if _, err := ptx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(writersLock)); err != nil {
+			return fmt.Errorf("begin write: take the writers' lock: %w", err)
+		}
+		if _, err := ptx.Exec(ctx, `SELECT pos FROM feed_head FOR UPDATE`); err != nil {
+			return fmt.Errorf("begin write: take the feed's counter: %w", err)
+		}
 	}
 	now := time.Now()
 	if at, ok := storage.NowOf(ctx); ok {
 		now = at
 	}
-	w := &writeTx{readTx: readTx{ctx: ctx, q: ptx}, tx: ptx, now: now.UTC().Truncate(time.Millisecond), woke: map[string]struct{}{}, local: map[string]struct{}{}}
-	if err := fn(w); err != nil {
+	w := &writeTx{readTx: readTx{ctx: ctx, q: ptx}, tx: ptx, now: now.UTC().Truncate(time.Millisecond),
+		woke: map[string]struct{}{}, local: map[string]struct{}{}, beside: beside, wakeNow: r.s.notify != nil}
+	err = fn(w)
+	if w.met {
+		return errRunAlone
+	}
+	if err != nil {
 		return err
 	}
 	if err := w.notifyWoken(); err != nil {
 		return err
 	}
 	// Whom to wake on this server, read before COMMIT: the memberships it names are this
-	// transaction's.
-	var wake []string
+	// transaction's. (Beside others, the readers of appended changes were read before the
+	// append, so that the counter is held for no read.)
+	wake := w.wake
 	if r.s.notify != nil && len(w.local)+len(w.woke) > 0 {
 		for k := range w.woke {
 			w.local[k] = struct{}{}
 		}
-		if wake, err = w.wakeList(w.local); err != nil {
+		more, err := w.wakeList(w.local)
+		if err != nil {
 			return err
 		}
+		wake = append(wake, more...)
 	}
 	if err := ptx.Commit(ctx); err != nil {
 		return fmt.Errorf("commit: %w", err)

@@ -32,6 +32,12 @@ func (r records) RunInTx(ctx context.Context, fn func(storage.Tx) error) error {
 	})
 }
 
+// RunBeside implements storage.Storage: the one writer runs every transaction alone, which is
+// all RunBeside asks.
+func (r records) RunBeside(ctx context.Context, fn func(storage.Tx) error) error {
+	return r.RunInTx(ctx, fn)
+}
+
 // View implements storage.Storage.
 func (r records) View(ctx context.Context, fn func(storage.ReadTx) error) error {
 	rtx, err := r.s.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})

@@ -46,6 +46,21 @@ import (
 type Storage interface {
 	// RunInTx runs fn in a read-write transaction.
 	RunInTx(ctx context.Context, fn func(tx Tx) error) error
+	// RunBeside is RunInTx for the home's frequent writes (a post, a message, a reaction),
+	// which a backend may run beside each other, never beside a RunInTx. It keeps the contract
+	// above, with isolation narrowed to what such writes need:
+	//
+	//   - fn sees everything that RunInTx transactions committed before it began, and none of
+	//     their writes after that: every record RunInTx writes is as in a serial run. Writes of
+	//     other RunBeside transactions may or may not be visible to it, so fn may decide only on
+	//     records RunInTx writes, on its own writes, and on records that only grow (photos'
+	//     items: what another writer adds can only be missed, never wrongly counted).
+	//   - fn appends its one change as its last write (a backend may take the feed's counter
+	//     there and hold it to COMMIT).
+	//   - When an insert of fn meets a key that a transaction beside it holds, the backend runs
+	//     fn again with RunInTx, where it sees that transaction's commit (a replay then answers
+	//     as a replay, not as a conflict).
+	RunBeside(ctx context.Context, fn func(tx Tx) error) error
 	// View runs fn in a read-only transaction.
 	View(ctx context.Context, fn func(tx ReadTx) error) error
 }

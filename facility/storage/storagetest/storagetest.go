@@ -316,8 +316,12 @@ func concurrentWritersOneReader(t *testing.T, st storage.Storage) {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
+			run := st.RunInTx // half the writers alone, half beside each other
+			if w%2 == 1 {
+				run = st.RunBeside
+			}
 			for i := 0; i < each; i++ {
-				err := st.RunInTx(ctx, func(tx storage.Tx) error {
+				err := run(ctx, func(tx storage.Tx) error {
 					_, err := tx.AppendChange(storage.Change{Kind: "test", Op: "put", ID: fmt.Sprintf("%d/%d", w, i),
 						Data: []byte(`{}`)}, []string{"hot"})
 					return err
