@@ -59,6 +59,23 @@ func NewDomain(ctx context.Context, b Backend) (*Domain, error) {
 	return d, nil
 }
 
+// quietBackend is a backend that knows when nothing was committed after a position (sqlitestore:
+// its own commits and its looks at others'), and wakes its readers only after it knows more.
+type quietBackend interface{ QuietAfter(seq int64) bool }
+
+// QuietAfter reports whether nothing after seq has been committed, as far as the backend knows;
+// false when it cannot tell.
+func (d *Domain) QuietAfter(seq int64) bool {
+	q, ok := d.Backend.(quietBackend)
+	return ok && q.QuietAfter(seq)
+}
+
+// quietAfter asks store's QuietAfter, when it has one.
+func quietAfter(store Store, seq int64) bool {
+	q, ok := store.(quietBackend)
+	return ok && q.QuietAfter(seq)
+}
+
 // Facility implements Store.
 func (d *Domain) Facility(context.Context) (protocol.FacilityRef, error) { return d.fac, nil }
 

@@ -172,10 +172,16 @@ func (s *Server) sync(w http.ResponseWriter, r *http.Request, a Actor) {
 		http.NewResponseController(w).SetWriteDeadline(time.Now().Add(time.Duration(wait)*time.Second + 15*time.Second))
 	}
 	var timer <-chan time.Time
-	for {
+	for first := true; ; first = false {
 		woken := s.hub.Subscribe(a.PersonID) // before reading: a write after the read still wakes us
-		changes, next, more, err := s.store.Changes(r.Context(), a.PersonID, after, limit)
-		if err != nil {
+		var changes []protocol.Change
+		var next Position
+		var more bool
+		if first && wait > 0 && after.Sub == 0 && quietAfter(s.store, after.Seq) {
+			// A device asking again right after its last answer: nothing was committed since
+			// its cursor, so it waits without reading (the next commit wakes it).
+			next = after
+		} else if changes, next, more, err = s.store.Changes(r.Context(), a.PersonID, after, limit); err != nil {
 			writeError(w, s.internal(r, err))
 			return
 		}

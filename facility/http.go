@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"hearth/protocol"
@@ -141,11 +142,21 @@ func writeJSONGzip(w http.ResponseWriter, r *http.Request, status int, v any) {
 	h.Set("Content-Encoding", "gzip")
 	h.Add("Vary", "Accept-Encoding")
 	w.WriteHeader(status)
-	zw, _ := gzip.NewWriterLevel(w, gzip.BestSpeed)
+	zw := gzipWriters.Get().(*gzip.Writer)
+	zw.Reset(w)
 	zw.Write(body)
 	zw.Write([]byte("\n"))
 	zw.Close()
+	zw.Reset(nil)
+	gzipWriters.Put(zw)
 }
+
+// gzipWriters are reused: a new one allocates and clears over half a megabyte, 15 % of the
+// server's CPU (and more in the collector) when every commit answered 50 waiting devices.
+var gzipWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
+	return zw
+}}
 
 func writeError(w http.ResponseWriter, err error) {
 	e, ok := AsError(err)

@@ -76,6 +76,7 @@ func (s *Store) checkOthers(ctx context.Context) bool {
 	// Read after data_version: a commit that lands during these reads moves data_version again,
 	// and the next look takes it (the ranges below are bounded, so nothing is counted twice).
 	seq, audit, err := s.maxes(ctx)
+	s.setHead(seq, err == nil)
 	if err == nil && (seq > s.others.seq || audit > s.others.audit) {
 		var persons []string
 		persons, err = s.othersPersons(ctx, s.others.seq, seq, s.others.audit, audit)
@@ -108,4 +109,24 @@ func (s *Store) othersPersons(ctx context.Context, seqFrom, seqTo, auditFrom, au
 		return nil, fmt.Errorf("read whose feeds grew: %w", err)
 	}
 	return ids, nil
+}
+
+// setHead records the head the writer read (it alone calls this), or, when the read failed,
+// that the head is not known: QuietAfter then says no until a read succeeds.
+func (s *Store) setHead(seq int64, read bool) {
+	if !read {
+		s.headKnown.Store(false)
+		return
+	}
+	s.head.Store(max(s.head.Load(), seq))
+	s.headKnown.Store(true)
+}
+
+// QuietAfter reports whether no change after seq has been committed, as far as this process
+// knows; a commit it learns of later (its own, or another process's at the next look) wakes its
+// readers after the head has moved, so a long-poll that subscribed first and then found the
+// feed quiet here can wait without reading it. Always false when others' commits are not looked
+// for (WatchInterval < 0): this process would never learn of them.
+func (s *Store) QuietAfter(seq int64) bool {
+	return s.watchEvery > 0 && s.headKnown.Load() && seq >= s.head.Load()
 }

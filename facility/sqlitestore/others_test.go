@@ -217,3 +217,44 @@ func TestWriteAfterCloseIsRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestQuietAfter: the store says nothing was committed after a seq only when it knows it (a
+// long-poll then waits without reading its feed): never below its own newest commit, never
+// below another process's commit once it has looked, and never when it does not look at
+// others' commits at all.
+func TestQuietAfter(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "f.db")
+	srv := openWatching(t, path, 10*time.Millisecond, nil)
+	appendOne := func(s *Store, id string) int64 {
+		t.Helper()
+		var seq int64
+		if err := s.Storage().RunInTx(ctx, func(tx storage.Tx) error {
+			var err error
+			seq, err = tx.AppendChange(storage.Change{Kind: "test", Op: "put", ID: id, Data: []byte(`{}`)}, []string{"reader"})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return seq
+	}
+	mine := appendOne(srv, "mine")
+	if srv.QuietAfter(mine-1) || !srv.QuietAfter(mine) {
+		t.Fatalf("after its own commit at %d: quiet after %d = %v, after %d = %v; want false, true",
+			mine, mine-1, srv.QuietAfter(mine-1), mine, srv.QuietAfter(mine))
+	}
+	// Another process (the command line) commits: once the serving store has looked, it knows.
+	cli := openWatching(t, path, -1, nil)
+	theirs := appendOne(cli, "theirs")
+	for deadline := time.Now().Add(30 * time.Second); srv.QuietAfter(mine) || !srv.QuietAfter(theirs); {
+		if time.Now().After(deadline) {
+			t.Fatalf("30 s after another process's commit at %d: quiet after %d = %v, after %d = %v; want false, true",
+				theirs, mine, srv.QuietAfter(mine), theirs, srv.QuietAfter(theirs))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// A store that never looks at others' commits cannot know: never quiet.
+	if cli.QuietAfter(theirs) || cli.QuietAfter(1<<62) {
+		t.Fatal("a store that does not look at others' commits said the feed was quiet")
+	}
+}

@@ -68,8 +68,12 @@ type Store struct {
 	epoch  string
 
 	watchEvery time.Duration
-	others     othersState  // the writer's alone
-	looks      atomic.Int64 // ticks that looked for others' commits (tests wait on it)
+	others     othersState // the writer's alone
+	// head is the highest change seq this process knows committed (QuietAfter): moved after each
+	// commit of the writer and each look at others' commits, before the readers are woken.
+	head      atomic.Int64
+	headKnown atomic.Bool
+	looks     atomic.Int64 // ticks that looked for others' commits (tests wait on it)
 
 	ckdb      *sql.DB // checkpoints, off the writer's path
 	reqs      chan *writeReq
@@ -131,6 +135,7 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	if err := s.initOthers(ctx); err != nil {
 		return fail(fmt.Errorf("open facility database: %w", err))
 	}
+	s.setHead(s.others.seq, true)
 	if s.rdb, err = sqlitedb.OpenWith(ctx, path, sqlitedb.Options{ReadOnly: true, MaxOpenConns: readConns}); err != nil {
 		return fail(fmt.Errorf("open facility database for reading: %w", err))
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"hearth/facility/storage"
@@ -151,14 +152,16 @@ func (s *Store) runBatch(batch []*writeReq) {
 			s.log.Warn("read whom to wake", "err", err)
 		}
 	}
-	// This batch's changes are its own: the look for others' commits must not announce them
-	// again. (Without a successful look at the start, they stay in its range: a second wake
-	// only makes a long-poll read its feed once more.)
+	// The head after this batch (for QuietAfter), read whenever a request kept its writes. It
+	// also tells this batch's changes from others': the look for others' commits must not
+	// announce them again. (Without a successful look at the start, they stay in its range: a
+	// second wake only makes a long-poll read its feed once more.)
+	kept := slices.Contains(results, nil)
 	var ownSeq, ownAudit int64
-	if sawOthers && len(woke) > 0 {
-		var err error
-		if ownSeq, ownAudit, err = s.maxes(ctx); err != nil {
-			s.log.Warn("read the latest change", "err", err)
+	var headErr error
+	if kept {
+		if ownSeq, ownAudit, headErr = s.maxes(ctx); headErr != nil {
+			s.log.Warn("read the latest change", "err", headErr)
 		}
 	}
 	if _, err := s.wconn.ExecContext(ctx, "COMMIT"); err != nil {
@@ -168,7 +171,12 @@ func (s *Store) runBatch(batch []*writeReq) {
 		}
 		return
 	}
-	s.others.seq, s.others.audit = max(s.others.seq, ownSeq), max(s.others.audit, ownAudit)
+	if kept {
+		s.setHead(ownSeq, headErr == nil) // before waking anyone
+	}
+	if sawOthers && len(woke) > 0 {
+		s.others.seq, s.others.audit = max(s.others.seq, ownSeq), max(s.others.audit, ownAudit)
+	}
 	if len(wake) > 0 {
 		s.notify(wake)
 	}
