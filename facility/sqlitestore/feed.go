@@ -210,7 +210,7 @@ func (s *Store) Changes(ctx context.Context, personID string, after facility.Pos
 			return rtx.StmtContext(ctx, st), nil
 		}
 		unprepared = append(unprepared, q)
-		return rtx.PrepareContext(ctx, q)
+		return rtx.PrepareContext(ctx, unplanned(q))
 	}
 	from := feedplan.From(after)
 	subSt, err := stmt(`SELECT stream, backlog_from, joined, COALESCE(left_seq, 0) FROM subs

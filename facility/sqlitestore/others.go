@@ -33,7 +33,7 @@ func (s *Store) writerRow(ctx context.Context, q string, dest ...any) error {
 	st, ok := s.stmts[q]
 	if !ok {
 		var err error
-		if st, err = s.wconn.PrepareContext(ctx, q); err != nil {
+		if st, err = s.wconn.PrepareContext(ctx, unplanned(q)); err != nil {
 			return err
 		}
 		s.stmts[q] = st

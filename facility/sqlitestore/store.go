@@ -303,7 +303,7 @@ func (s *Store) readStmt(ctx context.Context, q string) (*sql.Stmt, error) {
 	// Prepared without holding rmu: preparing waits for a connection of the pool, and the
 	// readers holding every connection may be waiting for rmu in preparedRead (a deadlock
 	// seen under -race in the demo's tests).
-	st, err := s.rdb.PrepareContext(ctx, q)
+	st, err := s.rdb.PrepareContext(ctx, unplanned(q))
 	if err != nil {
 		return nil, err
 	}

@@ -190,7 +190,7 @@ func (t *tx) stmt(q string) (*sql.Stmt, error) {
 	if st, ok := t.s.stmts[q]; ok {
 		return st, nil
 	}
-	st, err := t.s.wconn.PrepareContext(t.ctx, q)
+	st, err := t.s.wconn.PrepareContext(t.ctx, unplanned(q))
 	if err != nil {
 		return nil, fmt.Errorf("prepare %q: %w", q, err)
 	}
