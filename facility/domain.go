@@ -113,7 +113,7 @@ func timePtr(t time.Time) *time.Time {
 func (d *Domain) Authenticate(ctx context.Context, tokenHash []byte) (Actor, error) {
 	var a Actor
 	err := d.st.View(ctx, func(tx storage.ReadTx) error {
-		dev, err := tx.DeviceByToken(tokenHash)
+		dev, role, err := tx.DeviceByToken(tokenHash)
 		if errors.Is(err, storage.ErrNotFound) {
 			return ErrUnauthorized
 		}
@@ -123,11 +123,7 @@ func (d *Domain) Authenticate(ctx context.Context, tokenHash []byte) (Actor, err
 		if subtle.ConstantTimeCompare(dev.TokenHash, tokenHash) != 1 || !dev.RevokedAt.IsZero() {
 			return ErrUnauthorized
 		}
-		p, err := tx.Person(dev.PersonID)
-		if err != nil {
-			return err
-		}
-		a = Actor{DeviceID: dev.ID, PersonID: dev.PersonID, Role: p.Role, LastSeen: dev.LastSeen}
+		a = Actor{DeviceID: dev.ID, PersonID: dev.PersonID, Role: role, LastSeen: dev.LastSeen}
 		return nil
 	})
 	if _, refused := AsError(err); err != nil && !refused {

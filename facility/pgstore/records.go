@@ -151,10 +151,25 @@ func (r readTx) Device(id string) (storage.Device, error) {
 	return d, one("device", err)
 }
 
-func (r readTx) DeviceByToken(tokenHash []byte) (storage.Device, error) {
-	d, err := scanDevice(r.row(`SELECT `+deviceCols+` FROM devices WHERE token_hash = $1`, tokenHash))
-	return d, one("device", err)
+func (r readTx) DeviceByToken(tokenHash []byte) (storage.Device, string, error) {
+	var role string
+	d, err := scanDevice(andThen{r.row(`SELECT `+deviceColsOf("d")+`, p.role FROM devices d
+		JOIN people p ON p.id = d.person_id WHERE d.token_hash = $1`, tokenHash), []any{&role}})
+	return d, role, one("device", err)
 }
+
+// deviceColsOf is deviceCols of the table named alias.
+func deviceColsOf(alias string) string {
+	return alias + "." + strings.ReplaceAll(deviceCols, ", ", ", "+alias+".")
+}
+
+// andThen scans the row's further columns into more after the ones its caller asks for.
+type andThen struct {
+	row  pgx.Row
+	more []any
+}
+
+func (a andThen) Scan(dest ...any) error { return a.row.Scan(append(dest, a.more...)...) }
 
 func (r readTx) Devices(personID string, all bool) ([]storage.Device, error) {
 	return rows(r, "devices", scanDevice, `SELECT `+deviceCols+` FROM devices WHERE $1 OR person_id = $2

@@ -98,8 +98,9 @@ type ReadTx interface {
 
 	// Device returns the device with id; ErrNotFound when there is none.
 	Device(id string) (Device, error)
-	// DeviceByToken returns the device whose token hashes to tokenHash; ErrNotFound when none.
-	DeviceByToken(tokenHash []byte) (Device, error)
+	// DeviceByToken returns the device whose token hashes to tokenHash and its person's role (one
+	// read: it is every request's sign-in); ErrNotFound when none.
+	DeviceByToken(tokenHash []byte) (Device, string, error)
 	// Devices lists the devices of personID, or every device when all is set, oldest first.
 	Devices(personID string, all bool) ([]Device, error)
 

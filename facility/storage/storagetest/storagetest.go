@@ -192,7 +192,7 @@ func absenceIsTyped(t *testing.T, st storage.Storage) {
 			"Blob":          func() error { _, err := tx.Blob(sha(99)); return err },
 			"Person":        func() error { _, err := tx.Person(protocol.NewID()); return err },
 			"Device":        func() error { _, err := tx.Device(protocol.NewID()); return err },
-			"DeviceByToken": func() error { _, err := tx.DeviceByToken([]byte("no such token hash")); return err },
+			"DeviceByToken": func() error { _, _, err := tx.DeviceByToken([]byte("no such token hash")); return err },
 			"Invitation":    func() error { _, err := tx.Invitation("ZZZZ"); return err },
 		}
 		for name, read := range reads {
@@ -595,9 +595,12 @@ func devicesInvitationsOffers(t *testing.T, st storage.Storage) {
 		t.Fatal(err)
 	}
 	view(t, st, func(tx storage.ReadTx) error {
-		d, err := tx.DeviceByToken([]byte("token hash"))
+		d, role, err := tx.DeviceByToken([]byte("token hash"))
 		if err != nil {
 			return err
+		}
+		if role != protocol.RoleFamily {
+			t.Errorf("the device's person's role read back as %q, want %q", role, protocol.RoleFamily)
 		}
 		if d.ID != dev.ID || d.PersonID != h.anna || d.Name != dev.Name || !d.CreatedAt.Equal(dev.CreatedAt) || !d.RevokedAt.IsZero() || d.InvitedBy != h.mary {
 			t.Errorf("device read back as %+v", d)
