@@ -110,7 +110,11 @@ func one(what string, err error) error {
 	return fmt.Errorf("read %s: %w", what, err)
 }
 
-func timeText(t time.Time) string { return t.UTC().Truncate(time.Millisecond).Format(time.RFC3339Nano) }
+// timeLayout is how times are kept: UTC, always three decimals, so that their text sorts as the
+// times do (RFC3339Nano drops trailing zeros, and "…35.92Z" sorted after "…35.929Z").
+const timeLayout = "2006-01-02T15:04:05.000Z07:00"
+
+func timeText(t time.Time) string { return t.UTC().Format(timeLayout) }
 
 func nullTime(s sql.NullString) time.Time {
 	if !s.Valid {

@@ -26,7 +26,7 @@ func (r readTx) Offer(circleID, personID string) (storage.Offer, error) {
 func (r readTx) CountOffersBy(personID string, since time.Time) (int, error) {
 	var n int
 	if err := r.q.queryRow(`SELECT COUNT(*) FROM member_offers WHERE offered_by = ? AND created_at > ?`, personID,
-		since.UTC().Format(time.RFC3339Nano)).Scan(&n); err != nil {
+		timeText(since)).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count offers: %w", err)
 	}
 	return n, nil
@@ -35,7 +35,7 @@ func (r readTx) CountOffersBy(personID string, since time.Time) (int, error) {
 func (r readTx) CountPeopleCreatedBy(personID string, since time.Time) (int, error) {
 	var n int
 	if err := r.q.queryRow(`SELECT COUNT(*) FROM people WHERE created_by = ? AND created_at > ?`, personID,
-		since.UTC().Format(time.RFC3339Nano)).Scan(&n); err != nil {
+		timeText(since)).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count people added: %w", err)
 	}
 	return n, nil
@@ -94,7 +94,7 @@ func (w *writeTx) InsertInvitation(inv storage.Invitation) error {
 	if _, err := w.t.exec(`INSERT INTO invitations(lookup, secret_hash, person_id, circle_id, relation, can_invite, created_by,
 		created_by_device, created_at, expires_at, proof_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		inv.Lookup, inv.SecretHash, inv.PersonID, nullable(inv.CircleID), inv.Relation, inv.CanInvite, inv.CreatedBy,
-		inv.CreatedByDevice, timeText(inv.CreatedAt), inv.ExpiresAt.UTC().Format(time.RFC3339Nano), inv.ProofKey); err != nil {
+		inv.CreatedByDevice, timeText(inv.CreatedAt), timeText(inv.ExpiresAt), inv.ProofKey); err != nil {
 		if sqlitedb.IsUnique(err) {
 			return &storage.ConflictError{Record: "invitation", Key: inv.Lookup}
 		}

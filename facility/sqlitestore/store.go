@@ -348,7 +348,7 @@ func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, er
 	return st.QueryContext(ctx, args...)
 }
 
-func nowText() string { return time.Now().UTC().Truncate(time.Millisecond).Format(time.RFC3339Nano) }
+func nowText() string { return timeText(time.Now()) }
 
 func parseTime(s string) time.Time {
 	t, _ := time.Parse(time.RFC3339Nano, s)

@@ -122,7 +122,7 @@ func (s *Store) runBatch(batch []*writeReq) {
 		}
 		t := &tx{s: s, ctx: ctx, now: now, woke: map[string]struct{}{}}
 		if at, ok := storage.NowOf(r.ctx); ok {
-			t.now = at.UTC().Truncate(time.Millisecond).Format(time.RFC3339Nano)
+			t.now = timeText(at)
 		}
 		if _, err := s.wconn.ExecContext(ctx, "SAVEPOINT req"); err != nil {
 			results[i] = err

@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) storage.Storage) {
 		{"DevicesInvitationsOffers", devicesInvitationsOffers},
 		{"LeavingAndRemoval", leavingAndRemoval},
 		{"NowFromContext", nowFromContext},
+		{"TimesSortAsTimes", timesSortAsTimes},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
@@ -771,4 +772,41 @@ func view(t *testing.T, st storage.Storage, fn func(tx storage.ReadTx) error) {
 	if err := st.View(context.Background(), fn); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// timesSortAsTimes: records listed by time come in time order, also when one time's
+// milliseconds end in zeros (kept as text, "…35.92Z" sorted after "…35.929Z").
+func timesSortAsTimes(t *testing.T, st storage.Storage) {
+	h := makeHome(t, st)
+	ctx := context.Background()
+	t0 := time.Date(2026, 12, 2, 1, 26, 35, 0, time.UTC)
+	var want []string
+	err := st.RunInTx(ctx, func(tx storage.Tx) error {
+		for _, ms := range []int{929, 920, 900, 0, 999} {
+			id := protocol.NewID()
+			if err := tx.InsertDevice(storage.Device{ID: id, PersonID: h.anna, Name: fmt.Sprint(ms), TokenHash: []byte(id),
+				CreatedAt: t0.Add(time.Duration(ms) * time.Millisecond)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = []string{"0", "900", "920", "929", "999"}
+	view(t, st, func(tx storage.ReadTx) error {
+		ds, err := tx.Devices(h.anna, false)
+		if err != nil {
+			return err
+		}
+		var got []string
+		for _, d := range ds {
+			got = append(got, d.Name)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("devices by time: %v, want %v", got, want)
+		}
+		return nil
+	})
 }
