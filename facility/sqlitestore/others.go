@@ -30,13 +30,9 @@ type othersState struct {
 // writerRow runs q on the writer's connection with a statement prepared once (it runs at every
 // batch). Only the writer goroutine may call it, or Open before the writer starts.
 func (s *Store) writerRow(ctx context.Context, q string, dest ...any) error {
-	st, ok := s.stmts[q]
-	if !ok {
-		var err error
-		if st, err = s.wconn.PrepareContext(ctx, unplanned(q)); err != nil {
-			return err
-		}
-		s.stmts[q] = st
+	st, err := s.writerStmt(ctx, q)
+	if err != nil {
+		return err
 	}
 	return st.QueryRowContext(ctx).Scan(dest...)
 }

@@ -186,15 +186,19 @@ func (s *Store) runBatch(batch []*writeReq) {
 }
 
 // stmt returns the writer's prepared statement for q.
-func (t *tx) stmt(q string) (*sql.Stmt, error) {
-	if st, ok := t.s.stmts[q]; ok {
+func (t *tx) stmt(q string) (*sql.Stmt, error) { return t.s.writerStmt(t.ctx, q) }
+
+// writerStmt returns the statement for q prepared once on the writer's connection. Only the
+// writer goroutine may call it, or Open before the writer starts.
+func (s *Store) writerStmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if st, ok := s.stmts[q]; ok {
 		return st, nil
 	}
-	st, err := t.s.wconn.PrepareContext(t.ctx, unplanned(q))
+	st, err := s.wconn.PrepareContext(ctx, unplanned(q))
 	if err != nil {
 		return nil, fmt.Errorf("prepare %q: %w", q, err)
 	}
-	t.s.stmts[q] = st
+	s.stmts[q] = st
 	return st, nil
 }
 
