@@ -70,6 +70,36 @@ func (d *Domain) QuietAfter(seq int64) bool {
 	return ok && q.QuietAfter(seq)
 }
 
+// epochBackend is a backend with a number that moves at every commit that may change who may do
+// or see what (anything but a plain post or message: sqlitestore's tail), and at every commit of
+// another process it sees, always before it wakes anyone for that commit. ok is false when it
+// cannot tell.
+type epochBackend interface{ RulesEpoch() (epoch uint64, ok bool) }
+
+// StillAuthorized checks again, after a wait, that the device of a (signed in with tokenHash)
+// may still act: without reading anything when the backend's rules epoch has not moved since a
+// was authenticated, else by authenticating again.
+func (d *Domain) StillAuthorized(ctx context.Context, a Actor, tokenHash []byte) error {
+	if eb, ok := d.Backend.(epochBackend); ok && a.epochKnown {
+		if e, ok := eb.RulesEpoch(); ok && e == a.epoch {
+			return nil
+		}
+	}
+	_, err := d.Authenticate(ctx, tokenHash)
+	return err
+}
+
+// stillAuthorized asks store's StillAuthorized, when it has one; else it authenticates again.
+func stillAuthorized(ctx context.Context, store Store, a Actor, tokenHash []byte) error {
+	if d, ok := store.(interface {
+		StillAuthorized(context.Context, Actor, []byte) error
+	}); ok {
+		return d.StillAuthorized(ctx, a, tokenHash)
+	}
+	_, err := store.Authenticate(ctx, tokenHash)
+	return err
+}
+
 // quietAfter asks store's QuietAfter, when it has one.
 func quietAfter(store Store, seq int64) bool {
 	q, ok := store.(quietBackend)
@@ -112,6 +142,12 @@ func timePtr(t time.Time) *time.Time {
 // refused on its next request.
 func (d *Domain) Authenticate(ctx context.Context, tokenHash []byte) (Actor, error) {
 	var a Actor
+	// Read before the device: a revocation committed after this reading moves the epoch.
+	var epoch uint64
+	eb, epochKnown := d.Backend.(epochBackend)
+	if epochKnown {
+		epoch, epochKnown = eb.RulesEpoch()
+	}
 	err := d.st.View(ctx, func(tx storage.ReadTx) error {
 		dev, role, err := tx.DeviceByToken(tokenHash)
 		if errors.Is(err, storage.ErrNotFound) {
@@ -123,7 +159,7 @@ func (d *Domain) Authenticate(ctx context.Context, tokenHash []byte) (Actor, err
 		if subtle.ConstantTimeCompare(dev.TokenHash, tokenHash) != 1 || !dev.RevokedAt.IsZero() {
 			return ErrUnauthorized
 		}
-		a = Actor{DeviceID: dev.ID, PersonID: dev.PersonID, Role: role, LastSeen: dev.LastSeen}
+		a = Actor{DeviceID: dev.ID, PersonID: dev.PersonID, Role: role, LastSeen: dev.LastSeen, epoch: epoch, epochKnown: epochKnown}
 		return nil
 	})
 	if _, refused := AsError(err); err != nil && !refused {

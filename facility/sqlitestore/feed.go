@@ -44,17 +44,26 @@ func (t *tx) emit(kind, op, id string, data any, to []string) (int64, error) {
 			return 0, fmt.Errorf("encode %s: %w", kind, err)
 		}
 	}
-	res, err := t.exec(`INSERT INTO changes(kind, op, id, data) VALUES (?, ?, ?, ?)`, kind, op, id, string(raw))
+	res, err := t.exec(insertChange, kind, op, id, string(raw))
 	if err != nil {
 		return 0, fmt.Errorf("write change: %w", err)
 	}
 	seq, _ := res.LastInsertId()
-	return seq, t.deliver(seq, to)
+	if err := t.deliver(seq, to); err != nil {
+		return 0, err
+	}
+	if plainKinds[kind] && op == "put" {
+		t.added = append(t.added, tailEntry{change: protocol.Change{Seq: seq, Kind: kind, Op: op, ID: id,
+			Data: append([]byte(nil), raw...)}, keys: append([]string(nil), to...)})
+	} else {
+		t.unsafe = true
+	}
+	return seq, nil
 }
 
 func (t *tx) deliver(seq int64, to []string) error {
 	for _, k := range to {
-		if _, err := t.exec(`INSERT OR IGNORE INTO inbox(person_id, seq) VALUES (?, ?)`, k, seq); err != nil {
+		if _, err := t.exec(insertInbox, k, seq); err != nil {
 			return fmt.Errorf("write inbox: %w", err)
 		}
 		t.woke[k] = struct{}{}
@@ -185,14 +194,24 @@ var visibleNow = `(c.op <> 'put' OR CASE
 var streamPage = `SELECT c.seq, c.kind, c.op, c.id, c.data FROM inbox i JOIN changes c ON c.seq = i.seq
 	WHERE i.person_id = ?3 AND i.seq >= ?4 AND i.seq <= ?5 AND ` + visibleNow + ` ORDER BY i.seq LIMIT ?6`
 
-// Changes implements facility.Store: it reads the person's subscriptions, then each range that
-// facility/feedplan plans from them, and feedplan merges what was read into a page. Each part
-// is a range scan of at most limit+1 rows; all are read in one read transaction, so the merge
-// sees one state of the database (no change N+1 without N).
+// Changes implements facility.Store: from the tail when it holds the page (tail.go), else from
+// the database.
 func (s *Store) Changes(ctx context.Context, personID string, after facility.Position, limit int) ([]protocol.Change, facility.Position, bool, error) {
+	if out, next, more, ok := s.tail.changes(personID, after, limit); ok {
+		return out, next, more, nil
+	}
+	return s.changesFromDB(ctx, personID, after, limit, true)
+}
+
+// changesFromDB reads the person's subscriptions, then each range that facility/feedplan plans
+// from them, and feedplan merges what was read into a page. Each part is a range scan of at
+// most limit+1 rows; all are read in one read transaction, so the merge sees one state of the
+// database (no change N+1 without N). With keep, the subscriptions it reads are kept for the tail.
+func (s *Store) changesFromDB(ctx context.Context, personID string, after facility.Position, limit int, keep bool) ([]protocol.Change, facility.Position, bool, error) {
 	fail := func(err error) ([]protocol.Change, facility.Position, bool, error) {
 		return nil, after, false, fmt.Errorf("read feed: %w", err)
 	}
+	epoch := s.tail.Epoch() // before the read: subscriptions read under it are kept for the tail
 	rtx, err := s.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return fail(err)
@@ -234,6 +253,9 @@ func (s *Store) Changes(ctx context.Context, personID string, after facility.Pos
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return fail(err)
+	}
+	if keep {
+		s.tail.keepSubs(personID, subs, epoch)
 	}
 	// A part with no rows at all is passed over with a probe of its index: the filtered read
 	// costs a fixed few hundred microseconds even when it finds nothing (its program is large).

@@ -72,6 +72,12 @@ func (s *Store) checkOthers(ctx context.Context) bool {
 	// Read after data_version: a commit that lands during these reads moves data_version again,
 	// and the next look takes it (the ranges below are bounded, so nothing is counted twice).
 	seq, audit, err := s.maxes(ctx)
+	// Another process wrote: what it wrote is not in the tail, and may have changed who sees
+	// what. The tail starts again (at no head when it is not known: it then answers nothing).
+	if err != nil {
+		seq = -1
+	}
+	s.tail.reset(seq)
 	s.setHead(seq, err == nil)
 	if err == nil && (seq > s.others.seq || audit > s.others.audit) {
 		var persons []string

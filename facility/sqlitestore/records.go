@@ -337,8 +337,7 @@ func (w *writeTx) DeleteOffer(circleID, personID string) error {
 }
 
 func (w *writeTx) InsertBlob(ref protocol.PhotoRef, uploadedBy string, at time.Time) error {
-	res, err := w.t.exec(`INSERT INTO blobs(sha256, width, height, uploaded_by, created_at) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT DO NOTHING`, ref.SHA256, ref.Width, ref.Height, uploadedBy, timeText(at))
+	res, err := w.t.exec(insertBlob, ref.SHA256, ref.Width, ref.Height, uploadedBy, timeText(at))
 	if err != nil {
 		return fmt.Errorf("add blob: %w", err)
 	}
@@ -349,7 +348,7 @@ func (w *writeTx) InsertBlob(ref protocol.PhotoRef, uploadedBy string, at time.T
 }
 
 func (w *writeTx) AddBlobUploader(sha, personID string) error {
-	if _, err := w.t.exec(`INSERT OR IGNORE INTO blob_uploads(sha256, person_id) VALUES (?, ?)`, sha, personID); err != nil {
+	if _, err := w.t.exec(insertUpload, sha, personID); err != nil {
 		return fmt.Errorf("record uploader: %w", err)
 	}
 	return nil

@@ -131,8 +131,7 @@ func (r readTx) BlobUploadedBy(sha, personID string) (bool, error) {
 }
 
 func (w *writeTx) InsertItem(it storage.Item, photos []string) error {
-	res, err := w.t.exec(`INSERT INTO items(id, kind, author_id, target_id, circle_id, p1, p2, audience, body_hash, data, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, it.ID, it.Kind, it.AuthorID, nullable(it.TargetID),
+	res, err := w.t.exec(insertItem, it.ID, it.Kind, it.AuthorID, nullable(it.TargetID),
 		nullable(it.CircleID), nullable(it.P1), nullable(it.P2), nullable(it.Audience), it.BodyHash, string(it.Data), timeText(it.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("add %s: %w", it.Kind, err)
@@ -141,7 +140,7 @@ func (w *writeTx) InsertItem(it storage.Item, photos []string) error {
 		return &storage.ConflictError{Record: "item", Key: it.ID}
 	}
 	for _, p := range photos {
-		if _, err := w.t.exec(`INSERT OR IGNORE INTO item_photos(sha256, item_id) VALUES (?, ?)`, p, it.ID); err != nil {
+		if _, err := w.t.exec(insertPhotoRef, p, it.ID); err != nil {
 			return fmt.Errorf("add %s photo: %w", it.Kind, err)
 		}
 	}
@@ -149,8 +148,7 @@ func (w *writeTx) InsertItem(it storage.Item, photos []string) error {
 }
 
 func (w *writeTx) InsertIDClaim(authorID, id string, bodyHash []byte, at time.Time) error {
-	if _, err := w.t.exec(`INSERT INTO id_claims(author_id, id, body_hash, created_at) VALUES (?, ?, ?, ?)`,
-		authorID, id, bodyHash, timeText(at)); err != nil {
+	if _, err := w.t.exec(insertIDClaim, authorID, id, bodyHash, timeText(at)); err != nil {
 		if sqlitedb.IsUnique(err) {
 			return &storage.ConflictError{Record: "id claim", Key: authorID + "/" + id}
 		}

@@ -73,6 +73,7 @@ type Store struct {
 	// commit of the writer and each look at others' commits, before the readers are woken.
 	head      atomic.Int64
 	headKnown atomic.Bool
+	tail      *tail // the newest plain changes (tail.go)
 	looks     atomic.Int64 // ticks that looked for others' commits (tests wait on it)
 
 	ckdb      *sql.DB // checkpoints, off the writer's path
@@ -136,6 +137,7 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		return fail(fmt.Errorf("open facility database: %w", err))
 	}
 	s.setHead(s.others.seq, true)
+	s.tail = newTail(s.watchEvery > 0, s.others.seq)
 	if s.rdb, err = sqlitedb.OpenWith(ctx, path, sqlitedb.Options{ReadOnly: true, MaxOpenConns: readConns}); err != nil {
 		return fail(fmt.Errorf("open facility database for reading: %w", err))
 	}

@@ -100,12 +100,17 @@ type tx struct {
 	ctx  context.Context
 	now  string
 	woke map[string]struct{} // streams (and persons' own streams) that got rows in this request
+	// For the tail: the plain changes this request wrote, and whether it wrote anything else.
+	added  []tailEntry
+	unsafe bool
 }
 
 func (s *Store) runBatch(batch []*writeReq) {
 	ctx := context.Background() // one request giving up must not abort the others
 	results := make([]error, len(batch))
 	woke := map[string]struct{}{}
+	var added []tailEntry // for the tail
+	unsafe := false
 	if _, err := s.wconn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		for _, r := range batch {
 			r.done <- fmt.Errorf("begin: %w", err)
@@ -137,9 +142,11 @@ func (s *Store) runBatch(batch []*writeReq) {
 			for p := range t.woke {
 				woke[p] = struct{}{}
 			}
+			added, unsafe = append(added, t.added...), unsafe || t.unsafe
 		}
 		if _, rerr := s.wconn.ExecContext(ctx, "RELEASE req"); rerr != nil && err == nil {
 			err = rerr
+			unsafe = true // what it kept is not known
 		}
 		results[i] = err
 	}
@@ -172,7 +179,9 @@ func (s *Store) runBatch(batch []*writeReq) {
 		return
 	}
 	if kept {
-		s.setHead(ownSeq, headErr == nil) // before waking anyone
+		// Before waking anyone: the tail and the head tell what they may skip reading.
+		s.tail.commit(added, unsafe, ownSeq, headErr == nil)
+		s.setHead(ownSeq, headErr == nil)
 	}
 	if sawOthers && len(woke) > 0 {
 		s.others.seq, s.others.audit = max(s.others.seq, ownSeq), max(s.others.audit, ownAudit)
@@ -203,6 +212,9 @@ func (s *Store) writerStmt(ctx context.Context, q string) (*sql.Stmt, error) {
 }
 
 func (t *tx) exec(q string, args ...any) (sql.Result, error) {
+	if !safeWrites[q] {
+		t.unsafe = true
+	}
 	st, err := t.stmt(q)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,186 @@
+package sqlitestore
+
+import (
+	"sync"
+
+	"hearth/facility"
+	"hearth/facility/feedplan"
+	"hearth/protocol"
+)
+
+// The tail: the newest changes the writer committed, kept in memory, so that the long-polls a
+// commit wakes (fifty devices of a circle for one photo) read what it wrote without each
+// reading the database. It answers only what the database would: it holds plain changes (the
+// put of a post or a message, which every reader of its streams may see as long as nothing
+// else was written since, see plainKinds), and a commit that wrote anything else, or a commit
+// of another process, empties it (reset). A read it cannot answer goes to the database.
+//
+// Its epoch moves at every reset, before anyone is woken for that commit: a number that stays
+// the same tells that no write since changed who may see or do what. Subscriptions read from
+// the database are kept with the epoch they were read under (subsOf).
+
+// tailCap is how many changes the tail keeps: a device more than this behind reads the database.
+const tailCap = 4096
+
+// subsCap bounds the kept subscriptions (one entry a person); past it they are all dropped.
+const subsCap = 8192
+
+// plainKinds are the changes the tail keeps, by kind, when their op is "put": a post or a
+// message is seen by every reader of the streams it is listed in while it exists, and deleting
+// it, leaving a circle or removing a person are writes that reset the tail.
+var plainKinds = map[string]bool{"post": true, "message": true}
+
+// safeWrites are the statements a plain write runs. Any other statement makes its commit reset
+// the tail (a new statement is unsafe until it is listed here).
+var safeWrites = map[string]bool{
+	insertChange:   true,
+	insertInbox:    true,
+	insertItem:     true,
+	insertPhotoRef: true,
+	insertIDClaim:  true,
+	insertBlob:     true,
+	insertUpload:   true,
+}
+
+type tailEntry struct {
+	change protocol.Change
+	keys   []string // the streams (and person ids) it is listed in
+}
+
+type tail struct {
+	mu      sync.RWMutex
+	on      bool // false: never answers (other processes' commits are not watched)
+	epoch   uint64
+	lo, hi  int64 // entries holds every change with lo < seq <= hi, in order
+	entries []tailEntry
+	subs    map[string]keptSubs
+}
+
+type keptSubs struct {
+	epoch uint64
+	subs  []feedplan.Sub
+}
+
+func newTail(on bool, head int64) *tail {
+	return &tail{on: on, lo: head, hi: head, subs: map[string]keptSubs{}}
+}
+
+// RulesEpoch implements the facility Domain's epochBackend with the tail's epoch.
+func (s *Store) RulesEpoch() (uint64, bool) { return s.tail.Epoch(), s.tail.on }
+
+// Epoch is the tail's epoch now.
+func (tl *tail) Epoch() uint64 {
+	tl.mu.RLock()
+	defer tl.mu.RUnlock()
+	return tl.epoch
+}
+
+// reset empties the tail at head (the highest seq committed as far as the writer knows).
+func (tl *tail) reset(head int64) {
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	tl.resetLocked(head)
+}
+
+func (tl *tail) resetLocked(head int64) {
+	tl.epoch++
+	tl.lo, tl.hi, tl.entries = head, head, nil
+	clear(tl.subs)
+}
+
+// commit takes what one committed batch wrote: its plain changes, whether it wrote anything
+// else, and the head after it. The changes are kept when they are exactly the seqs after the
+// tail's end up to head; otherwise the tail starts again at head.
+func (tl *tail) commit(added []tailEntry, unsafe bool, head int64, headKnown bool) {
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	if !headKnown || unsafe || !follows(added, tl.hi, head) {
+		tl.resetLocked(head)
+		return
+	}
+	tl.entries = append(tl.entries, added...)
+	tl.hi = head
+	if n := len(tl.entries) - tailCap; n > 0 {
+		tl.entries = append([]tailEntry(nil), tl.entries[n:]...)
+		tl.lo += int64(n)
+	}
+}
+
+// follows reports whether added are the seqs hi+1 ... head, in order.
+func follows(added []tailEntry, hi, head int64) bool {
+	for i, e := range added {
+		if e.change.Seq != hi+1+int64(i) {
+			return false
+		}
+	}
+	return hi+int64(len(added)) == head
+}
+
+// keepSubs keeps person's subscriptions, read after the tail was at epoch.
+func (tl *tail) keepSubs(person string, subs []feedplan.Sub, epoch uint64) {
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	if epoch != tl.epoch {
+		return
+	}
+	if len(tl.subs) >= subsCap {
+		clear(tl.subs)
+	}
+	tl.subs[person] = keptSubs{epoch: epoch, subs: subs}
+}
+
+// changes answers a pull from the tail when it can: ok is false when the cursor is outside
+// what the tail holds, inside a replay, or the person's subscriptions are not kept.
+func (tl *tail) changes(person string, after facility.Position, limit int) (out []protocol.Change, next facility.Position, more, ok bool) {
+	if after.Sub != 0 {
+		return nil, after, false, false
+	}
+	tl.mu.RLock()
+	defer tl.mu.RUnlock()
+	if !tl.on || after.Seq < tl.lo || after.Seq > tl.hi {
+		return nil, after, false, false
+	}
+	kept, found := tl.subs[person]
+	if !found || kept.epoch != tl.epoch {
+		return nil, after, false, false
+	}
+	parts := feedplan.Plan(person, after, kept.subs)
+	for _, p := range parts {
+		if p.ReplayAt > 0 {
+			return nil, after, false, false
+		}
+	}
+	var all []feedplan.Change
+	for _, e := range tl.entries[after.Seq-tl.lo:] {
+		if p, reads := readsAny(parts, e); reads {
+			all = append(all, p.Place(e.change))
+		}
+	}
+	out, next, more = feedplan.Merge(all, after, limit)
+	return out, next, more, true
+}
+
+// readsAny returns the part that reads e, if any does.
+func readsAny(parts []feedplan.Part, e tailEntry) (feedplan.Part, bool) {
+	for _, k := range e.keys {
+		for _, p := range parts {
+			if p.Stream == k && p.Lo <= e.change.Seq && e.change.Seq <= p.Hi {
+				return p, true
+			}
+		}
+	}
+	return feedplan.Part{}, false
+}
+
+// The statements of a plain write (safeWrites).
+const (
+	insertChange = `INSERT INTO changes(kind, op, id, data) VALUES (?, ?, ?, ?)`
+	insertInbox  = `INSERT OR IGNORE INTO inbox(person_id, seq) VALUES (?, ?)`
+	insertItem   = `INSERT INTO items(id, kind, author_id, target_id, circle_id, p1, p2, audience, body_hash, data, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+	insertPhotoRef = `INSERT OR IGNORE INTO item_photos(sha256, item_id) VALUES (?, ?)`
+	insertIDClaim  = `INSERT INTO id_claims(author_id, id, body_hash, created_at) VALUES (?, ?, ?, ?)`
+	insertBlob     = `INSERT INTO blobs(sha256, width, height, uploaded_by, created_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`
+	insertUpload = `INSERT OR IGNORE INTO blob_uploads(sha256, person_id) VALUES (?, ?)`
+)
