@@ -32,6 +32,8 @@ type Domain struct {
 	st    storage.Storage
 	fac   protocol.FacilityRef
 	epoch string
+
+	signedIn signedIn // devices authenticated under the backend's rules epoch
 }
 
 var _ Store = (*Domain)(nil)
@@ -74,7 +76,9 @@ func (d *Domain) QuietAfter(seq int64) bool {
 // or see what (anything but a plain post or message: sqlitestore's tail), and at every commit of
 // another process it sees, always before it wakes anyone for that commit. ok is false when it
 // cannot tell.
-type epochBackend interface{ RulesEpoch() (epoch uint64, ok bool) }
+type epochBackend interface {
+	RulesEpoch() (epoch uint64, ok bool)
+}
 
 // StillAuthorized checks again, after a wait, that the device of a (signed in with tokenHash)
 // may still act: without reading anything when the backend's rules epoch has not moved since a
@@ -147,6 +151,16 @@ func (d *Domain) Authenticate(ctx context.Context, tokenHash []byte) (Actor, err
 	eb, epochKnown := d.Backend.(epochBackend)
 	if epochKnown {
 		epoch, epochKnown = eb.RulesEpoch()
+	}
+	if epochKnown {
+		if a, ok := d.signedIn.get(tokenHash, epoch); ok {
+			return a, nil
+		}
+		defer func() {
+			if a.DeviceID != "" {
+				d.signedIn.put(tokenHash, a)
+			}
+		}()
 	}
 	err := d.st.View(ctx, func(tx storage.ReadTx) error {
 		dev, role, err := tx.DeviceByToken(tokenHash)

@@ -133,11 +133,18 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // gzip and unpacks it by itself).
 func writeJSONGzip(w http.ResponseWriter, r *http.Request, status int, v any) {
 	body, err := json.Marshal(v)
-	if err != nil || len(body) < 1024 || !strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+	if err != nil {
 		writeJSON(w, status, v)
 		return
 	}
 	h := w.Header()
+	if len(body) < 1024 || !strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+		// What writeJSON would write (the same encoding, its newline), without encoding twice.
+		h.Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(status)
+		w.Write(append(body, '\n'))
+		return
+	}
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("Content-Encoding", "gzip")
 	h.Add("Vary", "Accept-Encoding")

@@ -73,7 +73,8 @@ type Store struct {
 	// commit of the writer and each look at others' commits, before the readers are woken.
 	head      atomic.Int64
 	headKnown atomic.Bool
-	tail      *tail // the newest plain changes (tail.go)
+	tail      *tail        // the newest plain changes (tail.go)
+	shared    *sharedEpoch // nil when it could not be mapped: the rules epoch is then not known
 	looks     atomic.Int64 // ticks that looked for others' commits (tests wait on it)
 
 	ckdb      *sql.DB // checkpoints, off the writer's path
@@ -114,6 +115,9 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 			s.wconn.Close()
 		}
 		wdb.Close()
+		if s.shared != nil {
+			s.shared.close()
+		}
 		if s.rdb != nil {
 			s.rdb.Close()
 		}
@@ -124,6 +128,9 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	}
 	if err := s.loadMeta(ctx, opt.Name); err != nil {
 		return fail(err)
+	}
+	if s.shared, err = openSharedEpoch(path + "-epoch"); err != nil {
+		s.log.Warn("every device is checked against the database at every request", "err", err)
 	}
 	if s.wconn, err = wdb.Conn(ctx); err != nil {
 		return fail(fmt.Errorf("open facility database: %w", err))
@@ -267,6 +274,9 @@ func (s *Store) Close() error {
 		s.wconn.Close()
 		s.ckdb.Exec("PRAGMA wal_checkpoint(TRUNCATE)") // leave a small WAL behind
 		err = errors.Join(s.rdb.Close(), s.wdb.Close(), s.ckdb.Close())
+		if s.shared != nil {
+			err = errors.Join(err, s.shared.close())
+		}
 	})
 	return err
 }

@@ -65,8 +65,15 @@ func newTail(on bool, head int64) *tail {
 	return &tail{on: on, lo: head, hi: head, subs: map[string]keptSubs{}}
 }
 
-// RulesEpoch implements the facility Domain's epochBackend with the tail's epoch.
-func (s *Store) RulesEpoch() (uint64, bool) { return s.tail.Epoch(), s.tail.on }
+// RulesEpoch implements the facility Domain's epochBackend: the tail's epoch (this process's
+// commits, and others' once the writer has looked) plus the shared one (others' commits at
+// once). Both only grow, so the sum moves whenever either does.
+func (s *Store) RulesEpoch() (uint64, bool) {
+	if s.shared == nil {
+		return 0, false
+	}
+	return s.tail.Epoch() + s.shared.load(), s.tail.on
+}
 
 // Epoch is the tail's epoch now.
 func (tl *tail) Epoch() uint64 {

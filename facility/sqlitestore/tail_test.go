@@ -150,10 +150,11 @@ func ids(cs []protocol.Change) string {
 	return "[" + s + " ]"
 }
 
-// TestRulesEpochMovesBeforeTheWake: a long-poll woken by a post skips checking its device again
-// only while the rules epoch has not moved. A device revoked by the server, or by the command
-// line just before a post of the server's (no look at others' commits in between, as when the
-// tick is far away), is refused at the wake that follows; a plain post alone moves nothing.
+// TestRulesEpochMovesBeforeTheWake: a long-poll woken by a post skips checking its device again,
+// and a request signs in from memory, only while the rules epoch has not moved. A device revoked
+// by the server, or by the command line (no look at others' commits in between, as when the
+// tick is far away), is refused at the wake or the request that follows; a plain post alone
+// moves nothing.
 func TestRulesEpochMovesBeforeTheWake(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "f.db")
@@ -195,6 +196,7 @@ func TestRulesEpochMovesBeforeTheWake(t *testing.T) {
 	anna, annaHash := pair("Anna")
 	ben, benHash := pair("Ben")
 	carl, carlHash := pair("Carl")
+	_, doraHash := pair("Dora")
 	// Signed in again now: each pairing after Anna's moved the epoch (it wrote a device).
 	for _, d := range []struct {
 		a    *facility.Actor
@@ -241,6 +243,22 @@ func TestRulesEpochMovesBeforeTheWake(t *testing.T) {
 	if err := cliRules.RevokeDevice(ctx, facility.Admin, carl.DeviceID); err != nil {
 		t.Fatal(err)
 	}
+	// Dora is signed in from memory (nothing moved the epoch since her last sign-in) until the
+	// command line revokes her device: her next sign-in is refused, before the server's writer
+	// has looked at the database again (the shared epoch).
+	for range 2 {
+		if _, err := rules.Authenticate(ctx, doraHash); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dora, _ := rules.Authenticate(ctx, doraHash)
+	if err := cliRules.RevokeDevice(ctx, facility.Admin, dora.DeviceID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rules.Authenticate(ctx, doraHash); !errors.Is(err, facility.ErrUnauthorized) {
+		t.Fatalf("signing in after the command line revoked the device: %v, want unauthorized", err)
+	}
+
 	post()
 	if err := rules.StillAuthorized(ctx, carl, carlHash); !errors.Is(err, facility.ErrUnauthorized) {
 		t.Fatalf("revoked by the command line: %v, want unauthorized", err)

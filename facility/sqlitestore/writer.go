@@ -178,6 +178,9 @@ func (s *Store) runBatch(batch []*writeReq) {
 		}
 		return
 	}
+	if unsafe && s.shared != nil {
+		s.shared.move() // before answering: the command line's revocation holds at the next request
+	}
 	if kept {
 		// Before waking anyone: the tail and the head tell what they may skip reading.
 		s.tail.commit(added, unsafe, ownSeq, headErr == nil)

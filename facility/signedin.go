@@ -1,0 +1,31 @@
+package facility
+
+import "sync"
+
+// signedInCap bounds the devices kept signed in; past it they are all read again.
+const signedInCap = 10000
+
+// signedIn keeps the devices authenticated under a backend's rules epoch (epochBackend), so
+// that a device's next request is signed in without reading the database while nothing but
+// plain posts and messages has been committed since: any other write (a revocation, a person
+// removed, a device's last visit recorded) moves the epoch and the device is read again.
+type signedIn struct {
+	mu sync.Mutex
+	m  map[string]Actor // by token hash; each Actor carries the epoch it was read under
+}
+
+func (c *signedIn) get(tokenHash []byte, epoch uint64) (Actor, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	a, ok := c.m[string(tokenHash)]
+	return a, ok && a.epochKnown && a.epoch == epoch
+}
+
+func (c *signedIn) put(tokenHash []byte, a Actor) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= signedInCap {
+		c.m = map[string]Actor{}
+	}
+	c.m[string(tokenHash)] = a
+}
