@@ -190,8 +190,9 @@ func (d *Domain) Touch(ctx context.Context, a Actor) error {
 	if a.DeviceID == "" {
 		return nil
 	}
-	return d.st.RunInTx(ctx, func(tx storage.Tx) error {
-		now := tx.Now()
+	var now time.Time
+	err := d.st.RunInTx(ctx, func(tx storage.Tx) error {
+		now = tx.Now()
 		if err := tx.SetDeviceSeen(a.DeviceID, now); err != nil {
 			return err
 		}
@@ -211,6 +212,12 @@ func (d *Domain) Touch(ctx context.Context, a Actor) error {
 		_, err = emit(tx, protocol.KindPerson, protocol.OpPut, pp.ID, pp, []string{storage.StreamStaff})
 		return err
 	})
+	if err == nil {
+		// A visit moves no rules epoch: the device's next sign-in from memory must know of it,
+		// or every request would record a visit again.
+		d.signedIn.seen(a.DeviceID, now)
+	}
+	return err
 }
 
 func deviceOf(dev storage.Device) protocol.Device {

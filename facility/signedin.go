@@ -1,6 +1,9 @@
 package facility
 
-import "sync"
+import (
+	"sync"
+	"time"
+)
 
 // signedInCap bounds the devices kept signed in; past it they are all read again.
 const signedInCap = 10000
@@ -27,5 +30,20 @@ func (c *signedIn) put(tokenHash []byte, a Actor) {
 	if c.m == nil || len(c.m) >= signedInCap {
 		c.m = map[string]Actor{}
 	}
+	if old, ok := c.m[string(tokenHash)]; ok && old.LastSeen.After(a.LastSeen) {
+		a.LastSeen = old.LastSeen // read before a visit that seen recorded
+	}
 	c.m[string(tokenHash)] = a
+}
+
+// seen records a visit of the device (Domain.Touch), which moves no epoch.
+func (c *signedIn) seen(deviceID string, at time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, a := range c.m {
+		if a.DeviceID == deviceID && at.After(a.LastSeen) {
+			a.LastSeen = at
+			c.m[k] = a
+		}
+	}
 }

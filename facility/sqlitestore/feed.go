@@ -52,7 +52,7 @@ func (t *tx) emit(kind, op, id string, data any, to []string) (int64, error) {
 	if err := t.deliver(seq, to); err != nil {
 		return 0, err
 	}
-	if plainKinds[kind] && op == "put" {
+	if plain(kind, op, to) {
 		t.added = append(t.added, tailEntry{change: protocol.Change{Seq: seq, Kind: kind, Op: op, ID: id,
 			Data: append([]byte(nil), raw...)}, keys: append([]string(nil), to...)})
 	} else {

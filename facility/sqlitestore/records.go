@@ -284,14 +284,14 @@ var _ storage.Tx = (*writeTx)(nil)
 func (w *writeTx) Now() time.Time { return parseTime(w.t.now) }
 
 func (w *writeTx) SetLastActive(personID string, at time.Time) error {
-	if _, err := w.t.exec(`UPDATE people SET last_active = ? WHERE id = ?`, timeText(at), personID); err != nil {
+	if _, err := w.t.exec(updateLastActive, timeText(at), personID); err != nil {
 		return fmt.Errorf("record activity: %w", err)
 	}
 	return nil
 }
 
 func (w *writeTx) SetDeviceSeen(deviceID string, at time.Time) error {
-	if _, err := w.t.exec(`UPDATE devices SET last_seen = ? WHERE id = ?`, timeText(at), deviceID); err != nil {
+	if _, err := w.t.exec(updateDeviceSeen, timeText(at), deviceID); err != nil {
 		return fmt.Errorf("record device activity: %w", err)
 	}
 	return nil

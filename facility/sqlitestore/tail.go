@@ -25,21 +25,37 @@ const tailCap = 4096
 // subsCap bounds the kept subscriptions (one entry a person); past it they are all dropped.
 const subsCap = 8192
 
-// plainKinds are the changes the tail keeps, by kind, when their op is "put": a post or a
-// message is seen by every reader of the streams it is listed in while it exists, and deleting
-// it, leaving a circle or removing a person are writes that reset the tail.
-var plainKinds = map[string]bool{"post": true, "message": true}
+// plain tells the changes the tail keeps: those seen by every reader of the streams they are
+// listed in, for as long as no other kind of write follows. The put of a post or a message
+// (deleting it, leaving a circle, removing a person reset the tail), and the put of a person to
+// the staff stream alone (a device's first visit in an hour: staff see every person who is not
+// removed, and only staff read that stream).
+func plain(kind, op string, keys []string) bool {
+	if op != protocol.OpPut {
+		return false
+	}
+	switch kind {
+	case protocol.KindPost, protocol.KindMessage:
+		return true
+	case protocol.KindPerson:
+		return len(keys) == 1 && keys[0] == streamStaff
+	}
+	return false
+}
 
-// safeWrites are the statements a plain write runs. Any other statement makes its commit reset
-// the tail (a new statement is unsafe until it is listed here).
+// safeWrites are the statements a plain write runs, and those that record a device's visit
+// (which change nothing anyone sees but staff's plain person change). Any other statement makes
+// its commit reset the tail (a new statement is unsafe until it is listed here).
 var safeWrites = map[string]bool{
-	insertChange:   true,
-	insertInbox:    true,
-	insertItem:     true,
-	insertPhotoRef: true,
-	insertIDClaim:  true,
-	insertBlob:     true,
-	insertUpload:   true,
+	updateDeviceSeen: true,
+	updateLastActive: true,
+	insertChange:     true,
+	insertInbox:      true,
+	insertItem:       true,
+	insertPhotoRef:   true,
+	insertIDClaim:    true,
+	insertBlob:       true,
+	insertUpload:     true,
 }
 
 type tailEntry struct {
@@ -189,5 +205,7 @@ const (
 	insertIDClaim  = `INSERT INTO id_claims(author_id, id, body_hash, created_at) VALUES (?, ?, ?, ?)`
 	insertBlob     = `INSERT INTO blobs(sha256, width, height, uploaded_by, created_at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING`
-	insertUpload = `INSERT OR IGNORE INTO blob_uploads(sha256, person_id) VALUES (?, ?)`
+	insertUpload     = `INSERT OR IGNORE INTO blob_uploads(sha256, person_id) VALUES (?, ?)`
+	updateDeviceSeen = `UPDATE devices SET last_seen = ? WHERE id = ?`
+	updateLastActive = `UPDATE people SET last_active = ? WHERE id = ?`
 )

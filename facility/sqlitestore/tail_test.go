@@ -215,13 +215,24 @@ func TestRulesEpochMovesBeforeTheWake(t *testing.T) {
 		t.Fatalf("a plain post moved the rules epoch from %d to %d", anna.Epoch(), e)
 	}
 
-	// A write that lists no change (a device's last visit) still moves the epoch: only the
-	// statements of plain writes leave it.
-	if err := srv.Storage().RunInTx(ctx, func(tx storage.Tx) error { return tx.SetDeviceSeen(anna.DeviceID, time.Now()) }); err != nil {
+	// A visit (the device's first in an hour: a person change for staff) moves nothing, and the
+	// next sign-in from memory knows of it, or every request would record a visit again.
+	if err := rules.Touch(ctx, anna); err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := srv.RulesEpoch(); e != anna.Epoch() {
+		t.Fatal("a visit moved the rules epoch")
+	}
+	if again, err := rules.Authenticate(ctx, annaHash); err != nil || again.LastSeen.IsZero() {
+		t.Fatalf("signed in after a visit: last seen %v, %v", again.LastSeen, err)
+	}
+	// A write that lists no change still moves the epoch when its statement is not one of the
+	// listed ones (here: a wrong try at an invitation that does not exist).
+	if err := srv.Storage().RunInTx(ctx, func(tx storage.Tx) error { return tx.AddInvitationFailure("nope") }); err != nil {
 		t.Fatal(err)
 	}
 	if e, _ := srv.RulesEpoch(); e == anna.Epoch() {
-		t.Fatal("a write outside the plain statements left the rules epoch where it was")
+		t.Fatal("a write outside the listed statements left the rules epoch where it was")
 	}
 	if anna, err = rules.Authenticate(ctx, annaHash); err != nil {
 		t.Fatal(err)
