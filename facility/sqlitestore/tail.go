@@ -19,7 +19,8 @@ import (
 // the same tells that no write since changed who may see or do what. Subscriptions read from
 // the database are kept with the epoch they were read under (subsOf).
 
-// tailCap is how many changes the tail keeps: a device more than this behind reads the database.
+// tailCap is how many changes the tail keeps at least (at most twice as many): a device further
+// behind reads the database.
 const tailCap = 4096
 
 // subsCap bounds the kept subscriptions (one entry a person); past it they are all dropped.
@@ -123,8 +124,9 @@ func (tl *tail) commit(added []tailEntry, unsafe bool, head int64, headKnown boo
 	}
 	tl.entries = append(tl.entries, added...)
 	tl.hi = head
-	if n := len(tl.entries) - tailCap; n > 0 {
-		tl.entries = append([]tailEntry(nil), tl.entries[n:]...)
+	// Trimmed to tailCap once it holds twice that: one copy every tailCap changes.
+	if n := len(tl.entries) - tailCap; n >= tailCap {
+		tl.entries = append(make([]tailEntry, 0, 2*tailCap), tl.entries[n:]...)
 		tl.lo += int64(n)
 	}
 }

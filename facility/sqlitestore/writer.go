@@ -59,6 +59,7 @@ func (s *Store) writer() {
 		defer t.Stop()
 		tick = t.C
 	}
+	prev := 0 // the last batch's size
 	for {
 		var first *writeReq
 		select {
@@ -77,18 +78,47 @@ func (s *Store) writer() {
 				}
 			}
 		}
-		batch := []*writeReq{first}
-	fill:
-		for len(batch) < maxBatch {
-			select {
-			case r := <-s.reqs:
-				batch = append(batch, r)
-			default:
-				break fill
-			}
+		batch := s.fill([]*writeReq{first}, nil)
+		if len(batch) < prev && prev >= busyBatch {
+			// Busy (the last batch held several writes, and more are surely on their way): a
+			// moment's wait for them, as a commit's sync costs the same for one write or many.
+			wait := time.NewTimer(gatherFor)
+			batch = s.fill(batch, wait.C)
+			wait.Stop()
 		}
+		prev = len(batch)
 		s.runBatch(batch)
 	}
+}
+
+// busyBatch is the size of batch after which the writer waits gatherFor for more writes before
+// it begins the next one (when fewer are queued than last time). A lone write never waits.
+const (
+	busyBatch = 4
+	gatherFor = 200 * time.Microsecond
+)
+
+// fill adds queued writes to batch up to maxBatch: those queued now, and, until wait fires (nil:
+// not at all), those that come.
+func (s *Store) fill(batch []*writeReq, wait <-chan time.Time) []*writeReq {
+	for len(batch) < maxBatch {
+		select {
+		case r := <-s.reqs:
+			batch = append(batch, r)
+			continue
+		default:
+		}
+		if wait == nil {
+			return batch
+		}
+		select {
+		case r := <-s.reqs:
+			batch = append(batch, r)
+		case <-wait:
+			return batch
+		}
+	}
+	return batch
 }
 
 // WithNow is storage.WithNow (the demo dates its history with it).
