@@ -1,8 +1,12 @@
 package facility_test
 
 import (
+	"compress/gzip"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -299,5 +303,44 @@ func TestJoinSkipsDeletedItems(t *testing.T) {
 	}
 	if !has(f, protocol.KindCircle, protocol.OpPut, w.ra.circle) {
 		t.Fatal("the newcomer did not get the circle")
+	}
+}
+
+// TestFeedGzippedWhenWorthIt: a page of the feed is gzipped for a client that accepts it once it
+// is larger than TCP's first flight, and unpacks to the page itself; a small page (what a woken
+// long-poll answers) is sent as it is.
+func TestFeedGzippedWhenWorthIt(t *testing.T) {
+	w := newWorld(t)
+	for i := range 60 {
+		_, r := w.post(w.ra, w.ra.circle, fmt.Sprintf("Post %d: %s", i, strings.Repeat("Tea in the garden with Anna. ", 8)))
+		w.mustJSON(r, 201, nil)
+	}
+	get := func(limit int) (protocol.SyncResponse, string) {
+		req, _ := http.NewRequest("GET", w.ts.URL+"/v1/sync?limit="+itoa(limit), nil)
+		req.Header.Set("Authorization", "Bearer "+w.fa.token)
+		req.Header.Set("Accept-Encoding", "gzip") // set by hand: Go's client then leaves the body packed
+		resp, err := w.ts.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body io.Reader = resp.Body
+		enc := resp.Header.Get("Content-Encoding")
+		if enc == "gzip" {
+			if body, err = gzip.NewReader(resp.Body); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var sr protocol.SyncResponse
+		if err := json.NewDecoder(body).Decode(&sr); err != nil {
+			t.Fatalf("limit %d (%q): %v", limit, enc, err)
+		}
+		return sr, enc
+	}
+	if sr, enc := get(1000); enc != "gzip" || len(sr.Changes) < 60 {
+		t.Errorf("a page of %d changes: encoding %q, want gzip", len(sr.Changes), enc)
+	}
+	if sr, enc := get(2); enc != "" || len(sr.Changes) != 2 {
+		t.Errorf("a page of %d changes: encoding %q, want none", len(sr.Changes), enc)
 	}
 }

@@ -186,7 +186,7 @@ func (s *Server) sync(w http.ResponseWriter, r *http.Request, a Actor) {
 			return
 		}
 		if len(changes) > 0 || wait == 0 {
-			writeJSONGzip(w, r, http.StatusOK, protocol.SyncResponse{Changes: changes, Next: encodeCursor(s.epoch, next), More: more})
+			writeBodyGzip(w, r, http.StatusOK, encodeSync(protocol.SyncResponse{Changes: changes, Next: encodeCursor(s.epoch, next), More: more}))
 			return
 		}
 		if timer == nil {
