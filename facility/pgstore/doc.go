@@ -25,17 +25,18 @@
 //
 // Alone, a home's writes do not overlap from the lock to the commit's WAL flush: about fifteen
 // round trips each, which capped a home at a few hundred posts a second. RunBeside (posts,
-// messages, reactions, announcements) takes the writers' lock shared instead, so they overlap
+// messages, reactions, announcements, a device's visit) takes the writers' lock shared instead, so they overlap
 // each other but never a RunInTx, and takes the counter only at its append, its last write,
 // holding it through COMMIT: positions are still handed out in commit order. What such a write
 // decides on (memberships, people, circles, deleted items) only RunInTx writes, so it stays as
 // in a serial run; what writes beside it add (items, their photos) it may miss, which refuses
-// nothing it should allow. An insert that meets a key held by a write beside it (the same id
+// nothing it should allow, and a visit beside another may read a stale last visit, which sends
+// staff one more person change. An insert that meets a key held by a write beside it (the same id
 // sent twice at once) ends the transaction, and fn runs again alone, where the other's commit
 // is seen and the replay answered as one.
 //
-// Locks are always taken in the same order (writers' lock, then row locks of inserts, then the
-// counter), and a write beside others holds the counter only for its append and COMMIT (the
+// Locks are always taken in the same order (writers' lock, then row locks of inserts and of a
+// visit's two updates, device before person, then the counter), and a write beside others holds the counter only for its append and COMMIT (the
 // readers to wake are read before the append), so writers cannot deadlock over them.
 //
 // Should a transaction still fail with a serialization failure (40001) or a deadlock (40P01), as

@@ -53,8 +53,9 @@ type Storage interface {
 	//   - fn sees everything that RunInTx transactions committed before it began, and none of
 	//     their writes after that: every record RunInTx writes is as in a serial run. Writes of
 	//     other RunBeside transactions may or may not be visible to it, so fn may decide only on
-	//     records RunInTx writes, on its own writes, and on records that only grow (photos'
-	//     items: what another writer adds can only be missed, never wrongly counted).
+	//     records RunInTx writes, on its own writes, on records that only grow (photos' items:
+	//     what another writer adds can only be missed, never wrongly counted), and on a person's
+	//     last visit (a visit beside another may send staff one more person change).
 	//   - fn appends its one change as its last write (a backend may take the feed's counter
 	//     there and hold it to COMMIT).
 	//   - When an insert of fn meets a key that a transaction beside it holds, the backend runs
