@@ -278,3 +278,60 @@ func TestRulesEpochMovesBeforeTheWake(t *testing.T) {
 		t.Fatalf("Anna, whose device stands: %v", err)
 	}
 }
+
+// BenchmarkWokenPull: what a long-poll woken by a post reads (the one new change of a circle of
+// 51 after 1,000 posts), from the tail and from the database, side by side.
+//
+//	go test -run '^$' -bench WokenPull ./facility/sqlitestore/
+func BenchmarkWokenPull(b *testing.B) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(b.TempDir(), "f.db"), Options{Name: "Bench Home"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	rose, err := s.CreatePerson(ctx, facility.Admin, protocol.CreatePerson{Name: "Rose", Role: protocol.RoleResident})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var family []string
+	for i := range 50 {
+		p, err := s.CreatePerson(ctx, facility.Admin, protocol.CreatePerson{Name: fmt.Sprintf("Family %d", i), Role: protocol.RoleFamily})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := s.AddMember(ctx, facility.Admin, rose.Circle.ID, p.Person.ID, protocol.AddMember{Relation: "Son"}); err != nil {
+			b.Fatal(err)
+		}
+		family = append(family, p.Person.ID)
+	}
+	roseActor := facility.Actor{PersonID: rose.Person.ID, Role: protocol.RoleResident}
+	for i := range 1000 {
+		if _, err := s.PutPost(ctx, roseActor, protocol.NewID(), protocol.PutPost{CircleID: rose.Circle.ID, Caption: fmt.Sprintf("Post %d", i)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	after := facility.Position{Seq: s.head.Load() - 1}
+	for _, reader := range []struct {
+		name string
+		read func(person string) ([]protocol.Change, error)
+	}{
+		{"tail", func(p string) ([]protocol.Change, error) {
+			out, _, _, err := s.Changes(ctx, p, after, 1000)
+			return out, err
+		}},
+		{"database", func(p string) ([]protocol.Change, error) {
+			out, _, _, err := s.changesFromDB(ctx, p, after, 1000, false)
+			return out, err
+		}},
+	} {
+		b.Run(reader.name, func(b *testing.B) {
+			for i := 0; b.Loop(); i++ {
+				out, err := reader.read(family[i%len(family)])
+				if err != nil || len(out) != 1 {
+					b.Fatalf("%d changes, %v", len(out), err)
+				}
+			}
+		})
+	}
+}
