@@ -5,6 +5,7 @@ package sqlitestore
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"sync/atomic"
 	"syscall"
 	"unsafe"
@@ -36,7 +37,11 @@ func openSharedEpoch(path string) (*sharedEpoch, error) {
 	if err != nil {
 		return nil, fmt.Errorf("map %s: %w", path, err)
 	}
-	return &sharedEpoch{mem: mem}, nil
+	e := &sharedEpoch{mem: mem}
+	// Unmapped when nothing can read it any more, not at Close: a request still finishing
+	// after Close may read it (and then finds the database closed).
+	runtime.AddCleanup(e, func(mem []byte) { syscall.Munmap(mem) }, mem)
+	return e, nil
 }
 
 func (e *sharedEpoch) word() *uint64 { return (*uint64)(unsafe.Pointer(&e.mem[0])) }
@@ -44,5 +49,3 @@ func (e *sharedEpoch) word() *uint64 { return (*uint64)(unsafe.Pointer(&e.mem[0]
 func (e *sharedEpoch) load() uint64 { return atomic.LoadUint64(e.word()) }
 
 func (e *sharedEpoch) move() { atomic.AddUint64(e.word(), 1) }
-
-func (e *sharedEpoch) close() error { return syscall.Munmap(e.mem) }

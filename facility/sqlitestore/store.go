@@ -115,9 +115,6 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 			s.wconn.Close()
 		}
 		wdb.Close()
-		if s.shared != nil {
-			s.shared.close()
-		}
 		if s.rdb != nil {
 			s.rdb.Close()
 		}
@@ -274,9 +271,6 @@ func (s *Store) Close() error {
 		s.wconn.Close()
 		s.ckdb.Exec("PRAGMA wal_checkpoint(TRUNCATE)") // leave a small WAL behind
 		err = errors.Join(s.rdb.Close(), s.wdb.Close(), s.ckdb.Close())
-		if s.shared != nil {
-			err = errors.Join(err, s.shared.close())
-		}
 	})
 	return err
 }

@@ -335,3 +335,20 @@ func BenchmarkWokenPull(b *testing.B) {
 		})
 	}
 }
+
+// TestRulesEpochAfterClose: a request still finishing when the store closes (a server stopping,
+// a test's server restarted) reads the rules epoch after Close; it must not fault (the shared
+// epoch was unmapped at Close, and a sync test's server crashed on it).
+func TestRulesEpochAfterClose(t *testing.T) {
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "f.db"), Options{Name: "Closing Home"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _ := s.RulesEpoch()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := s.RulesEpoch(); after < before {
+		t.Fatalf("the epoch went back from %d to %d", before, after)
+	}
+}
