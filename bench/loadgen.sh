@@ -34,6 +34,7 @@ PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 PHASES=("throughput -writers 50 -subs 1" "throughput -writers 50 -subs 50" "latency -rate 20 -subs 50")
 DUR=${DURATION:-10s}
 work=$(mktemp -d)
+runs=0
 chmod 755 "$work"
 srvs=() # pids to stop after a phase
 pg="" pgport=""
@@ -134,7 +135,8 @@ serve_hearth() { # binary data-folder port [serve-args]: starts a server, adds i
 run_hearth() { # binary label round store phase...
 	local bin=$1 label=$2 round=$3 store=$4
 	shift 4
-	local d=$work/h$RANDOM link a b="" px="" base=http://127.0.0.1:18443
+	runs=$((runs + 1)) # a new folder each phase ($RANDOM once named one twice and init refused)
+	local d=$work/h$runs link a b="" px="" base=http://127.0.0.1:18443
 	local db=() url serve=()
 	if [ "$store" != sqlite ]; then
 		url=$(new_db)
@@ -161,7 +163,8 @@ run_hearth() { # binary label round store phase...
 run_pb() { # round phase...
 	local round=$1
 	shift
-	local d=$work/pb$RANDOM
+	runs=$((runs + 1))
+	local d=$work/pb$runs
 	mkdir -p "$d/data" "$d/mig" "$d/hooks"
 	"$PB" superuser upsert admin@example.test 'Bench-Pass-12345' --dir "$d/data" >/dev/null
 	"$PB" serve --http 127.0.0.1:18090 --dir "$d/data" --automigrate=false --migrationsDir "$d/mig" --hooksDir "$d/hooks" >"$d.log" 2>&1 &
