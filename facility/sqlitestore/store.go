@@ -141,7 +141,7 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		return fail(fmt.Errorf("open facility database: %w", err))
 	}
 	s.setHead(s.others.seq, true)
-	s.tail = newTail(s.watchEvery > 0, s.others.seq)
+	s.tail = newTail(s.watchEvery > 0, s.others.seq, s.shared)
 	if s.rdb, err = sqlitedb.OpenWith(ctx, path, sqlitedb.Options{ReadOnly: true, MaxOpenConns: readConns}); err != nil {
 		return fail(fmt.Errorf("open facility database for reading: %w", err))
 	}

@@ -12,12 +12,13 @@ import (
 // commit wakes (fifty devices of a circle for one photo) read what it wrote without each
 // reading the database. It answers only what the database would: it holds plain changes (the
 // put of a post or a message, which every reader of its streams may see as long as nothing
-// else was written since, see plainKinds), and a commit that wrote anything else, or a commit
-// of another process, empties it (reset). A read it cannot answer goes to the database.
+// else was written since, see plain), and a commit that wrote anything else, or a commit of
+// another process, empties it (reset; the command line's are known at once through the shared
+// epoch). A read it cannot answer goes to the database.
 //
 // Its epoch moves at every reset, before anyone is woken for that commit: a number that stays
 // the same tells that no write since changed who may see or do what. Subscriptions read from
-// the database are kept with the epoch they were read under (subsOf).
+// the database are kept with the epoch they were read under (keepSubs).
 
 // tailCap is how many changes the tail keeps at least (at most twice as many): a device further
 // behind reads the database.
@@ -71,6 +72,11 @@ type tail struct {
 	lo, hi  int64 // entries holds every change with lo < seq <= hi, in order
 	entries []tailEntry
 	subs    map[string]keptSubs
+	// The shared epoch (nil: not known) as it was when the tail last started again: when it has
+	// moved since, the command line has committed something the writer has not looked at yet,
+	// and the tail answers nothing until it starts again.
+	shared     *sharedEpoch
+	sharedSeen uint64
 }
 
 type keptSubs struct {
@@ -78,8 +84,17 @@ type keptSubs struct {
 	subs  []feedplan.Sub
 }
 
-func newTail(on bool, head int64) *tail {
-	return &tail{on: on, lo: head, hi: head, subs: map[string]keptSubs{}}
+func newTail(on bool, head int64, shared *sharedEpoch) *tail {
+	tl := &tail{on: on, lo: head, hi: head, subs: map[string]keptSubs{}, shared: shared}
+	tl.sharedSeen = tl.sharedNow()
+	return tl
+}
+
+func (tl *tail) sharedNow() uint64 {
+	if tl.shared == nil {
+		return 0
+	}
+	return tl.shared.load()
 }
 
 // RulesEpoch implements the facility Domain's epochBackend: the tail's epoch (this process's
@@ -110,6 +125,7 @@ func (tl *tail) resetLocked(head int64) {
 	tl.epoch++
 	tl.lo, tl.hi, tl.entries = head, head, nil
 	clear(tl.subs)
+	tl.sharedSeen = tl.sharedNow()
 }
 
 // commit takes what one committed batch wrote: its plain changes, whether it wrote anything
@@ -118,7 +134,7 @@ func (tl *tail) resetLocked(head int64) {
 func (tl *tail) commit(added []tailEntry, unsafe bool, head int64, headKnown bool) {
 	tl.mu.Lock()
 	defer tl.mu.Unlock()
-	if !headKnown || unsafe || !follows(added, tl.hi, head) {
+	if !headKnown || unsafe || tl.sharedNow() != tl.sharedSeen || !follows(added, tl.hi, head) {
 		tl.resetLocked(head)
 		return
 	}
@@ -162,7 +178,7 @@ func (tl *tail) changes(person string, after facility.Position, limit int) (out 
 	}
 	tl.mu.RLock()
 	defer tl.mu.RUnlock()
-	if !tl.on || after.Seq < tl.lo || after.Seq > tl.hi {
+	if !tl.on || after.Seq < tl.lo || after.Seq > tl.hi || tl.sharedNow() != tl.sharedSeen {
 		return nil, after, false, false
 	}
 	kept, found := tl.subs[person]

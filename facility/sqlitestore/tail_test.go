@@ -352,3 +352,52 @@ func TestRulesEpochAfterClose(t *testing.T) {
 		t.Fatalf("the epoch went back from %d to %d", before, after)
 	}
 }
+
+// TestTailStepsAsideForTheCommandLine: the command line takes a daughter out of her mother's
+// circle while the server runs and has not looked at the database since. Her device's next pull
+// from before a post of that circle must not get the post from the tail (the database no longer
+// shows it to her): the tail answers nothing until it starts again, and a post of the server's
+// own then starts it again.
+func TestTailStepsAsideForTheCommandLine(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "f.db")
+	srv := openWatching(t, path, time.Hour, nil) // no tick: only the shared epoch can tell
+	rose, _ := srv.CreatePerson(ctx, facility.Admin, protocol.CreatePerson{Name: "Rose", Role: protocol.RoleResident})
+	anna, _ := srv.CreatePerson(ctx, facility.Admin, protocol.CreatePerson{Name: "Anna", Role: protocol.RoleFamily})
+	if _, err := srv.AddMember(ctx, facility.Admin, rose.Circle.ID, anna.Person.ID, protocol.AddMember{Relation: "Daughter"}); err != nil {
+		t.Fatal(err)
+	}
+	roseActor := facility.Actor{PersonID: rose.Person.ID, Role: protocol.RoleResident}
+	post := func() {
+		if _, err := srv.PutPost(ctx, roseActor, protocol.NewID(), protocol.PutPost{CircleID: rose.Circle.ID, Caption: "Tea"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := facility.Position{Seq: srv.head.Load()}
+	post()
+	if out, _, _, err := srv.Changes(ctx, anna.Person.ID, before, 10); err != nil || len(out) != 1 {
+		t.Fatalf("Anna's pull before: %d changes, %v", len(out), err)
+	}
+	if _, _, _, ok := srv.tail.changes(anna.Person.ID, before, 10); !ok {
+		t.Fatal("the tail does not answer Anna's pull: this test would prove nothing")
+	}
+
+	cli := openWatching(t, path, -1, nil)
+	if err := cli.RemoveMember(ctx, facility.Admin, rose.Circle.ID, anna.Person.ID); err != nil {
+		t.Fatal(err)
+	}
+	want, _, _, err := srv.changesFromDB(ctx, anna.Person.ID, before, 10, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _, _, ok := srv.tail.changes(anna.Person.ID, before, 10); ok && !reflect.DeepEqual(got, want) {
+		t.Fatalf("after the command line took Anna out, the tail says %s, the database %s", ids(got), ids(want))
+	}
+	post()
+	if _, _, _, err := srv.Changes(ctx, roseActor.PersonID, facility.Position{Seq: srv.head.Load() - 1}, 10); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, ok := srv.tail.changes(roseActor.PersonID, facility.Position{Seq: srv.head.Load() - 1}, 10); !ok {
+		t.Error("after the server's next post the tail still answers nothing")
+	}
+}
