@@ -80,30 +80,6 @@ type epochBackend interface {
 	RulesEpoch() (epoch uint64, ok bool)
 }
 
-// StillAuthorized checks again, after a wait, that the device of a (signed in with tokenHash)
-// may still act: without reading anything when the backend's rules epoch has not moved since a
-// was authenticated, else by authenticating again.
-func (d *Domain) StillAuthorized(ctx context.Context, a Actor, tokenHash []byte) error {
-	if eb, ok := d.Backend.(epochBackend); ok && a.epochKnown {
-		if e, ok := eb.RulesEpoch(); ok && e == a.epoch {
-			return nil
-		}
-	}
-	_, err := d.Authenticate(ctx, tokenHash)
-	return err
-}
-
-// stillAuthorized asks store's StillAuthorized, when it has one; else it authenticates again.
-func stillAuthorized(ctx context.Context, store Store, a Actor, tokenHash []byte) error {
-	if d, ok := store.(interface {
-		StillAuthorized(context.Context, Actor, []byte) error
-	}); ok {
-		return d.StillAuthorized(ctx, a, tokenHash)
-	}
-	_, err := store.Authenticate(ctx, tokenHash)
-	return err
-}
-
 // quietAfter asks store's QuietAfter, when it has one.
 func quietAfter(store Store, seq int64) bool {
 	q, ok := store.(quietBackend)
@@ -146,21 +122,20 @@ func timePtr(t time.Time) *time.Time {
 // refused on its next request.
 func (d *Domain) Authenticate(ctx context.Context, tokenHash []byte) (Actor, error) {
 	var a Actor
-	// Read before the device: a revocation committed after this reading moves the epoch.
-	var epoch uint64
-	eb, epochKnown := d.Backend.(epochBackend)
-	if epochKnown {
-		epoch, epochKnown = eb.RulesEpoch()
-	}
-	if epochKnown {
-		if a, ok := d.signedIn.get(tokenHash, epoch); ok {
-			return a, nil
-		}
-		defer func() {
-			if a.DeviceID != "" {
-				d.signedIn.put(tokenHash, a)
+	// Read before the device: a revocation committed after this reading moves the epoch. A
+	// sign-in kept under the epoch read now stands (a request, or a long-poll checking again
+	// after its wait, reads nothing).
+	if eb, ok := d.Backend.(epochBackend); ok {
+		if epoch, ok := eb.RulesEpoch(); ok {
+			if a, ok := d.signedIn.get(tokenHash, epoch); ok {
+				return a, nil
 			}
-		}()
+			defer func() {
+				if a.DeviceID != "" {
+					d.signedIn.put(tokenHash, a, epoch)
+				}
+			}()
+		}
 	}
 	err := d.st.View(ctx, func(tx storage.ReadTx) error {
 		dev, role, err := tx.DeviceByToken(tokenHash)
@@ -173,7 +148,7 @@ func (d *Domain) Authenticate(ctx context.Context, tokenHash []byte) (Actor, err
 		if subtle.ConstantTimeCompare(dev.TokenHash, tokenHash) != 1 || !dev.RevokedAt.IsZero() {
 			return ErrUnauthorized
 		}
-		a = Actor{DeviceID: dev.ID, PersonID: dev.PersonID, Role: role, LastSeen: dev.LastSeen, epoch: epoch, epochKnown: epochKnown}
+		a = Actor{DeviceID: dev.ID, PersonID: dev.PersonID, Role: role, LastSeen: dev.LastSeen}
 		return nil
 	})
 	if _, refused := AsError(err); err != nil && !refused {

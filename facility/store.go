@@ -15,13 +15,7 @@ type Actor struct {
 	Role     string // protocol.Role*, or RoleAdmin for the command line
 	// LastSeen is when the device was last recorded as active (zero: never).
 	LastSeen time.Time
-	// The backend's rules epoch read before the device was (Domain.StillAuthorized).
-	epoch      uint64
-	epochKnown bool
 }
-
-// Epoch is the backend's rules epoch read when the actor was authenticated (for tests).
-func (a Actor) Epoch() uint64 { return a.epoch }
 
 // RoleAdmin is the command line on the server itself: it may do what staff can.
 const RoleAdmin = "admin"
