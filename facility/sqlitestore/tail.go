@@ -71,7 +71,7 @@ type tail struct {
 	epoch   uint64
 	lo, hi  int64 // entries holds every change with lo < seq <= hi, in order
 	entries []tailEntry
-	subs    map[string]keptSubs
+	subs    map[string][]feedplan.Sub // read under the tail's epoch now (reset clears them)
 	// The shared epoch (nil: not known) as it was when the tail last started again: when it has
 	// moved since, the command line has committed something the writer has not looked at yet,
 	// and the tail answers nothing until it starts again.
@@ -79,13 +79,8 @@ type tail struct {
 	sharedSeen uint64
 }
 
-type keptSubs struct {
-	epoch uint64
-	subs  []feedplan.Sub
-}
-
 func newTail(on bool, head int64, shared *sharedEpoch) *tail {
-	tl := &tail{on: on, lo: head, hi: head, subs: map[string]keptSubs{}, shared: shared}
+	tl := &tail{on: on, lo: head, hi: head, subs: map[string][]feedplan.Sub{}, shared: shared}
 	tl.sharedSeen = tl.sharedNow()
 	return tl
 }
@@ -167,7 +162,7 @@ func (tl *tail) keepSubs(person string, subs []feedplan.Sub, epoch uint64) {
 	if len(tl.subs) >= subsCap {
 		clear(tl.subs)
 	}
-	tl.subs[person] = keptSubs{epoch: epoch, subs: subs}
+	tl.subs[person] = subs
 }
 
 // changes answers a pull from the tail when it can: ok is false when the cursor is outside
@@ -181,11 +176,11 @@ func (tl *tail) changes(person string, after facility.Position, limit int) (out 
 	if !tl.on || after.Seq < tl.lo || after.Seq > tl.hi || tl.sharedNow() != tl.sharedSeen {
 		return nil, after, false, false
 	}
-	kept, found := tl.subs[person]
-	if !found || kept.epoch != tl.epoch {
+	subs, found := tl.subs[person]
+	if !found {
 		return nil, after, false, false
 	}
-	parts := feedplan.Plan(person, after, kept.subs)
+	parts := feedplan.Plan(person, after, subs)
 	for _, p := range parts {
 		if p.ReplayAt > 0 {
 			return nil, after, false, false
