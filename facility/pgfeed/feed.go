@@ -37,17 +37,27 @@ type Querier interface {
 // last in the transaction, then commit. It also queues a notification of the streams for the
 // Wakers of every server, delivered when tx commits and dropped if it rolls back.
 func Append(ctx context.Context, tx pgx.Tx, c Change, streams []string) (int64, error) {
-	names, err := checkAppend([]Change{c}, streams)
+	q, args, err := AppendQuery(c, streams)
 	if err != nil {
 		return 0, err
 	}
-	data := string(c.Data)
 	var pos int64
 	var ignored bool
-	if err := tx.QueryRow(ctx, appendSQL, c.Kind, c.Op, c.ID, data, streams, Channel, names).Scan(&pos, &ignored); err != nil {
-		return 0, appendError(fmt.Sprintf("append %s %s", c.Kind, c.ID), err)
+	if err := tx.QueryRow(ctx, q, args...).Scan(&pos, &ignored); err != nil {
+		return 0, AppendError(fmt.Sprintf("append %s %s", c.Kind, c.ID), err)
 	}
 	return pos, nil
+}
+
+// AppendQuery is Append as a statement and its arguments, for a writer that sends it in one
+// round trip with its COMMIT (a pgx.Batch), so that the counter is held for no round trip to
+// the client. The statement returns the position and a boolean to ignore.
+func AppendQuery(c Change, streams []string) (string, []any, error) {
+	names, err := checkAppend([]Change{c}, streams)
+	if err != nil {
+		return "", nil, err
+	}
+	return appendSQL, []any{c.Kind, c.Op, c.ID, string(c.Data), streams, Channel, names}, nil
 }
 
 // AppendAll writes cs at consecutive positions in their order, all listed in the same streams, in
@@ -69,7 +79,7 @@ func AppendAll(ctx context.Context, tx pgx.Tx, cs []Change, streams []string) (i
 	var first int64
 	var ignored bool
 	if err := tx.QueryRow(ctx, appendAllSQL, kinds, ops, ids, datas, streams, Channel, names).Scan(&first, &ignored); err != nil {
-		return 0, appendError(fmt.Sprintf("append %d changes", len(cs)), err)
+		return 0, AppendError(fmt.Sprintf("append %d changes", len(cs)), err)
 	}
 	return first, nil
 }
@@ -100,8 +110,8 @@ func checkAppend(cs []Change, streams []string) (string, error) {
 	return names, nil
 }
 
-// appendError says in words what went wrong taking a position.
-func appendError(what string, err error) error {
+// AppendError says in words what went wrong taking a position (what: "append post 123").
+func AppendError(what string, err error) error {
 	var pe *pgconn.PgError
 	switch {
 	case errors.As(err, &pe) && pe.Code == "40P01":

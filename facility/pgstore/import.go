@@ -71,11 +71,6 @@ func CheckEmpty(ctx context.Context, addr string) error {
 	return &NotEmptyError{"tables that are not Hearth's (" + strings.Join(tables, ", ") + ")"}
 }
 
-// querier is what checkNoRecords reads with: a connection or a transaction.
-type querier interface {
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
-
 // checkNoRecords refuses a Hearth database that holds a home's records.
 func checkNoRecords(ctx context.Context, db querier) error {
 	var name string

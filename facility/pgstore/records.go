@@ -18,7 +18,7 @@ import (
 // readTx reads in a transaction: a View's snapshot or a writer's transaction.
 type readTx struct {
 	ctx context.Context
-	q   pgx.Tx
+	q   querier
 }
 
 var _ storage.ReadTx = readTx{}
@@ -248,7 +248,8 @@ func (r readTx) StreamChanges(stream string, from, to int64, limit int) ([]stora
 // writeTx is a read-write transaction, which holds the feed's counter (see the package doc).
 type writeTx struct {
 	readTx
-	tx    pgx.Tx
+	tx    execer // a pgx.Tx alone (RunInTx); beside others, the connection of a transaction begun by hand
+	alone pgx.Tx // RunInTx's transaction, for pgfeed's appends; nil beside others
 	now   time.Time
 	woke  map[string]struct{} // streams and persons to wake that no Append announced
 	local map[string]struct{} // streams that got changes, to wake on this server
@@ -256,6 +257,20 @@ type writeTx struct {
 	// the readers of each append are read before it (wake) when wakeNow says to wake any.
 	beside, met, wakeNow bool
 	wake                 []string
+	// Beside others, the change is written with the COMMIT, in one round trip (runOnce).
+	pending *pendingAppend
+}
+
+// execer runs a statement: a pgx.Tx or a connection.
+type execer interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+// pendingAppend is a change to append: its statement, arguments, and what it is, for errors.
+type pendingAppend struct {
+	q    string
+	args []any
+	what string
 }
 
 var _ storage.Tx = (*writeTx)(nil)
@@ -348,18 +363,31 @@ func (w *writeTx) AppendChange(c storage.Change, streams []string) (int64, error
 			w.local[k] = struct{}{}
 		}
 	}
-	if len(streams) == 0 {
-		// Listed nowhere (nobody receives it), but it takes its position all the same.
-		var pos int64
-		err := w.row(`WITH head AS (UPDATE feed_head SET pos = pos + 1 RETURNING pos)
-			INSERT INTO feed_changes(pos, kind, op, id, data) SELECT pos, $1, $2, $3, $4 FROM head RETURNING pos`,
-			c.Kind, c.Op, c.ID, string(c.Data)).Scan(&pos)
-		if err != nil {
-			return 0, fmt.Errorf("append %s %s: %w", c.Kind, c.ID, err)
+	what := fmt.Sprintf("append %s %s", c.Kind, c.ID)
+	q, args := `WITH head AS (UPDATE feed_head SET pos = pos + 1 RETURNING pos)
+		INSERT INTO feed_changes(pos, kind, op, id, data) SELECT pos, $1, $2, $3, $4 FROM head RETURNING pos, false`,
+		[]any{c.Kind, c.Op, c.ID, string(c.Data)} // listed nowhere (nobody receives it), but it takes its position all the same
+	if len(streams) > 0 {
+		var err error
+		if q, args, err = pgfeed.AppendQuery(pgfeed.Change{Kind: c.Kind, Op: c.Op, ID: c.ID, Data: c.Data}, streams); err != nil {
+			return 0, err
 		}
-		return pos, nil
 	}
-	return pgfeed.Append(w.ctx, w.tx, pgfeed.Change{Kind: c.Kind, Op: c.Op, ID: c.ID, Data: c.Data}, streams)
+	if w.beside {
+		// The position is taken in COMMIT's round trip (storage.Storage.RunBeside: its one
+		// change, whose position fn does not use).
+		if w.pending != nil {
+			return 0, fmt.Errorf("%s: a write beside others appends one change, and %s came first", what, w.pending.what)
+		}
+		w.pending = &pendingAppend{q: q, args: args, what: what}
+		return 0, nil
+	}
+	var pos int64
+	var ignored bool
+	if err := w.alone.QueryRow(w.ctx, q, args...).Scan(&pos, &ignored); err != nil {
+		return 0, pgfeed.AppendError(what, err)
+	}
+	return pos, nil
 }
 
 func (w *writeTx) Wake(stream string) { w.woke[stream] = struct{}{} }

@@ -98,7 +98,7 @@ func (w *writeTx) AppendCircleGone(stream, circleID string) error {
 		}
 		cs[i] = pgfeed.Change{Kind: g.kind, Op: "delete", ID: g.id, Data: data}
 	}
-	if _, err := pgfeed.AppendAll(w.ctx, w.tx, cs, []string{stream}); err != nil {
+	if _, err := pgfeed.AppendAll(w.ctx, w.alone, cs, []string{stream}); err != nil {
 		return err
 	}
 	w.local[stream] = struct{}{}

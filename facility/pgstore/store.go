@@ -382,42 +382,108 @@ func retryable(err error) bool {
 }
 
 func (r records) runOnce(ctx context.Context, fn func(storage.Tx) error, beside bool) error {
+	if beside {
+		return r.runBesideOnce(ctx, fn)
+	}
 	ptx, err := r.s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
 	if err != nil {
 		return fmt.Errorf("begin write: %w", err)
 	}
 	defer ptx.Rollback(context.WithoutCancel(ctx))
-	if beside {
-		// Shared: other RunBeside transactions run beside this one, RunInTx's wait. The feed's
-		// counter is taken at the append, the last write, and held to COMMIT.
-		if _, err := ptx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared($1)`, int64(writersLock)); err != nil {
-			return fmt.Errorf("begin write: take the writers' lock: %w", err)
-		}
-	} else {
-		// Alone: the writers' lock first, then the counter (the order every writer takes them
-		// in): from here to COMMIT this transaction is the home's only writer.
-		if _, err := ptx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(writersLock)); err != nil {
-			return fmt.Errorf("begin write: take the writers' lock: %w", err)
-		}
-		if _, err := ptx.Exec(ctx, `SELECT pos FROM feed_head FOR UPDATE`); err != nil {
-			return fmt.Errorf("begin write: take the feed's counter: %w", err)
-		}
+	// Alone: the writers' lock first, then the counter (the order every writer takes them
+	// in): from here to COMMIT this transaction is the home's only writer.
+	if _, err := ptx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(writersLock)); err != nil {
+		return fmt.Errorf("begin write: take the writers' lock: %w", err)
 	}
+	if _, err := ptx.Exec(ctx, `SELECT pos FROM feed_head FOR UPDATE`); err != nil {
+		return fmt.Errorf("begin write: take the feed's counter: %w", err)
+	}
+	w := r.newWriteTx(ctx, ptx, false)
+	w.tx, w.alone = ptx, ptx
+	wake, err := r.runFn(w, fn)
+	if err != nil {
+		return err
+	}
+	if err := ptx.Commit(ctx); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	if len(wake) > 0 {
+		r.s.notify(wake)
+	}
+	return nil
+}
+
+// runBesideOnce runs fn beside other writers, in a transaction begun and ended by hand so that
+// each end is one round trip: BEGIN with the writers' lock (shared: other RunBeside transactions
+// run beside this one, RunInTx's wait), and fn's change (which takes the feed's counter) with
+// COMMIT, so the counter is held for no round trip to this server, whose turn to send COMMIT
+// could wait for a busy CPU while every other writer waits for the counter.
+func (r records) runBesideOnce(ctx context.Context, fn func(storage.Tx) error) error {
+	conn, err := r.s.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("begin write: %w", err)
+	}
+	defer conn.Release()
+	open := true // the pool closes a connection given back in a transaction
+	defer func() {
+		if open {
+			conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
+	b := &pgx.Batch{}
+	b.Queue(`BEGIN ISOLATION LEVEL READ COMMITTED`)
+	b.Queue(`SELECT pg_advisory_xact_lock_shared($1)`, int64(writersLock))
+	if err := conn.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("begin write: take the writers' lock: %w", err)
+	}
+	w := r.newWriteTx(ctx, conn, true)
+	w.tx = conn
+	wake, err := r.runFn(w, fn)
+	if err != nil {
+		return err
+	}
+	b = &pgx.Batch{}
+	if p := w.pending; p != nil {
+		b.Queue(p.q, p.args...).Exec(func(pgconn.CommandTag) error { return nil })
+	}
+	var tag pgconn.CommandTag
+	b.Queue(`COMMIT`).Exec(func(t pgconn.CommandTag) error { tag = t; return nil })
+	if err := conn.SendBatch(ctx, b).Close(); err != nil {
+		if w.pending != nil {
+			return fmt.Errorf("commit: %w", pgfeed.AppendError(w.pending.what, err))
+		}
+		return fmt.Errorf("commit: %w", err)
+	}
+	open = false
+	if tag.String() != "COMMIT" { // PostgreSQL answers a COMMIT of a failed transaction with ROLLBACK
+		return fmt.Errorf("commit: PostgreSQL rolled the transaction back (%s)", tag)
+	}
+	if len(wake) > 0 {
+		r.s.notify(wake)
+	}
+	return nil
+}
+
+func (r records) newWriteTx(ctx context.Context, q querier, beside bool) *writeTx {
 	now := time.Now()
 	if at, ok := storage.NowOf(ctx); ok {
 		now = at
 	}
-	w := &writeTx{readTx: readTx{ctx: ctx, q: ptx}, tx: ptx, now: now.UTC().Truncate(time.Millisecond),
+	return &writeTx{readTx: readTx{ctx: ctx, q: q}, now: now.UTC().Truncate(time.Millisecond),
 		woke: map[string]struct{}{}, local: map[string]struct{}{}, beside: beside, wakeNow: r.s.notify != nil}
-	err = fn(w)
+}
+
+// runFn runs fn and what follows it before COMMIT; it returns whom to wake on this server.
+func (r records) runFn(w *writeTx, fn func(storage.Tx) error) ([]string, error) {
+	err := fn(w)
 	if w.met {
-		return errRunAlone
+		return nil, errRunAlone
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := w.notifyWoken(); err != nil {
-		return err
+		return nil, err
 	}
 	// Whom to wake on this server, read before COMMIT: the memberships it names are this
 	// transaction's. (Beside others, the readers of appended changes were read before the
@@ -429,17 +495,11 @@ func (r records) runOnce(ctx context.Context, fn func(storage.Tx) error, beside 
 		}
 		more, err := w.wakeList(w.local)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		wake = append(wake, more...)
 	}
-	if err := ptx.Commit(ctx); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	if len(wake) > 0 {
-		r.s.notify(wake)
-	}
-	return nil
+	return wake, nil
 }
 
 // ours reports whether the PostgreSQL backend pid is one of this store's connections: a
@@ -453,12 +513,14 @@ func (s *Store) ours(pid uint32) bool {
 	return ok
 }
 
-// View implements storage.Storage: one REPEATABLE READ snapshot.
+// View implements storage.Storage: one REPEATABLE READ snapshot, begun with its first query.
 func (r records) View(ctx context.Context, fn func(storage.ReadTx) error) error {
-	ptx, err := r.s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	conn, err := r.s.pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("begin read: %w", err)
 	}
-	defer ptx.Rollback(context.WithoutCancel(ctx))
-	return fn(readTx{ctx: ctx, q: ptx})
+	defer conn.Release()
+	snap := &snapshot{conn: conn}
+	defer snap.end(ctx)
+	return fn(readTx{ctx: ctx, q: snap})
 }

@@ -285,14 +285,17 @@ func TestCommitsAreDurable(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	var setting string
-	if err := st.Storage().RunInTx(ctx, func(tx storage.Tx) error {
-		return tx.(*writeTx).tx.QueryRow(ctx, `SHOW synchronous_commit`).Scan(&setting)
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if setting != "on" {
-		t.Fatalf("synchronous_commit in a write: %q, want on", setting)
+	for name, run := range map[string]func(context.Context, func(storage.Tx) error) error{
+		"RunInTx": st.Storage().RunInTx, "RunBeside": st.Storage().RunBeside} {
+		var setting string
+		if err := run(ctx, func(tx storage.Tx) error {
+			return tx.(*writeTx).q.QueryRow(ctx, `SHOW synchronous_commit`).Scan(&setting)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if setting != "on" {
+			t.Fatalf("synchronous_commit in a write (%s): %q, want on", name, setting)
+		}
 	}
 }
 

@@ -57,7 +57,8 @@ type Storage interface {
 	//     what another writer adds can only be missed, never wrongly counted), and on a person's
 	//     last visit (a visit beside another may send staff one more person change).
 	//   - fn appends its one change as its last write (a backend may take the feed's counter
-	//     there and hold it to COMMIT).
+	//     there and hold it to COMMIT), and does not use the position AppendChange returns: a
+	//     backend may write the change with the COMMIT and return 0.
 	//   - When an insert of fn meets a key that a transaction beside it holds, the backend runs
 	//     fn again with RunInTx, where it sees that transaction's commit (a replay then answers
 	//     as a replay, not as a conflict).

@@ -1,0 +1,106 @@
+package pgstore
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// querier is what a readTx reads with (a writer's transaction, or a View's snapshot), and what
+// checkNoRecords reads with (a connection or a transaction).
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// snapshot is a View's REPEATABLE READ, read-only transaction on conn, begun in the same round
+// trip as its first query: a sign-in (one read) takes two round trips, not three, and every
+// request and woken long-poll begins with one.
+type snapshot struct {
+	conn  *pgxpool.Conn
+	begun bool
+}
+
+func (s *snapshot) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if s.begun {
+		return s.conn.Query(ctx, sql, args...)
+	}
+	s.begun = true
+	b := &pgx.Batch{}
+	b.Queue(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`)
+	b.Queue(sql, args...)
+	br := s.conn.SendBatch(ctx, b)
+	if _, err := br.Exec(); err != nil {
+		br.Close()
+		return nil, err
+	}
+	rows, err := br.Query()
+	if err != nil {
+		br.Close()
+		return nil, err
+	}
+	return &batchRows{Rows: rows, br: br}, nil
+}
+
+func (s *snapshot) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	if s.begun {
+		return s.conn.QueryRow(ctx, sql, args...)
+	}
+	rows, err := s.Query(ctx, sql, args...)
+	return firstRow{rows, err}
+}
+
+// end ends the transaction, if a query began it, before the connection goes back to the pool
+// (which closes a connection still in a transaction).
+func (s *snapshot) end(ctx context.Context) {
+	if s.begun {
+		s.conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+	}
+}
+
+// batchRows are the rows of a batch's last query: closing them closes the batch.
+type batchRows struct {
+	pgx.Rows
+	br  pgx.BatchResults
+	err error
+}
+
+func (r *batchRows) Close() {
+	r.Rows.Close()
+	if err := r.br.Close(); err != nil && r.err == nil {
+		r.err = err
+	}
+}
+
+func (r *batchRows) Err() error {
+	if err := r.Rows.Err(); err != nil {
+		return err
+	}
+	return r.err
+}
+
+// firstRow is pgx's QueryRow over rows: the first row, or pgx.ErrNoRows.
+type firstRow struct {
+	rows pgx.Rows
+	err  error
+}
+
+func (r firstRow) Scan(dest ...any) error {
+	if r.err != nil {
+		return r.err
+	}
+	defer r.rows.Close()
+	if !r.rows.Next() {
+		r.rows.Close()
+		if err := r.rows.Err(); err != nil {
+			return err
+		}
+		return pgx.ErrNoRows
+	}
+	if err := r.rows.Scan(dest...); err != nil {
+		return err
+	}
+	r.rows.Close()
+	return r.rows.Err()
+}
