@@ -137,7 +137,7 @@ func (d *Domain) Authenticate(ctx context.Context, tokenHash []byte) (Actor, err
 			}()
 		}
 	}
-	err := d.st.View(ctx, func(tx storage.ReadTx) error {
+	err := storage.ViewOne(ctx, d.st, func(tx storage.ReadTx) error { // one query: the device with its person's role
 		dev, role, err := tx.DeviceByToken(tokenHash)
 		if errors.Is(err, storage.ErrNotFound) {
 			return ErrUnauthorized

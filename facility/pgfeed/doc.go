@@ -32,7 +32,8 @@
 // The price is that writers to one home are serialised from their first Append to their COMMIT,
 // the commit's WAL flush included. BenchmarkAppend measures it against a plain sequence (see
 // docs/benchmarks.md). To keep the locked stretch short a writer calls Append last, after its own
-// reads and writes, and commits straight away. The counter is then the last lock a writer takes,
+// reads and writes, and commits straight away (best in the same round trip: AppendQuery gives
+// the statement to send in a pgx.Batch with the COMMIT). The counter is then the last lock a writer takes,
 // so no two writers can deadlock over it. One database holds one home, so homes do not wait for
 // each other's counters (but see NOTIFY below).
 //

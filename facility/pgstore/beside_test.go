@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -203,6 +204,81 @@ func TestBesideMeetsItsKey(t *testing.T) {
 			err = fmt.Errorf("the stream holds %d changes, want 1", len(cs))
 		}
 		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBesideAppendsOnce: beside others a write appends one change, written with its COMMIT; a
+// second is refused, and the write keeps nothing.
+func TestBesideAppendsOnce(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	st := open(t).Storage()
+	err := st.RunBeside(ctx, func(tx storage.Tx) error {
+		if err := tx.AppendAudit(protocol.AuditEntry{At: tx.Now(), Action: "test"}); err != nil {
+			return err
+		}
+		for _, id := range []string{"one", "two"} {
+			if _, err := tx.AppendChange(storage.Change{Kind: "test", Op: "put", ID: id, Data: []byte(`{}`)}, []string{"s"}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil || !strings.Contains(err.Error(), "appends one change") {
+		t.Fatalf("two changes beside others: %v, want a refusal", err)
+	}
+	assertNothingKept(ctx, t, st)
+}
+
+// TestBesideAppendFailsAtCommit: when the change sent with COMMIT fails (here its position is
+// taken by a row written behind the counter's back), the write returns an error that says so
+// and keeps nothing of what fn wrote before it.
+func TestBesideAppendFailsAtCommit(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s := open(t)
+	st := s.Storage()
+	if _, err := s.pool.Exec(ctx, `INSERT INTO feed_changes(pos, kind, op, id, data)
+		SELECT pos + 1, 'test', 'put', 'squatter', '{}' FROM feed_head`); err != nil {
+		t.Fatal(err)
+	}
+	err := st.RunBeside(ctx, func(tx storage.Tx) error {
+		if err := tx.AppendAudit(protocol.AuditEntry{At: tx.Now(), Action: "test"}); err != nil {
+			return err
+		}
+		_, err := tx.AppendChange(storage.Change{Kind: "test", Op: "put", ID: "one", Data: []byte(`{}`)}, []string{"s"})
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), "append test one") {
+		t.Fatalf("a change whose position is taken: %v, want an error naming it", err)
+	}
+	assertNothingKept(ctx, t, st)
+	// The connection went back to the pool outside a transaction: the next write works.
+	if err := st.RunBeside(ctx, func(tx storage.Tx) error {
+		return tx.AppendAudit(protocol.AuditEntry{At: tx.Now(), Action: "after"})
+	}); err != nil {
+		t.Fatalf("a write after the failed one: %v", err)
+	}
+}
+
+// assertNothingKept: no audit line and no change of stream "s" were written.
+func assertNothingKept(ctx context.Context, t *testing.T, st storage.Storage) {
+	t.Helper()
+	if err := st.View(ctx, func(tx storage.ReadTx) error {
+		audit, err := tx.AuditPage(1<<62, 10)
+		if err != nil {
+			return err
+		}
+		chs, err := tx.StreamChanges("s", 0, 1<<62, 10)
+		if err != nil {
+			return err
+		}
+		if len(audit) != 0 || len(chs) != 0 {
+			t.Errorf("the failed write kept %d audit lines and %d changes, want none", len(audit), len(chs))
+		}
+		return nil
 	}); err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,11 @@
 // round trips each, which capped a home at a few hundred posts a second. RunBeside (posts,
 // messages, reactions, announcements, a device's visit) takes the writers' lock shared instead, so they overlap
 // each other but never a RunInTx, and takes the counter only at its append, its last write,
-// holding it through COMMIT: positions are still handed out in commit order. What such a write
+// holding it through COMMIT: positions are still handed out in commit order. The append is sent
+// with the COMMIT in one round trip (a pgx.Batch; AppendChange returns 0 there, as the storage
+// contract allows), so the counter is held for the append, the commit's WAL flush and nothing
+// else: not for a round trip back to this server, whose goroutine may wait for a busy CPU while
+// every other writer waits for the counter. Its BEGIN goes with the lock in one round trip too. What such a write
 // decides on (memberships, people, circles, deleted items) only RunInTx writes, so it stays as
 // in a serial run; what writes beside it add (items, their photos) it may miss, which refuses
 // nothing it should allow, and a visit beside another may read a stale last visit, which sends
@@ -51,6 +55,14 @@
 // transaction, and the contract says the transaction stays usable after a conflict. Any unique
 // violation that still reaches an error is mapped to a *storage.ConflictError too. A read of one
 // row that finds none returns storage.ErrNotFound.
+//
+// # Reads in few round trips
+//
+// On this path every round trip costs both processes a system call each way and a wake-up, which
+// on a busy machine is most of the cost of a simple statement. So a View begins its REPEATABLE
+// READ transaction in the same round trip as its first query (a sign-in is two round trips),
+// and a feed read (Changes) is two batches: BEGIN with the reader's subscriptions and role, then
+// the pages of every planned stream, as one statement on a generic plan, with the COMMIT.
 //
 // # Durability and wake-ups
 //

@@ -2,6 +2,7 @@ package pgstore
 
 import (
 	"context"
+	"errors"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -103,4 +104,30 @@ func (r firstRow) Scan(dest ...any) error {
 	}
 	r.rows.Close()
 	return r.rows.Err()
+}
+
+// oneQuery reads for ViewOne: its one query runs on its own (one statement, one state), with
+// no BEGIN or ROLLBACK around it.
+type oneQuery struct {
+	pool *pgxpool.Pool
+	used bool
+}
+
+// errSecondQuery refuses what would read a second state without a transaction.
+var errSecondQuery = errors.New("a read of one query (ViewOne) asked for a second; it must use View")
+
+func (o *oneQuery) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if o.used {
+		return nil, errSecondQuery
+	}
+	o.used = true
+	return o.pool.Query(ctx, sql, args...)
+}
+
+func (o *oneQuery) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	if o.used {
+		return firstRow{err: errSecondQuery}
+	}
+	o.used = true
+	return o.pool.QueryRow(ctx, sql, args...)
 }

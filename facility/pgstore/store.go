@@ -513,6 +513,11 @@ func (s *Store) ours(pid uint32) bool {
 	return ok
 }
 
+// ViewOne implements storage.OneQuery: fn's one query runs on its own, one round trip.
+func (r records) ViewOne(ctx context.Context, fn func(storage.ReadTx) error) error {
+	return fn(readTx{ctx: ctx, q: &oneQuery{pool: r.s.pool}})
+}
+
 // View implements storage.Storage: one REPEATABLE READ snapshot, begun with its first query.
 func (r records) View(ctx context.Context, fn func(storage.ReadTx) error) error {
 	conn, err := r.s.pool.Acquire(ctx)

@@ -67,6 +67,22 @@ type Storage interface {
 	View(ctx context.Context, fn func(tx ReadTx) error) error
 }
 
+// OneQuery is a Storage that can run a read of a single query without a transaction: one
+// statement reads one state by itself, and on a database over the network the transaction's
+// BEGIN and ROLLBACK are round trips of their own (a sign-in at every request).
+type OneQuery interface {
+	// ViewOne is View for an fn that makes at most one query; a second query fails.
+	ViewOne(ctx context.Context, fn func(tx ReadTx) error) error
+}
+
+// ViewOne runs fn, which makes at most one query, with st's ViewOne if it has one, else View.
+func ViewOne(ctx context.Context, st Storage, fn func(tx ReadTx) error) error {
+	if o, ok := st.(OneQuery); ok {
+		return o.ViewOne(ctx, fn)
+	}
+	return st.View(ctx, fn)
+}
+
 // ErrNotFound: no record with that key.
 var ErrNotFound = errors.New("storage: no such record")
 
