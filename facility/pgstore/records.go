@@ -294,8 +294,14 @@ func (w *writeTx) do(what, q string, args ...any) error {
 // insert runs an INSERT ... ON CONFLICT DO NOTHING: a *storage.ConflictError when it wrote no row.
 func (w *writeTx) insert(record, key, q string, args ...any) error {
 	tag, err := w.exec("add "+record, q, args...)
+	return w.inserted(record, key, err == nil && tag.RowsAffected() > 0, err)
+}
+
+// inserted is an insert's outcome (wrote: it wrote its row): a *storage.ConflictError when the
+// key was taken, else err.
+func (w *writeTx) inserted(record, key string, wrote bool, err error) error {
 	var pe *pgconn.PgError
-	if errors.As(err, &pe) && pe.Code == "23505" || err == nil && tag.RowsAffected() == 0 {
+	if errors.As(err, &pe) && pe.Code == "23505" || err == nil && !wrote {
 		w.met = w.beside
 		return &storage.ConflictError{Record: record, Key: key}
 	}

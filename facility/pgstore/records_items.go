@@ -138,18 +138,17 @@ func (r readTx) BlobUploadedBy(sha, personID string) (bool, error) {
 }
 
 func (w *writeTx) InsertItem(it storage.Item, photos []string) error {
-	if err := w.insert("item", it.ID, `INSERT INTO items(id, kind, author_id, target_id, circle_id, p1, p2, audience, body_hash, data, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING`, it.ID, it.Kind, it.AuthorID, nullable(it.TargetID),
-		nullable(it.CircleID), nullable(it.P1), nullable(it.P2), nullable(it.Audience), it.BodyHash, string(it.Data), ts(it.CreatedAt)); err != nil {
-		return err
+	// The item and its photos in one statement, one round trip of a post's dozen.
+	var n int
+	err := w.q.QueryRow(w.ctx, `WITH it AS (INSERT INTO items(id, kind, author_id, target_id, circle_id, p1, p2, audience, body_hash, data, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING RETURNING id),
+		ph AS (INSERT INTO item_photos(sha256, item_id) SELECT DISTINCT p, it.id FROM it, unnest($12::text[]) p ON CONFLICT DO NOTHING)
+		SELECT count(*) FROM it`, it.ID, it.Kind, it.AuthorID, nullable(it.TargetID),
+		nullable(it.CircleID), nullable(it.P1), nullable(it.P2), nullable(it.Audience), it.BodyHash, string(it.Data), ts(it.CreatedAt), photos).Scan(&n)
+	if err != nil {
+		err = fmt.Errorf("add item: %w", err)
 	}
-	if len(photos) > 0 {
-		if err := w.do("add "+it.Kind+" photos", `INSERT INTO item_photos(sha256, item_id) SELECT DISTINCT p, $2 FROM unnest($1::text[]) p
-			ON CONFLICT DO NOTHING`, photos, it.ID); err != nil {
-			return err
-		}
-	}
-	return nil
+	return w.inserted("item", it.ID, n > 0, err)
 }
 
 func (w *writeTx) InsertIDClaim(authorID, id string, bodyHash []byte, at time.Time) error {
