@@ -259,6 +259,7 @@ type writeTx struct {
 	wake                 []string
 	// Beside others, the change is written with the COMMIT, in one round trip (runOnce).
 	pending *pendingAppend
+	last    int64 // the last position appended, once known
 }
 
 // execer runs a statement: a pgx.Tx or a connection.
@@ -393,6 +394,7 @@ func (w *writeTx) AppendChange(c storage.Change, streams []string) (int64, error
 	if err := w.alone.QueryRow(w.ctx, q, args...).Scan(&pos, &ignored); err != nil {
 		return 0, pgfeed.AppendError(what, err)
 	}
+	w.last = max(w.last, pos)
 	return pos, nil
 }
 

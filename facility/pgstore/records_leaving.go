@@ -98,9 +98,11 @@ func (w *writeTx) AppendCircleGone(stream, circleID string) error {
 		}
 		cs[i] = pgfeed.Change{Kind: g.kind, Op: "delete", ID: g.id, Data: data}
 	}
-	if _, err := pgfeed.AppendAll(w.ctx, w.alone, cs, []string{stream}); err != nil {
+	first, err := pgfeed.AppendAll(w.ctx, w.alone, cs, []string{stream})
+	if err != nil {
 		return err
 	}
+	w.last = max(w.last, first+int64(len(cs))-1)
 	w.local[stream] = struct{}{}
 	return nil
 }

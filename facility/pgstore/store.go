@@ -41,6 +41,11 @@ type Store struct {
 	pids  map[uint32]struct{}
 	// relayed is the highest position the relay has dealt with (for tests).
 	relayed atomic.Int64
+	// The last position this server knows committed (its own commits', and, through the relay,
+	// every other's), for QuietAfter; known is false until it has been read, and after a lost
+	// notification until it is read again.
+	head  atomic.Int64
+	known atomic.Bool
 }
 
 // Options are what OpenWith takes beside the address.
@@ -116,7 +121,9 @@ func OpenWith(ctx context.Context, url string, opt Options) (*Store, error) {
 			return nil, err
 		}
 		s.waker, s.stop, s.relays = w, make(chan struct{}), make(chan struct{})
-		go s.relay(w.WatchStreams())
+		wt := w.WatchStreams()
+		s.readHead(ctx) // after LISTEN (StartWaker returned): every later commit is heard
+		go s.relay(wt)
 	}
 	return s, nil
 }
@@ -141,6 +148,10 @@ func (s *Store) relay(wt *pgfeed.Watch) {
 			return
 		}
 		heard, everyone := wt.Take()
+		if everyone || !s.known.Load() {
+			// What committed is unknown: read the head before waking anyone (QuietAfter).
+			s.readHead(ctx)
+		}
 		if everyone {
 			s.notify([]string{facility.WakeEveryone})
 			continue
@@ -153,6 +164,7 @@ func (s *Store) relay(wt *pgfeed.Watch) {
 			}
 			last = max(last, h.Last)
 		}
+		s.setHead(last) // before waking: a long-poll that then asks QuietAfter reads
 		if len(streams) == 0 {
 			s.relayed.Store(max(s.relayed.Load(), last))
 			continue
@@ -170,6 +182,40 @@ func (s *Store) relay(wt *pgfeed.Watch) {
 		}
 		s.relayed.Store(max(s.relayed.Load(), last))
 	}
+}
+
+// setHead notes that position pos has committed.
+func (s *Store) setHead(pos int64) {
+	for {
+		h := s.head.Load()
+		if pos <= h || s.head.CompareAndSwap(h, pos) {
+			return
+		}
+	}
+}
+
+// readHead reads the last committed position; until it succeeds QuietAfter says false.
+func (s *Store) readHead(ctx context.Context) {
+	pos, err := pgfeed.Head(ctx, s.pool)
+	if err != nil {
+		s.known.Store(false)
+		if ctx.Err() == nil {
+			s.log.Warn("feed wake-ups: read the feed's head", "err", err)
+		}
+		return
+	}
+	s.setHead(pos)
+	s.known.Store(true)
+}
+
+// QuietAfter implements facility's quietBackend: whether no change after pos has committed, as
+// far as this server knows. A commit it learns of later, its own or (through the relay) another
+// server's, moves the head before its readers are woken, and a lost notification has the relay
+// read the head again before it wakes everyone: so a long-poll that subscribed first and then
+// found the feed quiet here can wait without reading it. Always false without the relay (a
+// store opened without Options.Others never hears other servers).
+func (s *Store) QuietAfter(pos int64) bool {
+	return s.waker != nil && s.known.Load() && pos >= s.head.Load()
 }
 
 // readersOf reads who reads streams (stream keys and person ids, as notified), to wake them.
@@ -407,6 +453,7 @@ func (r records) runOnce(ctx context.Context, fn func(storage.Tx) error, beside 
 	if err := ptx.Commit(ctx); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	r.s.setHead(w.last) // before waking anyone (QuietAfter)
 	if len(wake) > 0 {
 		r.s.notify(wake)
 	}
@@ -444,7 +491,10 @@ func (r records) runBesideOnce(ctx context.Context, fn func(storage.Tx) error) e
 	}
 	b = &pgx.Batch{}
 	if p := w.pending; p != nil {
-		b.Queue(p.q, p.args...).Exec(func(pgconn.CommandTag) error { return nil })
+		b.Queue(p.q, p.args...).QueryRow(func(row pgx.Row) error {
+			var ignored bool
+			return row.Scan(&w.last, &ignored)
+		})
 	}
 	var tag pgconn.CommandTag
 	b.Queue(`COMMIT`).Exec(func(t pgconn.CommandTag) error { tag = t; return nil })
@@ -458,6 +508,7 @@ func (r records) runBesideOnce(ctx context.Context, fn func(storage.Tx) error) e
 	if tag.String() != "COMMIT" { // PostgreSQL answers a COMMIT of a failed transaction with ROLLBACK
 		return fmt.Errorf("commit: PostgreSQL rolled the transaction back (%s)", tag)
 	}
+	r.s.setHead(w.last) // before waking anyone (QuietAfter)
 	if len(wake) > 0 {
 		r.s.notify(wake)
 	}

@@ -420,3 +420,74 @@ func TestOtherServersWakeOnlyTheReaders(t *testing.T) {
 	}
 	wokenFor("a message from Anna to Rose", []string{anna.Person.ID, rose.Person.ID}, []string{ben.Person.ID, iris.Person.ID, nurse.Person.ID})
 }
+
+// TestQuietAfter: a server says nothing was committed after a position only when it knows it:
+// after its own commits at once, after another server's once its relay has heard of them, and
+// never without the relay (a store opened without Others never hears other servers). A
+// long-poll that finds the feed quiet waits without reading it, so a wrong "quiet" would hold
+// a change back until the next one.
+func TestQuietAfter(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	url := pgtest.DB(t)
+	srv, err := OpenWith(ctx, url, Options{Name: "Quiet", Others: true, Poll: time.Hour, Notify: func([]string) {}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	other, err := Open(ctx, url) // no relay: another server, or the command line
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if other.QuietAfter(1 << 40) {
+		t.Fatal("a store without the relay says quiet; it cannot know of other servers' commits")
+	}
+	write := func(st *Store, beside bool) int64 {
+		t.Helper()
+		run := st.Storage().RunInTx
+		if beside {
+			run = st.Storage().RunBeside
+		}
+		if err := run(ctx, func(tx storage.Tx) error {
+			_, err := tx.AppendChange(storage.Change{Kind: "test", Op: "put", ID: protocol.NewID(), Data: []byte(`{}`)}, []string{"s"})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		head, err := pgfeed.Head(ctx, st.pool)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return head
+	}
+	// A server whose relay has stopped: its own commits move its head by themselves, before
+	// their readers are woken (the relay passes over its own commits' notifications).
+	alone, err := OpenWith(ctx, url, Options{Others: true, Poll: time.Hour, Notify: func([]string) {}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	close(alone.stop)
+	<-alone.relays
+	alone.stop = make(chan struct{}) // for Close
+	defer alone.Close()
+	for _, beside := range []bool{false, true} {
+		for _, st := range []*Store{srv, alone} {
+			mine := write(st, beside)
+			if st.QuietAfter(mine-1) || !st.QuietAfter(mine) {
+				t.Fatalf("after its own commit at %d (beside others: %v, relay: %v): quiet after %d = %v, after %d = %v; want false, true",
+					mine, beside, st == srv, mine-1, st.QuietAfter(mine-1), mine, st.QuietAfter(mine))
+			}
+		}
+		mine := write(srv, beside)
+		theirs := write(other, beside)
+		for srv.QuietAfter(mine) || !srv.QuietAfter(theirs) {
+			select {
+			case <-ctx.Done():
+				t.Fatalf("after another server's commit at %d: quiet after %d = %v, after %d = %v; want false, true",
+					theirs, mine, srv.QuietAfter(mine), theirs, srv.QuietAfter(theirs))
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}
+}
