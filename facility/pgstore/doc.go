@@ -72,6 +72,12 @@
 // position 0, claiming no position. On the server that committed, Options.Notify is told whose
 // feeds grew, as sqlitestore does.
 //
+// With Options.Others the store also keeps the last position it knows committed: its own
+// commits' (before it wakes their readers) and, through the relay, every other server's; after a
+// lost notification it reads the head again before it wakes everyone. So QuietAfter can tell a
+// long-poll asked again right after its answer that nothing came since, and it waits without
+// reading the feed: half of a delivery's reads before.
+//
 // # Not here yet
 //
 //   - Wake-ups from other servers: with Options.Others a pgfeed.Waker hears the streams each
