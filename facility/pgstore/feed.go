@@ -68,7 +68,7 @@ var streamPages = `SELECT p.n, c.pos, c.kind, c.op, c.id, c.data
 // REPEATABLE READ snapshot, so the merge sees one state of the database.
 //
 // It takes two round trips, each a batch: the snapshot's BEGIN with the person's subscriptions
-// and role, then the pages of the planned streams (one statement) with the COMMIT. A woken long-poll of each of
+// and role (one statement), then the pages of the planned streams (one statement) with the COMMIT. A woken long-poll of each of
 // fifty devices reads here at every post: one query at a time, it took seven.
 func (s *Store) Changes(ctx context.Context, personID string, after facility.Position, limit int) ([]protocol.Change, facility.Position, bool, error) {
 	fail := func(err error) ([]protocol.Change, facility.Position, bool, error) {
@@ -94,22 +94,24 @@ func (s *Store) Changes(ctx context.Context, personID string, after facility.Pos
 	// streamPages' plan is the same for any reader and ranges, but PostgreSQL would plan it
 	// anew at every read (3 ms, for its many subplans), as a plan for unknown arrays looks dear.
 	b.Queue(`SET LOCAL plan_cache_mode = force_generic_plan`)
-	b.Queue(`SELECT stream, backlog_from, joined, COALESCE(left_seq, 0) FROM subs
-		WHERE person_id = $1 AND (left_seq IS NULL OR left_seq >= $2)`, personID, feedplan.From(after)).Query(func(rows pgx.Rows) error {
+	// The subscriptions and whether the reader is staff, in one statement: one row without a
+	// stream when there are no subscriptions.
+	b.Queue(`SELECT s.stream, s.backlog_from, s.joined, COALESCE(s.left_seq, 0), p.staff
+		FROM (SELECT COALESCE((SELECT role = 'staff' FROM people WHERE id = $1), false) AS staff) p
+		LEFT JOIN subs s ON s.person_id = $1 AND (s.left_seq IS NULL OR s.left_seq >= $2)`, personID, feedplan.From(after)).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
+			var stream *string
 			var sub feedplan.Sub
-			if err := rows.Scan(&sub.Stream, &sub.BacklogFrom, &sub.Joined, &sub.Left); err != nil {
+			var backlog, joined *int64
+			if err := rows.Scan(&stream, &backlog, &joined, &sub.Left, &staff); err != nil {
 				return err
 			}
-			subs = append(subs, sub)
+			if stream != nil {
+				sub.Stream, sub.BacklogFrom, sub.Joined = *stream, *backlog, *joined
+				subs = append(subs, sub)
+			}
 		}
 		return rows.Err()
-	})
-	b.Queue(`SELECT role = 'staff' FROM people WHERE id = $1`, personID).QueryRow(func(row pgx.Row) error {
-		if err := row.Scan(&staff); err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return err
-		}
-		return nil
 	})
 	if err := conn.SendBatch(ctx, b).Close(); err != nil {
 		return fail(err)

@@ -490,16 +490,19 @@ func (r records) runBesideOnce(ctx context.Context, fn func(storage.Tx) error) e
 		return err
 	}
 	b = &pgx.Batch{}
+	appended := w.pending == nil
 	if p := w.pending; p != nil {
 		b.Queue(p.q, p.args...).QueryRow(func(row pgx.Row) error {
 			var ignored bool
-			return row.Scan(&w.last, &ignored)
+			err := row.Scan(&w.last, &ignored)
+			appended = err == nil
+			return err
 		})
 	}
 	var tag pgconn.CommandTag
 	b.Queue(`COMMIT`).Exec(func(t pgconn.CommandTag) error { tag = t; return nil })
 	if err := conn.SendBatch(ctx, b).Close(); err != nil {
-		if w.pending != nil {
+		if !appended {
 			return fmt.Errorf("commit: %w", pgfeed.AppendError(w.pending.what, err))
 		}
 		return fmt.Errorf("commit: %w", err)
