@@ -98,6 +98,9 @@ func (w *writeTx) AppendCircleGone(stream, circleID string) error {
 		}
 		cs[i] = pgfeed.Change{Kind: g.kind, Op: "delete", ID: g.id, Data: data}
 	}
+	if w.alone == nil { // beside others the one change goes with COMMIT (AppendChange)
+		return fmt.Errorf("append the deletes of circle %s: a write beside others appends one change", circleID)
+	}
 	first, err := pgfeed.AppendAll(w.ctx, w.alone, cs, []string{stream})
 	if err != nil {
 		return err
