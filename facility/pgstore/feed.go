@@ -68,25 +68,20 @@ var streamPages = `SELECT p.n, c.pos, c.kind, c.op, c.id, c.data
 // REPEATABLE READ snapshot, so the merge sees one state of the database.
 //
 // It takes two round trips, each a batch: the snapshot's BEGIN with the person's subscriptions
-// and role (one statement), then the pages of the planned streams (one statement) with the COMMIT. A woken long-poll of each of
-// fifty devices reads here at every post: one query at a time, it took seven.
+// and role (one statement), then the pages of the planned streams (one statement) with the
+// COMMIT. A woken long-poll of each of fifty devices reads here at every post: one query at a
+// time, it took seven.
 func (s *Store) Changes(ctx context.Context, personID string, after facility.Position, limit int) ([]protocol.Change, facility.Position, bool, error) {
 	fail := func(err error) ([]protocol.Change, facility.Position, bool, error) {
 		return nil, after, false, fmt.Errorf("read feed: %w", err)
 	}
-	conn, err := s.pool.Acquire(ctx)
+	t, err := s.acquire(ctx)
 	if err != nil {
 		return fail(err)
 	}
-	defer conn.Release()
-	// Whatever happens, the connection goes back to the pool outside a transaction (the pool
-	// closes one that is still in one). After a COMMIT this only warns.
-	open := true
-	defer func() {
-		if open {
-			conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
-		}
-	}()
+	defer t.release(ctx)
+	conn := t.conn
+	t.open = true
 	var subs []feedplan.Sub
 	var staff bool
 	b := &pgx.Batch{}
@@ -144,7 +139,7 @@ func (s *Store) Changes(ctx context.Context, personID string, after facility.Pos
 	if err := conn.SendBatch(ctx, b).Close(); err != nil {
 		return fail(err)
 	}
-	open = false
+	t.open = false
 	out, next, more := feedplan.Merge(all, after, limit)
 	return out, next, more, nil
 }

@@ -15,19 +15,38 @@ type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// snapshot is a View's REPEATABLE READ, read-only transaction on conn, begun in the same round
-// trip as its first query: a sign-in (one read) takes two round trips, not three, and every
-// request and woken long-poll begins with one.
-type snapshot struct {
-	conn  *pgxpool.Conn
-	begun bool
+// handTx is a transaction begun by hand on a connection of the pool (its BEGIN sent in a batch
+// with the first statements, to save a round trip). release rolls it back unless it has ended,
+// then gives the connection back: the pool closes a connection given back inside a transaction.
+type handTx struct {
+	conn *pgxpool.Conn
+	open bool // BEGIN sent, and no COMMIT or ROLLBACK since
 }
 
-func (s *snapshot) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	if s.begun {
+func (s *Store) acquire(ctx context.Context) (*handTx, error) {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &handTx{conn: conn}, nil
+}
+
+func (t *handTx) release(ctx context.Context) {
+	if t.open { // after a failed COMMIT this only warns
+		t.conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
+	}
+	t.conn.Release()
+}
+
+// snapshot is a View's REPEATABLE READ, read-only transaction, begun in the same round trip as
+// its first query.
+type snapshot struct{ *handTx }
+
+func (s snapshot) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if s.open {
 		return s.conn.Query(ctx, sql, args...)
 	}
-	s.begun = true
+	s.open = true
 	b := &pgx.Batch{}
 	b.Queue(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`)
 	b.Queue(sql, args...)
@@ -44,20 +63,12 @@ func (s *snapshot) Query(ctx context.Context, sql string, args ...any) (pgx.Rows
 	return &batchRows{Rows: rows, br: br}, nil
 }
 
-func (s *snapshot) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
-	if s.begun {
+func (s snapshot) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	if s.open {
 		return s.conn.QueryRow(ctx, sql, args...)
 	}
 	rows, err := s.Query(ctx, sql, args...)
 	return firstRow{rows, err}
-}
-
-// end ends the transaction, if a query began it, before the connection goes back to the pool
-// (which closes a connection still in a transaction).
-func (s *snapshot) end(ctx context.Context) {
-	if s.begun {
-		s.conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
-	}
 }
 
 // batchRows are the rows of a batch's last query: closing them closes the batch.

@@ -466,17 +466,13 @@ func (r records) runOnce(ctx context.Context, fn func(storage.Tx) error, beside 
 // COMMIT, so the counter is held for no round trip to this server, whose turn to send COMMIT
 // could wait for a busy CPU while every other writer waits for the counter.
 func (r records) runBesideOnce(ctx context.Context, fn func(storage.Tx) error) error {
-	conn, err := r.s.pool.Acquire(ctx)
+	t, err := r.s.acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("begin write: %w", err)
 	}
-	defer conn.Release()
-	open := true // the pool closes a connection given back in a transaction
-	defer func() {
-		if open {
-			conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
-		}
-	}()
+	defer t.release(ctx)
+	conn := t.conn
+	t.open = true
 	b := &pgx.Batch{}
 	b.Queue(`BEGIN ISOLATION LEVEL READ COMMITTED`)
 	b.Queue(`SELECT pg_advisory_xact_lock_shared($1)`, int64(writersLock))
@@ -507,7 +503,7 @@ func (r records) runBesideOnce(ctx context.Context, fn func(storage.Tx) error) e
 		}
 		return fmt.Errorf("commit: %w", err)
 	}
-	open = false
+	t.open = false
 	if tag.String() != "COMMIT" { // PostgreSQL answers a COMMIT of a failed transaction with ROLLBACK
 		return fmt.Errorf("commit: PostgreSQL rolled the transaction back (%s)", tag)
 	}
@@ -574,12 +570,10 @@ func (r records) ViewOne(ctx context.Context, fn func(storage.ReadTx) error) err
 
 // View implements storage.Storage: one REPEATABLE READ snapshot, begun with its first query.
 func (r records) View(ctx context.Context, fn func(storage.ReadTx) error) error {
-	conn, err := r.s.pool.Acquire(ctx)
+	t, err := r.s.acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("begin read: %w", err)
 	}
-	defer conn.Release()
-	snap := &snapshot{conn: conn}
-	defer snap.end(ctx)
-	return fn(readTx{ctx: ctx, q: snap})
+	defer t.release(ctx)
+	return fn(readTx{ctx: ctx, q: snapshot{t}})
 }
