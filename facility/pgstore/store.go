@@ -220,16 +220,11 @@ func (s *Store) QuietAfter(pos int64) bool {
 
 // readersOf reads who reads streams (stream keys and person ids, as notified), to wake them.
 func (s *Store) readersOf(ctx context.Context, streams []string) ([]string, error) {
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
-	if err != nil {
-		return nil, fmt.Errorf("read whom to wake: %w", err)
-	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
 	keys := make(map[string]struct{}, len(streams))
 	for _, k := range streams {
 		keys[k] = struct{}{}
 	}
-	return readTx{ctx, tx}.wakeList(keys)
+	return readTx{ctx, &oneQuery{pool: s.pool}}.wakeList(keys) // one statement, no transaction
 }
 
 // Close closes the store's connections. Closing again does nothing (serve closes the facility
