@@ -469,8 +469,10 @@ func TestQuietAfter(t *testing.T) {
 	}
 	close(alone.stop)
 	<-alone.relays
-	alone.stop = make(chan struct{}) // for Close
-	defer alone.Close()
+	defer func() { // what Close does but close stop again
+		alone.waker.Close()
+		alone.pool.Close()
+	}()
 	for _, beside := range []bool{false, true} {
 		for _, st := range []*Store{srv, alone} {
 			mine := write(st, beside)
