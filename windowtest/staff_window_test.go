@@ -152,6 +152,7 @@ func TestWindowStaffAtAHomeOf120(t *testing.T) {
 	})
 
 	t.Run("a notice with a photo from the file chooser", func(t *testing.T) {
+		r.tellScreenOnFailure(t, display)
 		data, err := os.ReadFile(filepath.Join("..", "assets", "demo", "Bridge_by_Sander_Klootwijk.jpg"))
 		if err != nil {
 			t.Fatal(err)
@@ -164,6 +165,11 @@ func TestWindowStaffAtAHomeOf120(t *testing.T) {
 		r.waitForWords(t, display, "Open File")
 		r.clickWords(t, display, "bridge.jpg")
 		r.clickButtonBeside(t, display, "Open", "Cancel")
+		// As the nurse does, wait until the photo shows ready: a notice
+		// posted while it is being made ready is refused with a request to
+		// wait (under -race in CI that took seconds, and the notice never
+		// went), and the form grows when the preview comes.
+		r.waitForWords(t, display, "Photo: bridge.jpg")
 		r.stillWhole(t, display, "choosing the notice's photo")
 		// The notice box, above its "For residents" choice (OCR reads no
 		// placeholder in a box).
@@ -253,6 +259,21 @@ func TestWindowStaffAtAHomeOf120(t *testing.T) {
 	})
 	r.stop(t)
 	t.Logf("scenario took %v", time.Since(start).Round(time.Second))
+}
+
+// tellScreenOnFailure logs what the window shows and the app's last lines
+// if t fails: a wait for the server says only that nothing came.
+func (r *running) tellScreenOnFailure(t *testing.T, display string) {
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		var seen []string
+		for _, w := range readScreen(t, display) {
+			seen = append(seen, w.text)
+		}
+		t.Logf("the screen read: %s\nthe app's last lines:\n%s", strings.Join(seen, " "), tail(r.stderr.String(), 15))
+	})
 }
 
 // findResident goes back to the Residents tab and types query in its
