@@ -64,17 +64,28 @@ var streamPages = `SELECT p.n, c.pos, c.kind, c.op, c.id, c.data
 		WHERE i.stream = p.stream AND i.pos >= p.lo AND i.pos <= p.hi AND ` + visibleNow + ` ORDER BY i.pos LIMIT $6) c`
 
 // Changes implements facility.Backend: person's changes after the position after, at most
-// limit, the position of the last, and whether more follow. All parts are read in one
-// REPEATABLE READ snapshot, so the merge sees one state of the database.
+// limit, the position of the last, and whether more follow: from the tail when it holds the
+// page (a long-poll woken by a post), else from the database.
+func (s *Store) Changes(ctx context.Context, personID string, after facility.Position, limit int) ([]protocol.Change, facility.Position, bool, error) {
+	if out, next, more, ok := s.tail.Changes(personID, after, limit); ok {
+		return out, next, more, nil
+	}
+	return s.changesFromDB(ctx, personID, after, limit, true)
+}
+
+// changesFromDB reads the feed from the database. All parts are read in one REPEATABLE READ
+// snapshot, so the merge sees one state of the database. With keep, the subscriptions it reads
+// are kept for the tail.
 //
 // It takes two round trips, each a batch: the snapshot's BEGIN with the person's subscriptions
 // and role (one statement), then the pages of the planned streams (one statement) with the
 // COMMIT. A woken long-poll of each of fifty devices reads here at every post: one query at a
 // time, it took seven.
-func (s *Store) Changes(ctx context.Context, personID string, after facility.Position, limit int) ([]protocol.Change, facility.Position, bool, error) {
+func (s *Store) changesFromDB(ctx context.Context, personID string, after facility.Position, limit int, keep bool) ([]protocol.Change, facility.Position, bool, error) {
 	fail := func(err error) ([]protocol.Change, facility.Position, bool, error) {
 		return nil, after, false, fmt.Errorf("read feed: %w", err)
 	}
+	epoch := s.tail.Epoch() // before the read: subscriptions read under it are kept for the tail
 	t, err := s.acquire(ctx)
 	if err != nil {
 		return fail(err)
@@ -110,6 +121,9 @@ func (s *Store) Changes(ctx context.Context, personID string, after facility.Pos
 	})
 	if err := conn.SendBatch(ctx, b).Close(); err != nil {
 		return fail(err)
+	}
+	if keep {
+		s.tail.KeepSubs(personID, subs, epoch)
 	}
 	var all []feedplan.Change
 	b = &pgx.Batch{}

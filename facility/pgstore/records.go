@@ -272,6 +272,9 @@ type pendingAppend struct {
 	q    string
 	args []any
 	what string
+	// The change and its streams, for the tail.
+	change  protocol.Change
+	streams []string
 }
 
 var _ storage.Tx = (*writeTx)(nil)
@@ -386,7 +389,9 @@ func (w *writeTx) AppendChange(c storage.Change, streams []string) (int64, error
 		if w.pending != nil {
 			return 0, fmt.Errorf("%s: a write beside others appends one change, and %s came first", what, w.pending.what)
 		}
-		w.pending = &pendingAppend{q: q, args: args, what: what}
+		w.pending = &pendingAppend{q: q, args: args, what: what,
+			change:  protocol.Change{Kind: c.Kind, Op: c.Op, ID: c.ID, Data: append([]byte(nil), c.Data...)},
+			streams: append([]string(nil), streams...)}
 		return 0, nil
 	}
 	var pos int64

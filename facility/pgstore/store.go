@@ -21,6 +21,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"hearth/facility"
+	"hearth/facility/feedtail"
 	"hearth/facility/pgfeed"
 	"hearth/facility/storage"
 	"hearth/protocol"
@@ -46,6 +47,9 @@ type Store struct {
 	// notification until it is read again.
 	head  atomic.Int64
 	known atomic.Bool
+	// tail holds the newest changes this server committed beside others (feedtail): the
+	// long-polls a post wakes read it instead of the database.
+	tail *feedtail.Tail
 }
 
 // Options are what OpenWith takes beside the address.
@@ -80,7 +84,7 @@ func OpenWith(ctx context.Context, url string, opt Options) (*Store, error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
-	s := &Store{notify: opt.Notify, log: opt.Logger, pids: map[uint32]struct{}{}}
+	s := &Store{notify: opt.Notify, log: opt.Logger, pids: map[uint32]struct{}{}, tail: feedtail.New(true, -1, nil)}
 	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
 		s.pidMu.Lock()
 		s.pids[c.PgConn().PID()] = struct{}{}
@@ -153,18 +157,27 @@ func (s *Store) relay(wt *pgfeed.Watch) {
 			s.readHead(ctx)
 		}
 		if everyone {
+			s.tail.Reset(s.head.Load())
 			s.notify([]string{facility.WakeEveryone})
 			continue
 		}
 		var streams []string
 		var last int64
+		others := false
 		for _, h := range heard {
 			if !s.ours(h.PID) {
 				streams = append(streams, h.Streams...)
+				others = true
 			}
 			last = max(last, h.Last)
 		}
 		s.setHead(last) // before waking: a long-poll that then asks QuietAfter reads
+		if others {
+			// What another server wrote is not in the tail, and may change who sees what.
+			// (Its positions are gaps in this server's, so the tail would not take a commit
+			// of its own after them anyway: this is only sooner.)
+			s.tail.Reset(s.head.Load())
+		}
 		if len(streams) == 0 {
 			s.relayed.Store(max(s.relayed.Load(), last))
 			continue
@@ -446,9 +459,12 @@ func (r records) runOnce(ctx context.Context, fn func(storage.Tx) error, beside 
 		return err
 	}
 	if err := ptx.Commit(ctx); err != nil {
+		r.s.tail.Reset(r.s.head.Load()) // it may have committed
 		return fmt.Errorf("commit: %w", err)
 	}
 	r.s.setHead(w.last) // before waking anyone (QuietAfter)
+	// Alone is how every write that changes who sees what runs: the tail starts again.
+	r.s.tail.Reset(r.s.head.Load())
 	if len(wake) > 0 {
 		r.s.notify(wake)
 	}
@@ -493,6 +509,7 @@ func (r records) runBesideOnce(ctx context.Context, fn func(storage.Tx) error) e
 	var tag pgconn.CommandTag
 	b.Queue(`COMMIT`).Exec(func(t pgconn.CommandTag) error { tag = t; return nil })
 	if err := conn.SendBatch(ctx, b).Close(); err != nil {
+		r.s.tail.Reset(r.s.head.Load()) // it may have committed
 		if !appended {
 			return fmt.Errorf("commit: %w", pgfeed.AppendError(w.pending.what, err))
 		}
@@ -503,6 +520,18 @@ func (r records) runBesideOnce(ctx context.Context, fn func(storage.Tx) error) e
 		return fmt.Errorf("commit: PostgreSQL rolled the transaction back (%s)", tag)
 	}
 	r.s.setHead(w.last) // before waking anyone (QuietAfter)
+	if p := w.pending; p != nil {
+		// Before waking anyone: the readers it wakes find it in the tail. Beside others run
+		// only posts, messages, reactions, announcements and visits; what they write besides
+		// their change (items, their photos, a visit's times) changes no one's view, so their
+		// change alone tells whether the tail may keep it.
+		if c := p.change; feedtail.Plain(c.Kind, c.Op, p.streams) {
+			c.Seq = w.last
+			r.s.tail.Commit([]feedtail.Entry{{Change: c, Keys: p.streams}}, false, w.last, true)
+		} else {
+			r.s.tail.Commit(nil, true, w.last, true)
+		}
+	}
 	if len(wake) > 0 {
 		r.s.notify(wake)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"hearth/facility"
 	"hearth/facility/feedplan"
+	"hearth/facility/feedtail"
 	"hearth/facility/storage"
 	"hearth/protocol"
 )
@@ -52,9 +53,9 @@ func (t *tx) emit(kind, op, id string, data any, to []string) (int64, error) {
 	if err := t.deliver(seq, to); err != nil {
 		return 0, err
 	}
-	if plain(kind, op, to) {
-		t.added = append(t.added, tailEntry{change: protocol.Change{Seq: seq, Kind: kind, Op: op, ID: id,
-			Data: append([]byte(nil), raw...)}, keys: append([]string(nil), to...)})
+	if feedtail.Plain(kind, op, to) {
+		t.added = append(t.added, feedtail.Entry{Change: protocol.Change{Seq: seq, Kind: kind, Op: op, ID: id,
+			Data: append([]byte(nil), raw...)}, Keys: append([]string(nil), to...)})
 	} else {
 		t.unsafe = true
 	}
@@ -197,7 +198,7 @@ var streamPage = `SELECT c.seq, c.kind, c.op, c.id, c.data FROM inbox i JOIN cha
 // Changes implements facility.Store: from the tail when it holds the page (tail.go), else from
 // the database.
 func (s *Store) Changes(ctx context.Context, personID string, after facility.Position, limit int) ([]protocol.Change, facility.Position, bool, error) {
-	if out, next, more, ok := s.tail.changes(personID, after, limit); ok {
+	if out, next, more, ok := s.tail.Changes(personID, after, limit); ok {
 		return out, next, more, nil
 	}
 	return s.changesFromDB(ctx, personID, after, limit, true)
@@ -255,7 +256,7 @@ func (s *Store) changesFromDB(ctx context.Context, personID string, after facili
 		return fail(err)
 	}
 	if keep {
-		s.tail.keepSubs(personID, subs, epoch)
+		s.tail.KeepSubs(personID, subs, epoch)
 	}
 	// A part with no rows at all is passed over with a probe of its index: the filtered read
 	// costs a fixed few hundred microseconds even when it finds nothing (its program is large).

@@ -77,7 +77,7 @@ func (s *Store) checkOthers(ctx context.Context) bool {
 	if err != nil {
 		seq = -1
 	}
-	s.tail.reset(seq)
+	s.tail.Reset(seq)
 	s.setHead(seq, err == nil)
 	if err == nil && (seq > s.others.seq || audit > s.others.audit) {
 		var persons []string

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"hearth/facility"
+	"hearth/facility/feedtail"
 	"hearth/protocol"
 	"hearth/sqlitedb"
 )
@@ -73,9 +74,9 @@ type Store struct {
 	// commit of the writer and each look at others' commits, before the readers are woken.
 	head      atomic.Int64
 	headKnown atomic.Bool
-	tail      *tail        // the newest plain changes (tail.go)
-	shared    *sharedEpoch // nil when it could not be mapped: the rules epoch is then not known
-	looks     atomic.Int64 // ticks that looked for others' commits (tests wait on it)
+	tail      *feedtail.Tail // the newest plain changes (tail.go)
+	shared    *sharedEpoch   // nil when it could not be mapped: the rules epoch is then not known
+	looks     atomic.Int64   // ticks that looked for others' commits (tests wait on it)
 
 	ckdb      *sql.DB // checkpoints, off the writer's path
 	reqs      chan *writeReq

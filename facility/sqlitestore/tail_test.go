@@ -4,150 +4,32 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
 
 	"hearth/facility"
+	"hearth/facility/feedtail/tailtest"
 	"hearth/facility/storage"
 	"hearth/protocol"
 )
 
-// TestTailAnswersAsTheDatabase writes a home's life at random through the Domain (posts,
-// messages, reactions, seen marks, announcements, deletes, joining and leaving circles,
-// removing a resident, revoking a device) and after every write asks for every person's feed
-// after every cursor the tail holds: where the tail answers, its page must be the database's,
-// change for change. It also checks that the tail answered at all (most writes are posts and
-// messages, as in a home).
+// TestTailAnswersAsTheDatabase: the tail's pages are the database's (tailtest).
 func TestTailAnswersAsTheDatabase(t *testing.T) {
-	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "f.db"), Options{Name: "Tail Home"})
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "f.db"), Options{Name: "Tail Home"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	type who struct {
-		a      facility.Actor
-		circle string // a resident's own circle
-	}
-	mk := func(name, role string) who {
-		r, err := s.CreatePerson(ctx, facility.Admin, protocol.CreatePerson{Name: name, Role: role})
-		if err != nil {
-			t.Fatal(err)
-		}
-		w := who{a: facility.Actor{PersonID: r.Person.ID, Role: r.Person.Role}}
-		if r.Circle != nil {
-			w.circle = r.Circle.ID
-		}
-		return w
-	}
-	var people []who
-	var residents []who
-	for i := range 3 {
-		r := mk(fmt.Sprintf("Resident %d", i), protocol.RoleResident)
-		residents = append(residents, r)
-		people = append(people, r)
-	}
-	for i := range 5 {
-		people = append(people, mk(fmt.Sprintf("Family %d", i), protocol.RoleFamily))
-	}
-	people = append(people, mk("Nurse", protocol.RoleStaff))
-	families := people[3:8]
-	var members [][2]string // circle, person
-	for i, f := range families {
-		c := residents[i%len(residents)].circle
-		if _, err := s.AddMember(ctx, facility.Admin, c, f.a.PersonID, protocol.AddMember{Relation: "Son"}); err != nil {
-			t.Fatal(err)
-		}
-		members = append(members, [2]string{c, f.a.PersonID})
-	}
-	rng := rand.New(rand.NewPCG(14, 2026))
-	pick := func(ws []who) who { return ws[rng.IntN(len(ws))] }
-	var items []string
-	var cursors []int64 // every head so far
-	answered, compared, removed := 0, 0, 0
-	for step := range 300 {
-		p := pick(people)
-		id := protocol.NewID()
-		var err error
-		switch op := rng.IntN(100); {
-		case op < 40:
-			_, err = s.PutPost(ctx, p.a, id, protocol.PutPost{CircleID: pick(residents).circle, Caption: fmt.Sprintf("post %d", step)})
-		case op < 65:
-			_, err = s.PutMessage(ctx, p.a, id, protocol.PutMessage{To: pick(people).a.PersonID, Text: fmt.Sprintf("message %d", step)})
-		case op < 72 && len(items) > 0:
-			_, err = s.PutReaction(ctx, p.a, id, protocol.PutReaction{TargetID: items[rng.IntN(len(items))], Kind: "heart"})
-		case op < 77 && len(items) > 0:
-			err = s.MarkSeen(ctx, p.a, []string{items[rng.IntN(len(items))]})
-		case op < 80:
-			_, err = s.PutAnnouncement(ctx, people[len(people)-1].a, id, protocol.PutAnnouncement{Text: "Lunch", Audience: protocol.AudienceEveryone})
-		case op < 85 && len(items) > 0:
-			err = s.DeleteItem(ctx, facility.Admin, items[rng.IntN(len(items))])
-		case op < 92:
-			m := [2]string{pick(residents).circle, pick(families).a.PersonID}
-			if _, err = s.AddMember(ctx, facility.Admin, m[0], m[1], protocol.AddMember{Relation: "Friend"}); err == nil {
-				members = append(members, m)
-			}
-		case op < 98 && len(members) > 0:
-			i := rng.IntN(len(members))
-			if err = s.RemoveMember(ctx, facility.Admin, members[i][0], members[i][1]); err == nil {
-				removed++
-			}
-			members = append(members[:i], members[i+1:]...)
-		case op < 99 && step > 200:
-			err = s.RemoveResident(ctx, facility.Admin, residents[0].a.PersonID)
-		default:
-			err = s.rules().Touch(ctx, p.a)
-		}
-		if err == nil {
-			items = append(items, id)
-		} else if _, refused := facility.AsError(err); !refused {
-			t.Fatalf("step %d: %v", step, err)
-		}
-		cursors = append(cursors, s.head.Load())
-		// Some devices pull, as they would after a wake-up.
-		for range 3 {
-			w := pick(people)
-			if _, _, _, err := s.Changes(ctx, w.a.PersonID, facility.Position{Seq: cursors[rng.IntN(len(cursors))]}, 5); err != nil {
-				t.Fatal(err)
-			}
-		}
-		for _, w := range people {
-			for _, c := range cursors[max(0, len(cursors)-20):] {
-				after := facility.Position{Seq: c}
-				// The database's answer keeps nothing for the tail: the subscriptions it holds
-				// were read by the Changes of earlier steps, as a server's would be.
-				got, next, more, ok := s.tail.changes(w.a.PersonID, after, 5)
-				want, wantNext, wantMore, err := s.changesFromDB(ctx, w.a.PersonID, after, 5, false)
-				if err != nil {
-					t.Fatal(err)
-				}
-				compared++
-				if !ok {
-					continue
-				}
-				answered++
-				if !reflect.DeepEqual(got, want) && !(len(got) == 0 && len(want) == 0) || next != wantNext || more != wantMore {
-					t.Fatalf("step %d, %s after %d: the tail says %s next %v more %v, the database %s next %v more %v",
-						step, w.a.PersonID, c, ids(got), next, more, ids(want), wantNext, wantMore)
-				}
-			}
-		}
-	}
-	t.Logf("the tail answered %d of %d reads; %d left a circle", answered, compared, removed)
-	if answered < compared/8 {
-		t.Errorf("the tail answered only %d of %d reads", answered, compared)
-	}
-}
-
-func ids(cs []protocol.Change) string {
-	s := ""
-	for _, c := range cs {
-		s += fmt.Sprintf(" %d:%s/%s/%s", c.Seq, c.Kind, c.Op, c.ID)
-	}
-	return "[" + s + " ]"
+	tailtest.AnswersAsTheDatabase(t, s.rules(), tailtest.Reads{
+		Head:     s.head.Load,
+		Changes:  s.Changes,
+		FromTail: s.tail.Changes,
+		FromDB: func(ctx context.Context, person string, after facility.Position, limit int) ([]protocol.Change, facility.Position, bool, error) {
+			return s.changesFromDB(ctx, person, after, limit, false)
+		},
+	})
 }
 
 // TestRulesEpochMovesBeforeTheWake: a request, or a long-poll checking its device again after a
@@ -380,7 +262,7 @@ func TestTailStepsAsideForTheCommandLine(t *testing.T) {
 	if out, _, _, err := srv.Changes(ctx, anna.Person.ID, before, 10); err != nil || len(out) != 1 {
 		t.Fatalf("Anna's pull before: %d changes, %v", len(out), err)
 	}
-	if _, _, _, ok := srv.tail.changes(anna.Person.ID, before, 10); !ok {
+	if _, _, _, ok := srv.tail.Changes(anna.Person.ID, before, 10); !ok {
 		t.Fatal("the tail does not answer Anna's pull: this test would prove nothing")
 	}
 
@@ -392,14 +274,14 @@ func TestTailStepsAsideForTheCommandLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, _, _, ok := srv.tail.changes(anna.Person.ID, before, 10); ok && !reflect.DeepEqual(got, want) {
-		t.Fatalf("after the command line took Anna out, the tail says %s, the database %s", ids(got), ids(want))
+	if got, _, _, ok := srv.tail.Changes(anna.Person.ID, before, 10); ok && !reflect.DeepEqual(got, want) {
+		t.Fatalf("after the command line took Anna out, the tail says %s, the database %s", tailtest.IDs(got), tailtest.IDs(want))
 	}
 	post()
 	if _, _, _, err := srv.Changes(ctx, roseActor.PersonID, facility.Position{Seq: srv.head.Load() - 1}, 10); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, _, ok := srv.tail.changes(roseActor.PersonID, facility.Position{Seq: srv.head.Load() - 1}, 10); !ok {
+	if _, _, _, ok := srv.tail.Changes(roseActor.PersonID, facility.Position{Seq: srv.head.Load() - 1}, 10); !ok {
 		t.Error("after the server's next post the tail still answers nothing")
 	}
 }

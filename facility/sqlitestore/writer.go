@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"hearth/facility/feedtail"
 	"hearth/facility/storage"
 	"hearth/sqlitedb"
 )
@@ -131,7 +132,7 @@ type tx struct {
 	now  string
 	woke map[string]struct{} // streams (and persons' own streams) that got rows in this request
 	// For the tail: the plain changes this request wrote, and whether it wrote anything else.
-	added  []tailEntry
+	added  []feedtail.Entry
 	unsafe bool
 }
 
@@ -139,7 +140,7 @@ func (s *Store) runBatch(batch []*writeReq) {
 	ctx := context.Background() // one request giving up must not abort the others
 	results := make([]error, len(batch))
 	woke := map[string]struct{}{}
-	var added []tailEntry // for the tail
+	var added []feedtail.Entry // for the tail
 	unsafe := false
 	if _, err := s.wconn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		for _, r := range batch {
@@ -213,7 +214,7 @@ func (s *Store) runBatch(batch []*writeReq) {
 	}
 	if kept {
 		// Before waking anyone: the tail and the head tell what they may skip reading.
-		s.tail.commit(added, unsafe, ownSeq, headErr == nil)
+		s.tail.Commit(added, unsafe, ownSeq, headErr == nil)
 		s.setHead(ownSeq, headErr == nil)
 	}
 	if sawOthers && len(woke) > 0 {
