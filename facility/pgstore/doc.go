@@ -64,6 +64,21 @@
 // and a feed read (Changes) is two batches: BEGIN with the reader's subscriptions and role, then
 // the pages of every planned stream, as one statement on a generic plan, with the COMMIT.
 //
+// # The tail: a woken long-poll reads memory
+//
+// Like sqlitestore, the store keeps the newest changes it committed in a facility/feedtail
+// Tail, and Changes answers from it when it can: the fifty long-polls a post wakes read the
+// post from memory, not the database. Only what this server wrote beside others is kept there,
+// and only a plain change (a post, a message, staff's visit); positions are gap-free and
+// handed out in commit order (pgfeed), so a position the tail was not told of is another
+// server's commit (or the command line's), and the tail never answers across it. Any write
+// alone (every write that changes who sees what runs alone), anything the relay hears from
+// another server, and a commit whose outcome is unknown start it again. Writes beside each other
+// report their commits in any order: a report that comes after a later one's changes nothing.
+// The sign-in is not kept in memory here: another server's revocation is known only through
+// the database at once (rule 17 of docs/security.md), so a woken long-poll still checks its
+// device there.
+//
 // # Durability and wake-ups
 //
 // Every connection runs with synchronous_commit = on, whatever the database's default, so that
