@@ -77,7 +77,9 @@
 // report their commits in any order: a report that comes after a later one's changes nothing.
 // The sign-in is not kept in memory here: another server's revocation is known only through
 // the database at once (rule 17 of docs/security.md), so a woken long-poll still checks its
-// device there.
+// device there; but the sign-ins that ask at the same moment (the fifty long-polls a post wakes)
+// are read in one statement (signin.go), and an ask never takes the answer of a read sent before
+// it asked.
 //
 // # Durability and wake-ups
 //

@@ -152,6 +152,10 @@ func (r readTx) Device(id string) (storage.Device, error) {
 }
 
 func (r readTx) DeviceByToken(tokenHash []byte) (storage.Device, string, error) {
+	if o, ok := r.q.(*oneQuery); ok && o.signIns != nil && !o.used {
+		o.used = true // a sign-in: read with the others that ask at the same moment
+		return o.signIns.ask(r.ctx, tokenHash)
+	}
 	var role string
 	d, err := scanDevice(andThen{r.row(`SELECT `+deviceColsOf("d")+`, p.role FROM devices d
 		JOIN people p ON p.id = d.person_id WHERE d.token_hash = $1`, tokenHash), []any{&role}})

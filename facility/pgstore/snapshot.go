@@ -120,8 +120,9 @@ func (r firstRow) Scan(dest ...any) error {
 // oneQuery reads for ViewOne: its one query runs on its own (one statement, one state), with
 // no BEGIN or ROLLBACK around it.
 type oneQuery struct {
-	pool *pgxpool.Pool
-	used bool
+	pool    *pgxpool.Pool
+	used    bool
+	signIns *signIns // reads a device by token with others (nil: alone)
 }
 
 // errSecondQuery refuses what would read a second state without a transaction.

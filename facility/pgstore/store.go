@@ -50,6 +50,8 @@ type Store struct {
 	// tail holds the newest changes this server committed beside others (feedtail): the
 	// long-polls a post wakes read it instead of the database.
 	tail *feedtail.Tail
+	// signIns reads the devices of sign-ins that ask together in one statement (signin.go).
+	signIns signIns
 }
 
 // Options are what OpenWith takes beside the address.
@@ -104,7 +106,7 @@ func OpenWith(ctx context.Context, url string, opt Options) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("open PostgreSQL at %s: cannot connect: %w", redact(url), err)
 	}
-	s.pool = pool
+	s.pool, s.signIns.pool = pool, pool
 	if err := pgfeed.Migrate(ctx, pool); err != nil {
 		pool.Close()
 		return nil, err
@@ -589,7 +591,7 @@ func (s *Store) ours(pid uint32) bool {
 
 // ViewOne implements storage.OneQuery: fn's one query runs on its own, one round trip.
 func (r records) ViewOne(ctx context.Context, fn func(storage.ReadTx) error) error {
-	return fn(readTx{ctx: ctx, q: &oneQuery{pool: r.s.pool}})
+	return fn(readTx{ctx: ctx, q: &oneQuery{pool: r.s.pool, signIns: &r.s.signIns}})
 }
 
 // View implements storage.Storage: one REPEATABLE READ snapshot, begun with its first query.
