@@ -31,7 +31,7 @@
 // with the COMMIT in one round trip (a pgx.Batch; AppendChange returns 0 there, as the storage
 // contract allows), so the counter is held for the append, the commit's WAL flush and nothing
 // else: not for a round trip back to this server, whose goroutine may wait for a busy CPU while
-// every other writer waits for the counter. Its BEGIN goes with the lock in one round trip too. What such a write
+// every other writer waits for the counter. Its BEGIN and the lock go with its first statement. What such a write
 // decides on (memberships, people, circles, deleted items) only RunInTx writes, so it stays as
 // in a serial run; what writes beside it add (items, their photos) it may miss, which refuses
 // nothing it should allow, and a visit beside another may read a stale last visit, which sends

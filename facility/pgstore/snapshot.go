@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -38,21 +39,48 @@ func (t *handTx) release(ctx context.Context) {
 	t.conn.Release()
 }
 
-// snapshot is a View's REPEATABLE READ, read-only transaction, begun in the same round trip as
-// its first query.
-type snapshot struct{ *handTx }
+// lazyTx is a transaction begun by hand whose first statements (BEGIN, a lock) are sent in the
+// same round trip as the first statement its user runs.
+type lazyTx struct {
+	*handTx
+	begin []queued
+}
 
-func (s snapshot) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	if s.open {
-		return s.conn.Query(ctx, sql, args...)
-	}
-	s.open = true
+// queued is a statement and its arguments.
+type queued struct {
+	sql  string
+	args []any
+}
+
+// snapshot is a View's REPEATABLE READ, read-only transaction, begun with its first query.
+func snapshot(t *handTx) lazyTx {
+	return lazyTx{t, []queued{{sql: `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`}}}
+}
+
+// send sends the transaction's first statements with sql, and reads their results.
+func (l lazyTx) send(ctx context.Context, sql string, args []any) (pgx.BatchResults, error) {
+	l.open = true
 	b := &pgx.Batch{}
-	b.Queue(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`)
+	for _, q := range l.begin {
+		b.Queue(q.sql, q.args...)
+	}
 	b.Queue(sql, args...)
-	br := s.conn.SendBatch(ctx, b)
-	if _, err := br.Exec(); err != nil {
-		br.Close()
+	br := l.conn.SendBatch(ctx, b)
+	for range l.begin {
+		if _, err := br.Exec(); err != nil {
+			br.Close()
+			return nil, err
+		}
+	}
+	return br, nil
+}
+
+func (l lazyTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if l.open {
+		return l.conn.Query(ctx, sql, args...)
+	}
+	br, err := l.send(ctx, sql, args)
+	if err != nil {
 		return nil, err
 	}
 	rows, err := br.Query()
@@ -63,12 +91,27 @@ func (s snapshot) Query(ctx context.Context, sql string, args ...any) (pgx.Rows,
 	return &batchRows{Rows: rows, br: br}, nil
 }
 
-func (s snapshot) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
-	if s.open {
-		return s.conn.QueryRow(ctx, sql, args...)
+func (l lazyTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	if l.open {
+		return l.conn.QueryRow(ctx, sql, args...)
 	}
-	rows, err := s.Query(ctx, sql, args...)
+	rows, err := l.Query(ctx, sql, args...)
 	return firstRow{rows, err}
+}
+
+func (l lazyTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	if l.open {
+		return l.conn.Exec(ctx, sql, args...)
+	}
+	br, err := l.send(ctx, sql, args)
+	if err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	tag, err := br.Exec()
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return tag, err
 }
 
 // batchRows are the rows of a batch's last query: closing them closes the batch.

@@ -474,8 +474,8 @@ func (r records) runOnce(ctx context.Context, fn func(storage.Tx) error, beside 
 }
 
 // runBesideOnce runs fn beside other writers, in a transaction begun and ended by hand so that
-// each end is one round trip: BEGIN with the writers' lock (shared: other RunBeside transactions
-// run beside this one, RunInTx's wait), and fn's change (which takes the feed's counter) with
+// each end goes with a statement: BEGIN and the writers' lock (shared: other RunBeside
+// transactions run beside this one, RunInTx's wait) with fn's first statement, and fn's change (which takes the feed's counter) with
 // COMMIT, so the counter is held for no round trip to this server, whose turn to send COMMIT
 // could wait for a busy CPU while every other writer waits for the counter.
 func (r records) runBesideOnce(ctx context.Context, fn func(storage.Tx) error) error {
@@ -485,20 +485,25 @@ func (r records) runBesideOnce(ctx context.Context, fn func(storage.Tx) error) e
 	}
 	defer t.release(ctx)
 	conn := t.conn
-	t.open = true
-	b := &pgx.Batch{}
-	b.Queue(`BEGIN ISOLATION LEVEL READ COMMITTED`)
-	b.Queue(`SELECT pg_advisory_xact_lock_shared($1)`, int64(writersLock))
-	if err := conn.SendBatch(ctx, b).Close(); err != nil {
-		return fmt.Errorf("begin write: take the writers' lock: %w", err)
-	}
-	w := r.newWriteTx(ctx, conn, true)
-	w.tx = conn
+	// BEGIN and the writers' lock (shared) go with fn's first statement.
+	lt := lazyTx{t, []queued{{sql: `BEGIN ISOLATION LEVEL READ COMMITTED`},
+		{sql: `SELECT pg_advisory_xact_lock_shared($1)`, args: []any{int64(writersLock)}}}}
+	w := r.newWriteTx(ctx, lt, true)
+	w.tx = lt
 	wake, err := r.runFn(w, fn)
 	if err != nil {
 		return err
 	}
-	b = &pgx.Batch{}
+	if !t.open && w.pending == nil {
+		return nil // fn ran no statement: there is nothing to commit
+	}
+	b := &pgx.Batch{}
+	if !t.open { // fn only appended: BEGIN and the lock go with the change and COMMIT
+		for _, q := range lt.begin {
+			b.Queue(q.sql, q.args...)
+		}
+		t.open = true
+	}
 	appended := w.pending == nil
 	if p := w.pending; p != nil {
 		b.Queue(p.q, p.args...).QueryRow(func(row pgx.Row) error {
@@ -601,5 +606,5 @@ func (r records) View(ctx context.Context, fn func(storage.ReadTx) error) error 
 		return fmt.Errorf("begin read: %w", err)
 	}
 	defer t.release(ctx)
-	return fn(readTx{ctx: ctx, q: snapshot{t}})
+	return fn(readTx{ctx: ctx, q: snapshot(t)})
 }
