@@ -157,10 +157,13 @@ func (r readTx) DeviceByToken(tokenHash []byte) (storage.Device, string, error) 
 		return o.signIns.ask(r.ctx, tokenHash)
 	}
 	var role string
-	d, err := scanDevice(andThen{r.row(`SELECT `+deviceColsOf("d")+`, p.role FROM devices d
-		JOIN people p ON p.id = d.person_id WHERE d.token_hash = $1`, tokenHash), []any{&role}})
+	d, err := scanDevice(andThen{r.row(devicesWithRole+` = $1`, tokenHash), []any{&role}})
 	return d, role, one("device", err)
 }
+
+// devicesWithRole reads devices with their person's role, by token hash (the condition follows).
+var devicesWithRole = `SELECT ` + deviceColsOf("d") + `, p.role FROM devices d
+	JOIN people p ON p.id = d.person_id WHERE d.token_hash`
 
 // deviceColsOf is deviceCols of the table named alias.
 func deviceColsOf(alias string) string {

@@ -95,8 +95,7 @@ func (s *signIns) run() {
 func (s *signIns) read(hashes [][]byte) (map[string]signedInDevice, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), signInWait)
 	defer cancel()
-	rs, err := s.pool.Query(ctx, `SELECT `+deviceColsOf("d")+`, p.role FROM devices d
-		JOIN people p ON p.id = d.person_id WHERE d.token_hash = ANY($1)`, hashes)
+	rs, err := s.pool.Query(ctx, devicesWithRole+` = ANY($1)`, hashes)
 	if err != nil {
 		return nil, fmt.Errorf("read devices: %w", err)
 	}

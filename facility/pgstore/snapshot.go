@@ -57,16 +57,26 @@ func snapshot(t *handTx) lazyTx {
 	return lazyTx{t, []queued{{sql: `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`}}}
 }
 
-// send sends the transaction's first statements with sql, and reads their results.
-func (l lazyTx) send(ctx context.Context, sql string, args []any) (pgx.BatchResults, error) {
+// queueBegin queues the transaction's first statements in b, unless they were sent, and
+// reports how many it queued.
+func (l lazyTx) queueBegin(b *pgx.Batch) int {
+	if l.open {
+		return 0
+	}
 	l.open = true
-	b := &pgx.Batch{}
 	for _, q := range l.begin {
 		b.Queue(q.sql, q.args...)
 	}
+	return len(l.begin)
+}
+
+// send sends the transaction's first statements with sql, and reads their results.
+func (l lazyTx) send(ctx context.Context, sql string, args []any) (pgx.BatchResults, error) {
+	b := &pgx.Batch{}
+	n := l.queueBegin(b)
 	b.Queue(sql, args...)
 	br := l.conn.SendBatch(ctx, b)
-	for range l.begin {
+	for range n {
 		if _, err := br.Exec(); err != nil {
 			br.Close()
 			return nil, err

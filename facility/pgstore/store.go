@@ -159,7 +159,7 @@ func (s *Store) relay(wt *pgfeed.Watch) {
 			s.readHead(ctx)
 		}
 		if everyone {
-			s.tail.Reset(s.head.Load())
+			s.restartTail()
 			s.notify([]string{facility.WakeEveryone})
 			continue
 		}
@@ -178,7 +178,7 @@ func (s *Store) relay(wt *pgfeed.Watch) {
 			// What another server wrote is not in the tail, and may change who sees what.
 			// (Its positions are gaps in this server's, so the tail would not take a commit
 			// of its own after them anyway: this is only sooner.)
-			s.tail.Reset(s.head.Load())
+			s.restartTail()
 		}
 		if len(streams) == 0 {
 			s.relayed.Store(max(s.relayed.Load(), last))
@@ -208,6 +208,10 @@ func (s *Store) setHead(pos int64) {
 		}
 	}
 }
+
+// restartTail empties the tail at the last position known committed, which is never below
+// what the tail holds (every position it took was set as the head first).
+func (s *Store) restartTail() { s.tail.Reset(s.head.Load()) }
 
 // readHead reads the last committed position; until it succeeds QuietAfter says false.
 func (s *Store) readHead(ctx context.Context) {
@@ -461,12 +465,12 @@ func (r records) runOnce(ctx context.Context, fn func(storage.Tx) error, beside 
 		return err
 	}
 	if err := ptx.Commit(ctx); err != nil {
-		r.s.tail.Reset(r.s.head.Load()) // it may have committed
+		r.s.restartTail() // it may have committed
 		return fmt.Errorf("commit: %w", err)
 	}
 	r.s.setHead(w.last) // before waking anyone (QuietAfter)
 	// Alone is how every write that changes who sees what runs: the tail starts again.
-	r.s.tail.Reset(r.s.head.Load())
+	r.s.restartTail()
 	if len(wake) > 0 {
 		r.s.notify(wake)
 	}
@@ -475,8 +479,8 @@ func (r records) runOnce(ctx context.Context, fn func(storage.Tx) error, beside 
 
 // runBesideOnce runs fn beside other writers, in a transaction begun and ended by hand so that
 // each end goes with a statement: BEGIN and the writers' lock (shared: other RunBeside
-// transactions run beside this one, RunInTx's wait) with fn's first statement, and fn's change (which takes the feed's counter) with
-// COMMIT, so the counter is held for no round trip to this server, whose turn to send COMMIT
+// transactions run beside this one, RunInTx's wait) with fn's first statement, and fn's change
+// (which takes the feed's counter) with COMMIT, so the counter is held for no round trip to this server, whose turn to send COMMIT
 // could wait for a busy CPU while every other writer waits for the counter.
 func (r records) runBesideOnce(ctx context.Context, fn func(storage.Tx) error) error {
 	t, err := r.s.acquire(ctx)
@@ -498,12 +502,7 @@ func (r records) runBesideOnce(ctx context.Context, fn func(storage.Tx) error) e
 		return nil // fn ran no statement: there is nothing to commit
 	}
 	b := &pgx.Batch{}
-	if !t.open { // fn only appended: BEGIN and the lock go with the change and COMMIT
-		for _, q := range lt.begin {
-			b.Queue(q.sql, q.args...)
-		}
-		t.open = true
-	}
+	lt.queueBegin(b) // when fn only appended: BEGIN and the lock go with the change and COMMIT
 	appended := w.pending == nil
 	if p := w.pending; p != nil {
 		b.Queue(p.q, p.args...).QueryRow(func(row pgx.Row) error {
@@ -516,7 +515,7 @@ func (r records) runBesideOnce(ctx context.Context, fn func(storage.Tx) error) e
 	var tag pgconn.CommandTag
 	b.Queue(`COMMIT`).Exec(func(t pgconn.CommandTag) error { tag = t; return nil })
 	if err := conn.SendBatch(ctx, b).Close(); err != nil {
-		r.s.tail.Reset(r.s.head.Load()) // it may have committed
+		r.s.restartTail() // it may have committed
 		if !appended {
 			return fmt.Errorf("commit: %w", pgfeed.AppendError(w.pending.what, err))
 		}
