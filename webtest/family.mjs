@@ -56,11 +56,34 @@ async function view(page, name) {
 async function session(page) {
   return page.evaluate(async () => (await fetch('/web/session')).json());
 }
+// Every page a scenario joined with: at the end, none may ever have shown a thing twice.
+const joined = [];
+// watchTwice records, in the page, every item shown both as waiting to be sent and as sent at
+// the same moment (a person would read her message twice).
+function watchTwice() {
+  if (window.__twice) return;
+  window.__twice = [];
+  new MutationObserver(() => {
+    for (const w of document.querySelectorAll('[data-outbox]')) {
+      const id = w.dataset.outbox;
+      if (document.querySelector(`[data-post="${id}"],[data-message="${id}"]`) && !window.__twice.includes(id)) window.__twice.push(id);
+    }
+  }).observe(document, { subtree: true, childList: true });
+}
+async function neverTwice() {
+  for (const page of joined) {
+    if (page.isClosed()) continue;
+    const twice = await page.evaluate(() => window.__twice).catch(() => []);
+    if (twice && twice.length) fail('shown twice, as waiting and as sent at once: ' + twice.join(', '));
+  }
+}
 // join opens a fresh invitation link and joins, calling the resident "Mum".
 async function join(ctx, name, opts = {}) {
   const inv = await control('/invite?name=' + encodeURIComponent(name), 'POST');
   if (!inv.web_link || !inv.web_link.startsWith(cfg.base + '/join#')) fail('web link: ' + inv.web_link);
+  await ctx.addInitScript(watchTwice);
   const page = await ctx.newPage();
+  joined.push(page);
   page.on('pageerror', (e) => step('error in the page: ' + e.message));
   const resp = await page.goto(inv.web_link);
   const h = resp.headers();
@@ -578,6 +601,7 @@ const browser = await chromium.launch({
 });
 try {
   await scenarios[cfg.scenario](browser);
+  await neverTwice();
   step('done');
 } finally {
   await browser.close();

@@ -224,6 +224,7 @@ async function send(entry) {
     return 'refused';
   }
   await outbox.remove(entry.id);
+  S.waiting = S.waiting.filter((w) => w.id !== entry.id);
   // Shown as sent at once; the feed brings the same item back (and later who saw it).
   const made = new Date(entry.made).toISOString();
   if (entry.kind === 'post') {
@@ -308,7 +309,8 @@ function waitingCard(entry) {
     } }, 'Remove this') : null);
 }
 function renderWaiting() {
-  const posts = S.waiting.filter((e) => e.kind !== 'message');
+  // One the feed already brought back (its reply still on the way) shows once, as sent.
+  const posts = S.waiting.filter((e) => e.kind !== 'message' && !S.posts.has(e.id));
   for (const box of [$('waiting-photos'), $('waiting-share')]) {
     box.replaceChildren(...(posts.length ? [el('h3', {}, 'Waiting to send'), ...posts.map(waitingCard)] : []));
   }
@@ -393,7 +395,7 @@ function renderMessages() {
       ans.length ? el('p', { class: 'answer' }, ans.join(' · ')) : null,
       mine ? el('p', { class: 'state' }, seen.length ? 'Seen by ' + andList(seen) : 'Sent') : null);
   });
-  for (const e of S.waiting.filter((w) => w.kind === 'message' && w.body.to === other)) {
+  for (const e of S.waiting.filter((w) => w.kind === 'message' && w.body.to === other && !S.messages.has(w.id))) {
     bubbles.push(el('div', { class: 'bubble mine', 'data-outbox': e.id },
       e.photos.length ? el('img', { src: preview(e.id, 0, e.photos[0].blob), alt: 'Your photo, waiting to be sent' }) : null,
       e.body.text ? el('p', {}, e.body.text) : null,
