@@ -94,6 +94,14 @@ func (tl *Tail) Epoch() uint64 {
 	return tl.epoch
 }
 
+// End is the position of the last change the tail holds, or where it starts when it holds none
+// (-1: at no position).
+func (tl *Tail) End() int64 {
+	tl.mu.RLock()
+	defer tl.mu.RUnlock()
+	return tl.hi
+}
+
 // Reset empties the tail at head (the highest position committed as far as the backend knows;
 // -1 when it does not know: the tail then answers nothing until a commit).
 func (tl *Tail) Reset(head int64) {

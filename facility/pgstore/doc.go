@@ -68,13 +68,16 @@
 //
 // Like sqlitestore, the store keeps the newest changes it committed in a facility/feedtail
 // Tail, and Changes answers from it when it can: the fifty long-polls a post wakes read the
-// post from memory, not the database. Only what this server wrote beside others is kept there,
-// and only a plain change (a post, a message, staff's visit); positions are gap-free and
-// handed out in commit order (pgfeed), so a position the tail was not told of is another
-// server's commit (or the command line's), and the tail never answers across it. Any write
-// alone (every write that changes who sees what runs alone), anything the relay hears from
-// another server, and a commit whose outcome is unknown start it again. Writes beside each other
-// report their commits in any order: a report that comes after a later one's changes nothing.
+// post from memory, not the database. Only plain changes are kept (a post, a message, staff's
+// visit): what this server wrote beside others, and what other servers (or the command line)
+// committed, which the relay reads once by position, before it wakes their readers here.
+// Positions are gap-free and handed out in commit order (pgfeed), so a position the tail was
+// not told of is a gap, and the tail never answers across it. Any write alone here (every write
+// that changes who sees what runs alone), a change of another kind from another server (a
+// write there that changes who sees what writes one: a membership, a delete, a person), a
+// notification lost, and a commit whose outcome is unknown start it again. Writes beside each
+// other report their commits in any order: a report that comes after a later one's changes
+// nothing.
 // The sign-in is not kept in memory here: another server's revocation is known only through
 // the database at once (rule 17 of docs/security.md), so a woken long-poll still checks its
 // device there; but the sign-ins that ask at the same moment (the fifty long-polls a post wakes)

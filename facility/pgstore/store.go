@@ -161,6 +161,7 @@ func (s *Store) relay(wt *pgfeed.Watch) {
 		if everyone {
 			s.restartTail()
 			s.notify([]string{facility.WakeEveryone})
+			s.relayed.Store(max(s.relayed.Load(), s.head.Load()))
 			continue
 		}
 		var streams []string
@@ -175,10 +176,8 @@ func (s *Store) relay(wt *pgfeed.Watch) {
 		}
 		s.setHead(last) // before waking: a long-poll that then asks QuietAfter reads
 		if others {
-			// What another server wrote is not in the tail, and may change who sees what.
-			// (Its positions are gaps in this server's, so the tail would not take a commit
-			// of its own after them anyway: this is only sooner.)
-			s.restartTail()
+			// Before waking anyone: the readers it wakes find it in the tail.
+			s.tailFromOthers(ctx, heard, last)
 		}
 		if len(streams) == 0 {
 			s.relayed.Store(max(s.relayed.Load(), last))
@@ -197,6 +196,67 @@ func (s *Store) relay(wt *pgfeed.Watch) {
 		}
 		s.relayed.Store(max(s.relayed.Load(), last))
 	}
+}
+
+// relayTailMost is the most positions the relay reads at once for the tail; past it (a server
+// far behind) the tail starts again, and its readers read the database.
+const relayTailMost = 256
+
+// tailFromOthers gives the tail what other servers committed up to last, read from the
+// database once for every waiter here: each long-poll it wakes then reads memory, as for this
+// server's own commits. The changes are read by position (their notifications name their
+// streams); the tail takes them only as its rules say (feedtail.Plain: a commit that changed who
+// sees what wrote a change of another kind, and that starts it again), and only when they are
+// exactly the positions after its end. A position whose notification this batch did not bring
+// (this server's own, not yet reported by its writer), or a read that fails, starts it again.
+func (s *Store) tailFromOthers(ctx context.Context, heard []pgfeed.Heard, last int64) {
+	from := s.tail.End()
+	if from >= last {
+		return // it holds them already (this server's own commits, reported by their writers)
+	}
+	if from < 0 || last-from > relayTailMost {
+		s.restartTail()
+		return
+	}
+	keys := map[int64][]string{}
+	for _, h := range heard {
+		if s.ours(h.PID) {
+			continue // its writer reports it, or has started the tail again
+		}
+		for p := max(h.First, from+1); p <= h.Last; p++ {
+			keys[p] = h.Streams
+		}
+	}
+	var added []feedtail.Entry
+	unsafe := false
+	rows, err := s.pool.Query(ctx, `SELECT pos, kind, op, id, data FROM feed_changes WHERE pos > $1 AND pos <= $2 ORDER BY pos`, from, last)
+	if err == nil {
+		for rows.Next() {
+			var c protocol.Change
+			var data string
+			if err = rows.Scan(&c.Seq, &c.Kind, &c.Op, &c.ID, &data); err != nil {
+				break
+			}
+			c.Data = []byte(data)
+			if k, ok := keys[c.Seq]; ok && feedtail.Plain(c.Kind, c.Op, k) {
+				added = append(added, feedtail.Entry{Change: c, Keys: k})
+			} else {
+				unsafe = true
+			}
+		}
+		rows.Close()
+		if err == nil {
+			err = rows.Err()
+		}
+	}
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Warn("feed tail: what other servers committed could not be read; their readers read the database", "err", err)
+		}
+		s.restartTail()
+		return
+	}
+	s.tail.Commit(added, unsafe, last, true)
 }
 
 // setHead notes that position pos has committed.
