@@ -62,7 +62,9 @@
 // on a busy machine is most of the cost of a simple statement. So a View begins its REPEATABLE
 // READ transaction in the same round trip as its first query (a sign-in is two round trips),
 // and a feed read (Changes) is two batches: BEGIN with the reader's subscriptions and role, then
-// the pages of every planned stream, as one statement on a generic plan, with the COMMIT.
+// the pages of every planned stream, as one statement on a generic plan, with the COMMIT. A
+// write that names the reads it is about to make (storage.Prefetch: a post's or a message's
+// checks) sends them together, with its BEGIN and lock (prefetch.go).
 //
 // # The tail: a woken long-poll reads memory
 //

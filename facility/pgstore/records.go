@@ -19,6 +19,7 @@ import (
 type readTx struct {
 	ctx context.Context
 	q   querier
+	pre map[string]answer // reads made ahead, not taken yet (Prefetch)
 }
 
 var _ storage.ReadTx = readTx{}
@@ -31,6 +32,11 @@ func rows[T any](r readTx, what string, scan func(pgx.Row) (T, error), q string,
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", what, err)
 	}
+	return collect(what, rs, scan)
+}
+
+// collect reads rs whole with scan, and closes it.
+func collect[T any](what string, rs pgx.Rows, scan func(pgx.Row) (T, error)) ([]T, error) {
 	defer rs.Close()
 	var out []T
 	for rs.Next() {
@@ -59,8 +65,13 @@ func one(what string, err error) error {
 
 // exists runs a query of one row, if any: whether there is one.
 func (r readTx) exists(what, q string, args ...any) (bool, error) {
+	return existsIn(what, r.row(q, args...))
+}
+
+// existsIn reads whether row is there.
+func existsIn(what string, row pgx.Row) (bool, error) {
 	var one int
-	err := r.row(q, args...).Scan(&one)
+	err := row.Scan(&one)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil
 	}
@@ -128,8 +139,13 @@ func scanPerson(sc pgx.Row) (storage.Person, error) {
 	return p, nil
 }
 
+const personByID = `SELECT ` + personCols + ` FROM people WHERE id = $1`
+
 func (r readTx) Person(id string) (storage.Person, error) {
-	p, err := scanPerson(r.row(`SELECT `+personCols+` FROM people WHERE id = $1`, id))
+	if p, ok, err := ahead[storage.Person](r, aheadKey("person", id)); ok {
+		return p, err
+	}
+	p, err := scanPerson(r.row(personByID, id))
 	return p, one("person", err)
 }
 
@@ -225,10 +241,22 @@ func (r readTx) OffersByDevice(deviceID string) ([]storage.Offer, error) {
 		ORDER BY created_at, circle_id, person_id`, deviceID)
 }
 
+const blobBySHA = `SELECT width, height FROM blobs WHERE sha256 = $1`
+
+func scanBlob(sc pgx.Row) (protocol.PhotoRef, error) {
+	var ref protocol.PhotoRef
+	err := sc.Scan(&ref.Width, &ref.Height)
+	return ref, err
+}
+
 func (r readTx) Blob(sha string) (protocol.PhotoRef, error) {
-	ref := protocol.PhotoRef{SHA256: sha}
-	err := r.row(`SELECT width, height FROM blobs WHERE sha256 = $1`, sha).Scan(&ref.Width, &ref.Height)
-	return ref, one("blob", err)
+	ref, ok, err := ahead[protocol.PhotoRef](r, aheadKey("blob", sha))
+	if !ok {
+		ref, err = scanBlob(r.row(blobBySHA, sha))
+		err = one("blob", err)
+	}
+	ref.SHA256 = sha
+	return ref, err
 }
 
 func (r readTx) AuditPage(before int64, limit int) ([]protocol.AuditEntry, error) {
@@ -290,6 +318,7 @@ func (w *writeTx) Now() time.Time { return w.now }
 
 // exec runs a statement; what says in words what it was doing when it failed.
 func (w *writeTx) exec(what, q string, args ...any) (pgconn.CommandTag, error) {
+	w.pre = nil // what was read ahead may be what this writes
 	tag, err := w.tx.Exec(w.ctx, q, args...)
 	if err != nil {
 		return tag, fmt.Errorf("%s: %w", what, err)

@@ -34,8 +34,13 @@ func scanItem(sc pgx.Row) (storage.Item, error) {
 	return it, nil
 }
 
+const itemByID = `SELECT ` + itemCols + ` FROM items WHERE id = $1`
+
 func (r readTx) Item(id string) (storage.Item, error) {
-	it, err := scanItem(r.row(`SELECT `+itemCols+` FROM items WHERE id = $1`, id))
+	if it, ok, err := ahead[storage.Item](r, aheadKey("item", id)); ok {
+		return it, err
+	}
+	it, err := scanItem(r.row(itemByID, id))
 	return it, one("item", err)
 }
 
@@ -91,9 +96,19 @@ func (r readTx) ScopesWithPhoto(sha string, each func(storage.Scope) bool) error
 	}
 }
 
-func (r readTx) Circle(id string) (storage.Circle, error) {
+const circleByID = `SELECT id, resident_id, name FROM circles WHERE id = $1`
+
+func scanCircle(sc pgx.Row) (storage.Circle, error) {
 	var c storage.Circle
-	err := r.row(`SELECT id, resident_id, name FROM circles WHERE id = $1`, id).Scan(&c.ID, &c.ResidentID, &c.Name)
+	err := sc.Scan(&c.ID, &c.ResidentID, &c.Name)
+	return c, err
+}
+
+func (r readTx) Circle(id string) (storage.Circle, error) {
+	if c, ok, err := ahead[storage.Circle](r, aheadKey("circle", id)); ok {
+		return c, err
+	}
+	c, err := scanCircle(r.row(circleByID, id))
 	return c, one("circle", err)
 }
 
@@ -112,13 +127,23 @@ func scanString(sc pgx.Row) (string, error) {
 	return s, err
 }
 
+const circlesOf = `SELECT circle_id FROM members WHERE person_id = $1 ORDER BY circle_id`
+
 func (r readTx) MemberCircles(personID string) ([]string, error) {
-	return rows(r, "circles", scanString, `SELECT circle_id FROM members WHERE person_id = $1 ORDER BY circle_id`, personID)
+	if cs, ok, err := ahead[[]string](r, aheadKey("circles", personID)); ok {
+		return cs, err
+	}
+	return rows(r, "circles", scanString, circlesOf, personID)
 }
 
+const sharesCircle = `SELECT 1 FROM members m1 JOIN members m2 ON m2.circle_id = m1.circle_id
+	WHERE m1.person_id = $1 AND m2.person_id = $2 LIMIT 1`
+
 func (r readTx) SharesCircle(personID, otherID string) (bool, error) {
-	return r.exists("circles", `SELECT 1 FROM members m1 JOIN members m2 ON m2.circle_id = m1.circle_id
-		WHERE m1.person_id = $1 AND m2.person_id = $2 LIMIT 1`, personID, otherID)
+	if yes, ok, err := ahead[bool](r, aheadKey("shares", personID, otherID)); ok {
+		return yes, err
+	}
+	return r.exists("circles", sharesCircle, personID, otherID)
 }
 
 func (r readTx) CircleMates(personID string) ([]storage.Person, error) {
@@ -133,12 +158,18 @@ func (r readTx) PeopleWithAvatar(sha string) ([]storage.Person, error) {
 		WHERE avatar = $1 AND avatar <> '' ORDER BY id`, sha)
 }
 
+const uploadedBy = `SELECT 1 FROM blob_uploads WHERE sha256 = $1 AND person_id = $2`
+
 func (r readTx) BlobUploadedBy(sha, personID string) (bool, error) {
-	return r.exists("uploader", `SELECT 1 FROM blob_uploads WHERE sha256 = $1 AND person_id = $2`, sha, personID)
+	if yes, ok, err := ahead[bool](r, aheadKey("uploader", sha, personID)); ok {
+		return yes, err
+	}
+	return r.exists("uploader", uploadedBy, sha, personID)
 }
 
 func (w *writeTx) InsertItem(it storage.Item, photos []string) error {
 	// The item and its photos in one statement, one round trip of a post's dozen.
+	w.pre = nil // what was read ahead may be what this writes
 	var n int
 	err := w.q.QueryRow(w.ctx, `WITH it AS (INSERT INTO items(id, kind, author_id, target_id, circle_id, p1, p2, audience, body_hash, data, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING RETURNING id),

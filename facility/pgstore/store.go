@@ -303,7 +303,7 @@ func (s *Store) readersOf(ctx context.Context, streams []string) ([]string, erro
 	for _, k := range streams {
 		keys[k] = struct{}{}
 	}
-	return readTx{ctx, &oneQuery{pool: s.pool}}.wakeList(keys) // one statement, no transaction
+	return readTx{ctx: ctx, q: &oneQuery{pool: s.pool}}.wakeList(keys) // one statement, no transaction
 }
 
 // Close closes the store's connections. Closing again does nothing (serve closes the facility

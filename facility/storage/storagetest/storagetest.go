@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) storage.Storage) {
 		{"LeavingAndRemoval", leavingAndRemoval},
 		{"NowFromContext", nowFromContext},
 		{"TimesSortAsTimes", timesSortAsTimes},
+		{"ReadsAhead", readsAhead},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
