@@ -40,8 +40,9 @@
 // is seen and the replay answered as one.
 //
 // Locks are always taken in the same order (writers' lock, then row locks of inserts and of a
-// visit's two updates, device before person, then the counter), and a write beside others holds the counter only for its append and COMMIT (the
-// readers to wake are read before the append), so writers cannot deadlock over them.
+// visit's two updates, device before person, then the counter), and a write beside others
+// holds the counter only for its append and COMMIT (the readers to wake are read in the same
+// round trip, before the append), so writers cannot deadlock over them.
 //
 // Should a transaction still fail with a serialization failure (40001) or a deadlock (40P01), as
 // it could if something else (a migration, an operator's session) takes locks in another order,

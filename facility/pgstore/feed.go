@@ -168,7 +168,27 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 // the Notifier (as sqlitestore's wakeList): in the writer's transaction before COMMIT, or for
 // the changes another server committed (Store.relay).
 func (r readTx) wakeList(keys map[string]struct{}) ([]string, error) {
-	persons := map[string]struct{}{}
+	persons, q, args := wakeQuery(keys)
+	if q != "" {
+		ids, err := rows(r, "whom to wake", scanString, q, args...)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			persons[id] = struct{}{}
+		}
+	}
+	out := make([]string, 0, len(persons))
+	for p := range persons {
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// wakeQuery splits keys into the persons they name and the statement (with its arguments) that
+// reads the persons who read the streams they name; q is "" when no statement is needed.
+func wakeQuery(keys map[string]struct{}) (persons map[string]struct{}, q string, args []any) {
+	persons = map[string]struct{}{}
 	var staff, residents bool
 	var circles []string
 	for k := range keys {
@@ -185,22 +205,12 @@ func (r readTx) wakeList(keys map[string]struct{}) ([]string, error) {
 			circles = append(circles, strings.TrimPrefix(k, "c:"))
 		}
 	}
-	if staff || residents || len(circles) > 0 {
-		// One statement for them all (a post names its circle and staff): a round trip each
-		// was a seventh of a post's. A part not asked for is skipped by its one-time filter.
-		ids, err := rows(r, "whom to wake", scanString, `SELECT id FROM people WHERE $1 AND role = 'staff' AND removed_at IS NULL
-			UNION ALL SELECT id FROM people WHERE $2 AND role IN ('resident', 'staff') AND removed_at IS NULL
-			UNION ALL SELECT person_id FROM members WHERE circle_id = ANY($3)`, staff, residents, circles)
-		if err != nil {
-			return nil, err
-		}
-		for _, id := range ids {
-			persons[id] = struct{}{}
-		}
+	if !staff && !residents && len(circles) == 0 {
+		return persons, "", nil
 	}
-	out := make([]string, 0, len(persons))
-	for p := range persons {
-		out = append(out, p)
-	}
-	return out, nil
+	// One statement for them all (a post names its circle and staff): a round trip each was a
+	// seventh of a post's. A part not asked for is skipped by its one-time filter.
+	return persons, `SELECT id FROM people WHERE $1 AND role = 'staff' AND removed_at IS NULL
+		UNION ALL SELECT id FROM people WHERE $2 AND role IN ('resident', 'staff') AND removed_at IS NULL
+		UNION ALL SELECT person_id FROM members WHERE circle_id = ANY($3)`, []any{staff, residents, circles}
 }

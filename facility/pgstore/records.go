@@ -289,9 +289,9 @@ type writeTx struct {
 	woke  map[string]struct{} // streams and persons to wake that no Append announced
 	local map[string]struct{} // streams that got changes, to wake on this server
 	// Beside other writers (RunBeside): met is set when an insert found its key taken, and
-	// the readers of each append are read before it (wake) when wakeNow says to wake any.
+	// the readers of its append are read with it (pendingAppend.wake) when wakeNow says to
+	// wake any.
 	beside, met, wakeNow bool
-	wake                 []string
 	// Beside others, the change is written with the COMMIT, in one round trip (runOnce).
 	pending *pendingAppend
 	last    int64 // the last position appended, once known
@@ -310,6 +310,9 @@ type pendingAppend struct {
 	// The change and its streams, for the tail.
 	change  protocol.Change
 	streams []string
+	// The streams whose readers to wake on this server: read in the transaction, in COMMIT's
+	// round trip but before the append, so that the counter is held for no read.
+	wake map[string]struct{}
 }
 
 var _ storage.Tx = (*writeTx)(nil)
@@ -394,16 +397,13 @@ func (w *writeTx) AppendAudit(e protocol.AuditEntry) error {
 }
 
 func (w *writeTx) AppendChange(c storage.Change, streams []string) (int64, error) {
+	var wake map[string]struct{}
 	if w.beside && w.wakeNow && len(streams) > 0 {
-		keys := make(map[string]struct{}, len(streams))
+		// Read in COMMIT's round trip, before the append (see pendingAppend.wake).
+		wake = make(map[string]struct{}, len(streams))
 		for _, k := range streams {
-			keys[k] = struct{}{}
+			wake[k] = struct{}{}
 		}
-		persons, err := w.wakeList(keys)
-		if err != nil {
-			return 0, err
-		}
-		w.wake = append(w.wake, persons...)
 	} else {
 		for _, k := range streams {
 			w.local[k] = struct{}{}
@@ -425,7 +425,7 @@ func (w *writeTx) AppendChange(c storage.Change, streams []string) (int64, error
 		if w.pending != nil {
 			return 0, fmt.Errorf("%s: a write beside others appends one change, and %s came first", what, w.pending.what)
 		}
-		w.pending = &pendingAppend{q: q, args: args, what: what,
+		w.pending = &pendingAppend{q: q, args: args, what: what, wake: wake,
 			change:  protocol.Change{Kind: c.Kind, Op: c.Op, ID: c.ID, Data: append([]byte(nil), c.Data...)},
 			streams: append([]string(nil), streams...)}
 		return 0, nil

@@ -564,6 +564,21 @@ func (r records) runBesideOnce(ctx context.Context, fn func(storage.Tx) error) e
 	b := &pgx.Batch{}
 	lt.queueBegin(b) // when fn only appended: BEGIN and the lock go with the change and COMMIT
 	appended := w.pending == nil
+	var readers map[string]struct{} // whom the change wakes here, read before it is appended
+	if p := w.pending; p != nil && p.wake != nil {
+		var q string
+		var args []any
+		readers, q, args = wakeQuery(p.wake)
+		if q != "" {
+			b.Queue(q, args...).Query(func(rs pgx.Rows) error {
+				ids, err := collect("whom to wake", rs, scanString)
+				for _, id := range ids {
+					readers[id] = struct{}{}
+				}
+				return err
+			})
+		}
+	}
 	if p := w.pending; p != nil {
 		b.Queue(p.q, p.args...).QueryRow(func(row pgx.Row) error {
 			var ignored bool
@@ -586,6 +601,9 @@ func (r records) runBesideOnce(ctx context.Context, fn func(storage.Tx) error) e
 		return fmt.Errorf("commit: PostgreSQL rolled the transaction back (%s)", tag)
 	}
 	r.s.setHead(w.last) // before waking anyone (QuietAfter)
+	for id := range readers {
+		wake = append(wake, id)
+	}
 	if p := w.pending; p != nil {
 		// Before waking anyone: the readers it wakes find it in the tail. Beside others run
 		// only posts, messages, reactions, announcements and visits; what they write besides
@@ -626,9 +644,9 @@ func (r records) runFn(w *writeTx, fn func(storage.Tx) error) ([]string, error) 
 		return nil, err
 	}
 	// Whom to wake on this server, read before COMMIT: the memberships it names are this
-	// transaction's. (Beside others, the readers of appended changes were read before the
-	// append, so that the counter is held for no read.)
-	wake := w.wake
+	// transaction's. (Beside others, the readers of the appended change are read in COMMIT's
+	// round trip, before the append: runBesideOnce.)
+	var wake []string
 	if r.s.notify != nil && len(w.local)+len(w.woke) > 0 {
 		for k := range w.woke {
 			w.local[k] = struct{}{}
