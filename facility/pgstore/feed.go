@@ -96,10 +96,9 @@ func (s *Store) changesFromDB(ctx context.Context, personID string, after facili
 	var subs []feedplan.Sub
 	var staff bool
 	b := &pgx.Batch{}
+	// streamPages' plan is the same for any reader and ranges: planned once (plan_cache_mode,
+	// OpenWith), not at every read (3 ms, for its many subplans).
 	b.Queue(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`)
-	// streamPages' plan is the same for any reader and ranges, but PostgreSQL would plan it
-	// anew at every read (3 ms, for its many subplans), as a plan for unknown arrays looks dear.
-	b.Queue(`SET LOCAL plan_cache_mode = force_generic_plan`)
 	// The subscriptions and whether the reader is staff, in one statement: one row without a
 	// stream when there are no subscriptions.
 	b.Queue(`SELECT s.stream, s.backlog_from, s.joined, COALESCE(s.left_seq, 0), p.staff

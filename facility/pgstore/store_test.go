@@ -493,3 +493,49 @@ func TestQuietAfter(t *testing.T) {
 		}
 	}
 }
+
+// TestStatementsArePlannedOnce: every statement runs on the plan made when it was prepared
+// (PostgreSQL planned anew at every run the statements with array arguments: the feed's
+// pages, a post's append and whom it wakes). One connection, so that its prepared statements
+// are all the store's: after posts and feed reads, none was planned for its values.
+func TestStatementsArePlannedOnce(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, pgtest.DB(t)+"&pool_max_conns=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	d, err := facility.NewDomain(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rose, err := d.CreatePerson(ctx, facility.Admin, protocol.CreatePerson{Name: "Rose", Role: protocol.RoleResident})
+	if err != nil {
+		t.Fatal(err)
+	}
+	anna, err := d.CreatePerson(ctx, facility.Admin, protocol.CreatePerson{Name: "Anna", Role: protocol.RoleFamily})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.AddMember(ctx, facility.Admin, rose.Circle.ID, anna.Person.ID, protocol.AddMember{Relation: "Daughter"}); err != nil {
+		t.Fatal(err)
+	}
+	a := facility.Actor{PersonID: anna.Person.ID, Role: protocol.RoleFamily}
+	for i := range 8 {
+		if _, err := d.PutPost(ctx, a, protocol.NewID(), protocol.PutPost{CircleID: rose.Circle.ID, Caption: fmt.Sprint("post ", i)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, _, err := st.changesFromDB(ctx, anna.Person.ID, facility.Position{Seq: int64(i)}, 5, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var custom, generic int64
+	if err := st.Storage().View(ctx, func(tx storage.ReadTx) error {
+		return tx.(readTx).q.QueryRow(ctx, `SELECT COALESCE(sum(custom_plans), 0), COALESCE(sum(generic_plans), 0) FROM pg_prepared_statements`).Scan(&custom, &generic)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if custom != 0 || generic == 0 {
+		t.Errorf("statements planned for their values: %d times, on their prepared plans %d times; want none and some", custom, generic)
+	}
+}
