@@ -375,7 +375,7 @@ func (d *Domain) PutPost(ctx context.Context, a Actor, id string, req protocol.P
 		created = false
 		v := &viewer{a: a, tx: tx}
 		// The reads below, in one round trip where the backend can.
-		want := storage.Want{Item: id, Circle: req.CircleID, Photos: req.Photos, UploadedBy: a.PersonID}
+		want := storage.Want{Item: id, Circle: req.CircleID, Photos: req.Photos, UploadedBy: a.PersonID, PhotoScopes: true}
 		v.wantStreams(&want)
 		if err := storage.Prefetch(tx, want); err != nil {
 			return err
@@ -419,7 +419,7 @@ func (d *Domain) PutMessage(ctx context.Context, a Actor, id string, req protoco
 	err := d.st.RunBeside(ctx, func(tx storage.Tx) error {
 		created = false
 		// The reads below, in one round trip where the backend can.
-		want := storage.Want{Item: id, People: []string{req.To}, UploadedBy: a.PersonID}
+		want := storage.Want{Item: id, People: []string{req.To}, UploadedBy: a.PersonID, PhotoScopes: true}
 		if !a.Staff() {
 			want.SharesCircle = [2]string{a.PersonID, req.To}
 		}

@@ -97,6 +97,9 @@ func (w *writeTx) Prefetch(want storage.Want) error {
 	}
 	for _, sha := range want.Photos {
 		add(aheadKey("blob", sha), blobBySHA, oneRow("blob", scanBlob), sha)
+		if want.PhotoScopes {
+			add(aheadKey("scopes", sha), photoItems, allRows("the scopes of a photo's items", scanPhotoItem), sha, "", firstScopesPage())
+		}
 		if by := want.UploadedBy; by != "" {
 			add(aheadKey("uploader", sha, by), uploadedBy, anyRow("uploader"), sha, by)
 		}

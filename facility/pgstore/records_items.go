@@ -56,28 +56,46 @@ func (r readTx) IDClaim(authorID, id string) ([]byte, error) {
 // every post that reuses the photo half a millisecond of the database's time.
 var scopesPage = 64
 
+// photoItem is an item that holds a photo: whether it is live, and its scope.
+type photoItem struct {
+	id   string
+	live bool
+	sc   storage.Scope
+}
+
+func scanPhotoItem(row pgx.Row) (photoItem, error) {
+	var x photoItem
+	var circle, p1, p2, aud *string
+	err := row.Scan(&x.id, &x.live, &circle, &p1, &p2, &aud)
+	x.sc = storage.Scope{CircleID: str(circle), P1: str(p1), P2: str(p2), Audience: str(aud)}
+	return x, err
+}
+
+// photoItems is a page of a photo's items: $1 the photo, after the item $2, at most $3.
+const photoItems = `SELECT ip.item_id, it.deleted_at IS NULL, it.circle_id, it.p1, it.p2, it.audience
+	FROM (SELECT item_id FROM item_photos WHERE sha256 = $1 AND item_id > $2 ORDER BY item_id LIMIT $3) ip
+	JOIN items it ON it.id = ip.item_id ORDER BY ip.item_id`
+
+// firstScopesPage is how many of a photo's items ScopesWithPhoto reads first.
+func firstScopesPage() int { return min(4, scopesPage) }
+
 func (r readTx) ScopesWithPhoto(sha string, each func(storage.Scope) bool) error {
 	// A page at a time along item_photos' key: the first page nearly always has a scope the
 	// viewer sees, and a photo in thousands of posts is not read whole (DISTINCT would). The
 	// page is cut from item_photos alone, deleted items included, so that it is a range of its
 	// index whatever the planner thinks of items.
-	type photoItem struct {
-		id   string
-		live bool
-		sc   storage.Scope
-	}
 	met := map[storage.Scope]bool{}
-	n := min(4, scopesPage)
+	n := firstScopesPage()
 	for after := ""; ; n = min(4*n, scopesPage) {
-		page, err := rows(r, "the scopes of a photo's items", func(row pgx.Row) (photoItem, error) {
-			var x photoItem
-			var circle, p1, p2, aud *string
-			err := row.Scan(&x.id, &x.live, &circle, &p1, &p2, &aud)
-			x.sc = storage.Scope{CircleID: str(circle), P1: str(p1), P2: str(p2), Audience: str(aud)}
-			return x, err
-		}, `SELECT ip.item_id, it.deleted_at IS NULL, it.circle_id, it.p1, it.p2, it.audience
-			FROM (SELECT item_id FROM item_photos WHERE sha256 = $1 AND item_id > $2 ORDER BY item_id LIMIT $3) ip
-			JOIN items it ON it.id = ip.item_id ORDER BY ip.item_id`, sha, after, n)
+		var page []photoItem
+		var ok bool
+		var err error
+		if after == "" {
+			page, ok, err = ahead[[]photoItem](r, aheadKey("scopes", sha))
+		}
+		if !ok {
+			page, err = rows(r, "the scopes of a photo's items", scanPhotoItem, photoItems, sha, after, n)
+		}
 		if err != nil {
 			return err
 		}

@@ -17,6 +17,7 @@ type Want struct {
 	Circle        string    // Circle(Circle)
 	Photos        []string  // Blob(sha) of each, and BlobUploadedBy(sha, UploadedBy) when it is set
 	UploadedBy    string    //
+	PhotoScopes   bool      // and ScopesWithPhoto(sha, …) of each (its first page, on a backend that pages)
 	SharesCircle  [2]string // SharesCircle(SharesCircle[0], SharesCircle[1]) when both are set
 }
 
