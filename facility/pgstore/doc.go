@@ -37,7 +37,9 @@
 // nothing it should allow, and a visit beside another may read a stale last visit, which sends
 // staff one more person change. An insert that meets a key held by a write beside it (the same id
 // sent twice at once) ends the transaction, and fn runs again alone, where the other's commit
-// is seen and the replay answered as one.
+// is seen and the replay answered as one. So an item's insert need not answer at once: beside
+// others it goes with the next statement (a post's: with its append and COMMIT), and the key
+// met fails the transaction there.
 //
 // Locks are always taken in the same order (writers' lock, then row locks of inserts and of a
 // visit's two updates, device before person, then the counter), and a write beside others

@@ -3,6 +3,7 @@ package pgstore
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -185,15 +186,31 @@ func (r readTx) BlobUploadedBy(sha, personID string) (bool, error) {
 	return r.exists("uploader", uploadedBy, sha, personID)
 }
 
+// insertItem writes an item and its photos in one statement; {conflict} is what meeting the
+// item's key does.
+const insertItem = `WITH it AS (INSERT INTO items(id, kind, author_id, target_id, circle_id, p1, p2, audience, body_hash, data, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) {conflict} RETURNING id),
+	ph AS (INSERT INTO item_photos(sha256, item_id) SELECT DISTINCT p, it.id FROM it, unnest($12::text[]) p ON CONFLICT DO NOTHING)
+	SELECT count(*) FROM it`
+
+var (
+	insertItemOrNothing = strings.ReplaceAll(insertItem, "{conflict}", "ON CONFLICT DO NOTHING")
+	insertItemOrFail    = strings.ReplaceAll(insertItem, "{conflict}", "")
+)
+
 func (w *writeTx) InsertItem(it storage.Item, photos []string) error {
-	// The item and its photos in one statement, one round trip of a post's dozen.
 	w.pre = nil // what was read ahead may be what this writes
+	args := []any{it.ID, it.Kind, it.AuthorID, nullable(it.TargetID), nullable(it.CircleID), nullable(it.P1), nullable(it.P2),
+		nullable(it.Audience), it.BodyHash, string(it.Data), ts(it.CreatedAt), photos}
+	if lt, ok := w.q.(lazyTx); ok && w.beside {
+		// Beside others, sent with the next statement (a post's: its append, with COMMIT). Its
+		// key met fails it, and the whole transaction with it, which then runs alone
+		// (runBesideOnce): beside others a key met runs fn again alone in any case.
+		lt.waitFor(insertItemOrFail, args)
+		return nil
+	}
 	var n int
-	err := w.q.QueryRow(w.ctx, `WITH it AS (INSERT INTO items(id, kind, author_id, target_id, circle_id, p1, p2, audience, body_hash, data, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING RETURNING id),
-		ph AS (INSERT INTO item_photos(sha256, item_id) SELECT DISTINCT p, it.id FROM it, unnest($12::text[]) p ON CONFLICT DO NOTHING)
-		SELECT count(*) FROM it`, it.ID, it.Kind, it.AuthorID, nullable(it.TargetID),
-		nullable(it.CircleID), nullable(it.P1), nullable(it.P2), nullable(it.Audience), it.BodyHash, string(it.Data), ts(it.CreatedAt), photos).Scan(&n)
+	err := w.q.QueryRow(w.ctx, insertItemOrNothing, args...).Scan(&n)
 	if err != nil {
 		err = fmt.Errorf("add item: %w", err)
 	}

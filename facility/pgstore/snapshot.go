@@ -22,6 +22,8 @@ type querier interface {
 type handTx struct {
 	conn *pgxpool.Conn
 	open bool // BEGIN sent, and no COMMIT or ROLLBACK since
+	// waiting are statements to send before the next one, in its round trip (lazyTx.waitFor).
+	waiting []queued
 }
 
 func (s *Store) acquire(ctx context.Context) (*handTx, error) {
@@ -57,18 +59,33 @@ func snapshot(t *handTx) lazyTx {
 	return lazyTx{t, []queued{{sql: `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`}}}
 }
 
-// queueBegin queues the transaction's first statements in b, unless they were sent, and
-// reports how many it queued.
+// queueBegin queues in b the transaction's first statements, unless they were sent, and the
+// statements waiting to go with the next one, and reports how many it queued.
 func (l lazyTx) queueBegin(b *pgx.Batch) int {
-	if l.open {
-		return 0
+	n := 0
+	if !l.open {
+		l.open = true
+		for _, q := range l.begin {
+			b.Queue(q.sql, q.args...)
+		}
+		n = len(l.begin)
 	}
-	l.open = true
-	for _, q := range l.begin {
+	for _, q := range l.waiting {
 		b.Queue(q.sql, q.args...)
 	}
-	return len(l.begin)
+	n += len(l.waiting)
+	l.waiting = nil
+	return n
 }
+
+// waitFor has a statement whose result nobody reads (it succeeds or fails the transaction)
+// sent with the next statement, in its round trip.
+func (l lazyTx) waitFor(sql string, args []any) {
+	l.waiting = append(l.waiting, queued{sql, args})
+}
+
+// direct reports whether a statement may go on its own: nothing waits to go before it.
+func (l lazyTx) direct() bool { return l.open && len(l.waiting) == 0 }
 
 // send sends the transaction's first statements with sql, and reads their results.
 func (l lazyTx) send(ctx context.Context, sql string, args []any) (pgx.BatchResults, error) {
@@ -86,7 +103,7 @@ func (l lazyTx) send(ctx context.Context, sql string, args []any) (pgx.BatchResu
 }
 
 func (l lazyTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	if l.open {
+	if l.direct() {
 		return l.conn.Query(ctx, sql, args...)
 	}
 	br, err := l.send(ctx, sql, args)
@@ -102,7 +119,7 @@ func (l lazyTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, e
 }
 
 func (l lazyTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
-	if l.open {
+	if l.direct() {
 		return l.conn.QueryRow(ctx, sql, args...)
 	}
 	rows, err := l.Query(ctx, sql, args...)
@@ -110,7 +127,7 @@ func (l lazyTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
 }
 
 func (l lazyTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
-	if l.open {
+	if l.direct() {
 		return l.conn.Exec(ctx, sql, args...)
 	}
 	br, err := l.send(ctx, sql, args)

@@ -502,6 +502,12 @@ func (r records) run(ctx context.Context, fn func(storage.Tx) error, beside bool
 	}
 }
 
+// metKey: a statement met a key that is taken (a unique violation).
+func metKey(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505"
+}
+
 // retryable: the transaction failed only because of a transaction beside it.
 func retryable(err error) bool {
 	var pe *pgconn.PgError
@@ -565,7 +571,7 @@ func (r records) runBesideOnce(ctx context.Context, fn func(storage.Tx) error) e
 	if err != nil {
 		return err
 	}
-	if !t.open && w.pending == nil {
+	if !t.open && w.pending == nil && len(t.waiting) == 0 {
 		return nil // fn ran no statement: there is nothing to commit
 	}
 	b := &pgx.Batch{}
@@ -597,6 +603,9 @@ func (r records) runBesideOnce(ctx context.Context, fn func(storage.Tx) error) e
 	var tag pgconn.CommandTag
 	b.Queue(`COMMIT`).Exec(func(t pgconn.CommandTag) error { tag = t; return nil })
 	if err := conn.SendBatch(ctx, b).Close(); err != nil {
+		if metKey(err) {
+			return errRunAlone // an insert sent with COMMIT met a key: nothing was kept
+		}
 		r.s.restartTail() // it may have committed
 		if !appended {
 			return fmt.Errorf("commit: %w", pgfeed.AppendError(w.pending.what, err))
@@ -641,7 +650,7 @@ func (r records) newWriteTx(ctx context.Context, q querier, beside bool) *writeT
 // runFn runs fn and what follows it before COMMIT; it returns whom to wake on this server.
 func (r records) runFn(w *writeTx, fn func(storage.Tx) error) ([]string, error) {
 	err := fn(w)
-	if w.met {
+	if w.met || w.beside && metKey(err) { // (an insert sent with a later statement met its key)
 		return nil, errRunAlone
 	}
 	if err != nil {
