@@ -67,7 +67,13 @@
 // and a feed read (Changes) is two batches: BEGIN with the reader's subscriptions and role, then
 // the pages of every planned stream, as one statement on a generic plan, with the COMMIT. A
 // write that names the reads it is about to make (storage.Prefetch: a post's or a message's
-// checks) sends them together, with its BEGIN and lock (prefetch.go).
+// checks) sends them together, with its BEGIN and lock (prefetch.go). A post beside others is
+// three round trips: its checks; the photo's further items, when the first few hold none the
+// writer sees; its insert, whom to wake, its append and COMMIT.
+//
+// Every connection runs with plan_cache_mode = force_generic_plan: each statement is planned
+// once, when it is prepared. PostgreSQL planned the statements with array arguments anew at
+// every run (an eighth of its work in a phase of posts, 3 ms of a feed read's).
 //
 // # The tail: a woken long-poll reads memory
 //
