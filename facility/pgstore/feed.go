@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -177,11 +179,7 @@ func (r readTx) wakeList(keys map[string]struct{}) ([]string, error) {
 			persons[id] = struct{}{}
 		}
 	}
-	out := make([]string, 0, len(persons))
-	for p := range persons {
-		out = append(out, p)
-	}
-	return out, nil
+	return slices.Collect(maps.Keys(persons)), nil
 }
 
 // wakeQuery splits keys into the persons they name and the statement (with its arguments) that

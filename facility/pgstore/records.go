@@ -270,14 +270,17 @@ func (r readTx) AuditPage(before int64, limit int) ([]protocol.AuditEntry, error
 }
 
 func (r readTx) StreamChanges(stream string, from, to int64, limit int) ([]storage.Change, error) {
-	return rows(r, "stream", func(sc pgx.Row) (storage.Change, error) {
-		var c storage.Change
-		var data string
-		err := sc.Scan(&c.Seq, &c.Kind, &c.Op, &c.ID, &data)
-		c.Data = []byte(data)
-		return c, err
-	}, `SELECT c.pos, c.kind, c.op, c.id, c.data FROM feed_streams s JOIN feed_changes c ON c.pos = s.pos
+	return rows(r, "stream", scanChange, `SELECT c.pos, c.kind, c.op, c.id, c.data FROM feed_streams s JOIN feed_changes c ON c.pos = s.pos
 		WHERE s.stream = $1 AND s.pos >= $2 AND s.pos <= $3 ORDER BY s.pos LIMIT $4`, stream, from, to, limit)
+}
+
+// scanChange reads a change's pos, kind, op, id and data.
+func scanChange(sc pgx.Row) (storage.Change, error) {
+	var c storage.Change
+	var data string
+	err := sc.Scan(&c.Seq, &c.Kind, &c.Op, &c.ID, &data)
+	c.Data = []byte(data)
+	return c, err
 }
 
 // writeTx is a read-write transaction, which holds the feed's counter (see the package doc).
@@ -343,8 +346,7 @@ func (w *writeTx) insert(record, key, q string, args ...any) error {
 // inserted is an insert's outcome (wrote: it wrote its row): a *storage.ConflictError when the
 // key was taken, else err.
 func (w *writeTx) inserted(record, key string, wrote bool, err error) error {
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) && pe.Code == "23505" || err == nil && !wrote {
+	if metKey(err) || err == nil && !wrote {
 		w.met = w.beside
 		return &storage.ConflictError{Record: record, Key: key}
 	}

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -234,34 +236,23 @@ func (s *Store) tailFromOthers(ctx context.Context, heard []pgfeed.Heard, last i
 			keys[p] = h.Streams
 		}
 	}
-	var added []feedtail.Entry
-	unsafe := false
-	rows, err := s.pool.Query(ctx, `SELECT pos, kind, op, id, data FROM feed_changes WHERE pos > $1 AND pos <= $2 ORDER BY pos`, from, last)
-	if err == nil {
-		for rows.Next() {
-			var c protocol.Change
-			var data string
-			if err = rows.Scan(&c.Seq, &c.Kind, &c.Op, &c.ID, &data); err != nil {
-				break
-			}
-			c.Data = []byte(data)
-			if k, ok := keys[c.Seq]; ok && feedtail.Plain(c.Kind, c.Op, k) {
-				added = append(added, feedtail.Entry{Change: c, Keys: k})
-			} else {
-				unsafe = true
-			}
-		}
-		rows.Close()
-		if err == nil {
-			err = rows.Err()
-		}
-	}
+	changes, err := rows(readTx{ctx: ctx, q: s.pool}, "what other servers committed", scanChange,
+		`SELECT pos, kind, op, id, data FROM feed_changes WHERE pos > $1 AND pos <= $2 ORDER BY pos`, from, last)
 	if err != nil {
 		if ctx.Err() == nil {
 			s.log.Warn("feed tail: what other servers committed could not be read; their readers read the database", "err", err)
 		}
 		s.restartTail()
 		return
+	}
+	var added []feedtail.Entry
+	unsafe := false
+	for _, c := range changes {
+		if k, ok := keys[c.Seq]; ok && feedtail.Plain(c.Kind, c.Op, k) {
+			added = append(added, feedtail.Entry{Change: protocol.Change{Seq: c.Seq, Kind: c.Kind, Op: c.Op, ID: c.ID, Data: c.Data}, Keys: k})
+		} else {
+			unsafe = true
+		}
 	}
 	s.tail.Commit(added, unsafe, last, true)
 }
@@ -553,8 +544,9 @@ func (r records) runOnce(ctx context.Context, fn func(storage.Tx) error, beside 
 // runBesideOnce runs fn beside other writers, in a transaction begun and ended by hand so that
 // each end goes with a statement: BEGIN and the writers' lock (shared: other RunBeside
 // transactions run beside this one, RunInTx's wait) with fn's first statement, and fn's change
-// (which takes the feed's counter) with COMMIT, so the counter is held for no round trip to this server, whose turn to send COMMIT
-// could wait for a busy CPU while every other writer waits for the counter.
+// (which takes the feed's counter) with COMMIT, so the counter is held for no round trip to
+// this server, whose turn to send COMMIT could wait for a busy CPU while every other writer
+// waits for the counter.
 func (r records) runBesideOnce(ctx context.Context, fn func(storage.Tx) error) error {
 	t, err := r.s.acquire(ctx)
 	if err != nil {
@@ -617,9 +609,7 @@ func (r records) runBesideOnce(ctx context.Context, fn func(storage.Tx) error) e
 		return fmt.Errorf("commit: PostgreSQL rolled the transaction back (%s)", tag)
 	}
 	r.s.setHead(w.last) // before waking anyone (QuietAfter)
-	for id := range readers {
-		wake = append(wake, id)
-	}
+	wake = slices.AppendSeq(wake, maps.Keys(readers))
 	if p := w.pending; p != nil {
 		// Before waking anyone: the readers it wakes find it in the tail. Beside others run
 		// only posts, messages, reactions, announcements and visits; what they write besides

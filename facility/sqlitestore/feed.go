@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"hearth/facility"
@@ -139,11 +141,7 @@ func (t *tx) wakeList(keys map[string]struct{}) ([]string, error) {
 			persons[id] = struct{}{}
 		}
 	}
-	out := make([]string, 0, len(persons))
-	for p := range persons {
-		out = append(out, p)
-	}
-	return out, nil
+	return slices.Collect(maps.Keys(persons)), nil
 }
 
 // seesItem is the Domain's rule of who sees an item (facility/items.go: an item's streams
