@@ -14,8 +14,11 @@
 #   sqlite      Hearth on its SQLite data folder
 #   pg1         Hearth on PostgreSQL, one server (init --database, then serve)
 #   pg2         Hearth on PostgreSQL, two servers on the same database and data folder, behind
-#               bench/splitproxy (SPLITPROXY, a built binary): writers and setup go to A, the
-#               waiting devices' long-polls to B, so every delivery is a cross-server wake-up
+#               a splitting proxy: writers and setup go to A, the waiting devices' long-polls
+#               to B, so every delivery is a cross-server wake-up. SPLITPROXY=haproxy runs
+#               Debian's HAProxy (apt-get install haproxy) in HTTP mode on one thread; else
+#               SPLITPROXY names bench/splitproxy built (Go's reverse proxy, about three times
+#               HAProxy's CPU on the same two cores)
 #   pocketbase  PocketBase
 # WORKLOADS picks among PHASES by number (default "1 2 3"); PG_SERVE_PARAMS is added to the
 # database address that serve is given (e.g. "&pool_max_conns=16"; init takes the plain one).
@@ -132,6 +135,33 @@ serve_hearth() { # binary data-folder port [serve-args]: starts a server, adds i
 	wait_http "http://127.0.0.1:$3/v1/info"
 }
 
+# split_haproxy_cfg: HAProxy splitting as bench/splitproxy does (GET /v1/sync to the waiting
+# server, everything else to the writing one), in HTTP mode on one thread: a balancer that costs
+# the two cores less than Go's reverse proxy.
+split_haproxy_cfg() {
+	cat <<-'CFG'
+	global
+	    maxconn 4096
+	    nbthread 1
+	defaults
+	    mode http
+	    timeout connect 5s
+	    timeout client  90s
+	    timeout server  90s
+	    timeout http-keep-alive 90s
+	frontend split
+	    bind 127.0.0.1:18440
+	    use_backend waits if { method GET } { path /v1/sync }
+	    default_backend writes
+	backend writes
+	    http-reuse always
+	    server a 127.0.0.1:18443
+	backend waits
+	    http-reuse always
+	    server b 127.0.0.1:18444
+	CFG
+}
+
 run_hearth() { # binary label round store phase...
 	local bin=$1 label=$2 round=$3 store=$4
 	shift 4
@@ -149,7 +179,12 @@ run_hearth() { # binary label round store phase...
 	if [ "$store" = pg2 ]; then
 		serve_hearth "$bin" "$d" 18444 "${serve[@]}"
 		b=${srvs[1]}
-		"$SPLITPROXY" -addr 127.0.0.1:18440 -writes http://127.0.0.1:18443 -waits http://127.0.0.1:18444 2>>"$d.log.proxy" &
+		if [ "$SPLITPROXY" = haproxy ]; then
+			split_haproxy_cfg >"$work/split.cfg"
+			haproxy -db -f "$work/split.cfg" 2>>"$d.log.proxy" &
+		else
+			"$SPLITPROXY" -addr 127.0.0.1:18440 -writes http://127.0.0.1:18443 -waits http://127.0.0.1:18444 2>>"$d.log.proxy" &
+		fi
 		srvs+=($!)
 		px=$!
 		base=http://127.0.0.1:18440
@@ -175,7 +210,14 @@ run_pb() { # round phase...
 }
 
 case " $TARGETS " in *" pg1 "* | *" pg2 "*) start_pg ;; esac
-case " $TARGETS " in *" pg2 "*) [ -x "$SPLITPROXY" ] || { echo "pg2 needs SPLITPROXY (go build ./bench/splitproxy)" >&2; exit 2; } ;; esac
+case " $TARGETS " in *" pg2 "*)
+	if [ "$SPLITPROXY" = haproxy ]; then
+		command -v haproxy >/dev/null || { echo "SPLITPROXY=haproxy needs HAProxy: apt-get install haproxy" >&2; exit 2; }
+	else
+		[ -x "$SPLITPROXY" ] || { echo "pg2 needs SPLITPROXY (go build ./bench/splitproxy, or the word haproxy)" >&2; exit 2; }
+	fi
+	;;
+esac
 echo "machine: $(nproc) cores, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg); targets: $TARGETS; results: $OUT"
 for r in $(seq "$ROUNDS"); do
 	for w in ${WORKLOADS:-1 2 3}; do

@@ -184,18 +184,15 @@ func (s *Store) relay(wt *pgfeed.Watch) {
 			last = max(last, h.Last)
 		}
 		s.setHead(last) // before waking: a long-poll that then asks QuietAfter reads
+		var fromTail *tailRead
 		if others {
-			// Before waking anyone: the readers it wakes find it in the tail.
-			s.tailFromOthers(ctx, heard, last)
+			fromTail = s.tailWants(heard, last)
 		}
-		if len(streams) == 0 {
-			s.relayed.Store(max(s.relayed.Load(), last))
-			continue
-		}
-		persons, err := s.readersOf(ctx, streams)
+		persons, err := s.relayRead(ctx, fromTail, streams)
 		if err != nil {
 			if ctx.Err() == nil {
-				s.log.Warn("feed wake-ups: waking everyone, the readers of the changed streams could not be read", "err", err)
+				s.log.Warn("feed wake-ups: what other servers committed could not be read; waking everyone, who read the database", "err", err)
+				s.restartTail()
 				s.notify([]string{facility.WakeEveryone})
 			}
 			continue
@@ -211,21 +208,25 @@ func (s *Store) relay(wt *pgfeed.Watch) {
 // far behind) the tail starts again, and its readers read the database.
 const relayTailMost = 256
 
-// tailFromOthers gives the tail what other servers committed up to last, read from the
-// database once for every waiter here: each long-poll it wakes then reads memory, as for this
-// server's own commits. The changes are read by position (their notifications name their
-// streams); the tail takes them only as its rules say (feedtail.Plain: a commit that changed who
-// sees what wrote a change of another kind, and that starts it again), and only when they are
-// exactly the positions after its end. A position whose notification this batch did not bring
-// (this server's own, not yet reported by its writer), or a read that fails, starts it again.
-func (s *Store) tailFromOthers(ctx context.Context, heard []pgfeed.Heard, last int64) {
+// tailRead is what the tail wants read of other servers' commits: the positions after from up
+// to last, with the streams their notifications named.
+type tailRead struct {
+	from, last int64
+	keys       map[int64][]string
+}
+
+// tailWants says which of what other servers committed up to last the tail should take, so that
+// each long-poll the relay wakes then reads memory, as for this server's own commits: nil when it
+// holds them already (this server's own, reported by its writer) or cannot take them (a server
+// far behind: it starts again, and its readers read the database).
+func (s *Store) tailWants(heard []pgfeed.Heard, last int64) *tailRead {
 	from := s.tail.End()
 	if from >= last {
-		return // it holds them already (this server's own commits, reported by their writers)
+		return nil
 	}
 	if from < 0 || last-from > relayTailMost {
 		s.restartTail()
-		return
+		return nil
 	}
 	keys := map[int64][]string{}
 	for _, h := range heard {
@@ -236,25 +237,58 @@ func (s *Store) tailFromOthers(ctx context.Context, heard []pgfeed.Heard, last i
 			keys[p] = h.Streams
 		}
 	}
-	changes, err := rows(readTx{ctx: ctx, q: s.pool}, "what other servers committed", scanChange,
-		`SELECT pos, kind, op, id, data FROM feed_changes WHERE pos > $1 AND pos <= $2 ORDER BY pos`, from, last)
-	if err != nil {
-		if ctx.Err() == nil {
-			s.log.Warn("feed tail: what other servers committed could not be read; their readers read the database", "err", err)
-		}
-		s.restartTail()
-		return
+	return &tailRead{from: from, last: last, keys: keys}
+}
+
+// relayRead reads in one round trip what the relay needs once another server committed: the
+// changes the tail wants (nil: none), given to it before anyone is woken, and the persons who
+// read streams, returned to be woken. The tail takes the changes only as its rules say
+// (feedtail.Plain: a commit that changed who sees what wrote a change of another kind, which
+// starts it again), and only when they are exactly the positions after its end: a position
+// whose notification this batch did not bring (this server's own, not yet reported by its
+// writer) starts it again.
+func (s *Store) relayRead(ctx context.Context, want *tailRead, streams []string) ([]string, error) {
+	keys := make(map[string]struct{}, len(streams))
+	for _, k := range streams {
+		keys[k] = struct{}{}
 	}
-	var added []feedtail.Entry
-	unsafe := false
-	for _, c := range changes {
-		if k, ok := keys[c.Seq]; ok && feedtail.Plain(c.Kind, c.Op, k) {
-			added = append(added, feedtail.Entry{Change: protocol.Change{Seq: c.Seq, Kind: c.Kind, Op: c.Op, ID: c.ID, Data: c.Data}, Keys: k})
-		} else {
-			unsafe = true
+	persons, q, args := wakeQuery(keys)
+	var changes []storage.Change
+	b := &pgx.Batch{}
+	if want != nil {
+		b.Queue(`SELECT pos, kind, op, id, data FROM feed_changes WHERE pos > $1 AND pos <= $2 ORDER BY pos`,
+			want.from, want.last).Query(func(rs pgx.Rows) (err error) {
+			changes, err = collect("what other servers committed", rs, scanChange)
+			return err
+		})
+	}
+	if q != "" {
+		b.Queue(q, args...).Query(func(rs pgx.Rows) error {
+			ids, err := collect("whom to wake", rs, scanString)
+			for _, id := range ids {
+				persons[id] = struct{}{}
+			}
+			return err
+		})
+	}
+	if b.Len() > 0 {
+		if err := s.pool.SendBatch(ctx, b).Close(); err != nil {
+			return nil, err
 		}
 	}
-	s.tail.Commit(added, unsafe, last, true)
+	if want != nil {
+		var added []feedtail.Entry
+		unsafe := false
+		for _, c := range changes {
+			if k, ok := want.keys[c.Seq]; ok && feedtail.Plain(c.Kind, c.Op, k) {
+				added = append(added, feedtail.Entry{Change: protocol.Change{Seq: c.Seq, Kind: c.Kind, Op: c.Op, ID: c.ID, Data: c.Data}, Keys: k})
+			} else {
+				unsafe = true
+			}
+		}
+		s.tail.Commit(added, unsafe, want.last, true)
+	}
+	return slices.Collect(maps.Keys(persons)), nil
 }
 
 // setHead notes that position pos has committed.
@@ -293,15 +327,6 @@ func (s *Store) readHead(ctx context.Context) {
 // store opened without Options.Others never hears other servers).
 func (s *Store) QuietAfter(pos int64) bool {
 	return s.waker != nil && s.known.Load() && pos >= s.head.Load()
-}
-
-// readersOf reads who reads streams (stream keys and person ids, as notified), to wake them.
-func (s *Store) readersOf(ctx context.Context, streams []string) ([]string, error) {
-	keys := make(map[string]struct{}, len(streams))
-	for _, k := range streams {
-		keys[k] = struct{}{}
-	}
-	return readTx{ctx: ctx, q: &oneQuery{pool: s.pool}}.wakeList(keys) // one statement, no transaction
 }
 
 // Close closes the store's connections. Closing again does nothing (serve closes the facility
