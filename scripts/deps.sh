@@ -8,8 +8,8 @@ build=(gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxra
 window=(xvfb xauth imagemagick xdotool dbus tesseract-ocr tesseract-ocr-eng zbar-tools)
 case "${1:-build}" in
   build) want=("${build[@]}") ;;
-  test)  want=("${build[@]}" "${window[@]}" libimage-exiftool-perl libheif-examples chromium nodejs npm postgresql-15) ;; # chromium, node: webtest/; heif-convert: the iPhone HEIC test's reference; postgresql-15: facility/pgtest
-  bench) want=("${build[@]}" "${window[@]}" libvips-tools libheif-examples chromium nodejs npm postgresql-15) ;; # the app benchmarks run a real window; heif-enc makes the 12 MP HEIC; webtest's benchmark a browser
+  test)  want=("${build[@]}" "${window[@]}" libimage-exiftool-perl libheif-examples chromium nodejs npm postgresql-15 haproxy) ;; # chromium, node: webtest/; heif-convert: the iPhone HEIC test's reference; postgresql-15: facility/pgtest; haproxy: the guide's balancer (cmd/hearth-facility)
+  bench) want=("${build[@]}" "${window[@]}" libvips-tools libheif-examples chromium nodejs npm postgresql-15 haproxy) ;; # the app benchmarks run a real window; heif-enc makes the 12 MP HEIC; webtest's benchmark a browser
   *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac
 
