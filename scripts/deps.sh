@@ -8,7 +8,7 @@ build=(gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxra
 window=(xvfb xauth imagemagick xdotool dbus tesseract-ocr tesseract-ocr-eng zbar-tools)
 case "${1:-build}" in
   build) want=("${build[@]}") ;;
-  test)  want=("${build[@]}" "${window[@]}" libimage-exiftool-perl libheif-examples chromium nodejs npm postgresql-15 haproxy) ;; # chromium, node: webtest/; heif-convert: the iPhone HEIC test's reference; postgresql-15: facility/pgtest; haproxy: the guide's balancer (cmd/hearth-facility)
+  test)  want=("${build[@]}" "${window[@]}" libimage-exiftool-perl libheif-examples chromium nodejs npm postgresql-15 haproxy nginx libnginx-mod-stream) ;; # chromium, node: webtest/; heif-convert: the iPhone HEIC test's reference; postgresql-15: facility/pgtest; haproxy, nginx: the guide's balancers (cmd/hearth-facility)
   bench) want=("${build[@]}" "${window[@]}" libvips-tools libheif-examples chromium nodejs npm postgresql-15 haproxy) ;; # the app benchmarks run a real window; heif-enc makes the 12 MP HEIC; webtest's benchmark a browser
   *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac
@@ -55,4 +55,14 @@ echo "Installing: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 $cmd
+# The tests run their own balancers and database from a temporary folder: the services these
+# packages start on a machine with systemd (nginx's default site on port 80) are stopped again.
+for svc in haproxy nginx postgresql; do
+  case " ${missing[*]} " in *" $svc "* | *" $svc-"*)
+    if [ -d /run/systemd/system ] && systemctl is-enabled --quiet "$svc" 2>/dev/null; then
+      echo "Stopping and disabling the $svc service the package started (the tests run their own)"
+      systemctl disable --now --quiet "$svc" || true
+    fi ;;
+  esac
+done
 webtest_npm "${1:-build}"

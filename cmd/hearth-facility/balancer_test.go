@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -116,60 +117,107 @@ func (d *pinnedDevice) all(t *testing.T) map[string]bool {
 	}
 }
 
-// startHAProxy runs HAProxy in the foreground with cfg until the test ends.
-func startHAProxy(t *testing.T, cfg string) *serverLog {
+// balancer is a load balancer the guide configures: how a block of the guide becomes the file
+// it runs, and how it runs.
+type balancer struct {
+	name, pkg string
+	// config makes the file from the guide's block; check tests the file; args runs it in the
+	// foreground.
+	config      func(block, dir string) string
+	check, args func(file string) []string
+}
+
+var (
+	haproxy = balancer{name: "haproxy", pkg: "haproxy",
+		config: func(block, _ string) string { return block },
+		check:  func(file string) []string { return []string{"-c", "-f", file} },
+		args:   func(file string) []string { return []string{"-db", "-f", file} }}
+	nginx = balancer{name: "nginx", pkg: "nginx libnginx-mod-stream",
+		config: func(block, dir string) string {
+			// The guide's block as it is; around it what Debian's /etc/nginx/nginx.conf and
+			// modules-enabled give.
+			return "daemon off;\nworker_processes 1;\npid " + filepath.Join(dir, "nginx.pid") + ";\n" +
+				"error_log stderr notice;\nload_module /usr/lib/nginx/modules/ngx_stream_module.so;\n" +
+				"events {}\n" + block
+		},
+		check: func(file string) []string { return []string{"-t", "-e", "stderr", "-c", file} },
+		args:  func(file string) []string { return []string{"-e", "stderr", "-c", file} }}
+)
+
+// guideConfig is one of the guide's balancer configurations: the line before its block, and its
+// listening line with a format for the test's address in its place.
+type guideConfig struct {
+	balancer
+	intro, listen, listenAt string
+}
+
+// block returns the guide's block with its listening address replaced by front and each other
+// example address by its pair in oldNew.
+func (g guideConfig) block(t *testing.T, front string, oldNew ...string) string {
 	t.Helper()
-	bin, err := exec.LookPath("haproxy")
+	return replaceAll(t, guideBlock(t, g.intro), append([]string{g.listen, fmt.Sprintf(g.listenAt, front)}, oldNew...)...)
+}
+
+// start checks and runs the balancer with block until the test ends.
+func (b balancer) start(t *testing.T, block string) {
+	t.Helper()
+	bin, err := exec.LookPath(b.name)
 	if err != nil {
-		t.Fatal("HAProxy is not installed: apt-get install haproxy (make test installs it through scripts/deps.sh)")
+		bin = "/usr/sbin/" + b.name // not on a user's PATH
+		if _, err := os.Stat(bin); err != nil {
+			t.Fatalf("%s is not installed: apt-get install %s (make test installs it through scripts/deps.sh)", b.name, b.pkg)
+		}
 	}
-	file := filepath.Join(t.TempDir(), "haproxy.cfg")
-	if err := os.WriteFile(file, []byte(cfg), 0o600); err != nil {
+	dir := t.TempDir()
+	file := filepath.Join(dir, b.name+".cfg")
+	if err := os.WriteFile(file, []byte(b.config(block, dir)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := exec.Command(bin, "-c", "-f", file).CombinedOutput(); err != nil {
-		t.Fatalf("HAProxy refuses the guide's configuration: %v\n%s\n%s", err, out, cfg)
+	if out, err := exec.Command(bin, b.check(file)...).CombinedOutput(); err != nil {
+		t.Fatalf("%s refuses the guide's configuration: %v\n%s\n%s", b.name, err, out, block)
 	}
-	cmd := exec.Command(bin, "-db", "-f", file)
-	logs := &serverLog{ended: make(chan struct{})}
-	stderr, _ := cmd.StderrPipe()
-	cmd.Stdout = cmd.Stderr
+	out, err := os.Create(filepath.Join(dir, b.name+".log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	cmd := exec.Command(bin, b.args(file)...)
+	cmd.Stdout, cmd.Stderr = out, out // a file: its workers may outlive the master a moment
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	go func() {
-		b := make([]byte, 4096)
-		for {
-			n, err := stderr.Read(b)
-			for _, line := range strings.Split(strings.TrimSpace(string(b[:n])), "\n") {
-				if line != "" {
-					logs.add(line)
-				}
-			}
-			if err != nil {
-				close(logs.ended)
-				return
-			}
+	t.Cleanup(func() {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // the master and its workers (nginx forks)
+		cmd.Wait()
+		if t.Failed() {
+			log, _ := os.ReadFile(out.Name())
+			t.Logf("%s's output:\n%s", b.name, log)
 		}
-	}()
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait(); <-logs.ended })
-	return logs
+	})
 }
 
-// TestBalancerFromTheGuide runs section 14's HAProxy configuration, as docs/install-facility.md
-// prints it (only its addresses changed), in front of two real servers of one home on a real
-// PostgreSQL, over TLS passed through: a device pairs through the balancer; a message sent
-// through it reaches the device's long-poll, which the balancer gave to the other server; then
-// the server holding the long-poll is killed with SIGKILL and the device carries on through the
-// balancer: no message sent after the kill is refused (the balancer tries the other server), and
-// every one is in the feed.
+// TestBalancerFromTheGuide runs section 14's balancer configurations, HAProxy's and nginx's, as
+// docs/install-facility.md prints them (only their addresses changed), in front of two real
+// servers of one home on a real PostgreSQL, over TLS passed through: a device pairs through the
+// balancer; a message sent through it reaches the device's long-poll; then the server holding
+// the long-poll is killed with SIGKILL and the device carries on through the balancer: no
+// message sent after the kill is refused (the balancer tries the other server), and every one is
+// in the feed.
 func TestBalancerFromTheGuide(t *testing.T) {
+	for _, g := range []guideConfig{
+		{haproxy, "HAProxy (active health check", "bind :8443", "bind %s"},
+		{nginx, "nginx (the `stream` module", "listen 8443;", "listen %s;"},
+	} {
+		t.Run(g.name, func(t *testing.T) { balancedHome(t, g) })
+	}
+}
+
+func balancedHome(t *testing.T, g guideConfig) {
 	bin := buildBinary(t)
 	dir, _, inv := initPostgres(t)
 	rose, _ := addPerson(t, dir, "Rose", "resident")
 	addrA, addrB, front := freeAddr(t), freeAddr(t), freeAddr(t)
-	cfg := replaceAll(t, guideBlock(t, "HAProxy (active health check"),
-		"bind :8443", "bind "+front, "10.0.0.11:8443", addrA, "10.0.0.12:8443", addrB)
 
 	pinned := newPinnedDevice("", inv.Pin).client
 	cmds := map[string]*exec.Cmd{}
@@ -179,7 +227,7 @@ func TestBalancerFromTheGuide(t *testing.T) {
 		cmds[name], logs[name] = startServe(t, bin, pinned, "https://"+addr, "--data", dir, "--addr", addr,
 			"--max-conns-per-address", "1000")
 	}
-	startHAProxy(t, cfg)
+	g.start(t, g.block(t, front, "10.0.0.11:8443", addrA, "10.0.0.12:8443", addrB))
 	dev := newPinnedDevice("https://"+front, inv.Pin)
 	waitFor(t, "the balancer to answer", func() bool { status, _, _ := dev.do("GET", "/v1/info", nil); return status == 200 })
 
@@ -284,4 +332,75 @@ func TestBalancerFromTheGuide(t *testing.T) {
 	}
 	t.Logf("after %s was killed, %d messages went through the balancer in %v, none refused, the slowest in %v",
 		holder, len(ids), time.Since(killed).Round(time.Millisecond), slowest.Round(time.Millisecond))
+}
+
+// TestBalancerRoutesHomesByName runs section 17's configurations, HAProxy's and nginx's, as the
+// guide prints them (only their addresses changed), in front of two homes' real servers over
+// TLS: asked by a home's name (SNI), the balancer passes the connection to that home (its pinned
+// certificate, its name in /v1/info); with one home's pin and the other's name the app refuses
+// the connection; a name that is no home's gets no server at all.
+func TestBalancerRoutesHomesByName(t *testing.T) {
+	bin := buildBinary(t)
+	type named struct {
+		host, name, addr string
+		inv              protocol.Invitation
+	}
+	homes := []*named{{host: "maple-grove.hearth.care.example", name: "Maple Grove"},
+		{host: "oak-lodge.hearth.care.example", name: "Oak Lodge"}}
+	for _, h := range homes {
+		dir := filepath.Join(t.TempDir(), "data")
+		code, stdout, stderr := runCmd(t, "init", "--data", dir, "--name", h.name, "--public-host", h.host+":443")
+		if code != 0 {
+			t.Fatalf("init %s: %d %s", h.name, code, stderr)
+		}
+		var err error
+		if h.inv, err = protocol.ParseInvitation(lastLine(stdout)); err != nil {
+			t.Fatal(err)
+		}
+		h.addr = freeAddr(t)
+		startServe(t, bin, newPinnedDevice("", h.inv.Pin).client, "https://"+h.addr, "--data", dir, "--addr", h.addr)
+	}
+	// info asks the balancer at front for /v1/info by the name host, pinning pin.
+	info := func(front, host, pin string) (protocol.Info, error) {
+		cfg := protocol.PinnedTLSConfig(pin)
+		cfg.ServerName = host
+		c := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: cfg, DisableKeepAlives: true}}
+		var in protocol.Info
+		resp, err := c.Get("https://" + front + "/v1/info")
+		if err != nil {
+			return in, err
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != 200 {
+			return in, fmt.Errorf("info: %d", resp.StatusCode)
+		}
+		return in, json.NewDecoder(resp.Body).Decode(&in)
+	}
+	for _, g := range []guideConfig{
+		{haproxy, "HAProxy:", "bind :443", "bind %s"},
+		{nginx, "nginx (`stream` module with `ssl_preread`)", "listen 443;", "listen %s;"},
+	} {
+		t.Run(g.name, func(t *testing.T) {
+			front := freeAddr(t)
+			g.start(t, g.block(t, front, "127.0.0.1:8441", homes[0].addr, "127.0.0.1:8442", homes[1].addr))
+			for i, h := range homes {
+				var in protocol.Info
+				waitFor(t, "the balancer to pass "+h.host+" through", func() bool {
+					var err error
+					in, err = info(front, h.host, h.inv.Pin)
+					return err == nil
+				})
+				if in.Name != h.name {
+					t.Errorf("asked for %s, the balancer reached %q", h.host, in.Name)
+				}
+				other := homes[1-i]
+				if _, err := info(front, other.host, h.inv.Pin); err == nil || !strings.Contains(err.Error(), "does not match") {
+					t.Errorf("%s's pin with %s's name: %v, want the pin refused", h.name, other.name, err)
+				}
+			}
+			if in, err := info(front, "elm-court.hearth.care.example", homes[0].inv.Pin); err == nil {
+				t.Errorf("a name that is no home's reached %q", in.Name)
+			}
+		})
+	}
 }
