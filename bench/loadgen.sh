@@ -111,6 +111,14 @@ new_db() { # prints the URL of a fresh, empty database (in a subshell: the name 
 	echo "postgres://postgres@127.0.0.1:$pgport/$name?sslmode=disable"
 }
 
+# settle starts each phase from a quiet disk, whichever target ran before, so that none pays
+# for the one before it: the last phase's dirty pages are written back now rather than under the
+# next one's fsyncs, and PostgreSQL's buffers are checkpointed.
+settle() {
+	sync
+	[ -z "$pgport" ] || as_pg "$PGBIN/psql" -q -h "$work/pg/sock" -p "$pgport" -U postgres -d postgres -c CHECKPOINT >/dev/null
+}
+
 # measure LABEL ROUND PID_A PID_B PID_PROXY LOADGEN-ARGS...: one loadgen phase; its JSON line,
 # with the CPU every server process used during it, goes to OUT.
 measure() {
@@ -165,6 +173,7 @@ split_haproxy_cfg() {
 run_hearth() { # binary label round store phase...
 	local bin=$1 label=$2 round=$3 store=$4
 	shift 4
+	settle
 	runs=$((runs + 1)) # a new folder each phase ($RANDOM once named one twice and init refused)
 	local d=$work/h$runs link a b="" px="" base=http://127.0.0.1:18443
 	local db=() url serve=()
@@ -198,6 +207,7 @@ run_hearth() { # binary label round store phase...
 run_pb() { # round phase...
 	local round=$1
 	shift
+	settle
 	runs=$((runs + 1))
 	local d=$work/pb$runs
 	mkdir -p "$d/data" "$d/mig" "$d/hooks"

@@ -334,7 +334,7 @@ func balancedHome(t *testing.T, g guideConfig) {
 		holder, len(ids), time.Since(killed).Round(time.Millisecond), slowest.Round(time.Millisecond))
 }
 
-// TestBalancerRoutesHomesByName runs section 17's configurations, HAProxy's and nginx's, as the
+// TestBalancerRoutesHomesByName runs section 16's configurations, HAProxy's and nginx's, as the
 // guide prints them (only their addresses changed), in front of two homes' real servers over
 // TLS: asked by a home's name (SNI), the balancer passes the connection to that home (its pinned
 // certificate, its name in /v1/info); with one home's pin and the other's name the app refuses
