@@ -99,24 +99,6 @@ func (d *pinnedDevice) sync(since string, wait int) (protocol.SyncResponse, erro
 	return sr, err
 }
 
-// all reads the whole feed and returns its ids.
-func (d *pinnedDevice) all(t *testing.T) map[string]bool {
-	t.Helper()
-	have := map[string]bool{}
-	for since := ""; ; {
-		sr, err := d.sync(since, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, c := range sr.Changes {
-			have[c.ID] = true
-		}
-		if since = sr.Next; !sr.More {
-			return have
-		}
-	}
-}
-
 // balancer is a load balancer the guide configures: how a block of the guide becomes the file
 // it runs, and how it runs.
 type balancer struct {
@@ -243,12 +225,7 @@ func balancedHome(t *testing.T, g guideConfig) {
 	}
 
 	// A long-poll through the balancer, and a message sent through it on another connection.
-	var since string
-	for sr := (protocol.SyncResponse{More: true}); sr.More; since = sr.Next {
-		if sr, err = dev.sync(since, 0); err != nil {
-			t.Fatal(err)
-		}
-	}
+	_, since := pullWith(t, dev.client, dev.base, dev.token, "")
 	parked := func() map[string]int {
 		return map[string]int{"A": logs["A"].count(`msg="sync waits"`), "B": logs["B"].count(`msg="sync waits"`)}
 	}
@@ -324,7 +301,7 @@ func balancedHome(t *testing.T, g guideConfig) {
 		}
 		slowest = max(slowest, time.Since(start))
 	}
-	have := dev.all(t)
+	have, _ := pullWith(t, dev.client, dev.base, dev.token, "")
 	for i, id := range append([]string{first}, ids...) {
 		if !have[id] {
 			t.Errorf("message %d is not in the feed read through the balancer", i)

@@ -16,11 +16,17 @@ import (
 // cursor after them.
 func pull(t *testing.T, base, token, since string) (map[string]bool, string) {
 	t.Helper()
+	return pullWith(t, http.DefaultClient, base, token, since)
+}
+
+// pullWith is pull through client (a pinned TLS client, say).
+func pullWith(t *testing.T, client *http.Client, base, token, since string) (map[string]bool, string) {
+	t.Helper()
 	have := map[string]bool{}
 	for {
 		req, _ := http.NewRequest("GET", base+"/v1/sync?limit=1000&since="+since, nil)
 		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := client.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -182,6 +182,22 @@ func (r readTx) wakeList(keys map[string]struct{}) ([]string, error) {
 	return slices.Collect(maps.Keys(persons)), nil
 }
 
+// queueWake queues on b the read of whom keys wake, and returns the set it fills: the persons
+// keys name, and, once b has been sent, the readers of the streams they name.
+func queueWake(b *pgx.Batch, keys map[string]struct{}) map[string]struct{} {
+	persons, q, args := wakeQuery(keys)
+	if q != "" {
+		b.Queue(q, args...).Query(func(rs pgx.Rows) error {
+			ids, err := collect("whom to wake", rs, scanString)
+			for _, id := range ids {
+				persons[id] = struct{}{}
+			}
+			return err
+		})
+	}
+	return persons
+}
+
 // wakeQuery splits keys into the persons they name and the statement (with its arguments) that
 // reads the persons who read the streams they name; q is "" when no statement is needed.
 func wakeQuery(keys map[string]struct{}) (persons map[string]struct{}, q string, args []any) {

@@ -252,22 +252,13 @@ func (s *Store) relayRead(ctx context.Context, want *tailRead, streams []string)
 	for _, k := range streams {
 		keys[k] = struct{}{}
 	}
-	persons, q, args := wakeQuery(keys)
 	var changes []storage.Change
 	b := &pgx.Batch{}
+	persons := queueWake(b, keys)
 	if want != nil {
 		b.Queue(`SELECT pos, kind, op, id, data FROM feed_changes WHERE pos > $1 AND pos <= $2 ORDER BY pos`,
 			want.from, want.last).Query(func(rs pgx.Rows) (err error) {
 			changes, err = collect("what other servers committed", rs, scanChange)
-			return err
-		})
-	}
-	if q != "" {
-		b.Queue(q, args...).Query(func(rs pgx.Rows) error {
-			ids, err := collect("whom to wake", rs, scanString)
-			for _, id := range ids {
-				persons[id] = struct{}{}
-			}
 			return err
 		})
 	}
@@ -596,18 +587,7 @@ func (r records) runBesideOnce(ctx context.Context, fn func(storage.Tx) error) e
 	appended := w.pending == nil
 	var readers map[string]struct{} // whom the change wakes here, read before it is appended
 	if p := w.pending; p != nil && p.wake != nil {
-		var q string
-		var args []any
-		readers, q, args = wakeQuery(p.wake)
-		if q != "" {
-			b.Queue(q, args...).Query(func(rs pgx.Rows) error {
-				ids, err := collect("whom to wake", rs, scanString)
-				for _, id := range ids {
-					readers[id] = struct{}{}
-				}
-				return err
-			})
-		}
+		readers = queueWake(b, p.wake)
 	}
 	if p := w.pending; p != nil {
 		b.Queue(p.q, p.args...).QueryRow(func(row pgx.Row) error {
