@@ -30,8 +30,9 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		return fmt.Errorf("the records of %s are in the PostgreSQL database %s, which this command does not back up: "+
 			"back it up with pg_dump --format=custom (and WAL archiving for point-in-time recovery), and copy %s's "+
-			"certificate, keys and settings.json with it (docs/install-facility.md, \"Backups on PostgreSQL\")%s",
-			*dir, s.Database, *dir, left)
+			"certificate, keys and settings.json with it; after putting a dump back with pg_restore, run hearth-facility "+
+			"restore --data %s (docs/install-facility.md, \"Backups on PostgreSQL\")%s",
+			*dir, s.Database, *dir, *dir, left)
 	}
 	if err := datadir.Backup(ctx, *dir, *to); err != nil {
 		return err

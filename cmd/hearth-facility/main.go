@@ -11,7 +11,7 @@
 //	hearth-facility photos copy --data DIR --blobs s3://BUCKET/PREFIX?endpoint=HOST:PORT
 //	hearth-facility migrate --data DIR [--to postgres://USER@HOST/DB] [--blobs s3://BUCKET/PREFIX?endpoint=HOST:PORT]
 //	hearth-facility backup  --data DIR --to FILE
-//	hearth-facility restore --data DIR --from FILE
+//	hearth-facility restore --data DIR --from FILE   (on PostgreSQL, after pg_restore: --data DIR alone)
 //	hearth-facility cert renew --data DIR
 package main
 
@@ -43,7 +43,7 @@ Commands:
   photos   copy the photos from the data directory into an S3 bucket (photos copy ...)
   migrate  move the home's records to PostgreSQL and/or its photos to S3 (stop the server first)
   backup   write a consistent backup while serving
-  restore  put a backup back (stop the server first)
+  restore  put a backup back, or finish a PostgreSQL restore (stop the server first)
   cert     renew the self-signed certificate, same key (cert renew ...)
   version  print the version
 

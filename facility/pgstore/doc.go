@@ -116,7 +116,8 @@
 //     members or staff per batch of notifications). Its own commits, whose readers it woke at
 //     COMMIT, are passed over: their notifications come from its own connections' backends.
 //   - Backup returns an error saying to use pg_dump (hearth-facility serve/init --database use
-//     this package; hearth-facility backup refuses such a folder and says the same).
+//     this package; hearth-facility backup refuses such a folder and says the same). After the
+//     database is put back, NewEpoch (hearth-facility restore) gives the home a new cursor epoch.
 //   - The visibility SQL of the feed (feed.go) is a copy of sqlitestore's, held to the Domain's
 //     rules by TestSeesItemAgrees as SQLite's copy is.
 package pgstore

@@ -2,9 +2,7 @@ package pgstore
 
 import (
 	"context"
-	"crypto/rand"
 	"embed"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -130,7 +128,7 @@ func OpenWith(ctx context.Context, url string, opt Options) (*Store, error) {
 	}
 	if opt.Others && opt.Notify != nil {
 		w, err := pgfeed.StartWaker(ctx, pool, pgfeed.WakerOptions{Poll: opt.Poll, LostAfter: opt.Poll,
-			AppName: "hearth-waker", Logger: opt.Logger})
+			AppName: serverAppName, Logger: opt.Logger})
 		if err != nil {
 			pool.Close()
 			return nil, err
@@ -349,12 +347,12 @@ func redact(url string) string {
 // seedMeta gives a new home its id and cursor epoch (as sqlitestore does), leaving them as they
 // are once set.
 func (s *Store) seedMeta(ctx context.Context, name string) error {
-	var b [8]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return fmt.Errorf("make a cursor epoch: %w", err)
+	epoch, err := newEpoch()
+	if err != nil {
+		return err
 	}
 	if _, err := s.pool.Exec(ctx, `INSERT INTO meta(key, value) VALUES ('facility_id', $1), ('epoch', $2)
-		ON CONFLICT (key) DO NOTHING`, protocol.NewID(), hex.EncodeToString(b[:])); err != nil {
+		ON CONFLICT (key) DO NOTHING`, protocol.NewID(), epoch); err != nil {
 		return fmt.Errorf("write the home's id: %w", err)
 	}
 	if name != "" {

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"hearth/facility/pgtest"
+	"hearth/protocol"
+)
+
+// syncOnce asks the feed once from since and returns the status, the error code of a refusal
+// and the changes' ids.
+func syncOnce(t *testing.T, base, token, since string) (int, string, map[string]bool) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", base+"/v1/sync?limit=1000&since="+since, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		protocol.SyncResponse
+		Error struct {
+			Code string `json:"code"`
+		} `json:"error"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatalf("sync: %d, not JSON: %v", resp.StatusCode, err)
+	}
+	ids := map[string]bool{}
+	for _, c := range body.Changes {
+		ids[c.ID] = true
+	}
+	return resp.StatusCode, body.Error.Code, ids
+}
+
+// pgTool runs one of PostgreSQL's programs (pg_dump, pg_restore) as the guide prints it.
+func pgTool(t *testing.T, name string, args ...string) {
+	t.Helper()
+	out, err := exec.Command(filepath.Join(pgtest.BinDir, name), args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+}
+
+// TestRestorePostgres takes the guide's way back for a home kept in PostgreSQL (section 14),
+// with the real binary, pg_dump and pg_restore: a dump, a message after it that a device reads,
+// the dump restored into the emptied database, then restore --data, which gives the home a new
+// cursor epoch. Without it the device, whose cursor is past the restored feed, silently misses
+// what is written next (positions are handed out again); with it the device is told to sync
+// again from the start and gets the restored home and what came after. restore refuses while a
+// server of the home is connected (from its own copy of the data directory, as on a second
+// machine), and refuses a SQLite backup file for such a home.
+func TestRestorePostgres(t *testing.T) {
+	bin := buildBinary(t)
+	dir, db, inv := initPostgres(t)
+	rose, _ := addPerson(t, dir, "Rose", "resident")
+	addr := freeAddr(t)
+	base := "http://" + addr
+	cmd, logs := startServe(t, bin, http.DefaultClient, base, "--data", dir, "--addr", addr, "--insecure-http")
+	logs.waitFor(t, "msg=serving")
+	pr, status := pair(t, base, inv.Code)
+	if status != 200 {
+		t.Fatalf("pair: %d", status)
+	}
+	before := protocol.NewID()
+	if status := putMessage(t, base, pr.Token, rose, before); status != 201 {
+		t.Fatalf("message: %d", status)
+	}
+	dump := filepath.Join(t.TempDir(), "hearth_maple.dump")
+	pgTool(t, "pg_dump", "--format=custom", "--file="+dump, db) // while serving, as the guide says
+	lost := protocol.NewID()
+	if status := putMessage(t, base, pr.Token, rose, lost); status != 201 {
+		t.Fatalf("message: %d", status)
+	}
+	have, cursor := pull(t, base, pr.Token, "")
+	if !have[before] || !have[lost] {
+		t.Fatalf("the device's feed lacks its messages: %v", have)
+	}
+	stopServer(t, cmd, logs)
+
+	// Into an empty database of the same name, as the guide says.
+	cfg, err := pgx.ParseConfig(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := pgtest.Shared(t).URL("postgres")
+	pgExec(t, admin, "DROP DATABASE "+pgx.Identifier{cfg.Database}.Sanitize()+" WITH (FORCE)")
+	pgExec(t, admin, "CREATE DATABASE "+pgx.Identifier{cfg.Database}.Sanitize())
+	pgTool(t, "pg_restore", "--dbname="+db, "--no-owner", dump)
+
+	// A server of the home from a copy of the data directory (another machine): restore is
+	// refused while it runs. Meanwhile it shows why the epoch must change: a message written
+	// now takes a position the device already went past, and the device never gets it.
+	other := filepath.Join(t.TempDir(), "other")
+	if err := os.CopyFS(other, os.DirFS(dir)); err != nil {
+		t.Fatal(err)
+	}
+	cmd, logs = startServe(t, bin, http.DefaultClient, base, "--data", other, "--addr", addr, "--insecure-http")
+	logs.waitFor(t, "msg=serving")
+	after := protocol.NewID()
+	if status := putMessage(t, base, pr.Token, rose, after); status != 201 {
+		t.Fatalf("message after the restore: %d", status)
+	}
+	if status, _, ids := syncOnce(t, base, pr.Token, cursor); status != 200 || ids[after] {
+		t.Fatalf("before the new epoch the device was expected to miss the message written after the restore "+
+			"(the trap this test guards against); sync: %d %v", status, ids)
+	}
+	code, _, stderr := runCmd(t, "restore", "--data", dir)
+	if code != 1 || !strings.Contains(stderr, "still connected") || !strings.Contains(stderr, "stop every server") {
+		t.Fatalf("restore while a server of the home runs: %d %s", code, stderr)
+	}
+	if status, _, _ := syncOnce(t, base, pr.Token, cursor); status != 200 {
+		t.Fatalf("the refused restore changed the epoch: sync %d", status)
+	}
+	stopServer(t, cmd, logs)
+
+	// A SQLite backup file for a home kept in PostgreSQL is refused in words.
+	code, _, stderr = runCmd(t, "restore", "--data", dir, "--from", dump)
+	if code != 1 || !strings.Contains(stderr, "pg_restore") || !strings.Contains(stderr, "nothing was changed") {
+		t.Fatalf("restore --from on a PostgreSQL home: %d %s", code, stderr)
+	}
+
+	code, stdout, stderr := runCmd(t, "restore", "--data", dir)
+	if code != 0 || !strings.Contains(stdout, "sync again from the start") {
+		t.Fatalf("restore: %d %s %s", code, stdout, stderr)
+	}
+	cmd, logs = startServe(t, bin, http.DefaultClient, base, "--data", dir, "--addr", addr, "--insecure-http")
+	defer stopServer(t, cmd, logs)
+	logs.waitFor(t, "msg=serving")
+	if status, errCode, _ := syncOnce(t, base, pr.Token, cursor); status != http.StatusGone || errCode != "cursor_reset" {
+		t.Fatalf("the device's old cursor after restore: %d %q, want 410 cursor_reset", status, errCode)
+	}
+	// The device, paired before the dump, syncs from the start without pairing again.
+	have, cursor = pull(t, base, pr.Token, "")
+	if !have[before] || !have[after] || have[lost] {
+		t.Fatalf("after the restore the feed from the start has before %v, after %v, lost %v; want true, true, false",
+			have[before], have[after], have[lost])
+	}
+	next := protocol.NewID()
+	if status := putMessage(t, base, pr.Token, rose, next); status != 201 {
+		t.Fatalf("message: %d", status)
+	}
+	if have, _ := pull(t, base, pr.Token, cursor); !have[next] {
+		t.Fatalf("the device does not get what is written after the restore: %v", have)
+	}
+}
