@@ -153,3 +153,72 @@ func TestRestorePostgres(t *testing.T) {
 		t.Fatalf("the device does not get what is written after the restore: %v", have)
 	}
 }
+
+// TestRestorePostgresToAPoint takes the guide's other way back, point-in-time recovery: a
+// PostgreSQL that archives its WAL, a base backup, a message, a named restore point, a message
+// after it that a device reads; then the recovery to that point as the PostgreSQL manual
+// describes it, and restore --data. The device is told to sync again from the start and finds
+// the home as it was at that point.
+func TestRestorePostgresToAPoint(t *testing.T) {
+	bin := buildBinary(t)
+	ctx := t.Context()
+	srv := pgtest.NewWith(t, pgtest.Options{Archive: true})
+	db, err := srv.CreateDB(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "data")
+	code, stdout, stderr := runCmd(t, "init", "--data", dir, "--name", "Maple Grove", "--public-host", "care.example:8443", "--database", db)
+	if code != 0 {
+		t.Fatalf("init --database: %d %s", code, stderr)
+	}
+	inv, err := protocol.ParseInvitation(lastLine(stdout))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rose, _ := addPerson(t, dir, "Rose", "resident")
+	base, err := srv.BaseBackup(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	url := "http://" + addr
+	cmd, logs := startServe(t, bin, http.DefaultClient, url, "--data", dir, "--addr", addr, "--insecure-http")
+	logs.waitFor(t, "msg=serving")
+	pr, status := pair(t, url, inv.Code)
+	if status != 200 {
+		t.Fatalf("pair: %d", status)
+	}
+	before := protocol.NewID()
+	if status := putMessage(t, url, pr.Token, rose, before); status != 201 {
+		t.Fatalf("message: %d", status)
+	}
+	pgExec(t, db, `SELECT pg_create_restore_point('before-the-mistake')`)
+	lost := protocol.NewID()
+	if status := putMessage(t, url, pr.Token, rose, lost); status != 201 {
+		t.Fatalf("message: %d", status)
+	}
+	have, cursor := pull(t, url, pr.Token, "")
+	if !have[before] || !have[lost] {
+		t.Fatalf("the device's feed lacks its messages: %v", have)
+	}
+	stopServer(t, cmd, logs)
+
+	if err := srv.RecoverTo(ctx, base, "before-the-mistake"); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr = runCmd(t, "restore", "--data", dir)
+	if code != 0 || !strings.Contains(stdout, "sync again from the start") {
+		t.Fatalf("restore: %d %s %s", code, stdout, stderr)
+	}
+	cmd, logs = startServe(t, bin, http.DefaultClient, url, "--data", dir, "--addr", addr, "--insecure-http")
+	defer stopServer(t, cmd, logs)
+	logs.waitFor(t, "msg=serving")
+	if status, errCode, _ := syncOnce(t, url, pr.Token, cursor); status != http.StatusGone || errCode != "cursor_reset" {
+		t.Fatalf("the device's old cursor after the recovery: %d %q, want 410 cursor_reset", status, errCode)
+	}
+	have, _ = pull(t, url, pr.Token, "")
+	if !have[before] || have[lost] {
+		t.Fatalf("recovered to the point between them, the feed has before %v and lost %v; want true, false", have[before], have[lost])
+	}
+}

@@ -47,9 +47,17 @@ const AptCommand = "apt-get install -y --no-install-recommends postgresql-15"
 // startTimeout bounds initdb plus the wait for the server to accept connections.
 const startTimeout = 2 * time.Minute
 
+// Options are a server's settings beyond the defaults.
+type Options struct {
+	// Archive turns WAL archiving on: every finished WAL segment is copied into a folder of the
+	// server's, for base backups and point-in-time recovery (BaseBackup, RecoverTo).
+	Archive bool
+}
+
 // Server is one running PostgreSQL with its own folder.
 type Server struct {
-	dir     string // temporary folder: data/, sock/, log
+	opt     Options
+	dir     string // temporary folder: data/, sock/, archive/, log
 	port    int
 	asUser  string // "postgres" when started as root, "" to run as ourselves
 	cmd     *exec.Cmd
@@ -66,7 +74,10 @@ type Server struct {
 
 // Start initialises a cluster in a new temporary folder and starts PostgreSQL on a free port of
 // 127.0.0.1, waiting (with a deadline) until it accepts connections. Stop it with Stop.
-func Start(ctx context.Context) (*Server, error) {
+func Start(ctx context.Context) (*Server, error) { return StartWith(ctx, Options{}) }
+
+// StartWith is Start with options.
+func StartWith(ctx context.Context, opt Options) (*Server, error) {
 	for _, prog := range []string{"initdb", "postgres", "pg_ctl"} {
 		if _, err := os.Stat(filepath.Join(binDir, prog)); err != nil {
 			how := "sudo " + AptCommand
@@ -76,7 +87,7 @@ func Start(ctx context.Context) (*Server, error) {
 			return nil, fmt.Errorf("PostgreSQL 15 is not installed (no %s): install it with: %s", filepath.Join(binDir, prog), how)
 		}
 	}
-	s := &Server{exited: make(chan struct{})}
+	s := &Server{opt: opt, exited: make(chan struct{})}
 	var uid, gid = -1, -1
 	if os.Geteuid() == 0 {
 		u, err := user.Lookup("postgres")
@@ -109,7 +120,7 @@ func Start(ctx context.Context) (*Server, error) {
 
 	// initdb as the postgres user; the data folder and socket folder are made by that user, so
 	// they are theirs. Trust authentication: the server is reachable from this machine only.
-	init := s.command(ctx, "sh", "-c", `mkdir -m 700 "$1/sock" && exec "$2/initdb" -D "$1/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8`,
+	init := s.command(ctx, "sh", "-c", `mkdir -m 700 "$1/sock" "$1/archive" && exec "$2/initdb" -D "$1/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8`,
 		"initdb", dir, binDir)
 	if out, err := init.CombinedOutput(); err != nil {
 		return fail(fmt.Errorf("initdb failed: %w\n%s", err, out))
@@ -118,7 +129,7 @@ func Start(ctx context.Context) (*Server, error) {
 	// The free port can be taken by another process before PostgreSQL binds it (tests of other
 	// packages start servers at the same time): then it exits at once, and we try another.
 	for attempt := 1; ; attempt++ {
-		err := s.start(ctx)
+		err := s.start(ctx, 0)
 		if err == nil {
 			return s, nil
 		}
@@ -129,26 +140,32 @@ func Start(ctx context.Context) (*Server, error) {
 	}
 }
 
-// start starts the postmaster on a free port and waits until it accepts connections.
-func (s *Server) start(ctx context.Context) error {
-	port, err := pickPort()
-	if err != nil {
-		return err
+// start starts the postmaster on port (a free one when 0) and waits until it accepts connections.
+func (s *Server) start(ctx context.Context, port int) error {
+	if port == 0 {
+		var err error
+		if port, err = pickPort(); err != nil {
+			return err
+		}
 	}
 	s.port = port
-	logf, err := os.Create(filepath.Join(s.dir, "log"))
+	logf, err := os.OpenFile(filepath.Join(s.dir, "log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644) // kept over a restart
 	if err != nil {
 		return fmt.Errorf("PostgreSQL's log file: %w", err)
 	}
 	defer logf.Close()
-	s.cmd = s.command(context.Background(), filepath.Join(binDir, "postgres"),
-		"-D", s.DataDir(),
+	args := []string{"-D", s.DataDir(),
 		"-p", strconv.Itoa(port),
 		"-c", "listen_addresses=127.0.0.1",
-		"-c", "unix_socket_directories="+filepath.Join(s.dir, "sock"),
+		"-c", "unix_socket_directories=" + filepath.Join(s.dir, "sock"),
 		"-c", "fsync=on", // durability is tested; no shortcuts
 		"-c", "max_connections=200",
-	)
+	}
+	if s.opt.Archive {
+		args = append(args, "-c", "wal_level=replica", "-c", "archive_mode=on",
+			"-c", "archive_command=cp %p "+s.archiveDir()+"/%f")
+	}
+	s.cmd = s.command(context.Background(), filepath.Join(binDir, "postgres"), args...)
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
 	// If the test binary dies (a panic in a test skips every cleanup), the server goes with it:
 	// runuser passes SIGTERM on to postgres (a smart shutdown; its clients died with us).
@@ -231,6 +248,99 @@ func (s *Server) URL(db string) string {
 
 // DataDir is the cluster's data folder (the postmaster's -D).
 func (s *Server) DataDir() string { return filepath.Join(s.dir, "data") }
+
+// archiveDir is where an archiving server copies its WAL segments.
+func (s *Server) archiveDir() string { return filepath.Join(s.dir, "archive") }
+
+// BaseBackup takes a base backup of the running server (pg_basebackup, as the postgres user)
+// into a new folder of the server's and returns it, for RecoverTo.
+func (s *Server) BaseBackup(ctx context.Context) (string, error) {
+	if !s.opt.Archive {
+		return "", errors.New("base backup: the server was started without Options.Archive, so no WAL is kept to recover from")
+	}
+	base := filepath.Join(s.dir, fmt.Sprintf("base-%d", s.dbs.Add(1)))
+	out, err := s.command(ctx, filepath.Join(binDir, "pg_basebackup"), "-D", base, "-h", "127.0.0.1",
+		"-p", strconv.Itoa(s.port), "-U", "postgres", "--checkpoint=fast").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("pg_basebackup: %w\n%s", err, out)
+	}
+	return base, nil
+}
+
+// RecoverTo does a point-in-time recovery as the PostgreSQL manual describes it: the current
+// WAL segment is archived, the server stopped, its data folder replaced by the base backup,
+// and it starts again on the same port with a restore_command reading the archive and
+// recovery_target_name = point (made with pg_create_restore_point), promoting once there. It
+// returns when the server accepts writes again.
+func (s *Server) RecoverTo(ctx context.Context, base, point string) error {
+	ctx, cancel := context.WithTimeout(ctx, startTimeout)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, s.URL("postgres"))
+	if err != nil {
+		return fmt.Errorf("recover: %w", err)
+	}
+	var segment string
+	err = conn.QueryRow(ctx, `SELECT pg_walfile_name(pg_switch_wal())`).Scan(&segment)
+	conn.Close(context.Background())
+	if err != nil {
+		return fmt.Errorf("recover: switch WAL segments: %w", err)
+	}
+	if err := waitFor(ctx, "the WAL segment "+segment+" to be archived", func() (bool, error) {
+		_, err := os.Stat(filepath.Join(s.archiveDir(), segment))
+		return err == nil, nil
+	}); err != nil {
+		return err
+	}
+	out, err := s.command(ctx, filepath.Join(binDir, "pg_ctl"), "stop", "-D", s.DataDir(), "-m", "fast", "-w", "-t", "50").CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("recover: stop PostgreSQL: %v: %s", err, out)
+	}
+	select {
+	case <-s.exited:
+	case <-ctx.Done():
+		return fmt.Errorf("recover: PostgreSQL did not exit: %w", ctx.Err())
+	}
+	conf := fmt.Sprintf("restore_command = 'cp %s/%%f %%p'\nrecovery_target_name = '%s'\nrecovery_target_action = 'promote'\n",
+		s.archiveDir(), strings.ReplaceAll(point, "'", "''"))
+	swap := s.command(ctx, "sh", "-c", `rm -rf "$1" && mv "$2" "$1" && printf '%s' "$3" >> "$1/postgresql.auto.conf" && touch "$1/recovery.signal"`,
+		"recover", s.DataDir(), base, conf)
+	if out, err := swap.CombinedOutput(); err != nil {
+		return fmt.Errorf("recover: put the base backup in place: %v: %s", err, out)
+	}
+	s.exited = make(chan struct{})
+	if err := s.start(ctx, s.port); err != nil {
+		return fmt.Errorf("recover: %w", err)
+	}
+	return waitFor(ctx, "the recovery to end", func() (bool, error) {
+		conn, err := pgx.Connect(ctx, s.URL("postgres"))
+		if err != nil {
+			return false, nil
+		}
+		defer conn.Close(context.Background())
+		var recovering bool
+		if err := conn.QueryRow(ctx, `SELECT pg_is_in_recovery()`).Scan(&recovering); err != nil {
+			return false, nil
+		}
+		return !recovering, nil
+	})
+}
+
+// waitFor polls done, with a growing pause, until it says true or ctx ends.
+func waitFor(ctx context.Context, what string, done func() (bool, error)) error {
+	backoff := 5 * time.Millisecond
+	for {
+		ok, err := done()
+		if err != nil || ok {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for %s: %w", what, ctx.Err())
+		case <-time.After(backoff):
+			backoff = min(2*backoff, 200*time.Millisecond)
+		}
+	}
+}
 
 // Log returns the server's log so far.
 func (s *Server) Log() string {
@@ -400,9 +510,12 @@ func Shared(t testing.TB) *Server {
 }
 
 // New starts a server of the test's own, stopped and removed when the test ends.
-func New(t testing.TB) *Server {
+func New(t testing.TB) *Server { t.Helper(); return NewWith(t, Options{}) }
+
+// NewWith is New with options.
+func NewWith(t testing.TB, opt Options) *Server {
 	t.Helper()
-	s, err := Start(context.Background())
+	s, err := StartWith(context.Background(), opt)
 	if err != nil {
 		t.Fatal(err)
 	}
