@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"hearth/facility/blobs3/s3test"
 	"hearth/facility/pgtest"
 	"hearth/protocol"
 )
@@ -61,6 +62,7 @@ func buildBinary(t *testing.T) string {
 
 func TestMain(m *testing.M) {
 	code := pgtest.Run(m) // stops the PostgreSQL server the --database tests started, if any
+	s3test.Stop()         // and the SeaweedFS of the --blobs tests (HEARTH_WEED)
 	if binDir != "" {
 		os.RemoveAll(binDir)
 	}

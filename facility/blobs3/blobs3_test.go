@@ -122,6 +122,13 @@ func TestOpenRefuses(t *testing.T) {
 		"prefix no /":   {func(c *blobs3.Config) { c.Prefix = "homes/maple" }, "must end in /"},
 		"nothing there": {func(c *blobs3.Config) { c.Endpoint = "127.0.0.1:1" }, "127.0.0.1:1"},
 	}
+	// The right key with a wrong secret: only a real service checks the signature itself.
+	if srv.Real() {
+		cases["wrong secret"] = struct {
+			change func(*blobs3.Config)
+			want   string
+		}{func(c *blobs3.Config) { c.SecretKey = "not-the-secret" }, "credentials in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY were refused"}
+	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			c := config(srv, "homes/maple/")

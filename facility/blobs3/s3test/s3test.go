@@ -1,19 +1,29 @@
-// Package s3test runs an S3-compatible server for tests: gofakes3 (an implementation of the S3
-// protocol, objects in memory) behind a real HTTP listener on loopback, so that the client under
-// test speaks S3 over the network as it would to a real service. No S3 server can be installed on
-// this project's machines (Debian has only Ceph's radosgw, which needs a whole RADOS cluster).
+// Package s3test runs an S3-compatible service for tests behind a real HTTP listener on
+// loopback, so that the client under test speaks S3 over the network as it would to AWS.
 //
-// gofakes3 does not check signatures or ACLs. In front of it this package checks what it can see:
-// every request is signed (AWS Signature V4) with the expected access key, else it is refused with
-// S3's AccessDenied; and no request may carry an ACL (x-amz-acl, x-amz-grant-*), which Hearth
-// never sends: a photo must never be made public by the request that stores it.
+// The service is a real SeaweedFS (its weed server: master, volume server, filer and S3 gateway,
+// with its objects on disk) when the environment variable HEARTH_WEED names its weed binary, as
+// make test does after building it from its Go module (scripts/seaweedfs.sh; no Debian 12
+// package holds an S3 server that runs alone). Without it the service is gofakes3, an
+// implementation of the S3 protocol keeping objects in memory, in this process.
+//
+// In front of either this package checks what it can see: every request is signed (AWS
+// Signature V4) with the expected access key, else it is refused with S3's AccessDenied; and
+// no request may carry an ACL (x-amz-acl, x-amz-grant-*), which Hearth never sends: a photo
+// must never be made public by the request that stores it. SeaweedFS then checks the whole
+// signature itself; gofakes3 checks none. Revoke and Restrict make the front refuse as a
+// service withdrawing a key or limiting it to a prefix would.
 package s3test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -33,7 +43,8 @@ const (
 type Server struct {
 	// Endpoint is HOST:PORT (plain HTTP).
 	Endpoint string
-	backend  *s3mem.Backend
+	backend  *s3mem.Backend // gofakes3's store, or
+	weed     *seaweed       // a real SeaweedFS
 
 	mu       sync.Mutex
 	revoked  bool
@@ -51,13 +62,36 @@ type Put struct {
 // any request carried an ACL.
 func Start(t testing.TB, buckets ...string) *Server {
 	t.Helper()
-	s := &Server{backend: s3mem.New()}
-	for _, b := range buckets {
-		if err := s.backend.CreateBucket(b); err != nil {
-			t.Fatalf("s3test: make bucket %s: %v", b, err)
+	s := &Server{}
+	var service http.Handler
+	if bin := os.Getenv(WeedEnv); bin != "" {
+		s.weed = sharedSeaweed(t, bin)
+		t.Cleanup(func() {
+			if t.Failed() {
+				t.Logf("s3test: SeaweedFS's log ends:\n%s", s.weed.logTail())
+			}
+		})
+		for _, b := range buckets {
+			if err := s.weed.makeBucket(context.Background(), b); err != nil {
+				t.Fatalf("s3test: make bucket %s: %v", b, err)
+			}
+			t.Cleanup(func() {
+				if err := s.weed.removeBucket(context.Background(), b); err != nil {
+					t.Errorf("s3test: %v", err)
+				}
+			})
 		}
+		// The request goes on as signed, Host header included, so SeaweedFS checks the signature.
+		service = httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: s.weed.endpoint})
+	} else {
+		s.backend = s3mem.New()
+		for _, b := range buckets {
+			if err := s.backend.CreateBucket(b); err != nil {
+				t.Fatalf("s3test: make bucket %s: %v", b, err)
+			}
+		}
+		service = gofakes3.New(s.backend, gofakes3.WithAutoBucket(false)).Server()
 	}
-	fake := gofakes3.New(s.backend, gofakes3.WithAutoBucket(false)).Server()
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if problem := s.check(r); problem != "" {
 			w.Header().Set("Content-Type", "application/xml")
@@ -65,7 +99,7 @@ func Start(t testing.TB, buckets ...string) *Server {
 			fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>%s</Message></Error>`, problem)
 			return
 		}
-		fake.ServeHTTP(w, r)
+		service.ServeHTTP(w, r)
 	}))
 	t.Cleanup(func() {
 		hs.Close()
@@ -125,9 +159,19 @@ func (s *Server) Puts() []Put {
 	return append([]Put(nil), s.puts...)
 }
 
-// Keys lists the keys in bucket under prefix, straight from the service's store.
+// Real reports whether the service is a real SeaweedFS (not gofakes3).
+func (s *Server) Real() bool { return s.weed != nil }
+
+// Keys lists the keys in bucket under prefix, straight from the service.
 func (s *Server) Keys(t testing.TB, bucket, prefix string) []string {
 	t.Helper()
+	if s.weed != nil {
+		keys, err := s.weed.keys(context.Background(), bucket, prefix)
+		if err != nil {
+			t.Fatalf("s3test: list %s/%s: %v", bucket, prefix, err)
+		}
+		return keys
+	}
 	list, err := s.backend.ListBucket(bucket, &gofakes3.Prefix{HasPrefix: true, Prefix: prefix}, gofakes3.ListBucketPage{})
 	if err != nil {
 		t.Fatalf("s3test: list %s/%s: %v", bucket, prefix, err)
@@ -139,8 +183,11 @@ func (s *Server) Keys(t testing.TB, bucket, prefix string) []string {
 	return keys
 }
 
-// Get reads an object straight from the service's store.
+// Get reads an object straight from the service.
 func (s *Server) Get(bucket, key string) ([]byte, error) {
+	if s.weed != nil {
+		return s.weed.get(context.Background(), bucket, key)
+	}
 	obj, err := s.backend.GetObject(bucket, key, nil)
 	if err != nil {
 		return nil, err
