@@ -19,6 +19,13 @@ import (
 func initPostgres(t *testing.T) (string, string, protocol.Invitation) {
 	t.Helper()
 	db := pgtest.DB(t)
+	dir, inv := initPostgresOn(t, db)
+	return dir, db, inv
+}
+
+// initPostgresOn is initPostgres on the empty database db.
+func initPostgresOn(t *testing.T, db string) (string, protocol.Invitation) {
+	t.Helper()
 	dir := filepath.Join(t.TempDir(), "data")
 	code, stdout, stderr := runCmd(t, "init", "--data", dir, "--name", "Maple Grove", "--public-host", "care.example:8443",
 		"--database", db)
@@ -29,7 +36,7 @@ func initPostgres(t *testing.T) (string, string, protocol.Invitation) {
 	if err != nil {
 		t.Fatalf("the last line of init %q is not an invitation link: %v", lastLine(stdout), err)
 	}
-	return dir, db, inv
+	return dir, inv
 }
 
 // putMessage sends a message as the device and returns the status.

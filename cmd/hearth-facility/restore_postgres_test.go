@@ -42,6 +42,55 @@ func syncOnce(t *testing.T, base, token, since string) (int, string, map[string]
 	return resp.StatusCode, body.Error.Code, ids
 }
 
+// servePaired serves dir on a free port and pairs a device with the invitation; it returns the
+// server's address, the device's token and the server.
+func servePaired(t *testing.T, bin, dir string, inv protocol.Invitation) (string, string, *exec.Cmd, *serverLog) {
+	t.Helper()
+	addr := freeAddr(t)
+	base := "http://" + addr
+	cmd, logs := startServe(t, bin, http.DefaultClient, base, "--data", dir, "--addr", addr, "--insecure-http")
+	logs.waitFor(t, "msg=serving")
+	pr, status := pair(t, base, inv.Code)
+	if status != 200 {
+		t.Fatalf("pair: %d", status)
+	}
+	return base, pr.Token, cmd, logs
+}
+
+// sendMessage sends a new message to the person to and returns its id.
+func sendMessage(t *testing.T, base, token, to string) string {
+	t.Helper()
+	id := protocol.NewID()
+	if status := putMessage(t, base, token, to, id); status != 201 {
+		t.Fatalf("message: %d", status)
+	}
+	return id
+}
+
+// serveAgain serves dir at base again, as a restart of the server.
+func serveAgain(t *testing.T, bin, dir, base string) (*exec.Cmd, *serverLog) {
+	t.Helper()
+	addr := strings.TrimPrefix(base, "http://")
+	cmd, logs := startServe(t, bin, http.DefaultClient, base, "--data", dir, "--addr", addr, "--insecure-http")
+	logs.waitFor(t, "msg=serving")
+	return cmd, logs
+}
+
+// restoreAndServe runs restore --data dir (the database put back already), serves dir again at
+// base and checks that the device's cursor from before is answered 410 cursor_reset.
+func restoreAndServe(t *testing.T, bin, dir, base, token, cursor string) {
+	t.Helper()
+	code, stdout, stderr := runCmd(t, "restore", "--data", dir)
+	if code != 0 || !strings.Contains(stdout, "sync again from the start") {
+		t.Fatalf("restore: %d %s %s", code, stdout, stderr)
+	}
+	cmd, logs := serveAgain(t, bin, dir, base)
+	t.Cleanup(func() { stopServer(t, cmd, logs) })
+	if status, errCode, _ := syncOnce(t, base, token, cursor); status != http.StatusGone || errCode != "cursor_reset" {
+		t.Fatalf("the device's cursor from before the restore: %d %q, want 410 cursor_reset", status, errCode)
+	}
+}
+
 // pgTool runs one of PostgreSQL's programs (pg_dump, pg_restore) as the guide prints it.
 func pgTool(t *testing.T, name string, args ...string) {
 	t.Helper()
@@ -63,25 +112,12 @@ func TestRestorePostgres(t *testing.T) {
 	bin := buildBinary(t)
 	dir, db, inv := initPostgres(t)
 	rose, _ := addPerson(t, dir, "Rose", "resident")
-	addr := freeAddr(t)
-	base := "http://" + addr
-	cmd, logs := startServe(t, bin, http.DefaultClient, base, "--data", dir, "--addr", addr, "--insecure-http")
-	logs.waitFor(t, "msg=serving")
-	pr, status := pair(t, base, inv.Code)
-	if status != 200 {
-		t.Fatalf("pair: %d", status)
-	}
-	before := protocol.NewID()
-	if status := putMessage(t, base, pr.Token, rose, before); status != 201 {
-		t.Fatalf("message: %d", status)
-	}
+	base, token, cmd, logs := servePaired(t, bin, dir, inv)
+	before := sendMessage(t, base, token, rose)
 	dump := filepath.Join(t.TempDir(), "hearth_maple.dump")
 	pgTool(t, "pg_dump", "--format=custom", "--file="+dump, db) // while serving, as the guide says
-	lost := protocol.NewID()
-	if status := putMessage(t, base, pr.Token, rose, lost); status != 201 {
-		t.Fatalf("message: %d", status)
-	}
-	have, cursor := pull(t, base, pr.Token, "")
+	lost := sendMessage(t, base, token, rose)
+	have, cursor := pull(t, base, token, "")
 	if !have[before] || !have[lost] {
 		t.Fatalf("the device's feed lacks its messages: %v", have)
 	}
@@ -104,13 +140,9 @@ func TestRestorePostgres(t *testing.T) {
 	if err := os.CopyFS(other, os.DirFS(dir)); err != nil {
 		t.Fatal(err)
 	}
-	cmd, logs = startServe(t, bin, http.DefaultClient, base, "--data", other, "--addr", addr, "--insecure-http")
-	logs.waitFor(t, "msg=serving")
-	after := protocol.NewID()
-	if status := putMessage(t, base, pr.Token, rose, after); status != 201 {
-		t.Fatalf("message after the restore: %d", status)
-	}
-	if status, _, ids := syncOnce(t, base, pr.Token, cursor); status != 200 || ids[after] {
+	cmd, logs = serveAgain(t, bin, other, base)
+	after := sendMessage(t, base, token, rose)
+	if status, _, ids := syncOnce(t, base, token, cursor); status != 200 || ids[after] {
 		t.Fatalf("before the new epoch the device was expected to miss the message written after the restore "+
 			"(the trap this test guards against); sync: %d %v", status, ids)
 	}
@@ -118,7 +150,7 @@ func TestRestorePostgres(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, "still connected") || !strings.Contains(stderr, "stop every server") {
 		t.Fatalf("restore while a server of the home runs: %d %s", code, stderr)
 	}
-	if status, _, _ := syncOnce(t, base, pr.Token, cursor); status != 200 {
+	if status, _, _ := syncOnce(t, base, token, cursor); status != 200 {
 		t.Fatalf("the refused restore changed the epoch: sync %d", status)
 	}
 	stopServer(t, cmd, logs)
@@ -129,27 +161,15 @@ func TestRestorePostgres(t *testing.T) {
 		t.Fatalf("restore --from on a PostgreSQL home: %d %s", code, stderr)
 	}
 
-	code, stdout, stderr := runCmd(t, "restore", "--data", dir)
-	if code != 0 || !strings.Contains(stdout, "sync again from the start") {
-		t.Fatalf("restore: %d %s %s", code, stdout, stderr)
-	}
-	cmd, logs = startServe(t, bin, http.DefaultClient, base, "--data", dir, "--addr", addr, "--insecure-http")
-	defer stopServer(t, cmd, logs)
-	logs.waitFor(t, "msg=serving")
-	if status, errCode, _ := syncOnce(t, base, pr.Token, cursor); status != http.StatusGone || errCode != "cursor_reset" {
-		t.Fatalf("the device's old cursor after restore: %d %q, want 410 cursor_reset", status, errCode)
-	}
+	restoreAndServe(t, bin, dir, base, token, cursor)
 	// The device, paired before the dump, syncs from the start without pairing again.
-	have, cursor = pull(t, base, pr.Token, "")
+	have, cursor = pull(t, base, token, "")
 	if !have[before] || !have[after] || have[lost] {
 		t.Fatalf("after the restore the feed from the start has before %v, after %v, lost %v; want true, true, false",
 			have[before], have[after], have[lost])
 	}
-	next := protocol.NewID()
-	if status := putMessage(t, base, pr.Token, rose, next); status != 201 {
-		t.Fatalf("message: %d", status)
-	}
-	if have, _ := pull(t, base, pr.Token, cursor); !have[next] {
+	next := sendMessage(t, base, token, rose)
+	if have, _ := pull(t, base, token, cursor); !have[next] {
 		t.Fatalf("the device does not get what is written after the restore: %v", have)
 	}
 }
@@ -167,38 +187,17 @@ func TestRestorePostgresToAPoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Join(t.TempDir(), "data")
-	code, stdout, stderr := runCmd(t, "init", "--data", dir, "--name", "Maple Grove", "--public-host", "care.example:8443", "--database", db)
-	if code != 0 {
-		t.Fatalf("init --database: %d %s", code, stderr)
-	}
-	inv, err := protocol.ParseInvitation(lastLine(stdout))
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, inv := initPostgresOn(t, db)
 	rose, _ := addPerson(t, dir, "Rose", "resident")
 	base, err := srv.BaseBackup(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := freeAddr(t)
-	url := "http://" + addr
-	cmd, logs := startServe(t, bin, http.DefaultClient, url, "--data", dir, "--addr", addr, "--insecure-http")
-	logs.waitFor(t, "msg=serving")
-	pr, status := pair(t, url, inv.Code)
-	if status != 200 {
-		t.Fatalf("pair: %d", status)
-	}
-	before := protocol.NewID()
-	if status := putMessage(t, url, pr.Token, rose, before); status != 201 {
-		t.Fatalf("message: %d", status)
-	}
+	url, token, cmd, logs := servePaired(t, bin, dir, inv)
+	before := sendMessage(t, url, token, rose)
 	pgExec(t, db, `SELECT pg_create_restore_point('before-the-mistake')`)
-	lost := protocol.NewID()
-	if status := putMessage(t, url, pr.Token, rose, lost); status != 201 {
-		t.Fatalf("message: %d", status)
-	}
-	have, cursor := pull(t, url, pr.Token, "")
+	lost := sendMessage(t, url, token, rose)
+	have, cursor := pull(t, url, token, "")
 	if !have[before] || !have[lost] {
 		t.Fatalf("the device's feed lacks its messages: %v", have)
 	}
@@ -207,17 +206,8 @@ func TestRestorePostgresToAPoint(t *testing.T) {
 	if err := srv.RecoverTo(ctx, base, "before-the-mistake"); err != nil {
 		t.Fatal(err)
 	}
-	code, stdout, stderr = runCmd(t, "restore", "--data", dir)
-	if code != 0 || !strings.Contains(stdout, "sync again from the start") {
-		t.Fatalf("restore: %d %s %s", code, stdout, stderr)
-	}
-	cmd, logs = startServe(t, bin, http.DefaultClient, url, "--data", dir, "--addr", addr, "--insecure-http")
-	defer stopServer(t, cmd, logs)
-	logs.waitFor(t, "msg=serving")
-	if status, errCode, _ := syncOnce(t, url, pr.Token, cursor); status != http.StatusGone || errCode != "cursor_reset" {
-		t.Fatalf("the device's old cursor after the recovery: %d %q, want 410 cursor_reset", status, errCode)
-	}
-	have, _ = pull(t, url, pr.Token, "")
+	restoreAndServe(t, bin, dir, url, token, cursor)
+	have, _ = pull(t, url, token, "")
 	if !have[before] || have[lost] {
 		t.Fatalf("recovered to the point between them, the feed has before %v and lost %v; want true, false", have[before], have[lost])
 	}
