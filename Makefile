@@ -15,20 +15,20 @@ build:
 	$(GO) build -o bin/hearth-facility ./cmd/hearth-facility
 
 # The photo tests that use S3 run against a real SeaweedFS (HEARTH_WEED), built once from its Go
-# module by scripts/seaweedfs.sh. The facility server's suite runs twice: on SQLite within ./... (with -race), then on PostgreSQL
+# module by scripts/seaweedfs.sh (a failed build stops make). The facility server's suite runs
+# twice: on SQLite within ./... (with -race), then on PostgreSQL
 # (HEARTH_TEST_DATABASE=postgres: one PostgreSQL 15 started by the tests, a database per test).
 # The second run is without -race: the Go above the database is the same code the first run
 # race-checks, pgstore's own goroutines are race-checked in its package's tests, and -race would
 # more than double its time (about 70 s against 170 s on two shared cores).
 test:
 	@scripts/deps.sh test
-	@scripts/seaweedfs.sh >/dev/null
 	$(GO) vet ./...
 	$(GO) vet -tags windowtest ./windowtest
 	$(GO) vet -tags webtest ./webtest
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	@if $(GO) list -deps ./cmd/hearth-facility | grep -q fyne; then echo "hearth-facility must not depend on Fyne"; exit 1; fi
-	HEARTH_WEED=$$(scripts/seaweedfs.sh) $(GO) test -race -timeout 20m ./...
+	weed=$$(scripts/seaweedfs.sh) && HEARTH_WEED=$$weed $(GO) test -race -timeout 20m ./...
 	HEARTH_TEST_DATABASE=postgres $(GO) test -count=1 -timeout 15m ./facility/
 	@$(MAKE) --no-print-directory fuzz
 	$(GO) test -tags webtest -count=1 -timeout 15m -v ./webtest/

@@ -19,37 +19,29 @@ import (
 // and the changes' ids.
 func syncOnce(t *testing.T, base, token, since string) (int, string, map[string]bool) {
 	t.Helper()
-	req, _ := http.NewRequest("GET", base+"/v1/sync?limit=1000&since="+since, nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	status, b, _ := home{base: base, token: token}.do(t, "GET", "/v1/sync?limit=1000&since="+since, nil)
 	var body struct {
 		protocol.SyncResponse
 		Error struct {
 			Code string `json:"code"`
 		} `json:"error"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		t.Fatalf("sync: %d, not JSON: %v", resp.StatusCode, err)
+	if err := json.Unmarshal(b, &body); err != nil {
+		t.Fatalf("sync: %d, not JSON: %v", status, err)
 	}
 	ids := map[string]bool{}
 	for _, c := range body.Changes {
 		ids[c.ID] = true
 	}
-	return resp.StatusCode, body.Error.Code, ids
+	return status, body.Error.Code, ids
 }
 
 // servePaired serves dir on a free port and pairs a device with the invitation; it returns the
 // server's address, the device's token and the server.
 func servePaired(t *testing.T, bin, dir string, inv protocol.Invitation) (string, string, *exec.Cmd, *serverLog) {
 	t.Helper()
-	addr := freeAddr(t)
-	base := "http://" + addr
-	cmd, logs := startServe(t, bin, http.DefaultClient, base, "--data", dir, "--addr", addr, "--insecure-http")
-	logs.waitFor(t, "msg=serving")
+	base := "http://" + freeAddr(t)
+	cmd, logs := serveAt(t, bin, dir, base)
 	pr, status := pair(t, base, inv.Code)
 	if status != 200 {
 		t.Fatalf("pair: %d", status)
@@ -67,8 +59,8 @@ func sendMessage(t *testing.T, base, token, to string) string {
 	return id
 }
 
-// serveAgain serves dir at base again, as a restart of the server.
-func serveAgain(t *testing.T, bin, dir, base string) (*exec.Cmd, *serverLog) {
+// serveAt serves dir at base (http://HOST:PORT) and waits until it serves.
+func serveAt(t *testing.T, bin, dir, base string) (*exec.Cmd, *serverLog) {
 	t.Helper()
 	addr := strings.TrimPrefix(base, "http://")
 	cmd, logs := startServe(t, bin, http.DefaultClient, base, "--data", dir, "--addr", addr, "--insecure-http")
@@ -84,7 +76,7 @@ func restoreAndServe(t *testing.T, bin, dir, base, token, cursor string) {
 	if code != 0 || !strings.Contains(stdout, "sync again from the start") {
 		t.Fatalf("restore: %d %s %s", code, stdout, stderr)
 	}
-	cmd, logs := serveAgain(t, bin, dir, base)
+	cmd, logs := serveAt(t, bin, dir, base)
 	t.Cleanup(func() { stopServer(t, cmd, logs) })
 	if status, errCode, _ := syncOnce(t, base, token, cursor); status != http.StatusGone || errCode != "cursor_reset" {
 		t.Fatalf("the device's cursor from before the restore: %d %q, want 410 cursor_reset", status, errCode)
@@ -140,7 +132,7 @@ func TestRestorePostgres(t *testing.T) {
 	if err := os.CopyFS(other, os.DirFS(dir)); err != nil {
 		t.Fatal(err)
 	}
-	cmd, logs = serveAgain(t, bin, other, base)
+	cmd, logs = serveAt(t, bin, other, base)
 	after := sendMessage(t, base, token, rose)
 	if status, _, ids := syncOnce(t, base, token, cursor); status != 200 || ids[after] {
 		t.Fatalf("before the new epoch the device was expected to miss the message written after the restore "+

@@ -171,8 +171,7 @@ func runSeaweed(bin, dir, config string) error {
 	}()
 	if err := w.waitReady(ctx); err != nil {
 		stop()
-		b, _ := os.ReadFile(logPath)
-		return fmt.Errorf("SeaweedFS did not start: %w; its log ends:\n%s", err, tail(b, 3000))
+		return fmt.Errorf("SeaweedFS did not start: %w; its log ends:\n%s", err, w.logTail())
 	}
 	shared.w, shared.stop = w, stop
 	return nil
@@ -266,12 +265,8 @@ func freePorts(n int) ([]int, error) {
 // logTail is the end of SeaweedFS's log, for a failed test.
 func (w *seaweed) logTail() string {
 	b, _ := os.ReadFile(w.log)
-	return tail(b, 3000)
-}
-
-func tail(b []byte, n int) string {
-	if len(b) > n {
-		b = b[len(b)-n:]
+	if len(b) > 3000 {
+		b = b[len(b)-3000:]
 	}
 	return strings.TrimSpace(string(b))
 }
