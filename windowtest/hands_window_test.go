@@ -327,6 +327,14 @@ func (r *running) waitListMoved(t *testing.T, m int, from float64, what string) 
 	}
 }
 
+// waitDragEnded waits until the app has taken the whole drag begun after m
+// (its moves come as several events), and returns where the list stands.
+func (r *running) waitDragEnded(t *testing.T, m int) (offset, end float64) {
+	t.Helper()
+	r.waitLog(t, m, 20*time.Second, "drag ended")
+	return r.listAt(t, m)
+}
+
 // raceCache gives Fyne's caches a lifetime that fits a -race build on a busy
 // machine. The app keeps unused textures 5 s (main.go); under -race, scaling
 // one full-size photo for its place on the screen can take longer than that,
@@ -454,10 +462,9 @@ func TestWindowResidentDragsAndTapsOnce(t *testing.T) {
 		_, y2 := px(0.45, 0.45)
 		_, y3 := px(0.45, 0.6)
 		xdo(t, display, "mousemove", x, y, "mousedown", "1", "mousemove", x, y2, "mousemove", x, y3, "mouseup", "1")
-		r.waitListMoved(t, m, offset, "a drag")
+		after, _ := r.waitDragEnded(t, m)
 		dragged := waitStill(t, display, filepath.Join(dir, "conversation-dragged.png"))
 		r.check(t, display, "the drag")
-		after, _ := r.listAt(t, m)
 		t.Logf("a drag of %d px moved the list from %.0f to %.0f", int(0.3*screenH), offset, after)
 		if pulled := offset - after; pulled < 0.2*screenH || pulled > 0.4*screenH+1 {
 			t.Errorf("a drag of %d px down moved the list by %.0f", int(0.3*screenH), pulled)

@@ -95,7 +95,7 @@ func TestWindowStaffAtAHomeOf120(t *testing.T) {
 		_, y2 := px(0.6, 0.6)
 		_, y3 := px(0.6, 0.45)
 		xdo(t, display, "mousemove", x, y, "mousedown", "1", "mousemove", x, y2, "mousemove", x, y3, "mouseup", "1")
-		dragged, end := r.waitListMoved(t, m, 0, "a drag on the residents")
+		dragged, end := r.waitDragEnded(t, m)
 		if dragged < 0.2*screenH || end < 10*screenH {
 			t.Errorf("a drag of %d px moved 121 residents to %.0f of %.0f", int(0.3*screenH), dragged, end)
 		}
