@@ -185,13 +185,17 @@ func (b balancer) start(t *testing.T, block string) {
 // balancer; a message sent through it reaches the device's long-poll; then the server holding
 // the long-poll is killed with SIGKILL and the device carries on through the balancer: no
 // message sent after the kill is refused (the balancer tries the other server), and every one is
-// in the feed.
+// in the feed; and a long-poll held for the protocol's longest wait is answered through the
+// balancer, not cut by its timeouts.
 func TestBalancerFromTheGuide(t *testing.T) {
 	for _, g := range []guideConfig{
 		{haproxy, "HAProxy (active health check", "bind :8443", "bind %s"},
 		{nginx, "nginx (the `stream` module", "listen 8443;", "listen %s;"},
 	} {
-		t.Run(g.name, func(t *testing.T) { balancedHome(t, g) })
+		t.Run(g.name, func(t *testing.T) {
+			t.Parallel() // each waits a minute on its long-poll
+			balancedHome(t, g)
+		})
 	}
 }
 
@@ -301,7 +305,7 @@ func balancedHome(t *testing.T, g guideConfig) {
 		}
 		slowest = max(slowest, time.Since(start))
 	}
-	have, _ := pullWith(t, dev.client, dev.base, dev.token, "")
+	have, since := pullWith(t, dev.client, dev.base, dev.token, "")
 	for i, id := range append([]string{first}, ids...) {
 		if !have[id] {
 			t.Errorf("message %d is not in the feed read through the balancer", i)
@@ -309,6 +313,35 @@ func balancedHome(t *testing.T, g guideConfig) {
 	}
 	t.Logf("after %s was killed, %d messages went through the balancer in %v, none refused, the slowest in %v",
 		holder, len(ids), time.Since(killed).Round(time.Millisecond), slowest.Round(time.Millisecond))
+	holdLongPoll(t, dev, since)
+}
+
+// holdLongPoll: a long-poll with nothing to bring waits the protocol's longest wait and is
+// answered, empty, through the balancer. The guide's idle timeouts (90 s) are what allow it: a
+// balancer's usual ones (nginx's proxy_read_timeout of 60 s, HAProxy's 50 s in many examples)
+// would cut every wait of a quiet device.
+func holdLongPoll(t *testing.T, dev *pinnedDevice, since string) {
+	t.Helper()
+	wait := protocol.MaxWaitSeconds * time.Second
+	long := *dev
+	long.client = &http.Client{Timeout: wait + time.Minute, Transport: dev.client.Transport}
+	for {
+		start := time.Now()
+		sr, err := long.sync(since, protocol.MaxWaitSeconds)
+		took := time.Since(start)
+		if err != nil {
+			t.Fatalf("a long-poll of %v through the balancer was cut after %v: %v", wait, took.Round(time.Millisecond), err)
+		}
+		if len(sr.Changes) > 0 {
+			since = sr.Next // woken by a change of the device's own (its activity): wait again
+			continue
+		}
+		if took < wait {
+			t.Fatalf("a long-poll of %v through the balancer was answered empty after %v", wait, took.Round(time.Millisecond))
+		}
+		t.Logf("a long-poll of %v through the balancer was answered, empty, after %v", wait, took.Round(time.Millisecond))
+		return
+	}
 }
 
 // TestBalancerRoutesHomesByName runs section 16's configurations, HAProxy's and nginx's, as the
