@@ -2,9 +2,14 @@ package blobs3_test
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
+	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -139,6 +144,55 @@ func TestOpenRefuses(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestOverHTTPS: a service on HTTPS whose certificate an authority of the care group's own signs
+// (as for a MinIO on its network): with that authority trusted, photos are stored and read
+// back; without it, or with an endpoint name the certificate is not for, Open refuses in words
+// that say what to do.
+func TestOverHTTPS(t *testing.T) {
+	srv := s3test.StartTLS(t, bucket)
+	pem, err := os.ReadFile(srv.CAFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(pem) {
+		t.Fatal("no certificate in the service's CA file")
+	}
+	trusting := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}
+	c := config(srv, "homes/maple/")
+	c.Insecure = false
+
+	t.Run("trusted", func(t *testing.T) {
+		c := c
+		c.Transport = trusting
+		s := open(t, c)
+		sha := blobtest.Hash("over https")
+		if err := s.Put(context.Background(), sha, facility.VariantThumb, []byte("thumb")); err != nil {
+			t.Fatal(err)
+		}
+		if got := string(blobtest.ReadBlob(t, s, sha, facility.VariantThumb)); got != "thumb" {
+			t.Fatalf("read back %q", got)
+		}
+	})
+	t.Run("untrusted", func(t *testing.T) {
+		_, err := blobs3.Open(context.Background(), c) // the system's roots
+		if err == nil || !strings.Contains(err.Error(), "signed by an authority this computer does not trust") ||
+			!strings.Contains(err.Error(), "update-ca-certificates") {
+			t.Fatalf("Open with the system's roots: %v", err)
+		}
+	})
+	t.Run("another name", func(t *testing.T) {
+		c := c
+		c.Transport = trusting
+		_, port, _ := net.SplitHostPort(srv.Endpoint)
+		c.Endpoint = "localhost:" + port // the certificate is for 127.0.0.1, ::1 and example.com
+		_, err := blobs3.Open(context.Background(), c)
+		if err == nil || !strings.Contains(err.Error(), "not for the endpoint's name") || !strings.Contains(err.Error(), "127.0.0.1") {
+			t.Fatalf("Open by a name the certificate is not for: %v", err)
+		}
+	})
 }
 
 // TestServiceFailure: a refusal from the service is an error in words, not a missing photo

@@ -17,13 +17,16 @@ package s3test
 
 import (
 	"context"
+	"encoding/pem"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -41,10 +44,13 @@ const (
 
 // Server is a running S3 service on loopback.
 type Server struct {
-	// Endpoint is HOST:PORT (plain HTTP).
+	// Endpoint is HOST:PORT: plain HTTP, or HTTPS when CAFile is set.
 	Endpoint string
-	backend  *s3mem.Backend // gofakes3's store, or
-	weed     *seaweed       // a real SeaweedFS
+	// CAFile (StartTLS) is a PEM file with the certificate that signs the service's: what a
+	// client must trust, as a care group's own authority signs its MinIO's.
+	CAFile  string
+	backend *s3mem.Backend // gofakes3's store, or
+	weed    *seaweed       // a real SeaweedFS
 
 	mu       sync.Mutex
 	revoked  bool
@@ -61,6 +67,18 @@ type Put struct {
 // Start runs a server until the test ends, with the buckets made. At the end the test fails if
 // any request carried an ACL.
 func Start(t testing.TB, buckets ...string) *Server {
+	t.Helper()
+	return start(t, false, buckets)
+}
+
+// StartTLS is Start with the service on HTTPS, its certificate (for 127.0.0.1) signed by an
+// authority no system trusts: the one in CAFile.
+func StartTLS(t testing.TB, buckets ...string) *Server {
+	t.Helper()
+	return start(t, true, buckets)
+}
+
+func start(t testing.TB, useTLS bool, buckets []string) *Server {
 	t.Helper()
 	s := &Server{}
 	var service http.Handler
@@ -92,7 +110,7 @@ func Start(t testing.TB, buckets ...string) *Server {
 		}
 		service = gofakes3.New(s.backend, gofakes3.WithAutoBucket(false)).Server()
 	}
-	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	hs := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if problem := s.check(r); problem != "" {
 			w.Header().Set("Content-Type", "application/xml")
 			w.WriteHeader(http.StatusForbidden)
@@ -101,6 +119,19 @@ func Start(t testing.TB, buckets ...string) *Server {
 		}
 		service.ServeHTTP(w, r)
 	}))
+	if useTLS {
+		// httptest's certificate is its own authority (for 127.0.0.1, ::1 and example.com).
+		// Clients that do not trust it are what the tests try: their handshakes fail by design.
+		hs.Config.ErrorLog = log.New(io.Discard, "", 0)
+		hs.StartTLS()
+		s.CAFile = filepath.Join(t.TempDir(), "s3-ca.pem")
+		ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: hs.Certificate().Raw})
+		if err := os.WriteFile(s.CAFile, ca, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		hs.Start()
+	}
 	t.Cleanup(func() {
 		hs.Close()
 		s.mu.Lock()
@@ -109,7 +140,7 @@ func Start(t testing.TB, buckets ...string) *Server {
 			t.Errorf("s3test: %s", p)
 		}
 	})
-	s.Endpoint = strings.TrimPrefix(hs.URL, "http://")
+	s.Endpoint = hs.Listener.Addr().String()
 	return s
 }
 
