@@ -166,6 +166,18 @@ func InitWith(ctx context.Context, dir, name, database string) error {
 	if Initialized(dir) {
 		return fmt.Errorf("init: %s already holds a facility; use another directory, or restore into this one", dir)
 	}
+	if database != "" {
+		// Before anything is written: a database that cannot be reached (a password missing,
+		// its certificate not trusted) leaves no half-made data directory behind.
+		if err := CheckDatabase(database); err != nil {
+			return fmt.Errorf("init: %w", err)
+		}
+		if has, err := pgstore.HasFacility(ctx, database); err != nil {
+			return fmt.Errorf("init: %w", err)
+		} else if has {
+			return fmt.Errorf("init: the database %s already holds a facility; use an empty database", database)
+		}
+	}
 	if err := os.MkdirAll(filepath.Join(dir, BlobDir), 0o700); err != nil {
 		return fmt.Errorf("init: %w", err)
 	}
@@ -178,14 +190,6 @@ func InitWith(ctx context.Context, dir, name, database string) error {
 		return fmt.Errorf("init: %w", err)
 	}
 	if database != "" {
-		if err := CheckDatabase(database); err != nil {
-			return fmt.Errorf("init: %w", err)
-		}
-		if has, err := pgstore.HasFacility(ctx, database); err != nil {
-			return fmt.Errorf("init: %w", err)
-		} else if has {
-			return fmt.Errorf("init: the database %s already holds a facility; use an empty database", database)
-		}
 		st, err := pgstore.OpenWith(ctx, database, pgstore.Options{Name: name})
 		if err != nil {
 			return fmt.Errorf("init: %w", err)

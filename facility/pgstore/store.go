@@ -111,7 +111,7 @@ func OpenWith(ctx context.Context, url string, opt Options) (*Store, error) {
 	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("open PostgreSQL at %s: cannot connect: %w", redact(url), err)
+		return nil, fmt.Errorf("open PostgreSQL at %s: cannot connect: %w", redact(url), describeConnect(err))
 	}
 	s.pool, s.signIns.pool = pool, pool
 	if err := pgfeed.Migrate(ctx, pool); err != nil {

@@ -52,6 +52,10 @@ type Options struct {
 	// Archive turns WAL archiving on: every finished WAL segment is copied into a folder of the
 	// server's, for base backups and point-in-time recovery (BaseBackup, RecoverTo).
 	Archive bool
+	// TLS: the server also speaks TLS, with a certificate of an authority of its own (CAFile),
+	// and lets every role but the tests' superuser in over TCP only with TLS and a password
+	// (tls.go; AddRole makes such a role).
+	TLS bool
 }
 
 // Server is one running PostgreSQL with its own folder.
@@ -125,6 +129,11 @@ func StartWith(ctx context.Context, opt Options) (*Server, error) {
 	if out, err := init.CombinedOutput(); err != nil {
 		return fail(fmt.Errorf("initdb failed: %w\n%s", err, out))
 	}
+	if opt.TLS {
+		if err := s.setUpTLS(uid, gid); err != nil {
+			return fail(err)
+		}
+	}
 
 	// The free port can be taken by another process before PostgreSQL binds it (tests of other
 	// packages start servers at the same time): then it exits at once, and we try another.
@@ -160,6 +169,9 @@ func (s *Server) start(ctx context.Context, port int) error {
 		"-c", "unix_socket_directories=" + filepath.Join(s.dir, "sock"),
 		"-c", "fsync=on", // durability is tested; no shortcuts
 		"-c", "max_connections=200",
+	}
+	if s.opt.TLS {
+		args = append(args, "-c", "ssl=on") // server.crt and server.key in the data folder
 	}
 	if s.opt.Archive {
 		args = append(args, "-c", "wal_level=replica", "-c", "archive_mode=on",
