@@ -158,47 +158,47 @@ func Init(ctx context.Context, dir, name string) error { return InitWith(ctx, di
 // which must not hold a facility yet; the caller remembers database in the settings.
 func InitWith(ctx context.Context, dir, name, database string) error {
 	if name == "" {
-		return errors.New("init: the facility needs a name (--name)")
+		return errors.New("the facility needs a name (--name)")
 	}
 	if err := protocol.CheckName("The facility name", name, protocol.MaxNameChars); err != nil {
-		return fmt.Errorf("init: %w", err)
+		return err
 	}
 	if Initialized(dir) {
-		return fmt.Errorf("init: %s already holds a facility; use another directory, or restore into this one", dir)
+		return fmt.Errorf("%s already holds a facility; use another directory, or restore into this one", dir)
 	}
 	if database != "" {
 		// Before anything is written: a database that cannot be reached (a password missing,
 		// its certificate not trusted) leaves no half-made data directory behind.
 		if err := CheckDatabase(database); err != nil {
-			return fmt.Errorf("init: %w", err)
+			return err
 		}
 		if has, err := pgstore.HasFacility(ctx, database); err != nil {
-			return fmt.Errorf("init: %w", err)
+			return err
 		} else if has {
-			return fmt.Errorf("init: the database %s already holds a facility; use an empty database", database)
+			return fmt.Errorf("the database %s already holds a facility; use an empty database", database)
 		}
 	}
 	if err := os.MkdirAll(filepath.Join(dir, BlobDir), 0o700); err != nil {
-		return fmt.Errorf("init: %w", err)
+		return fmt.Errorf("make the data directory: %w", err)
 	}
 	// MkdirAll leaves an existing directory as it was (often 0755): the data directory holds
 	// the database and the TLS key, so only its owner may even list it.
 	if err := os.Chmod(dir, 0o700); err != nil {
-		return fmt.Errorf("init: %w", err)
+		return fmt.Errorf("make the data directory private: %w", err)
 	}
 	if err := WriteSelfSigned(dir, name); err != nil {
-		return fmt.Errorf("init: %w", err)
+		return err
 	}
 	if database != "" {
 		st, err := pgstore.OpenWith(ctx, database, pgstore.Options{Name: name})
 		if err != nil {
-			return fmt.Errorf("init: %w", err)
+			return err
 		}
 		return st.Close()
 	}
 	st, err := sqlitestore.Open(ctx, filepath.Join(dir, DBFile), sqlitestore.Options{Name: name})
 	if err != nil {
-		return fmt.Errorf("init: %w", err)
+		return err
 	}
 	return st.Close()
 }
