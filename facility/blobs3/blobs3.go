@@ -8,7 +8,6 @@ package blobs3
 import (
 	"bytes"
 	"context"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -17,7 +16,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
@@ -26,6 +24,7 @@ import (
 	"github.com/minio/minio-go/v7/pkg/s3utils"
 
 	"hearth/facility"
+	"hearth/facility/certwords"
 )
 
 var _ facility.BlobStore = (*Store)(nil)
@@ -210,31 +209,10 @@ func describe(err error) error {
 	case "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch":
 		return fmt.Errorf("the credentials in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY were refused: %w", err)
 	}
-	var unknown x509.UnknownAuthorityError
-	var name x509.HostnameError
-	switch {
-	case errors.As(err, &unknown):
-		return fmt.Errorf("the service's certificate is signed by an authority this computer does not trust "+
-			"(a care group's own, as for a MinIO on its network?): add that authority's certificate to the system's "+
-			"(Debian: copy it to /usr/local/share/ca-certificates/ as a .crt file and run update-ca-certificates), "+
-			"then start the server again: %w", err)
-	case errors.As(err, &name):
-		return fmt.Errorf("the service's certificate is not for the endpoint's name: use in endpoint= a name the "+
-			"certificate is made for (%s): %w", strings.Join(certNames(name.Certificate), ", "), err)
+	if words := certwords.Describe(err, "the S3 service", "", "endpoint="); words != nil {
+		return words
 	}
 	return err
-}
-
-// certNames lists the names and addresses a certificate is valid for.
-func certNames(c *x509.Certificate) []string {
-	if c == nil {
-		return nil
-	}
-	names := slices.Clone(c.DNSNames)
-	for _, ip := range c.IPAddresses {
-		names = append(names, ip.String())
-	}
-	return names
 }
 
 // key is the object's name: the home's prefix and the checked name.

@@ -189,7 +189,7 @@ func TestOverHTTPS(t *testing.T) {
 		_, port, _ := net.SplitHostPort(srv.Endpoint)
 		c.Endpoint = "localhost:" + port // the certificate is for 127.0.0.1, ::1 and example.com
 		_, err := blobs3.Open(context.Background(), c)
-		if err == nil || !strings.Contains(err.Error(), "not for the endpoint's name") || !strings.Contains(err.Error(), "127.0.0.1") {
+		if err == nil || !strings.Contains(err.Error(), "not for the name in endpoint=") || !strings.Contains(err.Error(), "127.0.0.1") {
 			t.Fatalf("Open by a name the certificate is not for: %v", err)
 		}
 	})

@@ -2,17 +2,16 @@ package pgstore
 
 import (
 	"context"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/url"
-	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"hearth/facility/certwords"
 	"hearth/protocol"
 )
 
@@ -89,19 +88,12 @@ func connect(ctx context.Context, addr string) (*pgx.Conn, error) {
 // can act on: the server's certificate not trusted or not for the address's host, the password
 // refused, TLS required.
 func describeConnect(err error) error {
-	var unknown x509.UnknownAuthorityError
-	var name x509.HostnameError
+	if words := certwords.Describe(err, "the database server", "name that authority's certificate (PEM) in the address with sslrootcert=FILE, or ",
+		"the address's host"); words != nil {
+		return words
+	}
 	var pe *pgconn.PgError
 	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &unknown):
-		return fmt.Errorf("the database server's certificate is signed by an authority this computer does not trust: "+
-			"name that authority's certificate (PEM) in the address with sslrootcert=FILE, or add it to the system's "+
-			"(Debian: copy it to /usr/local/share/ca-certificates/ as a .crt file and run update-ca-certificates): %w", err)
-	case errors.As(err, &name):
-		return fmt.Errorf("the database server's certificate is not for the host in the address: use one of %s: %w",
-			certNames(name.Certificate), err)
 	case errors.As(err, &pe) && pe.Code == "28P01":
 		return fmt.Errorf("PostgreSQL refused the password: give the role's password in the PGPASSWORD environment "+
 			"variable or in a passfile (~/.pgpass of the user the server runs as, or the file PGPASSFILE names, "+
@@ -111,16 +103,4 @@ func describeConnect(err error) error {
 			"(and sslrootcert=FILE when its certificate is signed by an authority of your own): %w", err)
 	}
 	return err
-}
-
-// certNames lists the names and addresses a certificate is valid for.
-func certNames(c *x509.Certificate) string {
-	if c == nil {
-		return "the names it is made for"
-	}
-	names := slices.Clone(c.DNSNames)
-	for _, ip := range c.IPAddresses {
-		names = append(names, ip.String())
-	}
-	return strings.Join(names, ", ")
 }
