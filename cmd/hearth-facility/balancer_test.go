@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -179,6 +180,12 @@ func (b balancer) start(t *testing.T, block string) {
 	})
 }
 
+// oneHomeConfigs are section 14's balancer configurations: two servers of one home.
+var oneHomeConfigs = []guideConfig{
+	{haproxy, "HAProxy (active health check", "bind :8443", "bind %s"},
+	{nginx, "nginx (the `stream` module", "listen 8443;", "listen %s;"},
+}
+
 // TestBalancerFromTheGuide runs section 14's balancer configurations, HAProxy's and nginx's, as
 // docs/install-facility.md prints them (only their addresses changed), in front of two real
 // servers of one home on a real PostgreSQL, over TLS passed through: a device pairs through the
@@ -188,10 +195,7 @@ func (b balancer) start(t *testing.T, block string) {
 // in the feed; and a long-poll held for the protocol's longest wait is answered through the
 // balancer, not cut by its timeouts.
 func TestBalancerFromTheGuide(t *testing.T) {
-	for _, g := range []guideConfig{
-		{haproxy, "HAProxy (active health check", "bind :8443", "bind %s"},
-		{nginx, "nginx (the `stream` module", "listen 8443;", "listen %s;"},
-	} {
+	for _, g := range oneHomeConfigs {
 		t.Run(g.name, func(t *testing.T) {
 			t.Parallel() // each waits a minute on its long-poll
 			balancedHome(t, g)
@@ -199,7 +203,17 @@ func TestBalancerFromTheGuide(t *testing.T) {
 	}
 }
 
-func balancedHome(t *testing.T, g guideConfig) {
+// balanced is a home on PostgreSQL with two real servers behind a balancer the guide configures,
+// and a staff device paired through it.
+type balanced struct {
+	dev  *pinnedDevice
+	cmds map[string]*exec.Cmd
+	logs map[string]*serverLog
+	rose string // a resident to write to
+}
+
+func startBalanced(t *testing.T, g guideConfig) balanced {
+	t.Helper()
 	bin := buildBinary(t)
 	dir, _, inv := initPostgres(t)
 	rose, _ := addPerson(t, dir, "Rose", "resident")
@@ -223,10 +237,18 @@ func balancedHome(t *testing.T, g guideConfig) {
 		t.Fatalf("pair through the balancer: %d %v %s", status, err, body)
 	}
 	dev.token = pr.Token
-	send := func(id string) (int, error) {
-		status, _, err := dev.do("PUT", "/v1/messages/"+id, protocol.PutMessage{To: rose, Text: "Lunch is at noon"})
-		return status, err
-	}
+	return balanced{dev: dev, cmds: cmds, logs: logs, rose: rose}
+}
+
+// send writes a message to the resident through the balancer.
+func (h balanced) send(id string) (int, error) {
+	status, _, err := h.dev.do("PUT", "/v1/messages/"+id, protocol.PutMessage{To: h.rose, Text: "Lunch is at noon"})
+	return status, err
+}
+
+func balancedHome(t *testing.T, g guideConfig) {
+	h := startBalanced(t, g)
+	dev, cmds, logs, send := h.dev, h.cmds, h.logs, h.send
 
 	// A long-poll through the balancer, and a message sent through it on another connection.
 	_, since := pullWith(t, dev.client, dev.base, dev.token, "")
@@ -341,6 +363,57 @@ func holdLongPoll(t *testing.T, dev *pinnedDevice, since string) {
 		}
 		t.Logf("a long-poll of %v through the balancer was answered, empty, after %v", wait, took.Round(time.Millisecond))
 		return
+	}
+}
+
+// TestBalancerAroundAHungServer: one of the two servers behind the guide's balancer stops
+// answering without closing its port (SIGSTOP: the kernel still accepts connections for it), as
+// a server stuck on a dead disk would. A device that gives up on a request after 5 s and sends
+// it again with the same id, as the app's outbox does, gets every message through, all in the
+// feed. HAProxy's check takes the server out within seconds; nginx's passive checks never see
+// a failed connection, so it goes on sending requests there (the guide says so): the test logs
+// how many tries each balancer took.
+func TestBalancerAroundAHungServer(t *testing.T) {
+	for _, g := range oneHomeConfigs {
+		t.Run(g.name, func(t *testing.T) {
+			t.Parallel()
+			h := startBalanced(t, g)
+			h.dev.client.Timeout = 5 * time.Second
+			hung := h.cmds["A"].Process
+			if err := hung.Signal(syscall.SIGSTOP); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { hung.Signal(syscall.SIGCONT) })
+			start := time.Now()
+			ids := make([]string, 10)
+			tries, timedOut := 0, 0
+			for i := range ids {
+				ids[i] = protocol.NewID()
+				for try := 1; ; try++ {
+					tries++
+					status, err := h.send(ids[i])
+					if status == 201 || status == 200 { // 200: a replay of one that got through
+						break
+					}
+					if ne, ok := err.(net.Error); ok && ne.Timeout() {
+						timedOut++
+					}
+					if try == 10 {
+						t.Fatalf("message %d after %d tries, %v after A stopped: %d %v", i, try, time.Since(start).Round(time.Millisecond), status, err)
+					}
+				}
+			}
+			took := time.Since(start)
+			h.dev.client.Timeout = 40 * time.Second
+			have, _ := pullWith(t, h.dev.client, h.dev.base, h.dev.token, "")
+			for i, id := range ids {
+				if !have[id] {
+					t.Errorf("message %d is not in the feed read through the balancer", i)
+				}
+			}
+			t.Logf("with A stopped, %d messages went through %s in %v: %d tries, %d of them given up after 5 s",
+				len(ids), g.name, took.Round(time.Millisecond), tries, timedOut)
+		})
 	}
 }
 
