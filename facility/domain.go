@@ -92,6 +92,22 @@ func (d *Domain) Facility(context.Context) (protocol.FacilityRef, error) { retur
 // Epoch implements Store.
 func (d *Domain) Epoch(context.Context) (string, error) { return d.epoch, nil }
 
+// Ready implements Store.
+func (d *Domain) Ready(ctx context.Context) error {
+	return d.st.View(ctx, func(tx storage.ReadTx) error {
+		epoch, err := tx.Meta("epoch")
+		if err != nil {
+			return fmt.Errorf("read the cursor epoch: %w", err)
+		}
+		if epoch != d.epoch {
+			// The database was restored under this server (restore --data): its cursors
+			// would be the old history's. It must start again.
+			return fmt.Errorf("the database's cursor epoch is %s, not %s as at start: restart this server", epoch, d.epoch)
+		}
+		return nil
+	})
+}
+
 // MaxCodeFailures is how many wrong secrets burn an invitation for good.
 const MaxCodeFailures = 5
 

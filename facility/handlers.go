@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"hearth/photo"
@@ -21,6 +22,46 @@ import (
 func (s *Server) info(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, protocol.Info{ID: s.facility.ID, Name: s.facility.Name,
 		ProtocolVersion: protocol.Version, ServerVersion: s.cfg.Version})
+}
+
+// healthTimeout bounds the health check's read of the database: a balancer checks every few
+// seconds, and a database that takes longer is as good as gone for the people waiting.
+const healthTimeout = 3 * time.Second
+
+// healthFor is how long a health check's outcome answers the checks after it: anyone may ask,
+// and a flood of asks must not become a flood of database reads.
+const healthFor = time.Second
+
+// readiness is the last health check's outcome.
+type readiness struct {
+	mu  sync.Mutex // one check at a time; the others wait for its outcome
+	at  time.Time
+	err error
+}
+
+// health answers whether this server can serve now: its database answers (GET /v1/health, for a
+// load balancer's check; /v1/info answers from memory even when the database is unreachable).
+func (s *Server) health(w http.ResponseWriter, r *http.Request) {
+	s.ready.mu.Lock()
+	if time.Since(s.ready.at) >= healthFor {
+		// Not the request's context: a balancer hanging up must not make a failed check.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), healthTimeout)
+		s.ready.err = s.store.Ready(ctx)
+		cancel()
+		s.ready.at = time.Now()
+		s.log.Debug("health check read the database", "ok", s.ready.err == nil)
+		if s.ready.err != nil {
+			s.log.Warn("health check: not ready", "err", s.ready.err)
+		}
+	}
+	err := s.ready.err
+	s.ready.mu.Unlock()
+	if err != nil {
+		writeError(w, Errorf(http.StatusServiceUnavailable, protocol.CodeUnavailable,
+			"This server cannot reach its database just now."))
+		return
+	}
+	writeJSON(w, http.StatusOK, protocol.Health{OK: true})
 }
 
 func (s *Server) pair(w http.ResponseWriter, r *http.Request) {

@@ -22,6 +22,7 @@ func actorFrom(r *http.Request) Actor { a, _ := r.Context().Value(ctxKey{}).(Act
 func (s *Server) routes() {
 	m := http.NewServeMux()
 	m.HandleFunc("GET /v1/info", s.info)
+	m.HandleFunc("GET /v1/health", s.health)
 	m.HandleFunc("POST /v1/pair", s.pair)
 	m.HandleFunc("POST /v1/pair/proof", s.pairProof)
 	m.Handle("GET /v1/sync", s.auth(s.sync))

@@ -131,6 +131,7 @@ type Server struct {
 	touching sync.Map // device id → a Touch in progress
 	decoy    [32]byte // keys the proofs of invitations that do not exist
 	push     *pusher  // nil: no Web Push
+	ready    readiness
 }
 
 // DefaultInvitationTTL is how long an invitation works unless told otherwise.

@@ -51,6 +51,9 @@ type Store interface {
 	Facility(ctx context.Context) (protocol.FacilityRef, error)
 	// Epoch is the random id of this database's history; it changes at restore.
 	Epoch(ctx context.Context) (string, error)
+	// Ready reads the database now: nil when it answers and still has the cursor epoch this
+	// store opened with (GET /v1/health, a load balancer's check).
+	Ready(ctx context.Context) error
 
 	// Authenticate finds the device whose token hashes to tokenHash. Unknown or revoked: ErrUnauthorized.
 	Authenticate(ctx context.Context, tokenHash []byte) (Actor, error)

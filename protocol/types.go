@@ -342,6 +342,12 @@ type Info struct {
 	ServerVersion   string `json:"server_version"`
 }
 
+// Health answers GET /v1/health (Hearth's addition, for load balancers): the server reached its
+// database just now. When it cannot, the answer is 503 unavailable.
+type Health struct {
+	OK bool `json:"ok"`
+}
+
 // PushKey answers GET /v1/push/key (Hearth's addition, Web Push): the server's VAPID public key,
 // the uncompressed P-256 point in base64url, for pushManager.subscribe's applicationServerKey.
 type PushKey struct {

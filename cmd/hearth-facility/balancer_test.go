@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"hearth/facility/datadir"
 	"hearth/protocol"
 )
 
@@ -141,8 +143,9 @@ func (g guideConfig) block(t *testing.T, front string, oldNew ...string) string 
 	return replaceAll(t, guideBlock(t, g.intro), append([]string{g.listen, fmt.Sprintf(g.listenAt, front)}, oldNew...)...)
 }
 
-// start checks and runs the balancer with block until the test ends.
-func (b balancer) start(t *testing.T, block string) {
+// start checks and runs the balancer with block until the test ends, and returns the file its
+// output goes to.
+func (b balancer) start(t *testing.T, block string) string {
 	t.Helper()
 	bin, err := exec.LookPath(b.name)
 	if err != nil {
@@ -178,6 +181,7 @@ func (b balancer) start(t *testing.T, block string) {
 			t.Logf("%s's output:\n%s", b.name, log)
 		}
 	})
+	return out.Name()
 }
 
 // oneHomeConfigs are section 14's balancer configurations: two servers of one home.
@@ -206,28 +210,69 @@ func TestBalancerFromTheGuide(t *testing.T) {
 // balanced is a home on PostgreSQL with two real servers behind a balancer the guide configures,
 // and a staff device paired through it.
 type balanced struct {
-	dev  *pinnedDevice
-	cmds map[string]*exec.Cmd
-	logs map[string]*serverLog
-	rose string // a resident to write to
+	dev   *pinnedDevice
+	cmds  map[string]*exec.Cmd
+	logs  map[string]*serverLog
+	addrs map[string]string
+	rose  string // a resident to write to
+	// With startBalancedLinked: A reaches the database through link, and its data directory
+	// is a copy (as on a machine of its own).
+	link       *dbLink
+	balanceLog string // the balancer's output
 }
 
 func startBalanced(t *testing.T, g guideConfig) balanced {
 	t.Helper()
+	return startBalancedWith(t, g, false)
+}
+
+// startBalancedLinked is startBalanced with server A's connections to the database through a
+// link that the test can cut.
+func startBalancedLinked(t *testing.T, g guideConfig) balanced {
+	t.Helper()
+	return startBalancedWith(t, g, true)
+}
+
+func startBalancedWith(t *testing.T, g guideConfig, linked bool) balanced {
+	t.Helper()
 	bin := buildBinary(t)
-	dir, _, inv := initPostgres(t)
+	dir, db, inv := initPostgres(t) // db: the superuser's address
+	dirs := map[string]string{"A": dir, "B": dir}
+	var link *dbLink
+	if linked {
+		dirs["A"] = filepath.Join(t.TempDir(), "data-a")
+		if out, err := exec.Command("cp", "-a", dir, dirs["A"]).CombinedOutput(); err != nil {
+			t.Fatalf("copy the data directory: %v %s", err, out)
+		}
+		u, err := url.Parse(db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		link = newDBLink(t, u.Host)
+		u.Host = link.addr()
+		st, err := datadir.ReadSettings(dirs["A"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.Database = u.String()
+		if err := datadir.WriteSettings(dirs["A"], st); err != nil {
+			t.Fatal(err)
+		}
+	}
 	rose, _ := addPerson(t, dir, "Rose", "resident")
 	addrA, addrB, front := freeAddr(t), freeAddr(t), freeAddr(t)
 
 	pinned := newPinnedDevice("", inv.Pin).client
 	cmds := map[string]*exec.Cmd{}
 	logs := map[string]*serverLog{}
-	for name, addr := range map[string]string{"A": addrA, "B": addrB} {
-		// One data folder for both here; on two machines each has a copy of it (section 14).
-		cmds[name], logs[name] = startServe(t, bin, pinned, "https://"+addr, "--data", dir, "--addr", addr,
+	addrs := map[string]string{"A": addrA, "B": addrB}
+	for name, addr := range addrs {
+		// One data folder for both here, unless linked; on two machines each has a copy of it
+		// (section 14).
+		cmds[name], logs[name] = startServe(t, bin, pinned, "https://"+addr, "--data", dirs[name], "--addr", addr,
 			"--max-conns-per-address", "1000")
 	}
-	g.start(t, g.block(t, front, "10.0.0.11:8443", addrA, "10.0.0.12:8443", addrB))
+	balanceLog := g.start(t, g.block(t, front, "10.0.0.11:8443", addrA, "10.0.0.12:8443", addrB))
 	dev := newPinnedDevice("https://"+front, inv.Pin)
 	waitFor(t, "the balancer to answer", func() bool { status, _, _ := dev.do("GET", "/v1/info", nil); return status == 200 })
 
@@ -237,7 +282,7 @@ func startBalanced(t *testing.T, g guideConfig) balanced {
 		t.Fatalf("pair through the balancer: %d %v %s", status, err, body)
 	}
 	dev.token = pr.Token
-	return balanced{dev: dev, cmds: cmds, logs: logs, rose: rose}
+	return balanced{dev: dev, cmds: cmds, logs: logs, addrs: addrs, rose: rose, link: link, balanceLog: balanceLog}
 }
 
 // send writes a message to the resident through the balancer.
