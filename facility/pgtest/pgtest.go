@@ -303,14 +303,8 @@ func (s *Server) RecoverTo(ctx context.Context, base, point string) error {
 	}); err != nil {
 		return err
 	}
-	out, err := s.command(ctx, filepath.Join(binDir, "pg_ctl"), "stop", "-D", s.DataDir(), "-m", "fast", "-w", "-t", "50").CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("recover: stop PostgreSQL: %v: %s", err, out)
-	}
-	select {
-	case <-s.exited:
-	case <-ctx.Done():
-		return fmt.Errorf("recover: PostgreSQL did not exit: %w", ctx.Err())
+	if err := s.stopFast(ctx); err != nil {
+		return fmt.Errorf("recover: %w", err)
 	}
 	conf := fmt.Sprintf("restore_command = 'cp %s/%%f %%p'\nrecovery_target_name = '%s'\nrecovery_target_action = 'promote'\n",
 		s.archiveDir(), strings.ReplaceAll(point, "'", "''"))
@@ -319,8 +313,7 @@ func (s *Server) RecoverTo(ctx context.Context, base, point string) error {
 	if out, err := swap.CombinedOutput(); err != nil {
 		return fmt.Errorf("recover: put the base backup in place: %v: %s", err, out)
 	}
-	s.exited = make(chan struct{})
-	if err := s.start(ctx, s.port); err != nil {
+	if err := s.startAgain(ctx); err != nil {
 		return fmt.Errorf("recover: %w", err)
 	}
 	return waitFor(ctx, "the recovery to end", func() (bool, error) {
@@ -335,6 +328,46 @@ func (s *Server) RecoverTo(ctx context.Context, base, point string) error {
 		}
 		return !recovering, nil
 	})
+}
+
+// Restart stops the server as an administrator's restart does (a fast shutdown: every client's
+// connection is closed, transactions in flight are rolled back) and starts it again on the same
+// port, returning once it accepts connections; between the two it runs between, which may be nil.
+func (s *Server) Restart(ctx context.Context, between func() error) error {
+	ctx, cancel := context.WithTimeout(ctx, startTimeout)
+	defer cancel()
+	if err := s.stopFast(ctx); err != nil {
+		return fmt.Errorf("restart: %w", err)
+	}
+	if between != nil {
+		if err := between(); err != nil {
+			return fmt.Errorf("restart: %w", err)
+		}
+	}
+	if err := s.startAgain(ctx); err != nil {
+		return fmt.Errorf("restart: %w", err)
+	}
+	return nil
+}
+
+// stopFast stops the postmaster with a fast shutdown and waits until it has exited.
+func (s *Server) stopFast(ctx context.Context) error {
+	out, err := s.command(ctx, filepath.Join(binDir, "pg_ctl"), "stop", "-D", s.DataDir(), "-m", "fast", "-w", "-t", "50").CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("stop PostgreSQL: %v: %s", err, out)
+	}
+	select {
+	case <-s.exited:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("PostgreSQL did not exit: %w", ctx.Err())
+	}
+}
+
+// startAgain starts the stopped postmaster on its port.
+func (s *Server) startAgain(ctx context.Context) error {
+	s.exited = make(chan struct{})
+	return s.start(ctx, s.port)
 }
 
 // waitFor polls done, with a growing pause, until it says true or ctx ends.
