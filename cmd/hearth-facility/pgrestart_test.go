@@ -28,20 +28,10 @@ func TestPostgresRestartedUnderTheServer(t *testing.T) {
 	}
 	dir, inv := initPostgresOn(t, db)
 	rose, _ := addPerson(t, dir, "Rose", "resident")
-	bin := buildBinary(t)
-	addr := freeAddr(t)
-	base := "http://" + addr
-	_, logs := startServe(t, bin, http.DefaultClient, base, "--data", dir, "--addr", addr, "--insecure-http")
-	pr, status := pair(t, base, inv.Code)
-	if status != 200 {
-		t.Fatalf("pair: %d", status)
-	}
-	dev := home{base: base, token: pr.Token}
+	base, token, _, logs := servePaired(t, buildBinary(t), dir, inv)
+	dev := home{base: base, token: token}
 	health := func() int { status, _, _ := dev.do(t, "GET", "/v1/health", nil); return status }
-	before := protocol.NewID()
-	if status := putMessage(t, base, pr.Token, rose, before); status != 201 {
-		t.Fatalf("a message before the restart: %d", status)
-	}
+	before := sendMessage(t, base, token, rose)
 
 	again := protocol.NewID()
 	err = pg.Restart(ctx, func() error {
@@ -60,11 +50,11 @@ func TestPostgresRestartedUnderTheServer(t *testing.T) {
 	}
 	waitFor(t, "the server to be ready again", func() bool { return health() == 200 })
 
-	_, since := pullWith(t, http.DefaultClient, base, pr.Token, "")
+	_, since := pullWith(t, http.DefaultClient, base, token, "")
 	polled := make(chan []byte, 1)
 	go func() {
 		req, _ := http.NewRequest("GET", base+"/v1/sync?limit=1000&wait=30&since="+since, nil)
-		req.Header.Set("Authorization", "Bearer "+pr.Token)
+		req.Header.Set("Authorization", "Bearer "+token)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			polled <- []byte(err.Error())
@@ -75,14 +65,14 @@ func TestPostgresRestartedUnderTheServer(t *testing.T) {
 		polled <- b
 	}()
 	logs.waitForSync(t, since)
-	if status := putMessage(t, base, pr.Token, rose, again); status != 201 {
+	if status := putMessage(t, base, token, rose, again); status != 201 {
 		t.Fatalf("the message sent again after the restart: %d", status)
 	}
 	var sr protocol.SyncResponse
 	if b := <-polled; json.Unmarshal(b, &sr) != nil || !slices.ContainsFunc(sr.Changes, func(c protocol.Change) bool { return c.ID == again }) {
 		t.Fatalf("the waiting long-poll after the restart answered %s", b)
 	}
-	have, _ := pullWith(t, http.DefaultClient, base, pr.Token, "")
+	have, _ := pullWith(t, http.DefaultClient, base, token, "")
 	if !have[before] || !have[again] {
 		t.Fatalf("after the restart the feed has the message before it: %v, the one sent again: %v", have[before], have[again])
 	}

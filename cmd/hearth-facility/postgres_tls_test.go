@@ -73,18 +73,9 @@ func TestPostgresOverTLSWithAPassword(t *testing.T) {
 		t.Fatal(err)
 	}
 	rose, _ := addPerson(t, dir, "Rose", "resident")
-	bin := buildBinary(t)
-	addr := freeAddr(t)
-	startServe(t, bin, http.DefaultClient, "http://"+addr, "--data", dir, "--addr", addr, "--insecure-http")
-	pr, status := pair(t, "http://"+addr, inv.Code)
-	if status != 200 {
-		t.Fatalf("pair: %d", status)
-	}
-	id := protocol.NewID()
-	if status := putMessage(t, "http://"+addr, pr.Token, rose, id); status != 201 {
-		t.Fatalf("a message: %d", status)
-	}
-	if have, _ := pullWith(t, http.DefaultClient, "http://"+addr, pr.Token, ""); !have[id] {
+	base, token, _, _ := servePaired(t, buildBinary(t), dir, inv)
+	id := sendMessage(t, base, token, rose)
+	if have, _ := pullWith(t, http.DefaultClient, base, token, ""); !have[id] {
 		t.Fatal("the message is not in the feed")
 	}
 
