@@ -100,8 +100,8 @@ func (d *Domain) Ready(ctx context.Context) error {
 			return fmt.Errorf("read the cursor epoch: %w", err)
 		}
 		if epoch != d.epoch {
-			// The database was restored under this server (restore --data): its cursors
-			// would be the old history's. It must start again.
+			// The database got a new epoch while this server was cut off from it (restore
+			// --data sees only connected servers): its cursors would be the old history's.
 			return fmt.Errorf("the database's cursor epoch is %s, not %s as at start: restart this server", epoch, d.epoch)
 		}
 		return nil

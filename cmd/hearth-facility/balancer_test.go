@@ -291,6 +291,23 @@ func (h balanced) send(id string) (int, error) {
 	return status, err
 }
 
+// sendUntilTaken sends the message id until the server takes it (201, or 200 for a replay of
+// one that got through), as the app's outbox does, telling failed of each try that was not
+// taken; it fails the test after 10 tries, and returns how many it took.
+func (h balanced) sendUntilTaken(t *testing.T, id string, failed func(status int, err error)) int {
+	t.Helper()
+	for try := 1; ; try++ {
+		status, err := h.send(id)
+		if status == 201 || status == 200 {
+			return try
+		}
+		failed(status, err)
+		if try == 10 {
+			t.Fatalf("message %s after %d tries: %d %v", id, try, status, err)
+		}
+	}
+}
+
 func balancedHome(t *testing.T, g guideConfig) {
 	h := startBalanced(t, g)
 	dev, cmds, logs, send := h.dev, h.cmds, h.logs, h.send
@@ -434,19 +451,11 @@ func TestBalancerAroundAHungServer(t *testing.T) {
 			tries, timedOut := 0, 0
 			for i := range ids {
 				ids[i] = protocol.NewID()
-				for try := 1; ; try++ {
-					tries++
-					status, err := h.send(ids[i])
-					if status == 201 || status == 200 { // 200: a replay of one that got through
-						break
-					}
+				tries += h.sendUntilTaken(t, ids[i], func(_ int, err error) {
 					if ne, ok := err.(net.Error); ok && ne.Timeout() {
 						timedOut++
 					}
-					if try == 10 {
-						t.Fatalf("message %d after %d tries, %v after A stopped: %d %v", i, try, time.Since(start).Round(time.Millisecond), status, err)
-					}
-				}
+				})
 			}
 			took := time.Since(start)
 			h.dev.client.Timeout = 40 * time.Second

@@ -306,8 +306,8 @@ func (s *Server) RecoverTo(ctx context.Context, base, point string) error {
 	if err := s.stopFast(ctx); err != nil {
 		return fmt.Errorf("recover: %w", err)
 	}
-	conf := fmt.Sprintf("restore_command = 'cp %s/%%f %%p'\nrecovery_target_name = '%s'\nrecovery_target_action = 'promote'\n",
-		s.archiveDir(), strings.ReplaceAll(point, "'", "''"))
+	conf := fmt.Sprintf("restore_command = 'cp %s/%%f %%p'\nrecovery_target_name = %s\nrecovery_target_action = 'promote'\n",
+		s.archiveDir(), quote(point))
 	swap := s.command(ctx, "sh", "-c", `rm -rf "$1" && mv "$2" "$1" && printf '%s' "$3" >> "$1/postgresql.auto.conf" && touch "$1/recovery.signal"`,
 		"recover", s.DataDir(), base, conf)
 	if out, err := swap.CombinedOutput(); err != nil {

@@ -110,7 +110,7 @@ func (s *Server) AddRole(ctx context.Context, role, password string) (string, er
 	return fmt.Sprintf("postgres://%s@127.0.0.1:%d/%s", role, s.port, role), nil
 }
 
-// quote is a SQL string literal.
+// quote is a string literal of SQL and of postgresql.conf (both double a quote inside).
 func quote(s string) string {
 	out := []byte{'\''}
 	for i := 0; i < len(s); i++ {
