@@ -213,9 +213,14 @@ func run(ctx context.Context, log *slog.Logger, dataDir, link, textSize string, 
 	// program's start, which may be long ago (the demo's set-up).
 	fynecache.Tick()
 	app.New(a, w, st, opts).Start(ctx)
+	// ctx ends on SIGINT and SIGTERM, on which Fyne ends its loop too. The
+	// quit that comes second can find the loop ended, and Fyne then runs it on
+	// this goroutine: the driver's Quit (what Fyne's own is) only ends the
+	// loop, harmless there; the app's also tore the window down beside the
+	// main goroutine's shutdown.
 	go func() {
 		<-ctx.Done()
-		fyne.Do(a.Quit)
+		fyne.Do(a.Driver().Quit)
 	}()
 	log.Info("hearth started", "data", dataDir, "paired", paired)
 	w.ShowAndRun()

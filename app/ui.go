@@ -9,6 +9,7 @@ import (
 	"image/color"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -82,6 +83,12 @@ type UI struct {
 
 	unsubscribe func() // stops following the store
 
+	// closed is set when the window closes or ctx ends; from then on work
+	// from other goroutines is dropped instead of handed to Fyne. Once Fyne's
+	// loop has ended, fyne.Do runs its function on the caller's goroutine,
+	// beside the main goroutine's teardown: a race at shutdown, seen in CI.
+	closed atomic.Bool
+
 	// pending counts work handed to later that has not shown its result yet
 	// (Fyne goroutine only). When it comes back to zero the screen has all it
 	// was waiting for, and the app logs "screen settled": the window test
@@ -113,7 +120,7 @@ func (u *UI) Start(ctx context.Context) {
 	u.app.Settings().SetTheme(u.theme)
 	u.unsubscribe = u.src.Subscribe(func(c content.Change) {
 		// The store calls from its own goroutine: widgets change only on Fyne's.
-		fyne.Do(func() { u.changed(c) })
+		u.post(func() { u.changed(c) })
 	})
 	unsubscribe := u.unsubscribe
 	if !u.opts.Paired && u.opts.Pair != nil {
@@ -121,8 +128,10 @@ func (u *UI) Start(ctx context.Context) {
 	} else {
 		u.ShowHome()
 	}
+	u.win.SetOnClosed(func() { u.closed.Store(true) })
 	go func() {
 		u.keepTime(ctx)
+		u.closed.Store(true)
 		unsubscribe()
 	}()
 }
@@ -363,7 +372,21 @@ func (u *UI) onFyne(fn func()) {
 		}
 		return
 	}
-	fyne.Do(fn)
+	u.post(fn)
+}
+
+// post hands fn from another goroutine to the Fyne goroutine, unless the
+// window is closing (see closed). It looks twice: fn may wait in Fyne's queue
+// while the window closes, and then runs on whichever goroutine Fyne picks.
+func (u *UI) post(fn func()) {
+	if u.closed.Load() {
+		return
+	}
+	fyne.Do(func() {
+		if !u.closed.Load() {
+			fn()
+		}
+	})
 }
 
 // later runs work off the Fyne goroutine (it may wait on the network or
@@ -377,7 +400,7 @@ func (u *UI) later(work, done func()) {
 	u.pending++
 	go func() {
 		work()
-		fyne.Do(func() {
+		u.post(func() {
 			done()
 			u.pending--
 			u.settled()

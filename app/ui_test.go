@@ -72,6 +72,43 @@ func TestHomeFollowsTheStoreLive(t *testing.T) {
 	}
 }
 
+// TestNothingReachesAClosedWindow: once the window closes, or the app is told
+// to stop, what the store reports is no longer handed to Fyne. Once Fyne's
+// loop has ended, fyne.Do runs on the caller's goroutine (as the test driver
+// always does), beside the window's teardown: a race at shutdown, seen in CI.
+func TestNothingReachesAClosedWindow(t *testing.T) {
+	for _, how := range []string{"window closed", "app stopping"} {
+		t.Run(how, func(t *testing.T) {
+			c := newCircle(t)
+			a := test.NewTempApp(t)
+			w := a.NewWindow("Hearth")
+			u := New(a, w, c.st, Options{HomeName: "Maple Grove"})
+			u.inline = true
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			u.Start(ctx)
+			c.post(t, c.anna, 0, "Before", 0.02)
+			if got := findTile(w.Content(), "Photos").Detail; got != "1 new photo from Anna" {
+				t.Fatalf("before closing, the tile says %q", got)
+			}
+			if how == "window closed" {
+				w.Close()
+			} else {
+				cancel()
+				for deadline := time.Now().Add(10 * time.Second); !u.closed.Load(); time.Sleep(time.Millisecond) {
+					if time.Now().After(deadline) {
+						t.Fatal("the UI did not notice its context ending")
+					}
+				}
+			}
+			c.post(t, c.tom, 1, "After", 0.01)
+			if got := findTile(w.Content(), "Photos").Detail; got != "1 new photo from Anna" {
+				t.Errorf("after the %s, a new post reached the screen: the tile says %q", how, got)
+			}
+		})
+	}
+}
+
 func TestNavigationReachesEveryScreenAndBack(t *testing.T) {
 	c := newCircle(t)
 	c.history(t)

@@ -158,7 +158,7 @@ func (r *running) alive(t *testing.T, step string) {
 	log := r.stderr.String()
 	for _, bad := range []string{"panic:", "fatal error:", "DATA RACE"} {
 		if strings.Contains(log, bad) {
-			t.Fatalf("after %s the app logged %q:\n%s", step, bad, tail(log, 60))
+			t.Fatalf("after %s the app logged %q:\n%s", step, bad, trouble(log))
 		}
 	}
 	// The process started (dbus-run-session, or hearth) ends with hearth;
