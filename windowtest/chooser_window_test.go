@@ -255,7 +255,7 @@ var geometry = regexp.MustCompile(`Geometry: (\d+)x(\d+)`)
 // screen's size (a window that grew pushed buttons off the screen).
 func (r *running) stillAlive(t *testing.T, display string) {
 	t.Helper()
-	if log := r.stderr.String(); strings.Contains(log, "panic:") || strings.Contains(log, "DATA RACE") {
+	if log := r.stderr.String(); troubleIn(log) != "" {
 		t.Fatalf("the app reported:\n%s", trouble(log))
 	}
 	if st, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", r.cmd.Process.Pid)); err != nil || bytes.Contains(st, []byte(") Z ")) {

@@ -156,10 +156,8 @@ func logValue(line, key string) string {
 func (r *running) alive(t *testing.T, step string) {
 	t.Helper()
 	log := r.stderr.String()
-	for _, bad := range []string{"panic:", "fatal error:", "DATA RACE"} {
-		if strings.Contains(log, bad) {
-			t.Fatalf("after %s the app logged %q:\n%s", step, bad, trouble(log))
-		}
+	if bad := troubleIn(log); bad != "" {
+		t.Fatalf("after %s the app logged %q:\n%s", step, bad, trouble(log))
 	}
 	// The process started (dbus-run-session, or hearth) ends with hearth;
 	// nobody waits for it yet, so an ended one is a zombie.

@@ -58,7 +58,7 @@ func (r *running) stillWhole(t *testing.T, display, step string) {
 	if m[1] != "1280" || m[2] != "800" {
 		t.Errorf("after %s the window is %sx%s, not the screen's 1280x800", step, m[1], m[2])
 	}
-	if log := r.stderr.String(); strings.Contains(log, "DATA RACE") || strings.Contains(log, "panic:") {
+	if log := r.stderr.String(); troubleIn(log) != "" {
 		t.Fatalf("after %s the app reported:\n%s", step, trouble(log))
 	}
 }

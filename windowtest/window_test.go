@@ -152,9 +152,20 @@ func (r *running) stop(t *testing.T) {
 		<-done
 		t.Errorf("the app had not ended 20 s after SIGTERM; killed. Its last lines:\n%s", tail(r.stderr.String(), 30))
 	}
-	if log := r.stderr.String(); strings.Contains(log, "DATA RACE") {
-		t.Fatalf("the race detector found a data race in the running app:\n%s", trouble(log))
+	if log := r.stderr.String(); troubleIn(log) != "" {
+		t.Fatalf("the app reported %q while it ran:\n%s", troubleIn(log), trouble(log))
 	}
+}
+
+// troubleIn is the first sign in the app's log that it went wrong (a panic, a
+// fatal error, a race the race detector found), or "".
+func troubleIn(log string) string {
+	for _, bad := range []string{"panic:", "fatal error:", "DATA RACE"} {
+		if strings.Contains(log, bad) {
+			return bad
+		}
+	}
+	return ""
 }
 
 // trouble is what a failed test prints of the app's log: each race report
