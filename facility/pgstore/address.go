@@ -16,12 +16,15 @@ import (
 )
 
 // CheckAddress accepts a database address as the server remembers it (settings.json, logs): a
-// postgres:// URL without a password. The password comes from the PGPASSWORD environment
-// variable or a passfile (~/.pgpass or PGPASSFILE), as for psql.
+// postgres:// URL without a password, to a host over TCP or, on the same machine, to the folder
+// of PostgreSQL's Unix socket (postgres://USER@/DATABASE?host=/var/run/postgresql, as libpq
+// writes it), where peer authentication needs no password at all. The password comes from the
+// PGPASSWORD environment variable or a passfile (~/.pgpass or PGPASSFILE), as for psql.
 func CheckAddress(addr string) error {
 	u, err := url.Parse(addr)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
-		return fmt.Errorf("the database address must be a URL like postgres://USER@HOST:5432/DATABASE, not %q", redact(addr))
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" && !strings.HasPrefix(u.Query().Get("host"), "/") {
+		return fmt.Errorf("the database address must be a URL like postgres://USER@HOST:5432/DATABASE "+
+			"(or, for PostgreSQL on this machine, postgres://USER@/DATABASE?host=/var/run/postgresql), not %q", redact(addr))
 	}
 	if _, set := u.User.Password(); set || u.Query().Has("password") {
 		return errors.New("the database address carries a password, which would be written to settings.json " +

@@ -258,6 +258,11 @@ func (s *Server) URL(db string) string {
 	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", s.port, db)
 }
 
+// SocketURL is the connection string of database db over the server's Unix socket.
+func (s *Server) SocketURL(db string) string {
+	return fmt.Sprintf("postgres://postgres@/%s?host=%s&port=%d", db, filepath.Join(s.dir, "sock"), s.port)
+}
+
 // DataDir is the cluster's data folder (the postmaster's -D).
 func (s *Server) DataDir() string { return filepath.Join(s.dir, "data") }
 
