@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -94,4 +96,88 @@ func TestPostgresOverTLSWithAPassword(t *testing.T) {
 		t.Fatalf("the home's connections: %d, of which %d over TLS", all, tls)
 	}
 	t.Logf("the serving home holds %d connections, all over TLS", all)
+}
+
+// TestPostgresTLSTrustedThroughTheSystem: the guide's other way to trust a care group's own
+// authority, adding it to the system's (update-ca-certificates gathers them into
+// /etc/ssl/certs/ca-certificates.crt, the file Go reads), with an address of sslmode=verify-full
+// and no sslrootcert. A test does not change the machine's store: the real binary is given
+// SSL_CERT_FILE, a file holding the authority, which Go reads instead of that one. With it,
+// init, people add and serve work and a message goes through; without it the same address is
+// refused in words, nothing written.
+func TestPostgresTLSTrustedThroughTheSystem(t *testing.T) {
+	ctx := context.Background()
+	pg := pgtest.NewWith(t, pgtest.Options{TLS: true})
+	base, err := pg.AddRole(ctx, "hearth_oak", "oak-pw-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	passfile := filepath.Join(t.TempDir(), "pgpass")
+	if err := os.WriteFile(passfile, []byte(u.Host+":hearth_oak:hearth_oak:oak-pw-1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr := base + "?sslmode=verify-full"
+	bin := buildBinary(t)
+	dir := filepath.Join(t.TempDir(), "data")
+	env := func(trusted bool) []string {
+		e := []string{"PGPASSWORD=", "PGPASSFILE=" + passfile}
+		if trusted {
+			e = append(e, "SSL_CERT_FILE="+pg.CAFile())
+		}
+		return append(os.Environ(), e...)
+	}
+	command := func(trusted bool, args ...string) (string, error) {
+		cmd := exec.Command(bin, args...)
+		cmd.Env = env(trusted)
+		var stdout, stderr strings.Builder
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		if err != nil {
+			return stdout.String(), fmt.Errorf("%s: %w: %s", args[0], err, stderr.String())
+		}
+		return stdout.String(), nil
+	}
+	initArgs := []string{"init", "--data", dir, "--name", "Oak Lodge", "--public-host", "care.example:8443", "--database", addr}
+
+	if _, err := command(false, initArgs...); err == nil || !strings.Contains(err.Error(), "does not trust") {
+		t.Fatalf("init, the authority in no store: %v", err)
+	}
+	if _, err := os.Stat(dir); err == nil {
+		t.Fatalf("init without trust wrote %s", dir)
+	}
+	stdout, err := command(true, initArgs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv, err := protocol.ParseInvitation(lastLine(stdout))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err = command(true, "people", "add", "--data", dir, "--name", "Rose", "--role", "resident", "--room", "12")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rose string
+	for _, line := range strings.Split(stdout, "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "person" {
+			rose = f[1]
+		}
+	}
+	web := "http://" + freeAddr(t)
+	serve := exec.Command(bin, "serve", "--data", dir, "--addr", strings.TrimPrefix(web, "http://"), "--insecure-http")
+	serve.Env = env(true)
+	cmd, logs := startServeCmd(t, serve, http.DefaultClient, web)
+	t.Cleanup(func() { stopServer(t, cmd, logs) })
+	pr, status := pair(t, web, inv.Code)
+	if status != 200 {
+		t.Fatalf("pair: %d", status)
+	}
+	id := sendMessage(t, web, pr.Token, rose)
+	if have, _ := pullWith(t, http.DefaultClient, web, pr.Token, ""); !have[id] {
+		t.Fatal("the message is not in the feed")
+	}
 }
