@@ -1,15 +1,11 @@
 package main
 
 import (
-	"context"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/jackc/pgx/v5"
 
 	"hearth/facility/pgtest"
 )
@@ -21,7 +17,6 @@ import (
 // An address with neither a host nor a socket's folder (an absolute path) is refused in words,
 // and one with a password still is, before anything is written.
 func TestPostgresOnThisMachineOverItsSocket(t *testing.T) {
-	ctx := context.Background()
 	refused := filepath.Join(t.TempDir(), "refused")
 	for addr, want := range map[string]string{
 		"postgres://hearth@/maple":                                "?host=/var/run/postgresql",
@@ -45,21 +40,8 @@ func TestPostgresOnThisMachineOverItsSocket(t *testing.T) {
 	dir, inv := initPostgresOn(t, pg.SocketURL(name))
 	rose, _ := addPerson(t, dir, "Rose", "resident")
 	base, token, _, _ := servePaired(t, buildBinary(t), dir, inv)
-	id := sendMessage(t, base, token, rose)
-	if have, _ := pullWith(t, http.DefaultClient, base, token, ""); !have[id] {
-		t.Fatalf("the message sent is not in the feed")
-	}
-
-	conn, err := pgx.Connect(ctx, pg.URL("postgres"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	var all, overTCP int
-	if err := conn.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE client_port <> -1)
-		FROM pg_stat_activity WHERE datname = $1`, name).Scan(&all, &overTCP); err != nil {
-		t.Fatal(err)
-	}
+	messageGoesThrough(t, base, token, rose)
+	all, overTCP := connections(t, pg, "a.datname = $1", "a.client_port <> -1", name)
 	if all == 0 || overTCP != 0 {
 		t.Fatalf("the home's connections: %d, of which %d over TCP", all, overTCP)
 	}

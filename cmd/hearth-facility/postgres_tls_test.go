@@ -11,8 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
 	"hearth/facility/pgtest"
 	"hearth/protocol"
 )
@@ -76,22 +74,10 @@ func TestPostgresOverTLSWithAPassword(t *testing.T) {
 	}
 	rose, _ := addPerson(t, dir, "Rose", "resident")
 	base, token, _, _ := servePaired(t, buildBinary(t), dir, inv)
-	id := sendMessage(t, base, token, rose)
-	if have, _ := pullWith(t, http.DefaultClient, base, token, ""); !have[id] {
-		t.Fatal("the message is not in the feed")
-	}
+	messageGoesThrough(t, base, token, rose)
 
 	// Every connection of the home's role is TLS, the server's LISTEN connection included.
-	conn, err := pgx.Connect(ctx, pg.URL("postgres"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	var all, tls int
-	if err := conn.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE s.ssl)
-		FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) WHERE a.usename = 'hearth_maple'`).Scan(&all, &tls); err != nil {
-		t.Fatal(err)
-	}
+	all, tls := connections(t, pg, "a.usename = 'hearth_maple'", "s.ssl")
 	if all == 0 || tls != all {
 		t.Fatalf("the home's connections: %d, of which %d over TLS", all, tls)
 	}
@@ -176,8 +162,5 @@ func TestPostgresTLSTrustedThroughTheSystem(t *testing.T) {
 	if status != 200 {
 		t.Fatalf("pair: %d", status)
 	}
-	id := sendMessage(t, web, pr.Token, rose)
-	if have, _ := pullWith(t, http.DefaultClient, web, pr.Token, ""); !have[id] {
-		t.Fatal("the message is not in the feed")
-	}
+	messageGoesThrough(t, web, pr.Token, rose)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -57,6 +58,33 @@ func sendMessage(t *testing.T, base, token, to string) string {
 		t.Fatalf("message: %d", status)
 	}
 	return id
+}
+
+// messageGoesThrough sends a new message to the person to and checks that the device reads it
+// back from the feed.
+func messageGoesThrough(t *testing.T, base, token, to string) {
+	t.Helper()
+	id := sendMessage(t, base, token, to)
+	if have, _ := pullWith(t, http.DefaultClient, base, token, ""); !have[id] {
+		t.Fatal("the message sent is not in the feed")
+	}
+}
+
+// connections counts pg's connections that meet where (a condition on pg_stat_activity a and
+// pg_stat_ssl s, with args), and of those the ones that also meet also.
+func connections(t *testing.T, pg *pgtest.Server, where, also string, args ...any) (all, meeting int) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, pg.URL("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if err := conn.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE `+also+`)
+		FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) WHERE `+where, args...).Scan(&all, &meeting); err != nil {
+		t.Fatal(err)
+	}
+	return all, meeting
 }
 
 // serveAt serves dir at base (http://HOST:PORT) and waits until it serves.
