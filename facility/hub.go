@@ -54,6 +54,23 @@ func (h *Hub) Notify(personIDs []string) {
 	}
 }
 
+// Idle reports whether no person has a waiter now, with a mark for SubscribedSince. A writer
+// that finds the hub idle before its commit need not read whom its change wakes: afterwards it
+// wakes everyone only if someone subscribed meanwhile (they may have read the feed before the
+// change was there).
+func (h *Hub) Idle() (mark int, idle bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.subs, len(h.chans) == 0
+}
+
+// SubscribedSince reports whether Subscribe was called after Idle gave mark.
+func (h *Hub) SubscribedSince(mark int) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.subs != mark
+}
+
 // Done is closed by Close: waiters answer at once (server shutdown).
 func (h *Hub) Done() <-chan struct{} { return h.closed }
 

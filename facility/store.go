@@ -163,6 +163,13 @@ var ErrCodeTaken = &Error{409, "code_taken", "That invitation code is taken."}
 // few who wait).
 type Notifier func(personIDs []string)
 
+// Waiters tells a backend whether anyone waits on this server (Hub implements it): with no one
+// waiting, a commit may skip reading whom it wakes.
+type Waiters interface {
+	Idle() (mark int, idle bool)
+	SubscribedSince(mark int) bool
+}
+
 // WakeEveryone is the person id that tells a Notifier that every person's feed grew.
 const WakeEveryone = "*"
 

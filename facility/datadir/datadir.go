@@ -272,7 +272,7 @@ func Open(ctx context.Context, cfg Config) (*Facility, error) {
 		if err := CheckDatabaseHome(ctx, cfg.Database, cfg.Home); err != nil {
 			return nil, err
 		}
-		pg, err := pgstore.OpenWith(ctx, cfg.Database, pgstore.Options{Notify: hub.Notify, Others: true,
+		pg, err := pgstore.OpenWith(ctx, cfg.Database, pgstore.Options{Notify: hub.Notify, Waiters: hub, Others: true,
 			Logger: cfg.Logger})
 		if err != nil {
 			return nil, err

@@ -28,7 +28,7 @@ func newServer(t *testing.T) *server {
 	t.Helper()
 	ctx := context.Background()
 	hub := facility.NewHub()
-	st, err := OpenWith(ctx, pgtest.DB(t), Options{Name: "Maple Grove", Notify: hub.Notify})
+	st, err := OpenWith(ctx, pgtest.DB(t), Options{Name: "Maple Grove", Notify: hub.Notify, Waiters: hub})
 	if err != nil {
 		t.Fatal(err)
 	}

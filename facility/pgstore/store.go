@@ -29,13 +29,18 @@ import (
 
 // Store is a home's PostgreSQL database.
 type Store struct {
-	pool   *pgxpool.Pool
-	notify facility.Notifier
-	waker  *pgfeed.Waker // with Options.Others
-	stop   chan struct{} // closed by Close: the relay ends
-	relays chan struct{} // closed when the relay has ended
-	closed sync.Once
-	log    *slog.Logger
+	pool    *pgxpool.Pool
+	notify  facility.Notifier
+	waiters facility.Waiters // nil: whom a commit wakes is always read
+	// beforeCommit, when set (tests), runs as a post's COMMIT is about to be sent.
+	beforeCommit func()
+	// wakeReads counts the reads of whom a post or the relay wakes (tests).
+	wakeReads atomic.Int64
+	waker     *pgfeed.Waker // with Options.Others
+	stop      chan struct{} // closed by Close: the relay ends
+	relays    chan struct{} // closed when the relay has ended
+	closed    sync.Once
+	log       *slog.Logger
 
 	// pids are the backend process ids of the pool's connections (see ours).
 	pidMu sync.Mutex
@@ -61,6 +66,10 @@ type Options struct {
 	// Notify is told, after each commit on this server, whose feeds grew (facility.Hub.Notify).
 	// Commits on other servers of the home reach it through pgfeed's Waker (Others).
 	Notify facility.Notifier
+	// Waiters, when set (facility.Hub), lets a post skip reading whom it wakes while no one
+	// waits on this server: on a server that takes the writes while the devices wait on another,
+	// that read (every reader of the circle) was a seventh of the writes' rate (docs/benchmarks.md).
+	Waiters facility.Waiters
 	// Others: the home has other servers on the same database; a commit on any of them wakes
 	// the waiters Notify knows who read the streams it changed (every waiter when that is not
 	// known: facility.WakeEveryone). It runs a pgfeed.Waker: NOTIFY, with polling behind it.
@@ -93,7 +102,7 @@ func OpenWith(ctx context.Context, url string, opt Options) (*Store, error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
-	s := &Store{notify: opt.Notify, log: opt.Logger, pids: map[uint32]struct{}{}, tail: feedtail.New(true, -1, nil)}
+	s := &Store{notify: opt.Notify, waiters: opt.Waiters, log: opt.Logger, pids: map[uint32]struct{}{}, tail: feedtail.New(true, -1, nil)}
 	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
 		s.pidMu.Lock()
 		s.pids[c.PgConn().PID()] = struct{}{}
@@ -252,7 +261,12 @@ func (s *Store) relayRead(ctx context.Context, want *tailRead, streams []string)
 	}
 	var changes []storage.Change
 	b := &pgx.Batch{}
-	persons := queueWake(b, keys)
+	quiet := s.quiet()
+	persons := map[string]struct{}{}
+	if !quiet.idle {
+		persons = queueWake(b, keys)
+		s.wakeReads.Add(1)
+	}
 	if want != nil {
 		b.Queue(`SELECT pos, kind, op, id, data FROM feed_changes WHERE pos > $1 AND pos <= $2 ORDER BY pos`,
 			want.from, want.last).Query(func(rs pgx.Rows) (err error) {
@@ -277,7 +291,7 @@ func (s *Store) relayRead(ctx context.Context, want *tailRead, streams []string)
 		}
 		s.tail.Commit(added, unsafe, want.last, true)
 	}
-	return slices.Collect(maps.Keys(persons)), nil
+	return quiet.after(slices.Collect(maps.Keys(persons))), nil
 }
 
 // setHead notes that position pos has committed.
@@ -584,8 +598,10 @@ func (r records) runBesideOnce(ctx context.Context, fn func(storage.Tx) error) e
 	lt.queueBegin(b) // when fn only appended: BEGIN and the lock go with the change and COMMIT
 	appended := w.pending == nil
 	var readers map[string]struct{} // whom the change wakes here, read before it is appended
-	if p := w.pending; p != nil && p.wake != nil {
+	quiet := r.s.quiet()
+	if p := w.pending; p != nil && p.wake != nil && !quiet.idle {
 		readers = queueWake(b, p.wake)
+		r.s.wakeReads.Add(1)
 	}
 	if p := w.pending; p != nil {
 		b.Queue(p.q, p.args...).QueryRow(func(row pgx.Row) error {
@@ -597,6 +613,9 @@ func (r records) runBesideOnce(ctx context.Context, fn func(storage.Tx) error) e
 	}
 	var tag pgconn.CommandTag
 	b.Queue(`COMMIT`).Exec(func(t pgconn.CommandTag) error { tag = t; return nil })
+	if r.s.beforeCommit != nil {
+		r.s.beforeCommit()
+	}
 	if err := conn.SendBatch(ctx, b).Close(); err != nil {
 		if metKey(err) {
 			return errRunAlone // an insert sent with COMMIT met a key: nothing was kept
@@ -625,10 +644,36 @@ func (r records) runBesideOnce(ctx context.Context, fn func(storage.Tx) error) e
 			r.s.tail.Commit(nil, true, w.last, true)
 		}
 	}
+	wake = quiet.after(wake)
 	if len(wake) > 0 {
 		r.s.notify(wake)
 	}
 	return nil
+}
+
+// quietMark is whether no one waited on this server before a commit (Options.Waiters).
+type quietMark struct {
+	w    facility.Waiters
+	mark int
+	idle bool
+}
+
+// quiet takes the mark before a commit whose readers it may then leave unread.
+func (s *Store) quiet() quietMark {
+	if s.waiters == nil || s.notify == nil {
+		return quietMark{}
+	}
+	mark, idle := s.waiters.Idle()
+	return quietMark{s.waiters, mark, idle}
+}
+
+// after is whom to wake once the commit is in the tail: wake, or, when the readers were left
+// unread and someone has subscribed since the mark, everyone (those read the feed before it).
+func (q quietMark) after(wake []string) []string {
+	if q.idle && q.w.SubscribedSince(q.mark) {
+		return append(wake, facility.WakeEveryone)
+	}
+	return wake
 }
 
 func (r records) newWriteTx(ctx context.Context, q querier, beside bool) *writeTx {
