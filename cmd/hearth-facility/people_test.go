@@ -14,7 +14,16 @@ func addPerson(t testing.TB, dir, name, role string) (string, string) {
 	if code != 0 {
 		t.Fatalf("people add: %d %s", code, stderr)
 	}
-	var person, circle string
+	person, circle := addedPerson(stdout)
+	if !protocol.ValidID(person) {
+		t.Fatalf("people add printed %q", stdout)
+	}
+	return person, circle
+}
+
+// addedPerson reads the person's id and, for a resident, the circle's from what "people add"
+// printed.
+func addedPerson(stdout string) (person, circle string) {
 	for _, line := range strings.Split(stdout, "\n") {
 		f := strings.Fields(line)
 		if len(f) >= 2 && f[0] == "person" {
@@ -23,9 +32,6 @@ func addPerson(t testing.TB, dir, name, role string) (string, string) {
 		if len(f) >= 2 && f[0] == "circle" {
 			circle = f[1]
 		}
-	}
-	if !protocol.ValidID(person) {
-		t.Fatalf("people add printed %q", stdout)
 	}
 	return person, circle
 }

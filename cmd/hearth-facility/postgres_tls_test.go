@@ -147,11 +147,9 @@ func TestPostgresTLSTrustedThroughTheSystem(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rose string
-	for _, line := range strings.Split(stdout, "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "person" {
-			rose = f[1]
-		}
+	rose, _ := addedPerson(stdout)
+	if !protocol.ValidID(rose) {
+		t.Fatalf("people add printed %q", stdout)
 	}
 	web := "http://" + freeAddr(t)
 	serve := exec.Command(bin, "serve", "--data", dir, "--addr", strings.TrimPrefix(web, "http://"), "--insecure-http")

@@ -261,11 +261,13 @@ func (s *Store) relayRead(ctx context.Context, want *tailRead, streams []string)
 	}
 	var changes []storage.Change
 	b := &pgx.Batch{}
-	quiet := s.quiet()
-	persons := map[string]struct{}{}
-	if !quiet.idle {
-		persons = queueWake(b, keys)
-		s.wakeReads.Add(1)
+	var quiet quietMark
+	var persons map[string]struct{}
+	if len(keys) > 0 {
+		if quiet = s.quiet(); !quiet.idle {
+			persons = queueWake(b, keys)
+			s.wakeReads.Add(1)
+		}
 	}
 	if want != nil {
 		b.Queue(`SELECT pos, kind, op, id, data FROM feed_changes WHERE pos > $1 AND pos <= $2 ORDER BY pos`,
@@ -598,10 +600,12 @@ func (r records) runBesideOnce(ctx context.Context, fn func(storage.Tx) error) e
 	lt.queueBegin(b) // when fn only appended: BEGIN and the lock go with the change and COMMIT
 	appended := w.pending == nil
 	var readers map[string]struct{} // whom the change wakes here, read before it is appended
-	quiet := r.s.quiet()
-	if p := w.pending; p != nil && p.wake != nil && !quiet.idle {
-		readers = queueWake(b, p.wake)
-		r.s.wakeReads.Add(1)
+	var quiet quietMark
+	if p := w.pending; p != nil && p.wake != nil {
+		if quiet = r.s.quiet(); !quiet.idle {
+			readers = queueWake(b, p.wake)
+			r.s.wakeReads.Add(1)
+		}
 	}
 	if p := w.pending; p != nil {
 		b.Queue(p.q, p.args...).QueryRow(func(row pgx.Row) error {
