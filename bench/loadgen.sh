@@ -20,6 +20,10 @@
 #               SPLITPROXY names bench/splitproxy built (Go's reverse proxy, about three times
 #               HAProxy's CPU on the same two cores)
 #   pocketbase  PocketBase
+#   ceiling, ceiling-pg1, ceiling-pg2
+#               bench/ceiling (CEILING names it built): the least a server can do for this
+#               workload, in memory, or committing each post to PostgreSQL with one server or two
+#               split as pg2; what the machine and the load generator allow at all
 # WORKLOADS picks among PHASES by number (default "1 2 3"); PG_SERVE_PARAMS is added to the
 # database address that serve is given (e.g. "&pool_max_conns=16"; init takes the plain one).
 # pg1 and pg2 start one PostgreSQL 15 (Debian's, as the postgres user when run as root, its own
@@ -170,6 +174,17 @@ split_haproxy_cfg() {
 	CFG
 }
 
+start_split() { # log: the splitting proxy in front of 18443 (writes) and 18444 (waits), on 18440
+	if [ "$SPLITPROXY" = haproxy ]; then
+		split_haproxy_cfg >"$work/split.cfg"
+		haproxy -db -f "$work/split.cfg" 2>>"$1" &
+	else
+		"$SPLITPROXY" -addr 127.0.0.1:18440 -writes http://127.0.0.1:18443 -waits http://127.0.0.1:18444 2>>"$1" &
+	fi
+	srvs+=($!)
+	wait_http http://127.0.0.1:18440/v1/info
+}
+
 run_hearth() { # binary label round store phase...
 	local bin=$1 label=$2 round=$3 store=$4
 	shift 4
@@ -188,19 +203,36 @@ run_hearth() { # binary label round store phase...
 	if [ "$store" = pg2 ]; then
 		serve_hearth "$bin" "$d" 18444 "${serve[@]}"
 		b=${srvs[1]}
-		if [ "$SPLITPROXY" = haproxy ]; then
-			split_haproxy_cfg >"$work/split.cfg"
-			haproxy -db -f "$work/split.cfg" 2>>"$d.log.proxy" &
-		else
-			"$SPLITPROXY" -addr 127.0.0.1:18440 -writes http://127.0.0.1:18443 -waits http://127.0.0.1:18444 2>>"$d.log.proxy" &
-		fi
-		srvs+=($!)
-		px=$!
+		start_split "$d.log.proxy"
+		px=${srvs[-1]}
 		base=http://127.0.0.1:18440
-		wait_http "$base/v1/info"
 	fi
 	measure "$label" "$round" "$a" "$b" "$px" -target hearth -base "$base" -invite "$link" -pid "$a" -phase "$@"
 	if grep -h 'level=ERROR' "$d".log.* >&2; then echo "$label: the server logged errors (above)" >&2; fi
+	stop_servers
+}
+
+run_ceiling() { # label round store phase...
+	local label=$1 round=$2 store=$3
+	shift 3
+	settle
+	runs=$((runs + 1))
+	local d=$work/c$runs db=() a b="" px="" base=http://127.0.0.1:18443
+	[ "$store" = memory ] || db=(-database "$(new_db)")
+	"$CEILING" -addr 127.0.0.1:18443 "${db[@]}" >"$d.a" 2>&1 &
+	srvs+=($!)
+	a=$!
+	wait_http http://127.0.0.1:18443/v1/info
+	if [ "$store" = pg2 ]; then
+		"$CEILING" -addr 127.0.0.1:18444 "${db[@]}" >"$d.b" 2>&1 &
+		srvs+=($!)
+		b=$!
+		wait_http http://127.0.0.1:18444/v1/info
+		start_split "$d.proxy"
+		px=${srvs[-1]}
+		base=http://127.0.0.1:18440
+	fi
+	measure "$label" "$round" "$a" "$b" "$px" -target hearth -base "$base" -invite "$(head -1 "$d.a")" -pid "$a" -phase "$@"
 	stop_servers
 }
 
@@ -219,8 +251,8 @@ run_pb() { # round phase...
 	stop_servers
 }
 
-case " $TARGETS " in *" pg1 "* | *" pg2 "*) start_pg ;; esac
-case " $TARGETS " in *" pg2 "*)
+case " $TARGETS " in *" pg1 "* | *" pg2 "* | *" ceiling-pg1 "* | *" ceiling-pg2 "*) start_pg ;; esac
+case " $TARGETS " in *" pg2 "* | *" ceiling-pg2 "*)
 	if [ "$SPLITPROXY" = haproxy ]; then
 		command -v haproxy >/dev/null || { echo "SPLITPROXY=haproxy needs HAProxy: apt-get install haproxy" >&2; exit 2; }
 	else
@@ -240,12 +272,16 @@ for r in $(seq "$ROUNDS"); do
 			pg1 | pg2) run_hearth "$HF" "hearth-$t" "$r" "$t" $ph ;;
 			# shellcheck disable=SC2086
 			pocketbase) run_pb "$r" $ph ;;
+			# shellcheck disable=SC2086
+			ceiling) run_ceiling ceiling "$r" memory $ph ;;
+			# shellcheck disable=SC2086
+			ceiling-pg1 | ceiling-pg2) run_ceiling "$t" "$r" "${t#ceiling-}" $ph ;;
 			*) echo "unknown target $t" >&2; exit 2 ;;
 			esac
 			if [ -n "$HFB" ] && [ "$t" = sqlite ]; then
 				# shellcheck disable=SC2086
 				run_hearth "$HFB" hearth-b "$r" sqlite $ph
-			elif [ -n "$HFB" ] && [ "$t" != pocketbase ]; then
+			elif [ -n "$HFB" ] && { [ "$t" = pg1 ] || [ "$t" = pg2 ]; }; then
 				# shellcheck disable=SC2086
 				run_hearth "$HFB" "hearth-b-$t" "$r" "$t" $ph
 			fi
