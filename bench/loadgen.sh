@@ -251,6 +251,9 @@ run_pb() { # round phase...
 	stop_servers
 }
 
+case " $TARGETS " in *" ceiling"*)
+	[ -x "${CEILING:-}" ] || { echo "the ceiling targets need CEILING: go build -o /tmp/ceiling ./bench/ceiling" >&2; exit 2; } ;;
+esac
 case " $TARGETS " in *" pg1 "* | *" pg2 "* | *" ceiling-pg1 "* | *" ceiling-pg2 "*) start_pg ;; esac
 case " $TARGETS " in *" pg2 "* | *" ceiling-pg2 "*)
 	if [ "$SPLITPROXY" = haproxy ]; then
