@@ -24,6 +24,7 @@
 #               bench/ceiling (CEILING names it built): the least a server can do for this
 #               workload, in memory, or committing each post to PostgreSQL with one server or two
 #               split as pg2; what the machine and the load generator allow at all
+#               (CEILING_ARGS adds its flags, e.g. "-hold 20ms")
 # WORKLOADS picks among PHASES by number (default "1 2 3"); PG_SERVE_PARAMS is added to the
 # database address that serve is given (e.g. "&pool_max_conns=16"; init takes the plain one).
 # pg1 and pg2 start one PostgreSQL 15 (Debian's, as the postgres user when run as root, its own
@@ -219,12 +220,14 @@ run_ceiling() { # label round store phase...
 	runs=$((runs + 1))
 	local d=$work/c$runs db=() a b="" px="" base=http://127.0.0.1:18443
 	[ "$store" = memory ] || db=(-database "$(new_db)")
-	"$CEILING" -addr 127.0.0.1:18443 "${db[@]}" >"$d.a" 2>&1 &
+	# shellcheck disable=SC2086
+	"$CEILING" -addr 127.0.0.1:18443 "${db[@]}" ${CEILING_ARGS:-} >"$d.a" 2>&1 &
 	srvs+=($!)
 	a=$!
 	wait_http http://127.0.0.1:18443/v1/info
 	if [ "$store" = pg2 ]; then
-		"$CEILING" -addr 127.0.0.1:18444 "${db[@]}" >"$d.b" 2>&1 &
+		# shellcheck disable=SC2086
+		"$CEILING" -addr 127.0.0.1:18444 "${db[@]}" ${CEILING_ARGS:-} >"$d.b" 2>&1 &
 		srvs+=($!)
 		b=$!
 		wait_http http://127.0.0.1:18444/v1/info
