@@ -12,7 +12,7 @@
 // other's commits (LISTEN, then one read of what is new), and sign a token in from the database
 // once, then from memory.
 //
-//	ceiling -addr 127.0.0.1:18450 [-database postgres://…] [-gzip=false] [-hold 10ms]
+//	ceiling -addr 127.0.0.1:18450 [-database postgres://…] [-gzip=false] [-hold 10ms] [-linger 2ms]
 package main
 
 import (
@@ -39,8 +39,9 @@ func main() {
 	database := flag.String("database", "", "PostgreSQL `URL` to commit every post to (else memory only)")
 	zip := flag.Bool("gzip", true, "gzip answers from 12 KiB, as Hearth does")
 	hold := flag.Duration("hold", 0, "how long a post waits before it is stored, as a slower server's would (without its CPU)")
+	linger := flag.Duration("linger", 0, "how long a woken long-poll waits for more changes before it answers (fewer, larger answers)")
 	flag.Parse()
-	s := &server{tokens: map[string]string{}, wake: make(chan struct{}), pending: map[int][]byte{}, zip: *zip, hold: *hold}
+	s := &server{tokens: map[string]string{}, wake: make(chan struct{}), pending: map[int][]byte{}, zip: *zip, hold: *hold, linger: *linger}
 	if *database != "" {
 		if err := s.open(context.Background(), *database); err != nil {
 			fmt.Fprintln(os.Stderr, "ceiling:", err)
@@ -55,9 +56,10 @@ func main() {
 }
 
 type server struct {
-	db   *pgxpool.Pool // nil: memory only
-	zip  bool
-	hold time.Duration
+	db     *pgxpool.Pool // nil: memory only
+	zip    bool
+	hold   time.Duration
+	linger time.Duration
 
 	mu      sync.Mutex
 	tokens  map[string]string // token -> person id
@@ -291,6 +293,9 @@ func (s *server) sync(w http.ResponseWriter, r *http.Request) {
 		}
 		select {
 		case <-wake:
+			if s.linger > 0 {
+				time.Sleep(s.linger)
+			}
 			continue
 		case <-ctx.Done():
 		}
