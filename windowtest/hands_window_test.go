@@ -36,6 +36,9 @@ var built struct {
 	xdndOnce   sync.Once
 	xdnd       string
 	xdndErr    error
+	closeOnce  sync.Once
+	close      string
+	closeErr   error
 }
 
 func TestMain(m *testing.M) {
@@ -83,6 +86,15 @@ func xdndBinary(t *testing.T) string {
 		t.Fatal(built.xdndErr)
 	}
 	return built.xdnd
+}
+
+func wmcloseBinary(t *testing.T) string {
+	t.Helper()
+	built.closeOnce.Do(func() { built.close, built.closeErr = goBuild(t, "wmclose", "-tags", "windowtest", "./wmclose") })
+	if built.closeErr != nil {
+		t.Fatal(built.closeErr)
+	}
+	return built.close
 }
 
 // waitStarted waits until the app has made its demo care home and opened
@@ -171,6 +183,22 @@ func (r *running) alive(t *testing.T, step string) {
 }
 
 // windowSize is the size of the app's window, as X knows it.
+// hearthWindow is the id of the app's one window.
+func hearthWindow(t *testing.T, display string) string {
+	t.Helper()
+	cmd := exec.Command("xdotool", "search", "--name", "^Hearth$")
+	cmd.Env = append(os.Environ(), "DISPLAY="+display)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("xdotool search: %v", err)
+	}
+	ids := strings.Fields(string(out))
+	if len(ids) != 1 {
+		t.Fatalf("want one window called Hearth, found %d: %v", len(ids), ids)
+	}
+	return ids[0]
+}
+
 func windowSize(t *testing.T, display string) (w, h int) {
 	t.Helper()
 	x := func(args ...string) string {
@@ -182,11 +210,7 @@ func windowSize(t *testing.T, display string) (w, h int) {
 		}
 		return string(out)
 	}
-	ids := strings.Fields(x("search", "--name", "^Hearth$"))
-	if len(ids) != 1 {
-		t.Fatalf("want one window called Hearth, found %d: %v", len(ids), ids)
-	}
-	for _, kv := range strings.Fields(x("getwindowgeometry", "--shell", ids[0])) {
+	for _, kv := range strings.Fields(x("getwindowgeometry", "--shell", hearthWindow(t, display))) {
 		k, v, _ := strings.Cut(kv, "=")
 		switch k {
 		case "WIDTH":
@@ -584,6 +608,8 @@ func TestWindowPhotoFrameLongCaption(t *testing.T) {
 	}
 	screenshot(t, display, filepath.Join(dir, "settings-after-frame.png"))
 	r.check(t, display, "Settings after the frame")
-	r.stop(t)
+	// She is done: the window's close button ends the app (the other tests
+	// end it with SIGTERM, as a session's end does).
+	r.closeByPerson(t, display)
 	t.Logf("scenario took %v", time.Since(start).Round(time.Second))
 }

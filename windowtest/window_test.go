@@ -157,6 +157,35 @@ func (r *running) stop(t *testing.T) {
 	}
 }
 
+// closeByPerson closes the window as a person does with the window manager's
+// close button (WM_DELETE_WINDOW), then wants the app to end by itself, well,
+// and with -race silent.
+func (r *running) closeByPerson(t *testing.T, display string) {
+	t.Helper()
+	cmd := exec.Command(wmcloseBinary(t), hearthWindow(t, display))
+	cmd.Env = append(os.Environ(), "DISPLAY="+display)
+	start := time.Now()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("close the window: %v: %s", err, out)
+	}
+	done := make(chan error, 1)
+	go func() { done <- r.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("the app ended badly after its window was closed: %v. Its last lines:\n%s", err, tail(r.stderr.String(), 30))
+		}
+		t.Logf("the app ended %v after its window was closed", time.Since(start).Round(10*time.Millisecond))
+	case <-time.After(20 * time.Second):
+		syscall.Kill(-r.cmd.Process.Pid, syscall.SIGKILL)
+		<-done
+		t.Errorf("the app was still running 20 s after its window was closed; killed. Its last lines:\n%s", tail(r.stderr.String(), 30))
+	}
+	if log := r.stderr.String(); troubleIn(log) != "" {
+		t.Fatalf("the app reported %q while it ran:\n%s", troubleIn(log), trouble(log))
+	}
+}
+
 // troubleIn is the first sign in the app's log that it went wrong (a panic, a
 // fatal error, a race the race detector found), or "".
 func troubleIn(log string) string {
