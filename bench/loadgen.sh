@@ -279,9 +279,9 @@ for r in $(seq "$ROUNDS"); do
 			# shellcheck disable=SC2086
 			pocketbase) run_pb "$r" $ph ;;
 			# shellcheck disable=SC2086
-			ceiling) run_ceiling ceiling "$r" memory $ph ;;
+			ceiling) run_ceiling "ceiling${CEILING_ARGS:+ $CEILING_ARGS}" "$r" memory $ph ;;
 			# shellcheck disable=SC2086
-			ceiling-pg1 | ceiling-pg2) run_ceiling "$t" "$r" "${t#ceiling-}" $ph ;;
+			ceiling-pg1 | ceiling-pg2) run_ceiling "$t${CEILING_ARGS:+ $CEILING_ARGS}" "$r" "${t#ceiling-}" $ph ;;
 			*) echo "unknown target $t" >&2; exit 2 ;;
 			esac
 			if [ -n "$HFB" ] && [ "$t" = sqlite ]; then

@@ -10,9 +10,12 @@
 // statement (the feed's counter, the change, and a NOTIFY) before answering, as a server that
 // never loses an acknowledged write must at the least; two of them on one database relay each
 // other's commits (LISTEN, then one read of what is new), and sign a token in from the database
-// once, then from memory.
+// once, then from memory. With -checks a post first makes that many reads by key in one round
+// trip (as Hearth's checks, without their meaning), then writes an item row beside its change;
+// with -batch the posts that arrive together share one transaction: what sharing a commit
+// would save Hearth on PostgreSQL.
 //
-//	ceiling -addr 127.0.0.1:18450 [-database postgres://…] [-gzip=false] [-hold 10ms] [-linger 2ms]
+//	ceiling -addr 127.0.0.1:18450 [-database postgres://… [-checks 7] [-batch 64]] [-gzip=false] [-hold 10ms] [-linger 2ms]
 package main
 
 import (
@@ -38,10 +41,13 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:18450", "loopback `HOST:PORT` to listen on")
 	database := flag.String("database", "", "PostgreSQL `URL` to commit every post to (else memory only)")
 	zip := flag.Bool("gzip", true, "gzip answers from 12 KiB, as Hearth does")
+	checks := flag.Int("checks", 0, "with -database: reads by key each post makes first, in one round trip, as Hearth's checks (then the post is a transaction of two round trips, with an item row)")
+	batch := flag.Int("batch", 0, "with -database: commit up to this many posts arriving together in one transaction (0: each alone)")
 	hold := flag.Duration("hold", 0, "how long a post waits before it is stored, as a slower server's would (without its CPU)")
 	linger := flag.Duration("linger", 0, "how long a woken long-poll waits for more changes before it answers (fewer, larger answers)")
 	flag.Parse()
-	s := &server{tokens: map[string]string{}, wake: make(chan struct{}), pending: map[int][]byte{}, zip: *zip, hold: *hold, linger: *linger}
+	s := &server{tokens: map[string]string{}, wake: make(chan struct{}), pending: map[int][]byte{}, zip: *zip, hold: *hold, linger: *linger,
+		checks: *checks, batch: *batch}
 	if *database != "" {
 		if err := s.open(context.Background(), *database); err != nil {
 			fmt.Fprintln(os.Stderr, "ceiling:", err)
@@ -57,6 +63,9 @@ func main() {
 
 type server struct {
 	db     *pgxpool.Pool // nil: memory only
+	checks int
+	batch  int
+	queue  chan *pending // posts waiting for a batch (with -batch)
 	zip    bool
 	hold   time.Duration
 	linger time.Duration
@@ -72,7 +81,10 @@ const schema = `
 CREATE TABLE IF NOT EXISTS ceiling_head (pos bigint NOT NULL);
 INSERT INTO ceiling_head SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM ceiling_head);
 CREATE TABLE IF NOT EXISTS ceiling_changes (pos bigint PRIMARY KEY, id text NOT NULL, data text NOT NULL);
-CREATE TABLE IF NOT EXISTS ceiling_tokens (token text PRIMARY KEY, person text NOT NULL);`
+CREATE TABLE IF NOT EXISTS ceiling_tokens (token text PRIMARY KEY, person text NOT NULL);
+CREATE TABLE IF NOT EXISTS ceiling_items (id text PRIMARY KEY, data text NOT NULL);
+CREATE TABLE IF NOT EXISTS ceiling_lookup (id int PRIMARY KEY, a text NOT NULL, b int NOT NULL);
+INSERT INTO ceiling_lookup SELECT i, md5(i::text), i FROM generate_series(1, 1000) i ON CONFLICT DO NOTHING;`
 
 func (s *server) open(ctx context.Context, url string) error {
 	db, err := pgxpool.New(ctx, url)
@@ -83,6 +95,12 @@ func (s *server) open(ctx context.Context, url string) error {
 		return fmt.Errorf("schema: %w", err)
 	}
 	s.db = db
+	if s.batch > 0 {
+		s.queue = make(chan *pending, 1024)
+		for range db.Config().MaxConns {
+			go s.batcher(ctx)
+		}
+	}
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -247,9 +265,8 @@ func (s *server) post(w http.ResponseWriter, r *http.Request) {
 		"caption": in.Caption, "photos": ps, "created_at": time.Now().UTC()})
 	var pos int
 	if s.db != nil {
-		err := s.db.QueryRow(r.Context(), `WITH h AS (UPDATE ceiling_head SET pos = pos + 1 RETURNING pos),
-			c AS (INSERT INTO ceiling_changes(pos, id, data) SELECT pos, $1, $2 FROM h RETURNING pos)
-			SELECT pos, pg_notify('ceiling', pos::text) FROM c`, id, string(data)).Scan(&pos, nil)
+		var err error
+		pos, err = s.commit(r.Context(), id, string(data))
 		if err != nil {
 			http.Error(w, err.Error(), 500)
 			return
