@@ -141,20 +141,8 @@ func (r *running) stop(t *testing.T) {
 	t.Helper()
 	start := time.Now()
 	syscall.Kill(-r.cmd.Process.Pid, syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- r.cmd.Wait() }()
-	select {
-	case <-done:
-		t.Logf("the app ended %v after SIGTERM", time.Since(start).Round(10*time.Millisecond))
-	case <-time.After(20 * time.Second):
-		// A care home's server or a session's end stops it this way: it must end by itself.
-		syscall.Kill(-r.cmd.Process.Pid, syscall.SIGKILL)
-		<-done
-		t.Errorf("the app had not ended 20 s after SIGTERM; killed. Its last lines:\n%s", tail(r.stderr.String(), 30))
-	}
-	if log := r.stderr.String(); troubleIn(log) != "" {
-		t.Fatalf("the app reported %q while it ran:\n%s", troubleIn(log), trouble(log))
-	}
+	// A care home's server or a session's end stops it this way: it must end by itself.
+	r.ended(t, start, "SIGTERM", false)
 }
 
 // closeByPerson closes the window as a person does with the window manager's
@@ -168,18 +156,26 @@ func (r *running) closeByPerson(t *testing.T, display string) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("close the window: %v: %s", err, out)
 	}
+	r.ended(t, start, "its window was closed", true)
+}
+
+// ended waits up to 20 s for the app to end after what was done to it at
+// start (then kills it and fails), fails if it ended with an error when it
+// should have ended well, and fails if its log shows trouble.
+func (r *running) ended(t *testing.T, start time.Time, after string, well bool) {
+	t.Helper()
 	done := make(chan error, 1)
 	go func() { done <- r.cmd.Wait() }()
 	select {
 	case err := <-done:
-		if err != nil {
-			t.Errorf("the app ended badly after its window was closed: %v. Its last lines:\n%s", err, tail(r.stderr.String(), 30))
+		if well && err != nil {
+			t.Errorf("the app ended badly after %s: %v. Its last lines:\n%s", after, err, tail(r.stderr.String(), 30))
 		}
-		t.Logf("the app ended %v after its window was closed", time.Since(start).Round(10*time.Millisecond))
+		t.Logf("the app ended %v after %s", time.Since(start).Round(10*time.Millisecond), after)
 	case <-time.After(20 * time.Second):
 		syscall.Kill(-r.cmd.Process.Pid, syscall.SIGKILL)
 		<-done
-		t.Errorf("the app was still running 20 s after its window was closed; killed. Its last lines:\n%s", tail(r.stderr.String(), 30))
+		t.Errorf("the app had not ended 20 s after %s; killed. Its last lines:\n%s", after, tail(r.stderr.String(), 30))
 	}
 	if log := r.stderr.String(); troubleIn(log) != "" {
 		t.Fatalf("the app reported %q while it ran:\n%s", troubleIn(log), trouble(log))
