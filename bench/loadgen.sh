@@ -213,6 +213,13 @@ run_hearth() { # binary label round store phase...
 	stop_servers
 }
 
+serve_ceiling() { # port log [-database URL]: starts a ceiling server, adds it to srvs
+	# shellcheck disable=SC2086
+	"$CEILING" -addr "127.0.0.1:$1" "${@:3}" ${CEILING_ARGS:-} >"$2" 2>&1 &
+	srvs+=($!)
+	wait_http "http://127.0.0.1:$1/v1/info"
+}
+
 run_ceiling() { # label round store phase...
 	local label=$1 round=$2 store=$3
 	shift 3
@@ -220,17 +227,11 @@ run_ceiling() { # label round store phase...
 	runs=$((runs + 1))
 	local d=$work/c$runs db=() a b="" px="" base=http://127.0.0.1:18443
 	[ "$store" = memory ] || db=(-database "$(new_db)")
-	# shellcheck disable=SC2086
-	"$CEILING" -addr 127.0.0.1:18443 "${db[@]}" ${CEILING_ARGS:-} >"$d.a" 2>&1 &
-	srvs+=($!)
-	a=$!
-	wait_http http://127.0.0.1:18443/v1/info
+	serve_ceiling 18443 "$d.a" "${db[@]}"
+	a=${srvs[-1]}
 	if [ "$store" = pg2 ]; then
-		# shellcheck disable=SC2086
-		"$CEILING" -addr 127.0.0.1:18444 "${db[@]}" ${CEILING_ARGS:-} >"$d.b" 2>&1 &
-		srvs+=($!)
-		b=$!
-		wait_http http://127.0.0.1:18444/v1/info
+		serve_ceiling 18444 "$d.b" "${db[@]}"
+		b=${srvs[-1]}
 		start_split "$d.proxy"
 		px=${srvs[-1]}
 		base=http://127.0.0.1:18440

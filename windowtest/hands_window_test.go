@@ -33,12 +33,25 @@ var built struct {
 	hearthOnce sync.Once
 	hearth     string
 	hearthErr  error
-	xdndOnce   sync.Once
-	xdnd       string
-	xdndErr    error
-	closeOnce  sync.Once
-	close      string
-	closeErr   error
+	xdnd       helperBinary
+	wmclose    helperBinary
+}
+
+// helperBinary is a helper command of the window tests, built once per run.
+type helperBinary struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// get builds the command in ./dir (with the windowtest tag) the first time it is asked for.
+func (h *helperBinary) get(t *testing.T, dir string) string {
+	t.Helper()
+	h.once.Do(func() { h.path, h.err = goBuild(t, dir, "-tags", "windowtest", "./"+dir) })
+	if h.err != nil {
+		t.Fatal(h.err)
+	}
+	return h.path
 }
 
 func TestMain(m *testing.M) {
@@ -78,24 +91,11 @@ func goBuild(t *testing.T, name string, args ...string) (string, error) {
 	return bin, nil
 }
 
-// xdndBinary builds the XDND sender (windowtest/xdnd) once per run.
-func xdndBinary(t *testing.T) string {
-	t.Helper()
-	built.xdndOnce.Do(func() { built.xdnd, built.xdndErr = goBuild(t, "xdnd", "-tags", "windowtest", "./xdnd") })
-	if built.xdndErr != nil {
-		t.Fatal(built.xdndErr)
-	}
-	return built.xdnd
-}
+// xdndBinary is the XDND sender (windowtest/xdnd).
+func xdndBinary(t *testing.T) string { t.Helper(); return built.xdnd.get(t, "xdnd") }
 
-func wmcloseBinary(t *testing.T) string {
-	t.Helper()
-	built.closeOnce.Do(func() { built.close, built.closeErr = goBuild(t, "wmclose", "-tags", "windowtest", "./wmclose") })
-	if built.closeErr != nil {
-		t.Fatal(built.closeErr)
-	}
-	return built.close
-}
+// wmcloseBinary is what a window manager's close button sends, as a command (windowtest/wmclose).
+func wmcloseBinary(t *testing.T) string { t.Helper(); return built.wmclose.get(t, "wmclose") }
 
 // waitStarted waits until the app has made its demo care home and opened
 // its window: minutes under -race on a busy machine (the demo prepares its
@@ -182,7 +182,6 @@ func (r *running) alive(t *testing.T, step string) {
 	}
 }
 
-// windowSize is the size of the app's window, as X knows it.
 // hearthWindow is the id of the app's one window.
 func hearthWindow(t *testing.T, display string) string {
 	t.Helper()
@@ -199,6 +198,7 @@ func hearthWindow(t *testing.T, display string) string {
 	return ids[0]
 }
 
+// windowSize is the size of the app's window, as X knows it.
 func windowSize(t *testing.T, display string) (w, h int) {
 	t.Helper()
 	x := func(args ...string) string {

@@ -155,16 +155,20 @@ func (s *server) add(pos int, c []byte) {
 		return
 	}
 	s.pending[pos] = c
-	grew := false
+	had := len(s.changes)
 	for c, ok := s.pending[len(s.changes)+1]; ok; c, ok = s.pending[len(s.changes)+1] {
 		delete(s.pending, len(s.changes)+1)
 		s.changes = append(s.changes, c)
-		grew = true
 	}
-	if grew {
-		close(s.wake)
-		s.wake = make(chan struct{})
+	if len(s.changes) > had {
+		s.grew()
 	}
+}
+
+// grew wakes every waiting long-poll: the feed has more. The caller holds mu.
+func (s *server) grew() {
+	close(s.wake)
+	s.wake = make(chan struct{})
 }
 
 func newID() string {
@@ -276,8 +280,7 @@ func (s *server) post(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		pos = len(s.changes) + 1
 		s.changes = append(s.changes, change(pos, id, string(data)))
-		close(s.wake)
-		s.wake = make(chan struct{})
+		s.grew()
 		s.mu.Unlock()
 	}
 	answer(w, map[string]any{"seq": pos})
